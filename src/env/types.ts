@@ -65,4 +65,8 @@ export interface EnvSnapshot {
   envVars: Record<string, string>;
   /** true when built from a requirements file: file ownership facts (RECORD) are unknown */
   planned: boolean;
+  /** planned envs only: requirement lines without an exact pin (name + PEP 440 specifier), version unknown */
+  unpinned?: { name: string; specifier: string; line: number }[];
+  /** conda envs: the conda-meta folder */
+  condaMeta?: string;
 }
