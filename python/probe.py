@@ -48,11 +48,7 @@ def record_paths(text):
     if '"' in text:
         import csv
         return [row[0] for row in csv.reader(text.splitlines()) if row]
-    paths = []
-    for line in text.splitlines():
-        if line:
-            paths.append(line.rsplit(',', 2)[0])
-    return paths
+    return [line.rsplit(',', 2)[0] for line in text.splitlines() if line]
 
 
 def egg_requires(text):

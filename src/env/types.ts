@@ -66,7 +66,7 @@ export interface EnvSnapshot {
   /** true when built from a requirements file: file ownership facts (RECORD) are unknown */
   planned: boolean;
   /** planned envs only: requirement lines without an exact pin (name + PEP 440 specifier), version unknown */
-  unpinned?: { name: string; specifier: string; line: number }[];
+  unpinned?: { name: string; specifier: string; line: number; /** the file the line is in (-r includes) */ file?: string }[];
   /** conda envs: the conda-meta folder */
   condaMeta?: string;
 }

@@ -1,9 +1,107 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
+import { convertFile, type ConvertSummary } from '../../convert/index.js';
+import { ExitCode, UserError } from '../../util/errors.js';
 
-// Placeholder until the 'convert' command lands; registered so the CLI shape is stable.
+interface ConvertFlags {
+  output?: string;
+  nhwc?: boolean;
+  json?: boolean;
+  verify?: boolean;
+  tolerance?: string;
+  batch?: string;
+  quiet?: boolean;
+}
+
+interface VerifyOutcome {
+  maxAbs: number;
+  maxRel: number;
+  maxRef: number;
+  tolerance: number;
+  pass: boolean;
+  runtime: string;
+  problems?: string[];
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Writes next to the target and renames, so a failed run never leaves a partial .tflite. */
+function writeAtomic(path: string, bytes: Uint8Array): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, bytes);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw new UserError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function runVerify(onnx: string, tflite: string, nhwc: boolean): Promise<VerifyOutcome> {
+  let mod: { verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyOutcome> };
+  try {
+    // imported lazily: the runtimes (onnxruntime-node, @litertjs/core) are only needed for --verify
+    mod = (await import('../../verify/index.js' as string)) as typeof mod;
+  } catch (err) {
+    throw new UserError(`--verify is unavailable: ${(err as Error).message}`);
+  }
+  return mod.verifyConversion(onnx, tflite, { nhwc });
+}
+
+function printSummary(out: string, s: ConvertSummary): void {
+  const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} x${v}`).join(', ');
+  const io = (xs: { name: string; shape: number[] }[]) => xs.map((x) => `${x.name} [${x.shape.join(',')}]`).join(', ');
+  process.stdout.write(
+    `wrote ${out}: ${s.opsOut} TFLite ops from ${s.opsIn} ONNX nodes, ${s.tensors} tensors, ${s.bytes} bytes, ${s.ms.toFixed(0)} ms\n` +
+      `  ops: ${ops}\n  inputs: ${io(s.inputs)}\n  outputs: ${io(s.outputs)}\n` +
+      (s.notes ?? []).map((n) => `  note: ${n}\n`).join(''),
+  );
+}
+
 export function registerConvert(program: Command): void {
-  program.command('convert').description('(convert: not implemented yet)').action(() => {
-    process.stderr.write('tfdoctor convert: not implemented yet\n');
-    process.exitCode = 2;
-  });
+  program
+    .command('convert')
+    .description('convert an ONNX model to TFLite natively (no Python, no TensorFlow)')
+    .argument('<model>', 'the .onnx file (external data beside it is read too)')
+    .option('-o, --output <file>', 'the .tflite to write (default: the model name with .tflite)')
+    .option('--nhwc', "make the .tflite's own 4-D inputs/outputs NHWC (default: keep ONNX's NCHW signature)")
+    .option('--batch <n>', 'value for a symbolic batch dimension (default 1)')
+    .option('--json', 'print the summary as JSON on stdout')
+    .option('--verify', 'run ONNX (onnxruntime) and the .tflite (LiteRT) on seeded random inputs and compare')
+    .option('--tolerance <x>', 'with --verify: max abs error allowed (default 1e-4 x max(1, max|output|))')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (model: string, flags: ConvertFlags) => {
+      const out = flags.output ?? model.replace(/\.onnx$/i, '') + '.tflite';
+      const tol = flags.tolerance !== undefined ? Number(flags.tolerance) : undefined;
+      if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
+      const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
+      const progress = flags.quiet ? undefined : (msg: string) => process.stderr.write(`convert: ${msg}\n`);
+      const { tflite, summary } = await convertFile(model, { nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}) });
+      writeAtomic(out, tflite);
+      let verify: (VerifyOutcome & { pass: boolean }) | undefined;
+      if (flags.verify) {
+        progress?.('verifying against onnxruntime ...');
+        const v = await runVerify(model, out, !!flags.nhwc);
+        const tolerance = tol ?? v.tolerance;
+        verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
+      }
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ output: out, ...summary, ...(verify ? { verify } : {}) }, null, 2) + '\n');
+      } else {
+        printSummary(out, summary);
+        if (verify) {
+          process.stdout.write(
+            `verify: ${verify.pass ? 'PASS' : 'FAIL'} max abs error ${verify.maxAbs.toExponential(2)} (tolerance ${verify.tolerance.toExponential(2)}, ` +
+              `max |output| ${verify.maxRef.toPrecision(4)}, max rel ${verify.maxRel.toExponential(2)}); ${verify.runtime}\n` +
+              (verify.problems ?? []).map((p) => `  problem: ${p}\n`).join(''),
+          );
+        }
+      }
+      if (verify && !verify.pass) process.exitCode = ExitCode.Findings;
+    });
 }

@@ -1,9 +1,116 @@
+import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
+import { ROUTE_MODULES, deepProbe, type ImportOutcome } from '../../env/deep-probe.js';
+import type { EnvSnapshot } from '../../env/types.js';
+import { applyPatches, blockedPlans } from '../../patch/apply.js';
+import { loadCatalogue } from '../../patch/catalogue.js';
+import { planPatches } from '../../patch/plan.js';
+import { formatApplyOutcome, formatImportTable, formatPlan, planToJson } from '../../patch/report.js';
+import { ExitCode, UserError } from '../../util/errors.js';
+import { addEnvFlags, probeFromFlags, withExitCode, type EnvFlags } from './patch.js';
 
-// Placeholder until the 'fix' command lands; registered so the CLI shape is stable.
+interface FixFlags extends EnvFlags {
+  applyPatches?: boolean;
+  only?: string[];
+  dryRun?: boolean;
+  yes?: boolean;
+  force?: boolean;
+  json?: boolean;
+  probe?: boolean;
+}
+
+/** Route modules whose top-level package is installed (the others fail trivially and slowly tell nothing). */
+function probeModules(snapshot: EnvSnapshot): string[] {
+  const installed = new Set(Object.values(snapshot.distributions).flatMap((d) => d.importPackages));
+  return ROUTE_MODULES.filter((m) => installed.has(m.split('.')[0]!));
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 export function registerFix(program: Command): void {
-  program.command('fix').description('(fix: not implemented yet)').action(() => {
-    process.stderr.write('tfdoctor fix: not implemented yet\n');
-    process.exitCode = 2;
-  });
+  addEnvFlags(program.command('fix').description('propose fixes for the env; with --apply-patches, apply the known source patches (reversibly)'))
+    .option('--apply-patches', 'apply the catalogue\'s source patches that fit the env')
+    .option('--only <id>', 'only this patch (and the patches it requires); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--dry-run', 'show what would be done, change nothing')
+    .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
+    .option('--force', 'patch files with unexpected content too, when the diff still applies (their content is backed up)')
+    .option('--no-probe', 'skip the before/after import probe')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: FixFlags) => withExitCode(() => runFix(opts)));
+}
+
+async function runFix(opts: FixFlags): Promise<number> {
+  if (!opts.applyPatches && (opts.yes || opts.force || opts.dryRun)) {
+    // without --apply-patches nothing is changed anyway; say so rather than ignore the flags
+    if (opts.force || opts.yes) throw new UserError('--yes and --force only make sense with --apply-patches');
+  }
+  const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
+  const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const { snapshot, description } = await probeFromFlags(opts);
+  const catalogue = await loadCatalogue();
+  const plans = await planPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
+  const blocked = blockedPlans(plans);
+  const pending = plans.filter((p) => p.decision === 'apply');
+  log(formatPlan(plans, description));
+
+  if (!opts.applyPatches || opts.dryRun) {
+    if (!opts.applyPatches && pending.length) log(`\nto apply: tfdoctor fix --apply-patches --yes${flagsEcho(opts)}`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans) }, null, 2)}\n`);
+    return opts.applyPatches && blocked.length ? ExitCode.Findings : ExitCode.Ok;
+  }
+  if (blocked.length === 0 && pending.length === 0) {
+    log('nothing to do: every relevant patch is already applied');
+    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, plan: planToJson(plans), applied: [], written: 0 }, null, 2)}\n`);
+    return ExitCode.Ok;
+  }
+  if (blocked.length === 0 && !opts.yes) {
+    if (!process.stdin.isTTY) throw new UserError('refusing to change the env without confirmation: stdin is not a terminal', 'pass --yes to apply');
+    if (!(await confirm(`apply ${pending.length} patch${pending.length === 1 ? '' : 'es'} to ${description}? [y/N] `))) {
+      log('nothing changed');
+      return ExitCode.Findings;
+    }
+  }
+  const modules = opts.probe === false ? [] : probeModules(snapshot);
+  let before: Record<string, ImportOutcome> = {};
+  if (modules.length && blocked.length === 0) {
+    progress(`probing imports before patching: ${modules.join(', ')}`);
+    before = await deepProbe(snapshot.python.executable, modules);
+  }
+  const outcome = await applyPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
+  log(formatApplyOutcome(outcome));
+  let after: Record<string, ImportOutcome> = {};
+  if (modules.length) {
+    progress('probing imports after patching');
+    after = await deepProbe(snapshot.python.executable, modules);
+    log(`\n${formatImportTable(before, after)}`);
+  }
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({
+      env: description,
+      plan: planToJson(outcome.plans),
+      applied: outcome.plans.filter((p) => p.decision === 'apply').map((p) => p.id),
+      written: outcome.written,
+      stateDir: outcome.stateDir,
+      recovered: outcome.recovered,
+      ...(modules.length ? { imports: { before, after } } : {}),
+    }, null, 2)}\n`);
+  }
+  return ExitCode.Ok;
+}
+
+function flagsEcho(opts: FixFlags): string {
+  const parts: string[] = [];
+  if (opts.python) parts.push(`--python ${opts.python}`);
+  if (opts.venv) parts.push(`--venv ${opts.venv}`);
+  if (opts.condaEnv) parts.push(`--conda-env ${opts.condaEnv}`);
+  if (opts.prefix) parts.push(`--prefix ${opts.prefix}`);
+  for (const id of opts.only ?? []) parts.push(`--only ${id}`);
+  return parts.length ? ` ${parts.join(' ')}` : '';
 }

@@ -1,9 +1,85 @@
-import type { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { resolveTarget, type TargetOptions } from '../../env/discover.js';
+import { probeEnvironment } from '../../env/probe.js';
+import type { EnvSnapshot } from '../../env/types.js';
+import { loadCatalogue } from '../../patch/catalogue.js';
+import { formatRevertOutcome, formatStatus } from '../../patch/report.js';
+import { revertPatches } from '../../patch/revert.js';
+import { patchStatus } from '../../patch/status.js';
+import { ExitCode, UserError, describeError } from '../../util/errors.js';
 
-// Placeholder until the 'patch' command lands; registered so the CLI shape is stable.
+export interface EnvFlags {
+  python?: string;
+  venv?: string;
+  condaEnv?: string;
+  prefix?: string;
+}
+
+/** The env flags `check` takes, for the commands that act on an env. */
+export function addEnvFlags(cmd: Command): Command {
+  return cmd
+    .option('--python <path>', 'the interpreter of the env')
+    .option('--venv <dir>', 'a venv folder (holds pyvenv.cfg)')
+    .option('--conda-env <name>', 'a conda env by name')
+    .option('--prefix <dir>', 'a conda env folder (holds conda-meta/)');
+}
+
+export async function probeFromFlags(flags: EnvFlags): Promise<{ snapshot: EnvSnapshot; description: string }> {
+  const opts: TargetOptions = {};
+  if (flags.python) opts.python = flags.python;
+  if (flags.venv) opts.venv = flags.venv;
+  if (flags.condaEnv) opts.condaEnv = flags.condaEnv;
+  if (flags.prefix) opts.prefix = flags.prefix;
+  const target = await resolveTarget(opts);
+  return { snapshot: await probeEnvironment(target), description: target.description };
+}
+
+/**
+ * Runs an action; a UserError that carries its own exit code (1: refused / conflict) is printed
+ * here as one line, the rest goes to the program's handler (exit 2).
+ */
+export async function withExitCode(action: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await action();
+  } catch (err) {
+    if (err instanceof UserError && err.exitCode !== ExitCode.Usage) {
+      process.stderr.write(`tfdoctor: ${describeError(err)}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}
+
 export function registerPatch(program: Command): void {
-  program.command('patch').description('(patch: not implemented yet)').action(() => {
-    process.stderr.write('tfdoctor patch: not implemented yet\n');
-    process.exitCode = 2;
-  });
+  const patch = program.command('patch').description('status and revert of the source patches `fix --apply-patches` applies');
+
+  addEnvFlags(patch.command('status').description('which catalogue patches are applied in the env, and which a reinstall undid'))
+    .option('--json', 'machine-readable output')
+    .action(async (opts: EnvFlags & { json?: boolean }) => withExitCode(async () => {
+      const { snapshot, description } = await probeFromFlags(opts);
+      const report = await patchStatus(await loadCatalogue(), snapshot);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ env: description, ...report }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatStatus(report, description)}\n`);
+      }
+      // drift is worth a non-zero exit: a patch the user relies on is no longer in place
+      return report.patches.some((p) => p.state === 'drifted' || p.state === 'reverted-by-reinstall') || report.interrupted ? ExitCode.Findings : ExitCode.Ok;
+    }));
+
+  addEnvFlags(patch.command('revert').description('restore the byte-identical originals of applied patches')
+    .argument('[ids...]', 'patch ids to revert')
+    .addOption(new Option('--all', 'revert every patch tfdoctor applied')))
+    .option('--json', 'machine-readable output')
+    .action(async (ids: string[], opts: EnvFlags & { all?: boolean; json?: boolean }) => withExitCode(async () => {
+      if (opts.all && ids.length) throw new UserError('pass patch ids or --all, not both');
+      if (!opts.all && ids.length === 0) throw new UserError('name the patch ids to revert, or pass --all', 'see applied patches with: tfdoctor patch status');
+      const { snapshot, description } = await probeFromFlags(opts);
+      const catalogue = await loadCatalogue();
+      const outcome = await revertPatches(snapshot, { ids, all: opts.all === true, knownIds: catalogue.patches.map((p) => p.id) });
+      if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, ...outcome }, null, 2)}\n`);
+      else process.stdout.write(`${formatRevertOutcome(outcome)}\n`);
+      return ExitCode.Ok;
+    }));
 }

@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+// Ensures the cached FBNet-A/B exports (and their Keras twins converted by TensorFlow) exist.
+// Models are made by scripts/models/export_fbnet.py in the `tools` venv (torch 2.13.0) and cached
+// under <cache>/tfdoctor/models/<hash>/, the hash covering the model scripts, the structure files
+// and the venv (whose hash covers its pins: torch, onnx, onnxscript). The Keras twins are made by
+// scripts/models/fbnet_keras.py in the `seed` venv (tensorflow 2.20.0) into <models>/keras-<hash>/.
+// A build happens in a temporary folder renamed into place at the end, under a lock, so concurrent
+// callers (tests, bench, other helpers) never see half a cache. Exported files are never committed.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureVenv } from './venvs.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const modelScripts = join(here, 'models');
+export const MODEL_NAMES = ['fbnet_a', 'fbnet_b'];
+/** torch's default call and the legacy opset-13 call (issue #3), then two variants that keep BatchNormalization. */
+export const EXPORT_VARIANTS = ['dynamo', 'legacy13', 'dynamo_noopt', 'legacy13_nofold'];
+
+export function modelsRoot() {
+  const base = process.env.TFDOCTOR_CACHE_DIR
+    ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'tfdoctor');
+  return join(base, 'models');
+}
+
+function hashFiles(files, extra) {
+  const h = createHash('sha256');
+  for (const f of files) h.update(f.slice(here.length)).update('\0').update(readFileSync(f)).update('\0');
+  for (const e of extra) h.update(String(e)).update('\0');
+  return h.digest('hex').slice(0, 12);
+}
+
+function exportInputs() {
+  return [
+    join(modelScripts, 'export_fbnet.py'), join(modelScripts, 'fbnet.py'), join(modelScripts, 'fbnet_structure.py'),
+    ...MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)),
+  ];
+}
+
+function lock(path, timeoutMs = 3_600_000) {
+  const start = Date.now();
+  for (;;) {
+    try { mkdirSync(path); return () => rmSync(path, { recursive: true, force: true }); } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      try { if (Date.now() - statSync(path).mtimeMs > 7_200_000) { rmSync(path, { recursive: true, force: true }); continue; } } catch { continue; }
+      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${path}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
+    }
+  }
+}
+
+function run(python, args, what) {
+  const r = spawnSync(python, args, { cwd: modelScripts, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${(r.stderr ?? '').split('\n').slice(-25).join('\n')}`);
+}
+
+/** Builds `dir` with `build(tmpDir)` unless it is complete; returns whether it built. */
+function ensureDir(dir, build, log) {
+  if (existsSync(join(dir, '.complete'))) return false;
+  mkdirSync(dirname(dir), { recursive: true });
+  const release = lock(`${dir}.lock`);
+  try {
+    if (existsSync(join(dir, '.complete'))) return false;
+    const tmp = `${dir}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+    const t0 = Date.now();
+    build(tmp);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+    const done = join(dir, '.complete');
+    writeFileSync(done, new Date().toISOString());
+    log(`[models] built ${dir} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return true;
+  } finally {
+    release();
+  }
+}
+
+function describe(dir) {
+  const facts = JSON.parse(readFileSync(join(dir, 'facts.json'), 'utf8'));
+  const models = {};
+  for (const name of MODEL_NAMES) {
+    const base = join(dir, name);
+    models[name] = {
+      input: `${base}.input.npy`, torchOutput: `${base}.torch.npy`, weights: `${base}.weights.npz`,
+      exports: Object.fromEntries(EXPORT_VARIANTS.map((v) => [v, `${base}.${v}.onnx`])),
+    };
+  }
+  return { dir, facts, models };
+}
+
+/**
+ * Returns { dir, facts, models: { fbnet_a: { input, torchOutput, weights, exports: { dynamo, legacy13, ... } }, ... } },
+ * exporting with the tools venv on first use (about a minute).
+ */
+export function ensureModels({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  const tools = ensureVenv('tools', { log });
+  const dir = join(modelsRoot(), hashFiles(exportInputs(), [tools.dir]));
+  ensureDir(dir, (tmp) => {
+    log(`[models] exporting FBNet-A/B with ${tools.python}`);
+    run(tools.python, [join(modelScripts, 'export_fbnet.py'), '--out', tmp], 'export_fbnet.py');
+  }, log);
+  return describe(dir);
+}
+
+/**
+ * TensorFlow's converter on the hand-built Keras twins (same weights): returns
+ * { dir, facts, tflite: { fbnet_a, fbnet_b } }, facts holding op counts and conversion seconds.
+ */
+export function ensureKerasTwins({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  const models = ensureModels({ log });
+  const seed = ensureVenv('seed', { log });
+  const script = join(modelScripts, 'fbnet_keras.py');
+  const dir = join(models.dir, `keras-${hashFiles([script, join(modelScripts, 'fbnet_structure.py')], [seed.dir])}`);
+  ensureDir(dir, (tmp) => {
+    log(`[models] building Keras twins and converting with TensorFlow (${seed.python})`);
+    run(seed.python, [script, '--models', models.dir, '--out', tmp], 'fbnet_keras.py');
+  }, log);
+  const facts = JSON.parse(readFileSync(join(dir, 'facts.json'), 'utf8'));
+  return { dir, facts, tflite: Object.fromEntries(MODEL_NAMES.map((n) => [n, join(dir, `${n}.tf.tflite`)])) };
+}
+
+/** Deletes cached model folders that are not the current one. */
+export function pruneStaleModels() {
+  const root = modelsRoot();
+  if (!existsSync(root)) return;
+  const keep = join(root, hashFiles(exportInputs(), [ensureVenv('tools').dir]));
+  for (const e of readdirSync(root)) {
+    const p = join(root, e);
+    if (p !== keep && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
+  }
+}
+
+// CLI: node scripts/models.mjs [ensure|keras|path|prune]
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const cmd = process.argv[2] ?? 'ensure';
+  if (cmd === 'ensure') console.log(JSON.stringify(ensureModels().models, null, 2));
+  else if (cmd === 'path') console.log(ensureModels().dir);
+  else if (cmd === 'keras') console.log(JSON.stringify(ensureKerasTwins(), null, 2));
+  else if (cmd === 'prune') pruneStaleModels();
+  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|prune]'); process.exit(2); }
+}

@@ -1,0 +1,143 @@
+"""Python verification tier: runs an ONNX model with onnxruntime and a .tflite with ai_edge_litert's
+Interpreter (the official LiteRT Python runtime) on the SAME inputs and prints one JSON object.
+
+The .tflite runs once per op resolver: `auto` (builtin kernels + the default XNNPACK delegate),
+`builtin` (BUILTIN_WITHOUT_DEFAULT_DELEGATES: the optimized builtin kernels, no XNNPACK) and `ref`
+(BUILTIN_REF: the reference kernels), so a model that only XNNPACK happens to run right is caught.
+Unlike LiteRT.js, this interpreter raises on prepare/allocation errors; those are reported per
+resolver as "error" with pass false.
+
+Inputs are .npy files in the ONNX model's input order and layout (NCHW); rank-4 inputs are moved to
+NHWC when the .tflite's input shape says so (or with --nhwc). Tolerance: 1e-4 x max(1, max|ONNX output|).
+
+usage: python verify_tflite.py --onnx M.onnx --tflite M.tflite --inputs x.npy [y.npy ...]
+       [--nhwc auto|yes|no] [--resolvers auto,builtin,ref] [--torch-output ref.npy]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+import onnxruntime as ort
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+RESOLVERS = {
+    "auto": OpResolverType.AUTO,
+    "builtin": OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    "ref": OpResolverType.BUILTIN_REF,
+}
+
+
+def to_nhwc(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.transpose(0, 2, 3, 1))
+
+
+def to_nchw(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a.transpose(0, 3, 1, 2))
+
+
+def wants_nhwc(onnx_shape, tfl_shape, mode: str) -> bool:
+    if len(onnx_shape) != 4:
+        return False
+    if mode != "auto":
+        return mode == "yes"
+    nhwc = [onnx_shape[0], onnx_shape[2], onnx_shape[3], onnx_shape[1]]
+    return list(onnx_shape) != list(tfl_shape) and nhwc == list(tfl_shape)
+
+
+def compare(ref: list[np.ndarray], cand: list[np.ndarray]) -> float:
+    worst = 0.0
+    for r, c in zip(ref, cand):
+        if r.shape != c.shape:
+            return float("inf")
+        both_nan = np.isnan(r) & np.isnan(c)
+        d = np.abs(r.astype(np.float64) - c.astype(np.float64))
+        d[both_nan] = 0.0
+        if np.isnan(d).any():
+            return float("inf")
+        worst = max(worst, float(d.max(initial=0.0)))
+    return worst
+
+
+def run_tflite(path: str, inputs: list[np.ndarray], onnx_names: list[str], resolver, mode: str, threads: int | None):
+    interp = Interpreter(model_path=path, experimental_op_resolver_type=resolver, num_threads=threads)
+    interp.allocate_tensors()
+    details = interp.get_input_details()
+    if len(details) != len(inputs):
+        raise ValueError(f"the .tflite has {len(details)} inputs, the ONNX model {len(inputs)}")
+    sig = interp.get_signature_list().get("serving_default", {})
+    order = list(range(len(details)))
+    if sig and sorted(sig.get("inputs", [])) == sorted(onnx_names):
+        runner_details = interp.get_signature_runner("serving_default").get_input_details()
+        by_index = {d["index"]: i for i, d in enumerate(details)}
+        order = [by_index[runner_details[n]["index"]] for n in onnx_names]
+    for onnx_i, det_i in enumerate(order):
+        x = inputs[onnx_i]
+        if wants_nhwc(x.shape, details[det_i]["shape"], mode):
+            x = to_nhwc(x)
+        interp.set_tensor(details[det_i]["index"], x.astype(details[det_i]["dtype"]))
+    interp.invoke()
+    outs = [interp.get_tensor(d["index"]) for d in interp.get_output_details()]
+    ops = sorted({op["op_name"] for op in interp._get_ops_details()})
+    return outs, ops
+
+
+def finite(v):
+    """JSON has no Infinity/NaN: a non-finite error becomes null (and its pass is already false)."""
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [finite(x) for x in v]
+    return v
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--onnx", required=True)
+    ap.add_argument("--tflite", required=True)
+    ap.add_argument("--inputs", nargs="+", required=True)
+    ap.add_argument("--nhwc", default="auto", choices=["auto", "yes", "no"])
+    ap.add_argument("--resolvers", default="auto,builtin,ref")
+    ap.add_argument("--torch-output", help="PyTorch's own output (.npy) to compare the .tflite with as well")
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+
+    inputs = [np.load(p) for p in args.inputs]
+    sess = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"])
+    names = [i.name for i in sess.get_inputs()]
+    ref = sess.run(None, dict(zip(names, inputs)))
+    onnx_out_shapes = [r.shape for r in ref]
+    max_ref = max(float(np.nanmax(np.abs(r), initial=0.0)) for r in ref)
+    tolerance = 1e-4 * max(1.0, max_ref)
+    torch_ref = np.load(args.torch_output) if args.torch_output else None
+
+    result = {"maxRef": max_ref, "tolerance": tolerance, "resolvers": {}, "onnxruntime": ort.__version__}
+    for key in args.resolvers.split(","):
+        try:
+            outs, ops = run_tflite(args.tflite, inputs, names, RESOLVERS[key], args.nhwc, args.threads)
+            outs = [to_nchw(o) if len(s) == 4 and wants_nhwc(s, o.shape, args.nhwc) else o
+                    for o, s in zip(outs, onnx_out_shapes)]
+            if len(outs) != len(ref):
+                raise ValueError(f"the .tflite has {len(outs)} outputs, the ONNX model {len(ref)}")
+            max_abs = compare(ref, outs)
+            entry = {"maxAbs": max_abs, "maxRel": max_abs / max(max_ref, 1e-12), "pass": max_abs <= tolerance, "ops": ops}
+            if torch_ref is not None:
+                entry["vsTorchMaxAbs"] = compare([torch_ref], [outs[0]])
+        except Exception as err:  # a prepare/allocation failure is a verification failure, reported
+            entry = {"maxAbs": float("inf"), "maxRel": float("inf"), "pass": False, "error": f"{type(err).__name__}: {err}"}
+        result["resolvers"][key] = entry
+    if torch_ref is not None:
+        result["onnxVsTorchMaxAbs"] = compare([torch_ref], [ref[0]])
+    result["maxAbs"] = max(e["maxAbs"] for e in result["resolvers"].values())
+    result["maxRel"] = result["maxAbs"] / max(max_ref, 1e-12)
+    result["pass"] = all(e["pass"] for e in result["resolvers"].values())
+    json.dump(finite(result), sys.stdout)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()

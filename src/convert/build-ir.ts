@@ -1,0 +1,86 @@
+/** Turns a decoded ONNX model into the IR: resolved since_versions, input shapes, constants. */
+import { OnnxDataType } from '../onnx/model.js';
+import { maxKnownOpset, resolveSinceVersion } from '../onnx/opsets.js';
+import { loadTensor, type LoadedOnnx } from '../onnx/read.js';
+import type { ConstTensor } from '../onnx/tensor.js';
+import type { Blocker, IrGraph, IrNode } from './ir.js';
+
+export interface BuildOptions {
+  /** value for a symbolic batch (first) dimension of a graph input; default 1 */
+  batch?: number;
+}
+
+export interface BuiltIr {
+  ir: IrGraph;
+  blockers: Blocker[];
+}
+
+export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
+  const { model } = loaded;
+  const g = model.graph;
+  const blockers: Blocker[] = [];
+  const ir: IrGraph = { nodes: [], values: new Map(), inputs: [], outputs: [], notes: [] };
+  const opset = model.opsets.get('');
+  if (opset === undefined) blockers.push({ op: '(model)', reason: 'the model imports no ai.onnx opset' });
+  else if (opset > maxKnownOpset()) {
+    blockers.push({ op: '(model)', version: opset, reason: `ai.onnx opset ${opset} is newer than the newest this converter knows (${maxKnownOpset()})` });
+  }
+  if (g.sparseInitializers) blockers.push({ op: '(model)', reason: 'sparse initializers are not supported' });
+  if (model.functions) blockers.push({ op: '(model)', reason: 'model-local functions are not supported' });
+
+  for (const [name, c] of loaded.initializers) ir.values.set(name, { name, dtype: c.dtype, shape: c.shape, const: c });
+
+  for (const vi of g.inputs) {
+    if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style): a constant
+    ir.inputs.push(vi.name);
+    if (vi.elemType !== OnnxDataType.FLOAT) {
+      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32 inputs are supported` });
+    }
+    if (!vi.shape) {
+      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has no shape` });
+      ir.values.set(vi.name, { name: vi.name, dtype: vi.elemType });
+      continue;
+    }
+    const shape: number[] = [];
+    let ok = true;
+    vi.shape.forEach((d, i) => {
+      if (typeof d === 'number' && d > 0) shape.push(d);
+      else if (i === 0) {
+        const b = opts.batch ?? 1;
+        shape.push(b);
+        ir.notes.push(`input '${vi.name}': symbolic batch dimension ${d === null ? '?' : `'${d}'`} taken as ${b}`);
+      } else {
+        ok = false;
+        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes` });
+      }
+    });
+    ir.values.set(vi.name, ok ? { name: vi.name, dtype: vi.elemType, shape } : { name: vi.name, dtype: vi.elemType });
+  }
+  ir.outputs = g.outputs.map((o) => o.name);
+
+  for (const n of g.nodes) {
+    const node: IrNode = { name: n.name, op: n.opType, domain: n.domain, since: 0, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs };
+    if (n.domain !== '' && n.domain !== 'ai.onnx') {
+      blockers.push({ node: n.name, op: `${n.domain}:${n.opType}`, reason: `custom domain '${n.domain}' is not supported` });
+    } else if (opset !== undefined) {
+      const since = resolveSinceVersion(n.opType, opset);
+      if (since === undefined) blockers.push({ node: n.name, op: n.opType, reason: `'${n.opType}' is not an ai.onnx operator at opset ${opset}` });
+      else node.since = since;
+    }
+    for (const [k, a] of n.attrs) {
+      if (a.type === 'tensor') {
+        try {
+          node.tensorAttrs ??= new Map<string, ConstTensor>();
+          node.tensorAttrs.set(k, loadTensor(a.value, loaded.external, loaded.path));
+        } catch (err) {
+          blockers.push({ node: n.name, op: n.opType, reason: `attribute '${k}': ${(err as Error).message}` });
+        }
+      } else if (a.type === 'graph') {
+        blockers.push({ node: n.name, op: n.opType, version: node.since, reason: 'control flow (subgraph attributes) is not supported' });
+      }
+    }
+    ir.nodes.push(node);
+    for (const o of n.outputs) if (o && !ir.values.has(o)) ir.values.set(o, { name: o, dtype: 0 });
+  }
+  return { ir, blockers };
+}

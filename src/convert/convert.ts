@@ -1,0 +1,93 @@
+/** The conversion pipeline: ONNX model -> IR -> passes -> lowerings -> TFLite graph. */
+import type { LoadedOnnx } from '../onnx/read.js';
+import { buildIr } from './build-ir.js';
+import { EmitContext } from './emit.js';
+import { NodeRefusal, type Blocker, type IrGraph } from './ir.js';
+import { NHWC, identity, permute } from './layout.js';
+import { foldBatchNorm } from './passes/fold-batchnorm.js';
+import { fuseActivations } from './passes/fuse-activation.js';
+import { inferAndFold, prune, topoSort } from './passes/infer.js';
+import { findLowering } from './registry.js';
+import { TfliteGraph } from './tflite/model.js';
+
+export interface PipelineOptions {
+  nhwc?: boolean;
+  batch?: number;
+  onProgress?: (msg: string) => void;
+}
+
+export interface PipelineResult {
+  graph: TfliteGraph;
+  ir: IrGraph;
+  blockers: Blocker[];
+  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number };
+}
+
+function ioPerm(rank: number, nhwc: boolean): number[] {
+  return nhwc && rank === 4 ? [...NHWC] : identity(rank);
+}
+
+export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): PipelineResult {
+  const progress = opts.onProgress ?? (() => {});
+  const { ir, blockers } = buildIr(loaded, opts.batch !== undefined ? { batch: opts.batch } : {});
+  const nodesIn = ir.nodes.length;
+  topoSort(ir, blockers);
+  inferAndFold(ir, blockers);
+  prune(ir);
+  const foldedBatchNorms = foldBatchNorm(ir);
+  const fusedActivations = fuseActivations(ir);
+  prune(ir);
+  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused`);
+  const graph = new TfliteGraph();
+  const stats = { nodesIn, foldedBatchNorms, fusedActivations };
+  if (blockers.length) return { graph, ir, blockers, stats };
+
+  const ctx = new EmitContext(ir, graph);
+  const nhwc = !!opts.nhwc;
+  for (const name of ir.inputs) {
+    const shape = ir.values.get(name)!.shape!;
+    const perm = ioPerm(shape.length, nhwc);
+    const t = graph.addTensor(name, permute(shape, perm));
+    ctx.define(name, t, perm);
+    graph.inputs.push(t);
+    graph.signatureInputs.push({ name, tensor: t });
+  }
+  for (const n of ir.nodes) {
+    const lowering = findLowering(n.op, n.since)!;
+    try {
+      lowering.lower(n, ctx);
+    } catch (err) {
+      if (!(err instanceof NodeRefusal)) throw err;
+      blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
+    }
+  }
+  if (blockers.length) return { graph, ir, blockers, stats };
+  for (const name of ir.outputs) {
+    const v = ir.values.get(name);
+    if (!v?.shape) {
+      blockers.push({ op: '(output)', node: name, reason: `output '${name}' is never produced` });
+      continue;
+    }
+    if (v.const) {
+      blockers.push({ op: '(output)', node: name, reason: `output '${name}' is a constant; TFLite outputs must be computed` });
+      continue;
+    }
+    let t: number;
+    try {
+      t = ctx.getAs(name, ioPerm(v.shape.length, nhwc));
+    } catch (err) {
+      if (!(err instanceof NodeRefusal)) throw err;
+      blockers.push({ op: '(output)', node: name, reason: err.message });
+      continue;
+    }
+    if (graph.tensors[t]!.name !== name) {
+      const clash = graph.tensors.findIndex((x) => x.name === name);
+      if (clash >= 0) graph.renameTensor(clash, `${name}_internal`);
+      graph.renameTensor(t, name);
+    }
+    graph.outputs.push(t);
+    graph.signatureOutputs.push({ name, tensor: t });
+  }
+  progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors`);
+  return { graph, ir, blockers, stats };
+}

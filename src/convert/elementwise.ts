@@ -1,0 +1,73 @@
+/** Shared lowering for broadcasting binary ops and layout-neutral unary ops. */
+import { OnnxDataType } from '../onnx/model.js';
+import type { EmitContext } from './emit.js';
+import { onlyAttrs, refuse, type IrNode } from './ir.js';
+import { preferredPerm } from './layout.js';
+import type { InferContext, Lowering } from './lowering.js';
+import { broadcastBinary, broadcastShapes, fusedAct, intResult, requireFloat } from './lower-util.js';
+import type { BuiltinOpName, OptionsName } from './tflite/schema.js';
+
+export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number): Lowering {
+  return {
+    op,
+    versions,
+    infer(n: IrNode, ctx: InferContext) {
+      onlyAttrs(n, []);
+      const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+      if (!ctx.const(a)) requireFloat(ctx, a);
+      if (!ctx.const(b)) requireFloat(ctx, b);
+      return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: OnnxDataType.FLOAT }];
+    },
+    fold(n: IrNode, ctx: InferContext) {
+      const a = ctx.const(n.inputs[0]!);
+      const b = ctx.const(n.inputs[1]!);
+      if (!a || !b) return undefined;
+      return [broadcastBinary(a, b, (x, y) => intResult(a.dtype, f(x, y)))];
+    },
+    lower(n: IrNode, ctx: EmitContext) {
+      lowerBroadcast(n, ctx, tfOp, table, n.inputs.slice(0, 2));
+    },
+  };
+}
+
+/** Emits one broadcasting TFLite op over `inputs`, all in the layout of the first non-constant one. */
+export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName, table: OptionsName | undefined, inputs: string[]): void {
+  const outShape = ctx.shape(n.outputs[0]!);
+  const r = outShape.length;
+  const lead = inputs.find((i) => !ctx.isConst(i) && ctx.shape(i).length === r);
+  const perm = lead ? ctx.primary(lead).perm : preferredPerm(r);
+  const tensors = inputs.map((i) => {
+    if (ctx.isConst(i)) {
+      if (ctx.value(i).dtype !== OnnxDataType.FLOAT && ctx.value(i).dtype !== OnnxDataType.DOUBLE && ctx.value(i).dtype !== OnnxDataType.FLOAT16) {
+        refuse(`constant '${i}' is not a float tensor`);
+      }
+      return ctx.broadcastConst(i, r, perm);
+    }
+    return ctx.getBroadcast(i, r, perm);
+  });
+  const out = ctx.output(n.outputs[0]!, perm);
+  const values: Record<string, number> = table === 'MaximumMinimumOptions' || !table ? {} : { fused_activation_function: fusedAct(n) };
+  ctx.op(tfOp, tensors, [out], table ? { table, values } : undefined);
+}
+
+/** A unary op whose TFLite twin needs no options: output keeps the input's layout. */
+export function unaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, attrs: string[] = []): Lowering {
+  return {
+    op,
+    versions,
+    infer(n, ctx) {
+      onlyAttrs(n, attrs);
+      requireFloat(ctx, n.inputs[0]!);
+      return [{ shape: ctx.shape(n.inputs[0]!), dtype: OnnxDataType.FLOAT }];
+    },
+    lower(n, ctx) {
+      lowerUnary(n, ctx, tfOp);
+    },
+  };
+}
+
+export function lowerUnary(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName): void {
+  const src = ctx.primary(n.inputs[0]!);
+  const out = ctx.output(n.outputs[0]!, src.perm);
+  ctx.op(tfOp, [src.tensor], [out]);
+}

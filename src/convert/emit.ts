@@ -1,0 +1,165 @@
+/**
+ * The lowering context: maps IR values to TFLite tensors in a chosen layout (see layout.ts),
+ * inserting TRANSPOSE / RESHAPE only when a consumer needs a layout no producer gave.
+ */
+import { OnnxDataType } from '../onnx/model.js';
+import type { ConstTensor } from '../onnx/tensor.js';
+import { refuse, type IrGraph, type IrNode, type IrValue } from './ir.js';
+import { identity, permute, preferredPerm, samePerm, sameMemoryOrder, transposeData } from './layout.js';
+import type { TfliteGraph, TfOperator } from './tflite/model.js';
+import type { BuiltinOpName, TensorTypeName } from './tflite/schema.js';
+
+export interface View {
+  tensor: number;
+  perm: number[];
+}
+
+export class EmitContext {
+  private readonly views = new Map<string, View[]>();
+  private readonly constViews = new Map<string, View[]>();
+
+  constructor(readonly ir: IrGraph, readonly g: TfliteGraph) {}
+
+  value(name: string): IrValue {
+    const v = this.ir.values.get(name);
+    if (!v) refuse(`value '${name}' is not defined`);
+    return v;
+  }
+
+  shape(name: string): number[] {
+    const s = this.value(name).shape;
+    if (!s) refuse(`shape of '${name}' is unknown`);
+    return s;
+  }
+
+  isConst(name: string): boolean {
+    return !!this.ir.values.get(name)?.const;
+  }
+
+  constOf(name: string): ConstTensor | undefined {
+    return this.ir.values.get(name)?.const;
+  }
+
+  /** The first (producer's) view of a non-constant value. */
+  primary(name: string): View {
+    const c = this.constOf(name);
+    if (c) return { tensor: this.constTensor(name, preferredPerm(c.shape.length)), perm: preferredPerm(c.shape.length) };
+    const v = this.views.get(name)?.[0];
+    if (!v) refuse(`value '${name}' has no producer`);
+    return v;
+  }
+
+  define(name: string, tensor: number, perm: number[]): void {
+    this.views.set(name, [{ tensor, perm }]);
+  }
+
+  tensorType(name: string): TensorTypeName {
+    const dt = this.value(name).dtype;
+    if (dt === OnnxDataType.FLOAT) return 'FLOAT32';
+    if (dt === OnnxDataType.INT32) return 'INT32';
+    if (dt === OnnxDataType.INT64) return 'INT64';
+    if (dt === OnnxDataType.BOOL) return 'BOOL';
+    refuse(`value '${name}' has a data type TFLite conversion does not support here (${dt})`);
+  }
+
+  newTensor(name: string, physShape: number[], type: TensorTypeName = 'FLOAT32'): number {
+    return this.g.addTensor(name, physShape, type);
+  }
+
+  /** Creates the tensor for an IR output value in layout `perm` and records it. */
+  output(name: string, perm: number[]): number {
+    const t = this.newTensor(name, permute(this.shape(name), perm), this.tensorType(name));
+    this.define(name, t, perm);
+    return t;
+  }
+
+  op(op: BuiltinOpName, inputs: number[], outputs: number[], options?: TfOperator['options'], version?: number): void {
+    this.g.addOp(op, inputs, outputs, options, version);
+  }
+
+  int32Const(name: string, values: number[]): number {
+    return this.g.addInt32Const(name, [values.length], values);
+  }
+
+  floatConst(name: string, shape: number[], values: ArrayLike<number>): number {
+    return this.g.addFloatConst(name, shape, values);
+  }
+
+  /** A constant IR value as a TFLite tensor, data laid out in `perm`. */
+  constTensor(name: string, perm: number[], physShapeOverride?: number[]): number {
+    const c = this.constOf(name);
+    if (!c) refuse(`'${name}' is not a constant`);
+    const key = `${perm.join(',')}|${physShapeOverride?.join(',') ?? ''}`;
+    const found = this.constViews.get(name)?.find((v) => v.perm.join(',') + '|' + (physShapeOverride?.join(',') ?? '') === key);
+    if (found) return found.tensor;
+    const data = transposeData(c.data, c.shape, perm);
+    const shape = physShapeOverride ?? permute(c.shape, perm);
+    let t: number;
+    if (c.dtype === OnnxDataType.FLOAT || c.dtype === OnnxDataType.FLOAT16 || c.dtype === OnnxDataType.DOUBLE || c.dtype === OnnxDataType.BFLOAT16) {
+      t = this.g.addFloatConst(name, shape, data);
+    } else {
+      for (const x of data) if (x > 2147483647 || x < -2147483648) refuse(`integer constant '${name}' does not fit int32`);
+      t = this.g.addInt32Const(name, shape, data);
+    }
+    const list = this.constViews.get(name) ?? [];
+    list.push({ tensor: t, perm });
+    this.constViews.set(name, list);
+    return t;
+  }
+
+  /** The TFLite tensor of `name` in layout `perm`, adding a TRANSPOSE or RESHAPE if needed. */
+  getAs(name: string, perm: number[]): number {
+    if (this.isConst(name)) return this.constTensor(name, perm);
+    const list = this.views.get(name);
+    if (!list || list.length === 0) refuse(`value '${name}' has no producer`);
+    const exact = list.find((v) => samePerm(v.perm, perm));
+    if (exact) return exact.tensor;
+    const shape = this.shape(name);
+    const src = list[0]!;
+    const physOut = permute(shape, perm);
+    const out = this.newTensor(`${name}_${perm.join('')}`, physOut, this.tensorType(name));
+    if (sameMemoryOrder(shape, src.perm, perm)) {
+      // only size-1 axes move: a reshape keeps the bytes
+      this.op('RESHAPE', [src.tensor, this.int32Const(`${name}_shape`, physOut)], [out]);
+    } else {
+      const q = perm.map((a) => src.perm.indexOf(a));
+      this.op('TRANSPOSE', [src.tensor, this.int32Const(`${name}_perm`, q)], [out]);
+    }
+    list.push({ tensor: out, perm: [...perm] });
+    return out;
+  }
+
+  /** The value padded with leading size-1 axes to `rank` (numpy broadcasting), in layout `perm`. */
+  getBroadcast(name: string, rank: number, perm: number[]): number {
+    const shape = this.shape(name);
+    if (shape.length === rank) return this.getAs(name, perm);
+    const padded = [...new Array<number>(rank - shape.length).fill(1), ...shape];
+    const alias = `${name}__rank${rank}`;
+    if (!this.views.has(alias)) {
+      this.ir.values.set(alias, { name: alias, dtype: this.value(name).dtype, shape: padded });
+      const src = this.getAs(name, identity(shape.length));
+      const t = this.newTensor(alias, padded, this.tensorType(name));
+      this.op('RESHAPE', [src, this.int32Const(`${alias}_shape`, padded)], [t]);
+      this.define(alias, t, identity(rank));
+    }
+    return this.getAs(alias, perm);
+  }
+
+  /**
+   * A constant operand of a broadcasting op: padded to the output rank, laid out in `perm`,
+   * leading size-1 physical axes dropped (TFLite broadcasts from the trailing axes too).
+   */
+  broadcastConst(name: string, rank: number, perm: number[]): number {
+    const c = this.constOf(name)!;
+    const padded = [...new Array<number>(rank - c.shape.length).fill(1), ...c.shape];
+    const phys = permute(padded, perm);
+    while (phys.length > 1 && phys[0] === 1) phys.shift();
+    const alias = `${name}__rank${rank}`;
+    if (!this.ir.values.has(alias)) this.ir.values.set(alias, { name: alias, dtype: c.dtype, shape: padded, const: { ...c, shape: padded } });
+    return this.constTensor(alias, perm, phys);
+  }
+
+  node(n: IrNode): string {
+    return n.name || n.outputs[0] || n.op;
+  }
+}

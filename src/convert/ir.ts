@@ -1,0 +1,104 @@
+/** The converter's intermediate representation: ONNX semantics, static shapes, folded constants. */
+import type { AttrValue } from '../onnx/model.js';
+import type { ConstTensor } from '../onnx/tensor.js';
+import type { ActivationName } from './tflite/schema.js';
+
+export interface IrValue {
+  name: string;
+  dtype: number; // OnnxDataType
+  /** logical (ONNX) shape; undefined until inferred (or if inference stopped at a blocker) */
+  shape?: number[];
+  /** set when the value is a constant (initializer, Constant node, or folded) */
+  const?: ConstTensor;
+}
+
+export interface IrNode {
+  name: string;
+  op: string;
+  domain: string;
+  /** the since_version of the schema this node uses, resolved from the model's opset import */
+  since: number;
+  inputs: string[]; // '' = optional input left out
+  outputs: string[];
+  attrs: Map<string, AttrValue>;
+  /** a TFLite fused activation chosen by the fuse-activation pass */
+  fusedAct?: ActivationName;
+  /** TENSOR attributes, decoded (Constant's value, ConstantOfShape's value) */
+  tensorAttrs?: Map<string, ConstTensor>;
+}
+
+export interface IrGraph {
+  nodes: IrNode[];
+  values: Map<string, IrValue>;
+  inputs: string[];
+  outputs: string[];
+  /** things the user should know (e.g. a symbolic batch dim taken as 1) */
+  notes: string[];
+}
+
+/** One reason the model cannot be converted. */
+export interface Blocker {
+  node?: string;
+  op: string;
+  version?: number;
+  reason: string;
+}
+
+/** Thrown by a lowering for a node it cannot convert exactly; collected into the refusal. */
+export class NodeRefusal extends Error {}
+
+export function refuse(reason: string): never {
+  throw new NodeRefusal(reason);
+}
+
+export function consumers(g: IrGraph, value: string): IrNode[] {
+  return g.nodes.filter((n) => n.inputs.includes(value));
+}
+
+// ---- attribute access (types checked; a wrong type is a refusal, never a guess) ----
+
+export function attrInt(n: IrNode, name: string, dflt: number): number {
+  const a = n.attrs.get(name);
+  if (!a) return dflt;
+  if (a.type !== 'int') refuse(`attribute ${name} is ${a.type}, expected int`);
+  return a.value;
+}
+
+export function attrFloat(n: IrNode, name: string, dflt: number): number {
+  const a = n.attrs.get(name);
+  if (!a) return dflt;
+  if (a.type !== 'float') refuse(`attribute ${name} is ${a.type}, expected float`);
+  return a.value;
+}
+
+export function attrString(n: IrNode, name: string, dflt: string): string {
+  const a = n.attrs.get(name);
+  if (!a) return dflt;
+  if (a.type !== 'string') refuse(`attribute ${name} is ${a.type}, expected string`);
+  return a.value;
+}
+
+export function attrInts(n: IrNode, name: string): number[] | undefined {
+  const a = n.attrs.get(name);
+  if (!a) return undefined;
+  if (a.type !== 'ints') refuse(`attribute ${name} is ${a.type}, expected ints`);
+  return a.value;
+}
+
+export function attrFloats(n: IrNode, name: string): number[] | undefined {
+  const a = n.attrs.get(name);
+  if (!a) return undefined;
+  if (a.type !== 'floats') refuse(`attribute ${name} is ${a.type}, expected floats`);
+  return a.value;
+}
+
+/** Refuses any attribute not in `known` (an attribute we do not understand could change the math). */
+export function onlyAttrs(n: IrNode, known: string[]): void {
+  for (const k of n.attrs.keys()) if (!known.includes(k)) refuse(`attribute '${k}' is not implemented`);
+}
+
+export function normAxis(axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) refuse(`axis ${axis} out of range for rank ${rank}`);
+  return a;
+}

@@ -1,0 +1,135 @@
+/**
+ * Layout bookkeeping. Every IR value is stored in TFLite as a physical tensor whose axis i holds
+ * logical (ONNX) axis perm[i]. 4-D activations prefer NHWC (perm [0,2,3,1]); everything else
+ * prefers the identity. Reshapes and transposes are planned on this so that the graph needs
+ * no transposes except where the model itself moves data between axes.
+ */
+
+export const NHWC = [0, 2, 3, 1];
+
+export function identity(rank: number): number[] {
+  return Array.from({ length: rank }, (_, i) => i);
+}
+
+/** The layout a value of this rank would like to be stored in. */
+export function preferredPerm(rank: number): number[] {
+  return rank === 4 ? [...NHWC] : identity(rank);
+}
+
+export function permute<T>(logical: readonly T[], perm: readonly number[]): T[] {
+  return perm.map((a) => logical[a]!);
+}
+
+export function inversePerm(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((a, i) => (inv[a] = i));
+  return inv;
+}
+
+export function samePerm(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** Logical axes in physical order, leaving out size-1 axes (they do not affect memory order). */
+export function memoryOrder(shape: readonly number[], perm: readonly number[]): number[] {
+  return perm.filter((a) => shape[a] !== 1);
+}
+
+/** True when two layouts of the same logical tensor have the same bytes in the same order. */
+export function sameMemoryOrder(shape: readonly number[], a: readonly number[], b: readonly number[]): boolean {
+  return samePerm(memoryOrder(shape, a), memoryOrder(shape, b));
+}
+
+/** Transposes a constant's data from logical layout to the physical layout `perm`. */
+export function transposeData<T extends Float32Array | Float64Array>(data: T, shape: readonly number[], perm: readonly number[]): T {
+  const rank = shape.length;
+  if (rank <= 1 || perm.every((a, i) => a === i)) return data.slice() as T;
+  const outShape = permute(shape, perm);
+  const inStrides = new Array<number>(rank);
+  let s = 1;
+  for (let i = rank - 1; i >= 0; i--) {
+    inStrides[i] = s;
+    s *= shape[i]!;
+  }
+  const strideForOut = perm.map((a) => inStrides[a]!);
+  const out = new (data.constructor as { new (n: number): T })(data.length);
+  const idx = new Array<number>(rank).fill(0);
+  for (let o = 0; o < data.length; o++) {
+    let src = 0;
+    for (let i = 0; i < rank; i++) src += idx[i]! * strideForOut[i]!;
+    out[o] = data[src]!;
+    for (let i = rank - 1; i >= 0; i--) {
+      if (++idx[i]! < outShape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+interface Group {
+  inAxes: number[];
+  outAxes: number[];
+}
+
+/** Splits a reshape into groups of input axes that become groups of output axes (equal products). */
+function reshapeGroups(inShape: readonly number[], outShape: readonly number[]): Group[] | undefined {
+  const groups: Group[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < inShape.length || j < outShape.length) {
+    if (i < inShape.length && inShape[i] === 1) { groups.push({ inAxes: [i++], outAxes: [] }); continue; }
+    if (j < outShape.length && outShape[j] === 1) { groups.push({ inAxes: [], outAxes: [j++] }); continue; }
+    if (i >= inShape.length || j >= outShape.length) return undefined;
+    const g: Group = { inAxes: [i], outAxes: [j] };
+    let a = inShape[i++]!;
+    let b = outShape[j++]!;
+    while (a !== b) {
+      if (a < b) {
+        if (i >= inShape.length) return undefined;
+        a *= inShape[i]!;
+        g.inAxes.push(i++);
+      } else {
+        if (j >= outShape.length) return undefined;
+        b *= outShape[j]!;
+        g.outAxes.push(j++);
+      }
+    }
+    groups.push(g);
+  }
+  return groups;
+}
+
+export type ReshapePlan =
+  | { kind: 'direct'; outPerm: number[] }
+  | { kind: 'transpose-first'; inPerm: number[]; outPerm: number[] };
+
+/**
+ * Plans a logical reshape of a tensor stored with `inPerm`: either a plain physical RESHAPE
+ * yielding `outPerm`, or (when the reshape mixes axes in a different memory order) a TRANSPOSE
+ * of the input to `inPerm` first.
+ */
+export function planReshape(inShape: number[], inPerm: number[], outShape: number[]): ReshapePlan {
+  const groups = reshapeGroups(inShape, outShape);
+  const outRank = outShape.length;
+  const preferred = preferredPerm(outRank);
+  if (!groups) {
+    // cannot happen for equal element counts, but stay correct: go through the logical order
+    return { kind: 'transpose-first', inPerm: identity(inShape.length), outPerm: identity(outRank) };
+  }
+  const order = memoryOrder(inShape, inPerm);
+  const posOf = new Map(order.map((a, k) => [a, k]));
+  const real = groups.filter((g) => g.inAxes.some((a) => inShape[a] !== 1));
+  const runs = real.map((g) => g.inAxes.filter((a) => inShape[a] !== 1));
+  const contiguous = runs.every((run) => run.every((a, k) => k === 0 || posOf.get(a)! === posOf.get(run[0]!)! + k));
+  const sorted = [...real.keys()].sort((x, y) => posOf.get(runs[x]![0]!)! - posOf.get(runs[y]![0]!)!);
+  const buildOutPerm = (): number[] => {
+    const nonOne = sorted.flatMap((k) => real[k]!.outAxes.filter((a) => outShape[a] !== 1));
+    if (samePerm(memoryOrder(outShape, preferred), nonOne)) return preferred;
+    const ones = identity(outRank).filter((a) => outShape[a] === 1);
+    return [...ones, ...nonOne];
+  };
+  if (contiguous) return { kind: 'direct', outPerm: buildOutPerm() };
+  const ones = identity(inShape.length).filter((a) => inShape[a] === 1);
+  const inPermNeeded = [...ones, ...sorted.flatMap((k) => runs[k]!)];
+  return { kind: 'transpose-first', inPerm: inPermNeeded, outPerm: buildOutPerm() };
+}

@@ -1,0 +1,58 @@
+/** What one lowering (ONNX op, since_versions) provides. */
+import type { ConstTensor } from '../onnx/tensor.js';
+import type { EmitContext } from './emit.js';
+import { refuse, type IrGraph, type IrNode, type IrValue } from './ir.js';
+
+export class InferContext {
+  constructor(readonly ir: IrGraph) {}
+  value(name: string): IrValue {
+    const v = this.ir.values.get(name);
+    if (!v) refuse(`value '${name}' is not defined`);
+    return v;
+  }
+  shape(name: string): number[] {
+    const s = this.value(name).shape;
+    if (!s) refuse(`shape of '${name}' is unknown`);
+    return s;
+  }
+  dtype(name: string): number {
+    return this.value(name).dtype;
+  }
+  const(name: string): ConstTensor | undefined {
+    if (!name) return undefined;
+    return this.ir.values.get(name)?.const;
+  }
+  /** A constant input the lowering needs (e.g. a reshape target); refuses if it is computed at run time. */
+  needConst(node: IrNode, index: number, what: string): ConstTensor {
+    const name = node.inputs[index];
+    const c = name ? this.const(name) : undefined;
+    if (!c) refuse(`${what} (input ${index}) is not a constant; dynamic ${what} is not supported`);
+    return c;
+  }
+  has(node: IrNode, index: number): boolean {
+    return !!node.inputs[index];
+  }
+}
+
+export interface OutputInfo {
+  shape: number[];
+  dtype: number;
+}
+
+export interface Lowering {
+  op: string;
+  /** the ONNX since_versions of `op` whose semantics this lowering implements */
+  versions: number[];
+  /** output shapes and types; refuses attribute values it does not implement */
+  infer(node: IrNode, ctx: InferContext): OutputInfo[];
+  /** evaluates the node when its inputs are constant (shape arithmetic); undefined = not folded */
+  fold?(node: IrNode, ctx: InferContext): ConstTensor[] | undefined;
+  /** true for ops handled only when they fold to constants (Shape, Gather on shapes, ...) */
+  constantOnly?: boolean;
+  /** emits TFLite operators for the node */
+  lower(node: IrNode, ctx: EmitContext): void;
+}
+
+export function notLowered(): never {
+  refuse('only supported when its inputs are constants (shape arithmetic); here they are computed at run time');
+}

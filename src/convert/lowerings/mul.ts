@@ -1,0 +1,5 @@
+/** Mul (numpy broadcasting) -> MUL; NCHW constant operands are re-laid-out for the tensor's layout. */
+import { binaryLowering } from '../elementwise.js';
+import type { Lowering } from '../lowering.js';
+
+export default [binaryLowering('Mul', [7, 13, 14], 'MUL', 'MulOptions', (x, y) => x*y)] satisfies Lowering[];

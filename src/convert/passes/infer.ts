@@ -1,0 +1,87 @@
+/**
+ * Shape inference and constant folding, node by node in topological order. Nodes whose inputs
+ * are all constant (shape arithmetic of the legacy exporter) are evaluated here and disappear.
+ */
+import { NodeRefusal, type Blocker, type IrGraph, type IrNode } from '../ir.js';
+import { InferContext } from '../lowering.js';
+import { findLowering } from '../registry.js';
+
+/** Orders nodes so producers come first; refuses a cycle. */
+export function topoSort(g: IrGraph, blockers: Blocker[]): void {
+  const producer = new Map<string, IrNode>();
+  for (const n of g.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
+  const done = new Set<IrNode>();
+  const visiting = new Set<IrNode>();
+  const order: IrNode[] = [];
+  const visit = (n: IrNode): void => {
+    if (done.has(n)) return;
+    if (visiting.has(n)) {
+      blockers.push({ node: n.name, op: n.op, reason: 'the graph has a cycle' });
+      return;
+    }
+    visiting.add(n);
+    // iterative enough for real models; depth is bounded by the node count
+    for (const i of n.inputs) {
+      const p = i ? producer.get(i) : undefined;
+      if (p) visit(p);
+    }
+    visiting.delete(n);
+    done.add(n);
+    order.push(n);
+  };
+  for (const n of g.nodes) visit(n);
+  g.nodes = order;
+}
+
+export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
+  const ctx = new InferContext(g);
+  const known = (name: string): boolean => !name || !!g.values.get(name)?.shape;
+  for (const n of g.nodes) {
+    if (!n.since) continue; // already blocked (unknown op/domain)
+    const lowering = findLowering(n.op, n.since);
+    if (!lowering) {
+      blockers.push({ node: n.name, op: n.op, version: n.since, reason: `no lowering for ${n.op} version ${n.since}` });
+      continue;
+    }
+    for (const i of n.inputs) {
+      if (i && !g.values.has(i)) {
+        blockers.push({ node: n.name, op: n.op, version: n.since, reason: `input '${i}' is never produced` });
+      }
+    }
+    if (!n.inputs.every(known)) continue; // downstream of a blocker: reported there
+    try {
+      const folded = lowering.fold?.(n, ctx);
+      if (folded) {
+        folded.forEach((c, k) => {
+          const o = n.outputs[k];
+          if (o) g.values.set(o, { name: o, dtype: c.dtype, shape: c.shape, const: c });
+        });
+        continue;
+      }
+      if (lowering.constantOnly) {
+        blockers.push({ node: n.name, op: n.op, version: n.since, reason: 'only supported when it folds to a constant (shape arithmetic); here its inputs are computed at run time' });
+        continue;
+      }
+      const outs = lowering.infer(n, ctx);
+      outs.forEach((info, k) => {
+        const o = n.outputs[k];
+        if (o) g.values.set(o, { name: o, dtype: info.dtype, shape: info.shape });
+      });
+    } catch (err) {
+      if (!(err instanceof NodeRefusal)) throw err;
+      blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
+    }
+  }
+}
+
+/** Drops nodes folded to constants and nodes nothing uses. */
+export function prune(g: IrGraph): void {
+  g.nodes = g.nodes.filter((n) => !n.outputs.every((o) => !o || g.values.get(o)?.const));
+  for (;;) {
+    const used = new Set<string>(g.outputs);
+    for (const n of g.nodes) for (const i of n.inputs) used.add(i);
+    const before = g.nodes.length;
+    g.nodes = g.nodes.filter((n) => n.outputs.some((o) => o && used.has(o)));
+    if (g.nodes.length === before) return;
+  }
+}

@@ -1,0 +1,79 @@
+/** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
+import type { BuiltinOpName, OptionsName, TensorTypeName } from './schema.js';
+
+export interface TfTensor {
+  name: string;
+  shape: number[];
+  type: TensorTypeName;
+  /** constant payload (little-endian bytes); absent for activations */
+  data?: Uint8Array;
+}
+
+export type OptionValue = number | boolean | number[];
+
+export interface TfOperator {
+  op: BuiltinOpName;
+  inputs: number[]; // -1 = optional input left out
+  outputs: number[];
+  options?: { table: OptionsName; values: Record<string, OptionValue> };
+  /** operator version (OperatorCode.version); 1 unless a feature needs more */
+  version?: number;
+}
+
+export interface TfSignatureEntry {
+  name: string;
+  tensor: number;
+}
+
+export class TfliteGraph {
+  readonly tensors: TfTensor[] = [];
+  readonly operators: TfOperator[] = [];
+  inputs: number[] = [];
+  outputs: number[] = [];
+  signatureInputs: TfSignatureEntry[] = [];
+  signatureOutputs: TfSignatureEntry[] = [];
+  description = 'tfdoctor native converter';
+  private readonly names = new Set<string>();
+
+  private uniqueName(name: string): string {
+    let n = name || 't';
+    if (this.names.has(n)) {
+      let i = 1;
+      while (this.names.has(`${n}_${i}`)) i++;
+      n = `${n}_${i}`;
+    }
+    this.names.add(n);
+    return n;
+  }
+
+  addTensor(name: string, shape: number[], type: TensorTypeName = 'FLOAT32'): number {
+    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type });
+    return this.tensors.length - 1;
+  }
+
+  addFloatConst(name: string, shape: number[], values: ArrayLike<number>): number {
+    const data = new Uint8Array(values.length * 4);
+    const v = new DataView(data.buffer);
+    for (let i = 0; i < values.length; i++) v.setFloat32(i * 4, values[i]!, true);
+    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'FLOAT32', data });
+    return this.tensors.length - 1;
+  }
+
+  addInt32Const(name: string, shape: number[], values: ArrayLike<number>): number {
+    const data = new Uint8Array(values.length * 4);
+    const v = new DataView(data.buffer);
+    for (let i = 0; i < values.length; i++) v.setInt32(i * 4, values[i]!, true);
+    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'INT32', data });
+    return this.tensors.length - 1;
+  }
+
+  addOp(op: BuiltinOpName, inputs: number[], outputs: number[], options?: TfOperator['options'], version?: number): void {
+    this.operators.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(version ? { version } : {}) });
+  }
+
+  renameTensor(index: number, name: string): void {
+    const t = this.tensors[index]!;
+    this.names.delete(t.name);
+    t.name = this.uniqueName(name);
+  }
+}

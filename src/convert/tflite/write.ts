@@ -1,0 +1,168 @@
+/** Serialises a TfliteGraph as a TFLite flatbuffer (schema version 3, identifier TFL3). */
+import * as flatbuffers from 'flatbuffers';
+import type { TfliteGraph, OptionValue } from './model.js';
+import { BuiltinOp, FILE_IDENTIFIER, OptionsTables, SCHEMA_VERSION, Slots, TensorType } from './schema.js';
+
+type Builder = flatbuffers.Builder;
+type Offset = flatbuffers.Offset;
+
+function offsetVector(b: Builder, items: Offset[]): Offset {
+  b.startVector(4, items.length, 4);
+  for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]!);
+  return b.endVector();
+}
+
+function int32Vector(b: Builder, items: number[]): Offset {
+  b.startVector(4, items.length, 4);
+  for (let i = items.length - 1; i >= 0; i--) b.addInt32(items[i]!);
+  return b.endVector();
+}
+
+function byteVector(b: Builder, data: Uint8Array): Offset {
+  // 16-byte alignment lets runtimes map constant data without copying
+  b.startVector(1, data.length, 16);
+  // bulk copy (what Builder.createByteVector does, but with the 16-byte alignment above)
+  const raw = b as unknown as { space: number; bb: flatbuffers.ByteBuffer };
+  raw.space -= data.length;
+  raw.bb.setPosition(raw.space);
+  raw.bb.bytes().set(data, raw.space);
+  return b.endVector();
+}
+
+function writeOptions(b: Builder, table: keyof typeof OptionsTables, values: Record<string, OptionValue>): Offset {
+  const spec = OptionsTables[table];
+  const fields = spec.fields as Record<string, { slot: number; kind: string; default: number }>;
+  const vectors = new Map<string, Offset>();
+  for (const [name, value] of Object.entries(values)) {
+    const f = fields[name];
+    if (!f) throw new Error(`${table} has no field ${name}`);
+    if (f.kind === 'i32vec') vectors.set(name, int32Vector(b, value as number[]));
+  }
+  b.startObject(spec.slots);
+  for (const [name, value] of Object.entries(values)) {
+    const f = fields[name]!;
+    switch (f.kind) {
+      case 'i8': b.addFieldInt8(f.slot, value as number, f.default); break;
+      case 'i32': b.addFieldInt32(f.slot, value as number, f.default); break;
+      case 'bool': b.addFieldInt8(f.slot, value ? 1 : 0, f.default); break;
+      case 'f32': b.addFieldFloat32(f.slot, value as number, f.default); break;
+      case 'i32vec': b.addFieldOffset(f.slot, vectors.get(name)!, 0); break;
+    }
+  }
+  return b.endObject();
+}
+
+export function writeTflite(g: TfliteGraph): Uint8Array {
+  const total = g.tensors.reduce((s, t) => s + (t.data?.length ?? 0), 0);
+  const b = new flatbuffers.Builder(Math.max(1024, total + 64 * 1024));
+
+  // buffers: [0] is the empty sentinel, then one per constant tensor
+  const bufferOffsets: Offset[] = [];
+  b.startObject(Slots.Buffer.count);
+  bufferOffsets.push(b.endObject());
+  const tensorBuffer: number[] = [];
+  for (const t of g.tensors) {
+    if (t.data) {
+      const data = byteVector(b, t.data);
+      b.startObject(Slots.Buffer.count);
+      b.addFieldOffset(Slots.Buffer.data, data, 0);
+      bufferOffsets.push(b.endObject());
+      tensorBuffer.push(bufferOffsets.length - 1);
+    } else tensorBuffer.push(0);
+  }
+
+  const tensorOffsets = g.tensors.map((t, i) => {
+    const name = b.createString(t.name);
+    const shape = int32Vector(b, t.shape);
+    b.startObject(Slots.Tensor.count);
+    b.addFieldOffset(Slots.Tensor.shape, shape, 0);
+    b.addFieldInt8(Slots.Tensor.type, TensorType[t.type], 0);
+    b.addFieldInt32(Slots.Tensor.buffer, tensorBuffer[i]!, 0);
+    b.addFieldOffset(Slots.Tensor.name, name, 0);
+    return b.endObject();
+  });
+
+  // operator codes: one per (builtin, version)
+  const codeIndex = new Map<string, number>();
+  const codes: { code: number; version: number }[] = [];
+  for (const op of g.operators) {
+    const key = `${op.op}/${op.version ?? 1}`;
+    if (!codeIndex.has(key)) {
+      codeIndex.set(key, codes.length);
+      codes.push({ code: BuiltinOp[op.op], version: op.version ?? 1 });
+    }
+  }
+  const codeOffsets = codes.map(({ code, version }) => {
+    b.startObject(Slots.OperatorCode.count);
+    // readers take max(deprecated_builtin_code, builtin_code); codes > 127 use the placeholder
+    b.addFieldInt8(Slots.OperatorCode.deprecated_builtin_code, Math.min(code, BuiltinOp.PLACEHOLDER_FOR_GREATER_OP_CODES), 0);
+    b.addFieldInt32(Slots.OperatorCode.version, version, 1);
+    b.addFieldInt32(Slots.OperatorCode.builtin_code, code, 0);
+    return b.endObject();
+  });
+
+  const opOffsets = g.operators.map((op) => {
+    const inputs = int32Vector(b, op.inputs);
+    const outputs = int32Vector(b, op.outputs);
+    const options = op.options ? writeOptions(b, op.options.table, op.options.values) : 0;
+    b.startObject(Slots.Operator.count);
+    b.addFieldInt32(Slots.Operator.opcode_index, codeIndex.get(`${op.op}/${op.version ?? 1}`)!, 0);
+    b.addFieldOffset(Slots.Operator.inputs, inputs, 0);
+    b.addFieldOffset(Slots.Operator.outputs, outputs, 0);
+    if (op.options) {
+      b.addFieldInt8(Slots.Operator.builtin_options_type, OptionsTables[op.options.table].unionType, 0);
+      b.addFieldOffset(Slots.Operator.builtin_options, options, 0);
+    }
+    return b.endObject();
+  });
+
+  const sgTensors = offsetVector(b, tensorOffsets);
+  const sgInputs = int32Vector(b, g.inputs);
+  const sgOutputs = int32Vector(b, g.outputs);
+  const sgOps = offsetVector(b, opOffsets);
+  const sgName = b.createString('main');
+  b.startObject(Slots.SubGraph.count);
+  b.addFieldOffset(Slots.SubGraph.tensors, sgTensors, 0);
+  b.addFieldOffset(Slots.SubGraph.inputs, sgInputs, 0);
+  b.addFieldOffset(Slots.SubGraph.outputs, sgOutputs, 0);
+  b.addFieldOffset(Slots.SubGraph.operators, sgOps, 0);
+  b.addFieldOffset(Slots.SubGraph.name, sgName, 0);
+  const subgraph = b.endObject();
+
+  const tensorMaps = (entries: { name: string; tensor: number }[]): Offset =>
+    offsetVector(
+      b,
+      entries.map((e) => {
+        const name = b.createString(e.name);
+        b.startObject(Slots.TensorMap.count);
+        b.addFieldOffset(Slots.TensorMap.name, name, 0);
+        b.addFieldInt32(Slots.TensorMap.tensor_index, e.tensor, 0);
+        return b.endObject();
+      }),
+    );
+  const sigIn = tensorMaps(g.signatureInputs);
+  const sigOut = tensorMaps(g.signatureOutputs);
+  const sigKey = b.createString('serving_default');
+  b.startObject(Slots.SignatureDef.count);
+  b.addFieldOffset(Slots.SignatureDef.inputs, sigIn, 0);
+  b.addFieldOffset(Slots.SignatureDef.outputs, sigOut, 0);
+  b.addFieldOffset(Slots.SignatureDef.signature_key, sigKey, 0);
+  b.addFieldInt32(Slots.SignatureDef.subgraph_index, 0, 0);
+  const signature = b.endObject();
+
+  const opCodesVec = offsetVector(b, codeOffsets);
+  const subgraphsVec = offsetVector(b, [subgraph]);
+  const description = b.createString(g.description);
+  const buffersVec = offsetVector(b, bufferOffsets);
+  const signaturesVec = offsetVector(b, [signature]);
+  b.startObject(Slots.Model.count);
+  b.addFieldInt32(Slots.Model.version, SCHEMA_VERSION, 0);
+  b.addFieldOffset(Slots.Model.operator_codes, opCodesVec, 0);
+  b.addFieldOffset(Slots.Model.subgraphs, subgraphsVec, 0);
+  b.addFieldOffset(Slots.Model.description, description, 0);
+  b.addFieldOffset(Slots.Model.buffers, buffersVec, 0);
+  b.addFieldOffset(Slots.Model.signature_defs, signaturesVec, 0);
+  const model = b.endObject();
+  b.finish(model, FILE_IDENTIFIER);
+  return b.asUint8Array().slice();
+}

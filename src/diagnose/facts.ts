@@ -1,0 +1,75 @@
+// Questions about a snapshot that rules ask, answered with the matrix's families
+// (tensorflow-cpu counts as tensorflow, tf-keras-nightly as tf-keras, ...).
+import type { Distribution, EnvSnapshot } from '../env/types.js';
+import type { Family, Matrix } from '../matrix/types.js';
+
+/** PEP 503 normalisation. */
+export function normalizeName(name: string): string {
+  return name.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+export class Facts {
+  private readonly familyByDist = new Map<string, Family>();
+  private readonly familyByName = new Map<string, Family>();
+
+  constructor(readonly matrix: Matrix, readonly snapshot: EnvSnapshot) {
+    for (const f of matrix.families) {
+      this.familyByName.set(f.name, f);
+      for (const d of f.distributions) this.familyByDist.set(d, f);
+    }
+  }
+
+  dist(name: string): Distribution | undefined {
+    return this.snapshot.distributions[normalizeName(name)];
+  }
+
+  /** The installed distributions a condition's package name stands for: its family's, or itself. */
+  providers(name: string): Distribution[] {
+    const n = normalizeName(name);
+    const family = this.familyByName.get(n);
+    const names = family ? family.distributions : [n];
+    return names.map((d) => this.dist(d)).filter((d): d is Distribution => d !== undefined);
+  }
+
+  /** The version the name stands for: the family's first installed member. */
+  version(name: string): string | null {
+    return this.providers(name)[0]?.version ?? null;
+  }
+
+  /** Import packages the matrix tracks (one per family). */
+  trackedImports(): string[] {
+    return [...new Set(this.matrix.families.map((f) => f.import))];
+  }
+
+  /** Every installed distribution that provides import package `imp` (by RECORD/top_level, or by family). */
+  importProviders(imp: string): Distribution[] {
+    return Object.values(this.snapshot.distributions).filter((d) =>
+      d.importPackages.includes(imp) || this.familyByDist.get(d.name)?.import === imp);
+  }
+
+  /** Files (RECORD paths inside site-packages) that more than one distribution's RECORD lists, grouped by owner set. */
+  recordOverlaps(): { owners: Distribution[]; files: string[] }[] {
+    const ownersByFile = new Map<string, Distribution[]>();
+    for (const d of Object.values(this.snapshot.distributions)) {
+      const seen = new Set<string>();
+      for (const raw of d.files) {
+        // only files inside the sys.path entry; metadata folders are per-distribution by design
+        if (raw.startsWith('..') || raw.startsWith('/') || /\.(dist|egg)-info\//.test(raw) || raw.includes('__pycache__/')) continue;
+        const key = `${d.location ?? ''}\0${raw}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const list = ownersByFile.get(key);
+        if (list) list.push(d); else ownersByFile.set(key, [d]);
+      }
+    }
+    const groups = new Map<string, { owners: Distribution[]; files: string[] }>();
+    for (const [key, owners] of ownersByFile) {
+      if (owners.length < 2) continue;
+      const id = owners.map((o) => o.name).sort().join(',');
+      const file = key.split('\0')[1]!;
+      const g = groups.get(id);
+      if (g) g.files.push(file); else groups.set(id, { owners, files: [file] });
+    }
+    return [...groups.values()];
+  }
+}

@@ -1,0 +1,361 @@
+// Loads matrix/*.yaml and validates it against the schema in types.ts. A malformed file fails
+// with one line: `matrix/rules.yaml:LINE: what is wrong`.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import { UserError } from '../util/errors.js';
+import { isValidSpecifier, isValidVersion } from './pep440.js';
+import {
+  CONDITION_KINDS, EVIDENCE_KINDS, FIX_KINDS, ROUTE_IDS, SEVERITIES,
+  type Condition, type Constraint, type ImportFilter, type Evidence, type Family, type Fix, type Matrix, type Observation,
+  type PythonSupport, type Rule, type RouteId, type RouteSpec, type Severity,
+} from './types.js';
+
+/** The matrix shipped with the package (<package root>/matrix). */
+export function defaultMatrixDir(): string {
+  return fileURLToPath(new URL('../../matrix/', import.meta.url));
+}
+
+export class MatrixError extends UserError {}
+
+const CODE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
+const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const PATCH_ID = /^[a-z0-9][a-z0-9.-]*$/;
+
+/** Reads one YAML file's text into a validated fragment. Exported for tests. */
+export function parseMatrixFile(displayName: string, text: string): Partial<Omit<Matrix, 'dir'>> {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const ctx = new Ctx(displayName, lc, doc);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = lc.linePos(e.pos[0]).line;
+    throw new MatrixError(`${displayName}:${line}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  const root = doc.contents;
+  if (!isMap(root)) ctx.fail(root, 'expected a mapping at the top (families, python_support, constraints, routes, rules)');
+  const out: Partial<Omit<Matrix, 'dir'>> = {};
+  for (const [key, value] of ctx.entries(root, ['families', 'python_support', 'constraints', 'routes', 'rules'], [])) {
+    const items = ctx.seq(value, key);
+    switch (key) {
+      case 'families': out.families = items.map((n) => readFamily(ctx, n)); break;
+      case 'python_support': out.pythonSupport = items.map((n) => readPythonSupport(ctx, n)); break;
+      case 'constraints': out.constraints = items.map((n) => readConstraint(ctx, n)); break;
+      case 'routes': out.routes = items.map((n) => readRoute(ctx, n)); break;
+      case 'rules': out.rules = items.map((n) => readRule(ctx, n)); break;
+    }
+  }
+  return out;
+}
+
+/** The files that make up the matrix, in load order (other YAML in the folder belongs to other tables). */
+export const MATRIX_FILES = ['packages.yaml', 'routes.yaml', 'rules.yaml'] as const;
+
+/** Loads and validates the matrix files in `dir`. */
+export async function loadMatrix(dir: string = defaultMatrixDir()): Promise<Matrix> {
+  const matrix: Matrix = { dir, families: [], pythonSupport: [], constraints: [], routes: [], rules: [] };
+  for (const name of MATRIX_FILES) {
+    const path = join(dir, name);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      throw new MatrixError(`cannot read ${displayPath(path)}`, 'pass --matrix DIR with the folder holding packages.yaml, routes.yaml and rules.yaml');
+    }
+    const part = parseMatrixFile(displayPath(path), text);
+    matrix.families.push(...(part.families ?? []));
+    matrix.pythonSupport.push(...(part.pythonSupport ?? []));
+    matrix.constraints.push(...(part.constraints ?? []));
+    matrix.routes.push(...(part.routes ?? []));
+    matrix.rules.push(...(part.rules ?? []));
+  }
+  crossCheck(matrix);
+  return matrix;
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/** Checks that span files: unique codes, known routes, every route defined once. */
+function crossCheck(m: Matrix): void {
+  const seen = new Map<string, string>();
+  for (const r of m.rules) {
+    const prev = seen.get(r.code);
+    if (prev) throw new MatrixError(`${r.origin}: duplicate rule code ${r.code} (first at ${prev})`);
+    seen.set(r.code, r.origin);
+  }
+  for (const id of ROUTE_IDS) {
+    if (!m.routes.some((r) => r.id === id)) throw new MatrixError(`${m.dir}: route ${id} is not described in any matrix file (routes:)`);
+  }
+  const providers = new Map<string, string>();
+  for (const f of m.families) {
+    for (const d of f.distributions) {
+      const prev = providers.get(d);
+      if (prev) throw new MatrixError(`${m.dir}: distribution ${d} is in two families (${prev}, ${f.name})`);
+      providers.set(d, f.name);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// node readers
+
+class Ctx {
+  constructor(readonly file: string, readonly lc: LineCounter, readonly doc: Document) {}
+
+  /** Follows a YAML alias (*name) to its anchored node. */
+  r<T>(node: T): T {
+    return (isAlias(node) ? node.resolve(this.doc) : node) as T;
+  }
+
+  line(node: Node | null | undefined): number {
+    const offset = node?.range?.[0];
+    return offset === undefined ? 1 : this.lc.linePos(offset).line;
+  }
+
+  origin(node: Node): string {
+    return `${this.file}:${this.line(node)}`;
+  }
+
+  fail(node: Node | null | undefined, msg: string): never {
+    throw new MatrixError(`${this.file}:${this.line(node)}: ${msg}`);
+  }
+
+  /** A mapping's entries, refusing unknown keys and requiring `required` ones. */
+  entries(raw: unknown, allowed: string[], required: string[], what = 'mapping'): [string, Node][] {
+    const node = this.r(raw);
+    if (!isMap(node)) this.fail(node as Node, `expected a ${what} with keys ${allowed.join(', ')}`);
+    const map = node as YAMLMap<unknown, unknown>;
+    const out: [string, Node][] = [];
+    for (const pair of map.items) {
+      const k = pair.key;
+      if (!isScalar(k) || typeof k.value !== 'string') this.fail(k as Node, 'keys must be plain strings');
+      const key = k.value as string;
+      if (!allowed.includes(key)) this.fail(k, `unknown key "${key}" in ${what} (allowed: ${allowed.join(', ')})`);
+      if (pair.value === null || pair.value === undefined) this.fail(k, `"${key}" has no value`);
+      out.push([key, this.r(pair.value) as Node]);
+    }
+    for (const r of required) {
+      if (!out.some(([k]) => k === r)) this.fail(map, `${what} is missing "${r}"`);
+    }
+    return out;
+  }
+
+  fields(node: unknown, allowed: string[], required: string[], what: string): Map<string, Node> {
+    return new Map(this.entries(node, allowed, required, what));
+  }
+
+  str(raw: Node | undefined, what: string, pattern?: RegExp): string {
+    const node = this.r(raw);
+    if (!isScalar(node) || (typeof node.value !== 'string' && typeof node.value !== 'number')) this.fail(node, `${what} must be a string`);
+    const s = String(node.value);
+    if (s.trim() === '') this.fail(node, `${what} is empty`);
+    if (pattern && !pattern.test(s)) this.fail(node, `${what} "${s}" does not match ${pattern}`);
+    return s;
+  }
+
+  bool(raw: Node | undefined, what: string): boolean {
+    const node = this.r(raw);
+    if (!isScalar(node) || typeof node.value !== 'boolean') this.fail(node, `${what} must be true or false`);
+    return node.value as boolean;
+  }
+
+  seq(raw: Node | undefined, what: string): Node[] {
+    const node = this.r(raw);
+    if (!isSeq(node)) this.fail(node, `${what} must be a list`);
+    return (node.items as Node[]).map((n) => this.r(n));
+  }
+
+  strList(node: Node | undefined, what: string, pattern?: RegExp): string[] {
+    return this.seq(node, what).map((n) => this.str(n, `${what} item`, pattern));
+  }
+
+  spec(node: Node | undefined, what: string): string {
+    const s = this.str(node, what);
+    if (!isValidSpecifier(s)) this.fail(node, `${what} "${s}" is not a PEP 440 specifier`);
+    return s;
+  }
+
+  oneOf<T extends string>(node: Node | undefined, what: string, allowed: readonly T[]): T {
+    const s = this.str(node, what);
+    if (!allowed.includes(s as T)) this.fail(node, `${what} "${s}" is not one of ${allowed.join(', ')}`);
+    return s as T;
+  }
+}
+
+function readEvidence(ctx: Ctx, node: Node | undefined): Evidence[] {
+  const list = ctx.seq(node, 'evidence');
+  if (list.length === 0) ctx.fail(node, 'evidence must list at least one source');
+  return list.map((n) => {
+    const f = ctx.fields(n, ['kind', 'ref', 'note'], ['kind', 'ref', 'note'], 'evidence item');
+    return {
+      kind: ctx.oneOf(f.get('kind'), 'evidence kind', EVIDENCE_KINDS),
+      ref: ctx.str(f.get('ref'), 'evidence ref'),
+      note: ctx.str(f.get('note'), 'evidence note'),
+    };
+  });
+}
+
+function readFamily(ctx: Ctx, node: Node): Family {
+  const f = ctx.fields(node, ['name', 'import', 'distributions', 'evidence'], ['name', 'import', 'distributions', 'evidence'], 'family');
+  const name = ctx.str(f.get('name'), 'family name', NAME);
+  const distributions = ctx.strList(f.get('distributions'), 'distributions', NAME);
+  if (distributions[0] !== name) ctx.fail(f.get('distributions'), `the first distribution must be the family name ${name}`);
+  return { name, import: ctx.str(f.get('import'), 'import', /^[A-Za-z_][A-Za-z0-9_]*$/), distributions, evidence: readEvidence(ctx, f.get('evidence')) };
+}
+
+function readPythonSupport(ctx: Ctx, node: Node): PythonSupport {
+  const f = ctx.fields(node, ['package', 'versions', 'python', 'evidence'], ['package', 'versions', 'python', 'evidence'], 'python_support item');
+  return {
+    package: ctx.str(f.get('package'), 'package', NAME),
+    versions: ctx.spec(f.get('versions'), 'versions'),
+    python: ctx.spec(f.get('python'), 'python'),
+    evidence: readEvidence(ctx, f.get('evidence')),
+  };
+}
+
+function readConstraint(ctx: Ctx, node: Node): Constraint {
+  const f = ctx.fields(node, ['package', 'versions', 'dependency', 'requires', 'pin', 'undeclared', 'evidence'],
+    ['package', 'versions', 'dependency', 'requires', 'evidence'], 'constraint');
+  const c: Constraint = {
+    package: ctx.str(f.get('package'), 'package', NAME),
+    versions: ctx.spec(f.get('versions'), 'versions'),
+    dependency: ctx.str(f.get('dependency'), 'dependency', NAME),
+    requires: ctx.spec(f.get('requires'), 'requires'),
+    evidence: readEvidence(ctx, f.get('evidence')),
+  };
+  if (f.has('pin')) {
+    c.pin = ctx.str(f.get('pin'), 'pin');
+    if (!isValidVersion(c.pin)) ctx.fail(f.get('pin'), `pin "${c.pin}" is not a PEP 440 version`);
+  }
+  if (f.has('undeclared')) c.undeclared = ctx.bool(f.get('undeclared'), 'undeclared');
+  return c;
+}
+
+function readRoute(ctx: Ctx, node: Node): RouteSpec {
+  const f = ctx.fields(node, ['id', 'title', 'summary', 'note'], ['id', 'title', 'summary'], 'route');
+  const r: RouteSpec = {
+    id: ctx.oneOf(f.get('id'), 'route id', ROUTE_IDS),
+    title: ctx.str(f.get('title'), 'title'),
+    summary: ctx.str(f.get('summary'), 'summary'),
+  };
+  if (f.has('note')) r.note = ctx.str(f.get('note'), 'note');
+  return r;
+}
+
+function readRule(ctx: Ctx, node: Node): Rule {
+  const f = ctx.fields(node,
+    ['code', 'severity', 'title', 'message', 'packages', 'when', 'evidence', 'proven_by', 'unproven', 'blocks', 'observe', 'fixes'],
+    ['code', 'severity', 'title', 'message', 'when', 'evidence', 'fixes'], 'rule');
+  const code = ctx.str(f.get('code'), 'code', CODE);
+  const rule: Rule = {
+    code,
+    severity: ctx.oneOf<Severity>(f.get('severity'), 'severity', SEVERITIES),
+    title: ctx.str(f.get('title'), 'title'),
+    message: ctx.str(f.get('message'), 'message'),
+    packages: f.has('packages') ? ctx.strList(f.get('packages'), 'packages', NAME) : [],
+    when: readCondition(ctx, f.get('when')!),
+    evidence: readEvidence(ctx, f.get('evidence')),
+    blocks: f.has('blocks') ? ctx.seq(f.get('blocks'), 'blocks').map((n) => ctx.oneOf<RouteId>(n, 'blocked route', ROUTE_IDS)) : [],
+    observe: f.has('observe') ? ctx.seq(f.get('observe'), 'observe').map((n) => readObservation(ctx, n)) : [],
+    fixes: ctx.seq(f.get('fixes'), 'fixes').map((n) => readFix(ctx, n)),
+    origin: ctx.origin(node),
+  };
+  if (f.has('proven_by')) rule.provenBy = ctx.str(f.get('proven_by'), 'proven_by', /^test\/real-env\/[\w./-]+\.test\.ts#.+$/);
+  if (f.has('unproven')) {
+    if (!ctx.bool(f.get('unproven'), 'unproven')) ctx.fail(f.get('unproven'), 'unproven may only be true (omit it when proven_by is given)');
+    rule.unproven = true;
+  }
+  if (!!rule.provenBy === !!rule.unproven) ctx.fail(node, `rule ${code} needs exactly one of proven_by or unproven: true`);
+  if (rule.fixes.length === 0) ctx.fail(f.get('fixes'), `rule ${code} needs at least one fix`);
+  return rule;
+}
+
+function readObservation(ctx: Ctx, node: Node): Observation {
+  const f = ctx.fields(node, ['module', 'error', 'message'], ['module', 'error', 'message'], 'observe item');
+  return {
+    module: ctx.str(f.get('module'), 'module', /^[A-Za-z_][\w.]*$/),
+    error: ctx.str(f.get('error'), 'error', /^[A-Za-z_]\w*$/),
+    message: ctx.str(f.get('message'), 'message'),
+  };
+}
+
+function readFix(ctx: Ctx, node: Node): Fix {
+  const f = ctx.fields(node, ['kind', 'command', 'patch', 'route', 'env', 'note'], ['kind', 'command'], 'fix');
+  const fix: Fix = { kind: ctx.oneOf(f.get('kind'), 'fix kind', FIX_KINDS), command: ctx.str(f.get('command'), 'command') };
+  if (f.has('patch')) fix.patch = ctx.str(f.get('patch'), 'patch id', PATCH_ID);
+  if (f.has('route')) fix.route = ctx.oneOf<RouteId>(f.get('route'), 'route', ROUTE_IDS);
+  if (f.has('env')) fix.env = ctx.str(f.get('env'), 'env', /^[A-Z_][A-Z0-9_]*$/);
+  if (f.has('note')) fix.note = ctx.str(f.get('note'), 'note');
+  if (fix.kind === 'patch' && !fix.patch) ctx.fail(node, 'a patch fix needs "patch: <patch id>"');
+  if (fix.kind === 'route' && !fix.route) ctx.fail(node, 'a route fix needs "route: <route id>"');
+  if (fix.kind === 'env' && !fix.env) ctx.fail(node, 'an env fix needs "env: <VARIABLE>"');
+  return fix;
+}
+
+function readCondition(ctx: Ctx, node: Node): Condition {
+  const entries = ctx.entries(node, [...CONDITION_KINDS], [], 'condition');
+  if (entries.length !== 1) ctx.fail(node, `a condition has exactly one key (one of ${CONDITION_KINDS.join(', ')}); use all: [...] to combine`);
+  const [kind, v] = entries[0]!;
+  switch (kind) {
+    case 'all': case 'any': {
+      const list = ctx.seq(v, kind);
+      if (list.length === 0) ctx.fail(v, `${kind} needs at least one condition`);
+      const parts = list.map((n) => readCondition(ctx, n));
+      return kind === 'all' ? { all: parts } : { any: parts };
+    }
+    case 'not': return { not: readCondition(ctx, v) };
+    case 'installed': return { installed: ctx.str(v, 'installed', NAME) };
+    case 'missing': return { missing: ctx.str(v, 'missing', NAME) };
+    case 'python': return { python: ctx.spec(v, 'python') };
+    case 'planned': return { planned: ctx.bool(v, 'planned') };
+    case 'version': {
+      const f = ctx.fields(v, ['package', 'spec'], ['package', 'spec'], 'version condition');
+      return { version: { package: ctx.str(f.get('package'), 'package', NAME), spec: ctx.spec(f.get('spec'), 'spec') } };
+    }
+    case 'platform': {
+      const f = ctx.fields(v, ['system', 'machine'], [], 'platform condition');
+      const p: { system?: string; machine?: string } = {};
+      if (f.has('system')) p.system = ctx.str(f.get('system'), 'system');
+      if (f.has('machine')) p.machine = ctx.str(f.get('machine'), 'machine');
+      return { platform: p };
+    }
+    case 'env': {
+      const f = ctx.fields(v, ['name', 'equals', 'set'], ['name'], 'env condition');
+      const e: { name: string; equals?: string[]; set?: boolean } = { name: ctx.str(f.get('name'), 'name', /^[A-Z_][A-Z0-9_]*$/) };
+      if (f.has('equals')) e.equals = ctx.strList(f.get('equals'), 'equals');
+      if (f.has('set')) e.set = ctx.bool(f.get('set'), 'set');
+      return { env: e };
+    }
+    case 'minor_mismatch': {
+      const f = ctx.fields(v, ['package', 'with'], ['package', 'with'], 'minor_mismatch condition');
+      return { minor_mismatch: { package: ctx.str(f.get('package'), 'package', NAME), with: ctx.str(f.get('with'), 'with', NAME) } };
+    }
+    case 'constraint_violated': {
+      const f = ctx.fields(v, ['package', 'dependency'], [], 'constraint_violated condition');
+      const c: { package?: string; dependency?: string } = {};
+      if (f.has('package')) c.package = ctx.str(f.get('package'), 'package', NAME);
+      if (f.has('dependency')) c.dependency = ctx.str(f.get('dependency'), 'dependency', NAME);
+      return { constraint_violated: c };
+    }
+    case 'python_unsupported': {
+      const f = ctx.fields(v, ['package'], [], 'python_unsupported condition');
+      return { python_unsupported: f.has('package') ? { package: ctx.str(f.get('package'), 'package', NAME) } : {} };
+    }
+    case 'duplicate_providers': case 'record_overlap': {
+      const f = ctx.fields(v, ['import', 'exclude'], [], `${kind} condition`);
+      const c: ImportFilter = {};
+      if (f.has('import')) c.import = ctx.str(f.get('import'), 'import');
+      if (f.has('exclude')) c.exclude = ctx.strList(f.get('exclude'), 'exclude');
+      return kind === 'duplicate_providers' ? { duplicate_providers: c } : { record_overlap: c };
+    }
+    case 'export_op_gaps': {
+      const f = ctx.fields(v, ['target'], ['target'], 'export_op_gaps condition');
+      return { export_op_gaps: { target: ctx.oneOf(f.get('target'), 'target', ['onnx-tf'] as const) } };
+    }
+  }
+  return ctx.fail(node, `unknown condition ${kind}`);
+}

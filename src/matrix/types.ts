@@ -1,0 +1,142 @@
+// The compatibility matrix as typed data (matrix/*.yaml after validation by load.ts).
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+export type RouteId = 'onnx-tf' | 'onnx2tf' | 'litert-torch' | 'native';
+export const ROUTE_IDS: readonly RouteId[] = ['onnx-tf', 'onnx2tf', 'litert-torch', 'native'];
+
+export type EvidenceKind = 'release-notes' | 'issue' | 'source' | 'docs';
+export const EVIDENCE_KINDS: readonly EvidenceKind[] = ['release-notes', 'issue', 'source', 'docs'];
+
+export interface Evidence {
+  kind: EvidenceKind;
+  /** URL, repo#issue, or "<dist>-<version>:<path inside the wheel>" for package source */
+  ref: string;
+  note: string;
+}
+
+export type FixKind = 'pin' | 'patch' | 'env' | 'export-option' | 'route';
+export const FIX_KINDS: readonly FixKind[] = ['pin', 'patch', 'env', 'export-option', 'route'];
+
+export interface Fix {
+  kind: FixKind;
+  /** the exact text to run or write (templated) */
+  command: string;
+  /** patch fixes: the patch id under patches/ */
+  patch?: string;
+  /** route fixes: the route to switch to */
+  route?: RouteId;
+  /** env fixes: the variable */
+  env?: string;
+  note?: string;
+}
+
+/** What a deep probe (a real import) shows when the rule is right. */
+export interface Observation {
+  module: string;
+  /** exception class name, e.g. ModuleNotFoundError */
+  error: string;
+  /** a substring of the exception message */
+  message: string;
+}
+
+/** A condition; each evaluates to a list of bindings (empty = false). See matrix/README.md. */
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { installed: string }
+  | { missing: string }
+  | { version: { package: string; spec: string } }
+  | { python: string }
+  | { platform: { system?: string; machine?: string } }
+  | { env: { name: string; equals?: string[]; set?: boolean } }
+  | { planned: boolean }
+  | { minor_mismatch: { package: string; with: string } }
+  | { constraint_violated: { package?: string; dependency?: string } }
+  | { python_unsupported: { package?: string } }
+  | { duplicate_providers: ImportFilter }
+  | { record_overlap: ImportFilter }
+  | { export_op_gaps: { target: 'onnx-tf' } };
+
+/** Which import packages a duplicate/overlap condition looks at: one, or all tracked ones except some. */
+export interface ImportFilter {
+  import?: string;
+  exclude?: string[];
+}
+
+export const CONDITION_KINDS = [
+  'all', 'any', 'not', 'installed', 'missing', 'version', 'python', 'platform', 'env', 'planned',
+  'minor_mismatch', 'constraint_violated', 'python_unsupported', 'duplicate_providers', 'record_overlap', 'export_op_gaps',
+] as const;
+
+export interface Rule {
+  code: string;
+  severity: Severity;
+  title: string;
+  /** templated: {name} from the condition's bindings, {version:dist}, {python} */
+  message: string;
+  /** distributions the finding concerns (reported with their versions) */
+  packages: string[];
+  when: Condition;
+  evidence: Evidence[];
+  /** "test/real-env/check-x.test.ts#test name" */
+  provenBy?: string;
+  unproven?: boolean;
+  blocks: RouteId[];
+  observe: Observation[];
+  fixes: Fix[];
+  /** file:line of the rule, for messages about the matrix itself */
+  origin: string;
+}
+
+/** A family of distributions that install the same import package (tensorflow, tensorflow-cpu ... -> tensorflow). */
+export interface Family {
+  /** the canonical distribution name conditions use */
+  name: string;
+  import: string;
+  /** PEP 503-normalised distribution names, canonical first */
+  distributions: string[];
+  evidence: Evidence[];
+}
+
+/** A package version range's Python support (tested builds / Requires-Python / wheel tags). */
+export interface PythonSupport {
+  package: string;
+  versions: string;
+  python: string;
+  evidence: Evidence[];
+}
+
+/** A dependency range a package version needs (from its METADATA Requires-Dist, or import-time checks). */
+export interface Constraint {
+  package: string;
+  versions: string;
+  dependency: string;
+  requires: string;
+  /** the version `{pin:package}` suggests when this constraint is the best match for the installed dependency */
+  pin?: string;
+  /** true when the dependency is not declared in METADATA (pip won't enforce it) */
+  undeclared?: boolean;
+  evidence: Evidence[];
+}
+
+export interface RouteSpec {
+  id: RouteId;
+  title: string;
+  /** what the route is, one line */
+  summary: string;
+  /** always shown with the verdict (e.g. native: model-level blockers are not visible to check) */
+  note?: string;
+}
+
+export interface Matrix {
+  /** the folder it was loaded from */
+  dir: string;
+  families: Family[];
+  pythonSupport: PythonSupport[];
+  constraints: Constraint[];
+  routes: RouteSpec[];
+  rules: Rule[];
+}

@@ -1,0 +1,81 @@
+// The deep probe with the machine's real python3, importing fixture modules that succeed, fail
+// deep inside a package, load lazily, crash, exit silently or hang.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { deepProbe, defaultConcurrency, parseImportAnswer, ROUTE_MODULES, type ImportOutcome } from '../../src/env/deep-probe.js';
+import { fixtures, realPython } from './helpers.js';
+
+const sitePackages = join(fixtures, 'deep-modules', 'site-packages');
+const env = { PYTHONPATH: sitePackages };
+
+describe('deepProbe', () => {
+  it('imports each module in its own process and reports what happened', async () => {
+    const seen: string[] = [];
+    const results = await deepProbe(realPython().executable,
+      ['okpkg', 'brokenpkg', 'lazypkg.distributions', 'crashpkg', 'exitpkg', 'not_installed_anywhere', 'json'],
+      { env, concurrency: 3, timeoutMs: 30_000, onProgress: (o) => seen.push(o.module) });
+    expect(Object.keys(results)).toEqual(['okpkg', 'brokenpkg', 'lazypkg.distributions', 'crashpkg', 'exitpkg', 'not_installed_anywhere', 'json']);
+    expect(seen.sort()).toEqual(Object.keys(results).sort());
+
+    // stdout chatter during the import does not spoil the answer
+    expect(results['okpkg']).toMatchObject({ module: 'okpkg', ok: true, version: '1.2.3' });
+    expect(results['okpkg']!.seconds).toBeGreaterThanOrEqual(0);
+
+    const broken = results['brokenpkg']!;
+    expect(broken.ok).toBe(false);
+    expect(broken.error).toMatchObject({
+      type: 'ModuleNotFoundError', message: "No module named 'keras_fixture_missing'", missingModule: 'keras_fixture_missing',
+      lastLine: "ModuleNotFoundError: No module named 'keras_fixture_missing'",
+      frame: { file: 'brokenpkg/utils/types.py', line: 2, function: '_load', distribution: 'brokenpkg', path: join(sitePackages, 'brokenpkg', 'utils', 'types.py') },
+    });
+
+    // a lazily loaded attribute is resolved (and fails) like `from lazypkg import distributions`
+    expect(results['lazypkg.distributions']!.error).toMatchObject({ type: 'ImportError', message: 'lazypkg.distributions needs tf_keras_fixture_missing' });
+
+    expect(results['crashpkg']!.error).toEqual({
+      type: 'ProcessCrash', message: 'killed by SIGABRT: Fatal Python error: fixture crash', lastLine: 'Fatal Python error: fixture crash',
+    });
+    expect(results['exitpkg']!.error).toEqual({ type: 'ProcessCrash', message: 'exited with code 3 without an answer' });
+    expect(results['not_installed_anywhere']!.error).toMatchObject({ type: 'ModuleNotFoundError', missingModule: 'not_installed_anywhere' });
+    expect(results['not_installed_anywhere']!.error!.frame).toBeUndefined();
+    expect(results['json']!.ok).toBe(true);
+  });
+
+  it('kills an import that hangs at the timeout', async () => {
+    const started = Date.now();
+    const results = await deepProbe(realPython().executable, ['hangpkg', 'okpkg'], { env, timeoutMs: 1500, concurrency: 1 });
+    expect(results['hangpkg']).toMatchObject({ ok: false, timedOut: true, error: { type: 'Timeout', message: 'import hangpkg did not finish within 1.5 s' } });
+    expect(results['okpkg']!.ok).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a missing interpreter gives a crash outcome per module, not an exception', async () => {
+    const results = await deepProbe('/nonexistent/python', ['onnx'], {});
+    expect(results['onnx']).toMatchObject({ ok: false, error: { type: 'ProcessCrash', message: 'could not start ENOENT' } });
+  });
+});
+
+describe('pool size and answers', () => {
+  it('sizes the pool from free memory, at least 1, at most 2 per CPU', () => {
+    const GB = 1024 ** 3;
+    expect(defaultConcurrency(0.5 * GB, 2)).toBe(1);
+    expect(defaultConcurrency(3.1 * GB, 8)).toBe(2);
+    expect(defaultConcurrency(100 * GB, 2)).toBe(4);
+  });
+
+  it('reads a recorded answer and treats garbage as a crash', () => {
+    const answer: ImportOutcome = { module: 'onnx', ok: true, seconds: 1.2, version: '1.19.0' };
+    expect(parseImportAnswer('onnx', `${JSON.stringify(answer)}\n`, { exitCode: 0, elapsed: 1.3 })).toEqual(answer);
+    expect(parseImportAnswer('onnx', 'not json', { exitCode: 0, stderr: 'boom\n', elapsed: 1 }).error)
+      .toEqual({ type: 'ProcessCrash', message: 'exited with code 0 without an answer: boom', lastLine: 'boom' });
+    // an answer for another module is not this module's answer
+    expect(parseImportAnswer('onnx', JSON.stringify({ ...answer, module: 'torch' }), { exitCode: 0, elapsed: 1 }).ok).toBe(false);
+  });
+
+  it('covers the modules of every route', () => {
+    for (const m of ['onnx', 'onnx_tf', 'onnx_tf.backend', 'tensorflow', 'keras', 'tf_keras', 'tensorflow_addons', 'tensorflow_probability',
+      'torch', 'onnx2tf', 'ai_edge_litert', 'litert_torch', 'ai_edge_torch', 'onnxscript', 'onnxruntime']) {
+      expect(ROUTE_MODULES).toContain(m);
+    }
+  });
+});

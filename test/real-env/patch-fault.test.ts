@@ -1,0 +1,194 @@
+// Fault test for the patch engine (issue #4 "Done when"): on a COPY of the real seed venv,
+// `tfdoctor fix --apply-patches` is SIGKILLed at random moments, again and again. After every
+// kill no targeted file may be half-written (each holds exactly its original or a patched
+// version), and a rerun (even iterations) or a revert (odd iterations) must end consistent;
+// the final revert must give back a site-packages tree byte-identical to the pristine copy.
+//
+// TFDOCTOR_TEST_SLOW_MS makes the engine sleep between the steps of its write protocol
+// (backup, journal intent, temp write + rename, journal done), so random kill times land inside
+// the protocol and not only before or after it. TFDOCTOR_FAULT_SEED replays a run; TFDOCTOR_FAULT_KILLS
+// sets the number of killed applies (default 24).
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error - plain ESM helper without types
+import { ensureVenv } from '../../scripts/venvs.mjs';
+import { resolveTarget } from '../../src/env/discover.js';
+import { probeEnvironment } from '../../src/env/probe.js';
+import { defaultCatalogueRoot, loadCatalogue } from '../../src/patch/catalogue.js';
+import { sha256 } from '../../src/patch/diff.js';
+import { planPatches } from '../../src/patch/plan.js';
+import { foldJournal, readJournal } from '../../src/patch/state.js';
+import { fixtureCatalogue, installDemoPackage, treeHash } from '../patch/fixture-env.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const mainJs = join(root, 'dist', 'cli', 'main.js');
+const KILLS = Number(process.env.TFDOCTOR_FAULT_KILLS ?? 24);
+const SLOW_MS = 25;
+const seed = Number(process.env.TFDOCTOR_FAULT_SEED ?? Date.now() % 1_000_000);
+
+/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its printed seed. */
+function prng(s: number): () => number {
+  let a = s >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Target {
+  abs: string;
+  original: string | null;
+  final: string | null;
+  /** every hash the file may hold at a consistent point: original, or after any prefix of the patches */
+  allowed: Set<string | null>;
+}
+
+interface RunResult { code: number | null; signal: string | null; ms: number; stderr: string; stdout: string }
+
+describe('patch engine under SIGKILL on a copy of the seed venv', () => {
+  let work: string;
+  let venv: string;
+  let site: string;
+  let pristine: string;
+  let extraEnv: Record<string, string> = {};
+  let selectArgs: string[] = [];
+  let targets: Target[] = [];
+  let catalogueUsed = '';
+  const rnd = prng(seed);
+
+  function runCli(args: string[], killAfterMs?: number): Promise<RunResult> {
+    return new Promise((resolveRun) => {
+      const start = Date.now();
+      const child = spawn(process.execPath, [mainJs, ...args], {
+        env: { ...process.env, ...extraEnv, TFDOCTOR_TEST_SLOW_MS: String(SLOW_MS), NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+      child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      child.on('exit', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        resolveRun({ code, signal, ms: Date.now() - start, stdout, stderr });
+      });
+    });
+  }
+
+  const envArgs = () => ['--venv', venv];
+  const hashOf = (abs: string) => (existsSync(abs) ? sha256(readFileSync(abs)) : null);
+
+  function assertNoHalfWrittenFile(when: string) {
+    for (const t of targets) {
+      const h = hashOf(t.abs);
+      expect(t.allowed.has(h), `${when}: ${t.abs} holds sha256 ${h}, neither original nor a patched version`).toBe(true);
+    }
+  }
+  function assertAll(which: 'original' | 'final', when: string) {
+    for (const t of targets) expect(hashOf(t.abs), `${when}: ${t.abs} should be ${which}`).toBe(t[which]);
+    // no temp file of an interrupted write may outlive the run that completes it
+    for (const dir of new Set(targets.map((t) => dirname(t.abs)))) {
+      expect(readdirSync(dir).filter((n) => n.includes('.tfdoctor-')), `${when}: temp files left in ${dir}`).toEqual([]);
+    }
+  }
+
+  beforeAll(async () => {
+    expect(existsSync(mainJs), `build first (npm run build): ${mainJs} is missing`).toBe(true);
+    const seedEnv = ensureVenv('seed') as { dir: string };
+    work = mkdtempSync(join(tmpdir(), 'tfdoctor-fault-'));
+    venv = join(work, 'venv');
+    // the whole venv, so its interpreter (pyvenv.cfg) and prefix are the copy's own
+    execFileSync('cp', ['-a', seedEnv.dir, venv]);
+    let snapshot = await probeEnvironment(await resolveTarget({ venv }));
+    site = snapshot.sitePackages[0]!;
+    // F2's real patches when they apply to the seed; else the fixture catalogue on the demo package
+    let catalogue = await loadCatalogue(defaultCatalogueRoot()).catch(() => null);
+    let plans = catalogue ? await planPatches(catalogue, snapshot) : [];
+    let applicable = plans.filter((p) => p.decision === 'apply');
+    if (catalogue && applicable.length) {
+      catalogueUsed = `patches/ (${applicable.map((p) => p.id).join(', ')})`;
+      selectArgs = applicable.flatMap((p) => ['--only', p.id]);
+    } else {
+      installDemoPackage(site);
+      extraEnv = { TFDOCTOR_PATCHES_DIR: fixtureCatalogue };
+      catalogue = await loadCatalogue(fixtureCatalogue);
+      snapshot = await probeEnvironment(await resolveTarget({ venv }));
+      plans = await planPatches(catalogue, snapshot);
+      applicable = plans.filter((p) => p.decision === 'apply');
+      catalogueUsed = `fixture catalogue (${applicable.map((p) => p.id).join(', ')}) on the demo package installed into the copy`;
+    }
+    const byAbs = new Map<string, Target>();
+    for (const p of applicable) {
+      for (const f of p.files) {
+        const t = byAbs.get(f.absPath) ?? { abs: f.absPath, original: f.currentSha256, final: f.currentSha256, allowed: new Set([f.currentSha256]) };
+        t.final = f.expectedPatched;
+        t.allowed.add(f.expectedPatched);
+        byAbs.set(f.absPath, t);
+      }
+    }
+    targets = [...byAbs.values()];
+    pristine = treeHash(site);
+    process.stderr.write(`fault test: seed ${seed}, ${KILLS} kills, ${targets.length} target files, catalogue: ${catalogueUsed}\n`);
+  });
+
+  afterAll(() => {
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it(`survives ${KILLS} SIGKILLs at random points; reruns and reverts always end consistent`, async () => {
+    expect(targets.length).toBeGreaterThan(0);
+    // calibration: how long a plan-only run and a full apply take on this machine
+    const planOnly = await runCli(['fix', '--no-probe', ...selectArgs, ...envArgs()]);
+    expect(planOnly.code, planOnly.stderr).toBe(0);
+    const full = await runCli(['fix', '--apply-patches', '--yes', '--no-probe', ...selectArgs, ...envArgs()]);
+    expect(full.code, full.stderr).toBe(0);
+    assertAll('final', 'calibration apply');
+    const fullRevert = await runCli(['patch', 'revert', '--all', ...envArgs()]);
+    expect(fullRevert.code, fullRevert.stderr).toBe(0);
+    assertAll('original', 'calibration revert');
+
+    const stateDir = join(venv, '.tfdoctor', 'patches');
+    const outcomes = { exitedBeforeKill: 0, killedBeforeAnyWrite: 0, killedMidTransaction: 0, killedAfterCommit: 0, filesWrittenAtKill: [] as number[] };
+    let revertKills = 0;
+    // kill anywhere from late in the probe to the end of a full run
+    const from = planOnly.ms * 0.6;
+    const span = Math.max(full.ms - from, 50);
+    for (let i = 0; i < KILLS; i++) {
+      const delay = Math.round(from + rnd() * span);
+      const killed = await runCli(['fix', '--apply-patches', '--yes', '--no-probe', ...selectArgs, ...envArgs()], delay);
+      const label = `kill ${i + 1} (apply, after ${delay} ms)`;
+      assertNoHalfWrittenFile(label);
+      const journal = foldJournal(await readJournal(stateDir));
+      const patchedNow = targets.filter((t) => hashOf(t.abs) !== t.original).length;
+      if (killed.signal !== 'SIGKILL') outcomes.exitedBeforeKill++;
+      else if (journal.incomplete) { outcomes.killedMidTransaction++; outcomes.filesWrittenAtKill.push(patchedNow); }
+      else if (journal.applied.size > 0) outcomes.killedAfterCommit++;
+      else outcomes.killedBeforeAnyWrite++;
+
+      if (i % 2 === 0) {
+        const rerun = await runCli(['fix', '--apply-patches', '--yes', '--no-probe', ...selectArgs, ...envArgs()]);
+        expect(rerun.code, `${label}, rerun: ${rerun.stderr}`).toBe(0);
+        assertAll('final', `${label}, rerun`);
+        // and a killed revert, finished by a second revert
+        const revertDelay = Math.round(from + rnd() * span);
+        const killedRevert = await runCli(['patch', 'revert', '--all', ...envArgs()], revertDelay);
+        if (killedRevert.signal === 'SIGKILL') revertKills++;
+        assertNoHalfWrittenFile(`${label}, killed revert after ${revertDelay} ms`);
+      }
+      const revert = await runCli(['patch', 'revert', '--all', ...envArgs()]);
+      expect(revert.code, `${label}, revert: ${revert.stderr}`).toBe(0);
+      assertAll('original', `${label}, revert`);
+    }
+    process.stderr.write(`fault test outcomes (seed ${seed}): ${JSON.stringify({ ...outcomes, revertKills, calibration: { planOnlyMs: planOnly.ms, fullApplyMs: full.ms } })}\n`);
+    // the kills must have hit the write protocol itself, not only its edges
+    expect(outcomes.killedMidTransaction).toBeGreaterThanOrEqual(Math.floor(KILLS / 4));
+    expect(treeHash(site)).toBe(pristine);
+  });
+});
