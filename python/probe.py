@@ -43,14 +43,6 @@ def read_text(path):
         return None
 
 
-def record_paths(text):
-    """Paths column of a RECORD (CSV: path,hash,size). Quoted only when a path holds a comma or quote."""
-    if '"' in text:
-        import csv
-        return [row[0] for row in csv.reader(text.splitlines()) if row]
-    return [line.rsplit(',', 2)[0] for line in text.splitlines() if line]
-
-
 def egg_requires(text):
     """requires.txt of an .egg-info: bare lines, then [extra] / [extra:marker] / [:marker] sections."""
     out = []
@@ -87,22 +79,19 @@ def distribution(location, entry):
     stem = entry.rsplit('.', 1)[0]
     name = (fields or {}).get('Name') or stem.split('-')[0]
     version = (fields or {}).get('Version') or (stem.split('-')[1] if '-' in stem else '')
-    files = []
+    record = None
     installer = None
     top_level = None
     if os.path.isdir(meta_dir):
         if is_dist_info:
-            record = read_text(os.path.join(meta_dir, 'RECORD'))
-            if record:
-                files = record_paths(record)
+            # RECORD is read and parsed by the caller (Node), in parallel: it is most of the bytes
+            record = {'path': os.path.join(meta_dir, 'RECORD'), 'format': 'record'}
             installer_text = read_text(os.path.join(meta_dir, 'INSTALLER'))
             if installer_text is not None:
                 installer = installer_text.strip() or None
         else:
-            installed = read_text(os.path.join(meta_dir, 'installed-files.txt'))
-            if installed:
-                # relative to the .egg-info folder; make them relative to `location` like RECORD paths
-                files = [os.path.normpath(os.path.join(entry, p)) for p in installed.splitlines() if p]
+            # paths relative to the .egg-info folder
+            record = {'path': os.path.join(meta_dir, 'installed-files.txt'), 'format': 'installed-files'}
         tl = read_text(os.path.join(meta_dir, 'top_level.txt'))
         if tl is not None:
             top_level = [t.strip() for t in tl.splitlines() if t.strip()]
@@ -112,7 +101,7 @@ def distribution(location, entry):
         'installer': installer,
         'location': location,
         'metadataDir': meta_dir,
-        'files': files,
+        'record': record,
         'topLevel': top_level,
         'requires': requires,
         'requiresPython': (fields or {}).get('Requires-Python'),
@@ -147,15 +136,12 @@ def build_site_path():
     """
     import site
     known = set(os.path.normcase(os.path.abspath(p or '.')) for p in sys.path)
-    prefixes = list(site.PREFIXES)
+    base_prefixes = list(site.PREFIXES)
     venv_prefix, system_site = find_venv()
     if venv_prefix is not None:
         # what site.venv() does, minus its addsitepackages() call (which would run .pth code)
         sys.prefix = sys.exec_prefix = venv_prefix
-        if system_site:
-            prefixes.insert(0, venv_prefix)
-        else:
-            prefixes = [venv_prefix]
+        if not system_site:
             site.ENABLE_USER_SITE = False
     if site.ENABLE_USER_SITE is None:
         site.ENABLE_USER_SITE = site.check_enableusersite()
@@ -166,11 +152,15 @@ def build_site_path():
         except AttributeError:
             user = None
     try:
-        system = list(site.getsitepackages(prefixes))
-    except AttributeError:
-        system = []  # very old virtualenv's site.py
+        venv_dirs = list(site.getsitepackages([venv_prefix])) if venv_prefix is not None else []
+        base_dirs = list(site.getsitepackages(base_prefixes)) if venv_prefix is None or system_site else []
+    except (AttributeError, TypeError):
+        venv_dirs, base_dirs = [], []  # very old virtualenv's site.py
+    system = venv_dirs + [d for d in base_dirs if d not in venv_dirs]
+    # site.main()'s order: the venv's site-packages, then the user site, then the base ones
+    ordered = venv_dirs + ([user] if user else []) + [d for d in system if d not in venv_dirs]
     added = []
-    for sitedir in ([user] if user else []) + system:
+    for sitedir in ordered:
         if not os.path.isdir(sitedir):
             continue
         add_path(sitedir, known, added)
@@ -249,4 +239,7 @@ def main():
 
 
 if __name__ == '__main__':
+    if sys.version_info[0] < 3:
+        sys.stderr.write('tfdoctor needs Python 3; this is Python %d.%d\n' % sys.version_info[:2])
+        sys.exit(3)
     main()

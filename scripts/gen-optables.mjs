@@ -45,7 +45,10 @@ export function stableJson(value) {
     if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
     return v;
   };
-  return `${JSON.stringify(sort(value), null, 2)}\n`;
+  // arrays of numbers/strings stay on one line, so a version list reads as [1, 11, 13, 18]
+  const text = JSON.stringify(sort(value), null, 2).replace(/\[\n\s*((?:(?:-?\d+|"[^"\n]*"),\n\s*)*(?:-?\d+|"[^"\n]*"))\n\s*\]/g,
+    (_m, items) => `[${items.split(/,\n\s*/).join(', ')}]`);
+  return `${text}\n`;
 }
 
 function writeAtomic(path, text) {

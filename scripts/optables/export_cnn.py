@@ -10,9 +10,11 @@ an inverted-residual block with depthwise conv and residual add, channel shuffle
 x.mean((2, 3)) + flatten + Linear.
 """
 import contextlib
+import inspect
 import json
 import os
 import sys
+import warnings
 
 import onnx
 import torch
@@ -78,8 +80,10 @@ def main():
     model = SmallFBNet().eval()
     path = os.path.join(out_dir, "model.onnx")
     # the exporter prints progress on stdout; stdout is reserved for the JSON report
-    with torch.no_grad(), contextlib.redirect_stdout(sys.stderr):
+    with torch.no_grad(), contextlib.redirect_stdout(sys.stderr), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         result = torch.onnx.export(model, (torch.randn(1, 3, 64, 64),), path, **config)
+    export_warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught if "onnx" in str(w.filename) or w.category is DeprecationWarning})
     # The dynamo exporter returns an ONNXProgram; the TorchScript exporter returns None.
     exporter = "dynamo" if result is not None else "torchscript"
     proto = onnx.load(path, load_external_data=False)
@@ -100,7 +104,20 @@ def main():
         {"op": op, "since_version": onnx.defs.get_schema(op, default_opset, "").since_version}
         for op in sorted(ops.get("", set()))
     ]
+    # what this torch's own source says the defaults are (signature and constants)
+    params = inspect.signature(torch.onnx.export).parameters
+    constants = getattr(torch.onnx, "_constants", None)
+    source_defaults = {
+        name: params[name].default
+        for name in ("dynamo", "opset_version", "external_data")
+        if name in params and params[name].default is not inspect.Parameter.empty
+    }
+    if constants is not None:
+        source_defaults["ONNX_DEFAULT_OPSET"] = getattr(constants, "ONNX_DEFAULT_OPSET", None)
+        source_defaults["ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET"] = getattr(constants, "ONNX_TORCHSCRIPT_EXPORTER_MAX_OPSET", None)
     print(json.dumps({
+        "source_defaults": source_defaults,
+        "warnings": export_warnings,
         "torch": torch.__version__,
         "onnx": onnx.__version__,
         "config": config,

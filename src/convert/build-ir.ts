@@ -8,6 +8,8 @@ import type { Blocker, IrGraph, IrNode } from './ir.js';
 export interface BuildOptions {
   /** value for a symbolic batch (first) dimension of a graph input; default 1 */
   batch?: number;
+  /** graph inputs to treat as constants with these values (e.g. a conformance test's parameter inputs) */
+  constants?: Map<string, ConstTensor>;
 }
 
 export interface BuiltIr {
@@ -30,8 +32,9 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
 
   for (const [name, c] of loaded.initializers) ir.values.set(name, { name, dtype: c.dtype, shape: c.shape, const: c });
 
+  for (const [name, c] of opts.constants ?? []) ir.values.set(name, { name, dtype: c.dtype, shape: c.shape, const: c });
   for (const vi of g.inputs) {
-    if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style): a constant
+    if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style), or frozen: a constant
     ir.inputs.push(vi.name);
     if (vi.elemType !== OnnxDataType.FLOAT) {
       blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32 inputs are supported` });

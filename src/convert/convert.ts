@@ -1,5 +1,6 @@
 /** The conversion pipeline: ONNX model -> IR -> passes -> lowerings -> TFLite graph. */
 import type { LoadedOnnx } from '../onnx/read.js';
+import type { ConstTensor } from '../onnx/tensor.js';
 import { buildIr } from './build-ir.js';
 import { EmitContext } from './emit.js';
 import { NodeRefusal, type Blocker, type IrGraph } from './ir.js';
@@ -13,6 +14,7 @@ import { TfliteGraph } from './tflite/model.js';
 export interface PipelineOptions {
   nhwc?: boolean;
   batch?: number;
+  constants?: Map<string, ConstTensor>;
   onProgress?: (msg: string) => void;
 }
 
@@ -29,7 +31,10 @@ function ioPerm(rank: number, nhwc: boolean): number[] {
 
 export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): PipelineResult {
   const progress = opts.onProgress ?? (() => {});
-  const { ir, blockers } = buildIr(loaded, opts.batch !== undefined ? { batch: opts.batch } : {});
+  const { ir, blockers } = buildIr(loaded, {
+    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(opts.constants ? { constants: opts.constants } : {}),
+  });
   const nodesIn = ir.nodes.length;
   topoSort(ir, blockers);
   inferAndFold(ir, blockers);
@@ -79,6 +84,13 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       if (!(err instanceof NodeRefusal)) throw err;
       blockers.push({ op: '(output)', node: name, reason: err.message });
       continue;
+    }
+    if (graph.inputs.includes(t) || graph.outputs.includes(t)) {
+      // an output that is a graph input (Identity, Dropout, identity Transpose) or another output
+      // gets its own tensor: runtimes expect outputs to be written by an operator
+      const copy = graph.addTensor(name, graph.tensors[t]!.shape, graph.tensors[t]!.type);
+      graph.addOp('RESHAPE', [t, graph.addInt32Const(`${name}_shape`, [graph.tensors[t]!.shape.length], graph.tensors[t]!.shape)], [copy]);
+      t = copy;
     }
     if (graph.tensors[t]!.name !== name) {
       const clash = graph.tensors.findIndex((x) => x.name === name);

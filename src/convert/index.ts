@@ -1,6 +1,7 @@
 /** Public API of the native ONNX -> TFLite converter. */
 import { performance } from 'node:perf_hooks';
 import { readOnnxFile } from '../onnx/read.js';
+import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
 import { ConversionRefused } from './refusal.js';
 import { writeTflite } from './tflite/write.js';
@@ -14,6 +15,11 @@ export interface ConvertOptions {
   nhwc?: boolean;
   /** value for a symbolic batch dimension (default 1) */
   batch?: number;
+  /**
+   * graph inputs to freeze as constants (name -> values, ONNX data type code, default FLOAT=1);
+   * e.g. a conformance test whose weights, axes or shapes arrive as inputs. They leave the signature.
+   */
+  constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>;
   onProgress?: (msg: string) => void;
 }
 
@@ -38,7 +44,19 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   const progress = opts.onProgress ?? (() => {});
   const loaded = readOnnxFile(onnxPath);
   progress(`read ${onnxPath}: ${loaded.model.graph.nodes.length} nodes, ${loaded.initializers.size} initializers`);
-  const { graph, ir, blockers, stats } = convertModel(loaded, opts);
+  const constants = opts.constants
+    ? new Map(Object.entries(opts.constants).map(([k, v]): [string, ConstTensor] => {
+      const dtype = v.dataType ?? 1;
+      const data = dtype === 1 || dtype === 10 || dtype === 16 ? Float32Array.from(v.data) : Float64Array.from(v.data, (x) => Number(x));
+      return [k, { dtype, shape: [...v.dims], data }];
+    }))
+    : undefined;
+  const { graph, ir, blockers, stats } = convertModel(loaded, {
+    ...(opts.nhwc !== undefined ? { nhwc: opts.nhwc } : {}),
+    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+    ...(constants ? { constants } : {}),
+  });
   if (blockers.length) throw new ConversionRefused(onnxPath, blockers);
   const tflite = writeTflite(graph);
   const opCounts: Record<string, number> = {};

@@ -55,6 +55,13 @@ export function consumers(g: IrGraph, value: string): IrNode[] {
   return g.nodes.filter((n) => n.inputs.includes(value));
 }
 
+/** How many node inputs read each value (one pass; for passes that ask per node). */
+export function useCounts(g: IrGraph): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const n of g.nodes) for (const i of n.inputs) if (i) m.set(i, (m.get(i) ?? 0) + 1);
+  return m;
+}
+
 // ---- attribute access (types checked; a wrong type is a refusal, never a guess) ----
 
 export function attrInt(n: IrNode, name: string, dflt: number): number {

@@ -43,7 +43,8 @@ export function sameMemoryOrder(shape: readonly number[], a: readonly number[], 
 /** Transposes a constant's data from logical layout to the physical layout `perm`. */
 export function transposeData<T extends Float32Array | Float64Array>(data: T, shape: readonly number[], perm: readonly number[]): T {
   const rank = shape.length;
-  if (rank <= 1 || perm.every((a, i) => a === i)) return data.slice() as T;
+  // moving only size-1 axes keeps the memory order: a copy is enough
+  if (rank <= 1 || samePerm(memoryOrder(shape, perm), memoryOrder(shape, identity(rank)))) return data.slice() as T;
   const outShape = permute(shape, perm);
   const inStrides = new Array<number>(rank);
   let s = 1;
@@ -53,12 +54,17 @@ export function transposeData<T extends Float32Array | Float64Array>(data: T, sh
   }
   const strideForOut = perm.map((a) => inStrides[a]!);
   const out = new (data.constructor as { new (n: number): T })(data.length);
-  const idx = new Array<number>(rank).fill(0);
-  for (let o = 0; o < data.length; o++) {
+  // walk the output in order; the innermost output axis is a strided run of the input
+  const inner = outShape[rank - 1]!;
+  const innerStride = strideForOut[rank - 1]!;
+  const idx = new Array<number>(rank - 1).fill(0);
+  const outer = data.length / inner;
+  for (let o = 0; o < outer; o++) {
     let src = 0;
-    for (let i = 0; i < rank; i++) src += idx[i]! * strideForOut[i]!;
-    out[o] = data[src]!;
-    for (let i = rank - 1; i >= 0; i--) {
+    for (let i = 0; i < rank - 1; i++) src += idx[i]! * strideForOut[i]!;
+    const base = o * inner;
+    for (let k = 0; k < inner; k++) out[base + k] = data[src + k * innerStride]!;
+    for (let i = rank - 2; i >= 0; i--) {
       if (++idx[i]! < outShape[i]!) break;
       idx[i] = 0;
     }

@@ -28,7 +28,7 @@ export function compareWithImports(
     const probed = rule.observe.filter((o) => imports[o.module]);
     if (probed.length === 0) {
       finding.observed = 'not-probed';
-      finding.observation = rule.observe.length === 0 ? 'no import shows this (it fails at conversion or install time)' : 'module not imported';
+      finding.observation = rule.observe.length === 0 ? 'no import failure shows this (it shows at export/conversion time, or only as a warning)' : 'module not imported';
       continue;
     }
     let verdict: Observed = 'not-probed';

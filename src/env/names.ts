@@ -16,9 +16,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function importPackagesFromRecord(files: readonly string[]): string[] {
   const found = new Set<string>();
+  const rejected = new Set<string>();
   for (const raw of files) {
-    const path = raw.replace(/\\/g, '/');
-    if (path.startsWith('../') || path.startsWith('/')) continue;
+    const path = raw.includes('\\') ? raw.replace(/\\/g, '/') : raw;
     const slash = path.indexOf('/');
     if (slash === -1) {
       // a top-level module file: foo.py, foo.cpython-311-x86_64-linux-gnu.so
@@ -27,10 +27,19 @@ export function importPackagesFromRecord(files: readonly string[]): string[] {
       continue;
     }
     const first = path.slice(0, slash);
-    if (first === '__pycache__' || first.endsWith('.dist-info') || first.endsWith('.egg-info') || first.endsWith('.data')) continue;
-    if (!IDENTIFIER.test(first)) continue;
+    // RECORDs list thousands of files under a few top folders: decide each folder once
+    if (found.has(first) || rejected.has(first)) continue;
+    if (first === '..' || first === '' || first === '__pycache__' || first.endsWith('.dist-info') || first.endsWith('.egg-info')
+      || first.endsWith('.data') || !IDENTIFIER.test(first)) {
+      rejected.add(first);
+      continue;
+    }
     // a folder counts only when it holds code somewhere (not e.g. a share/ or include/ tree of data)
-    if (/\.(?:py|pyc|pyi|so|pyd)$/.test(path)) found.add(first);
+    if (isCodeFile(path)) found.add(first);
   }
   return [...found].sort();
+}
+
+function isCodeFile(path: string): boolean {
+  return path.endsWith('.py') || path.endsWith('.so') || path.endsWith('.pyc') || path.endsWith('.pyi') || path.endsWith('.pyd');
 }

@@ -1,12 +1,14 @@
 // Probes a real Python environment with ONE interpreter start (python/probe.py) and turns its
 // JSON answer into an EnvSnapshot. The parsing is a pure function so tests can feed recorded output.
-import { dirname, join, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
 import type { Target } from './discover.js';
 import type { Distribution, EnvKind, EnvSnapshot } from './types.js';
 import { condaOwnedMetadataDirs } from './conda.js';
 import { importPackagesFromRecord, normalizeName } from './names.js';
+import { parseInstalledFiles, parseRecord } from './record.js';
 import { lastLine, pythonScript } from './python-scripts.js';
 
 export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
@@ -19,7 +21,8 @@ interface RawDistribution {
   installer: string | null;
   location: string;
   metadataDir: string;
-  files: string[];
+  /** the file list to read: RECORD, or installed-files.txt of an .egg-info folder; null when none */
+  record: { path: string; format: 'record' | 'installed-files' } | null;
   topLevel: string[] | null;
   requires: string[];
   requiresPython: string | null;
@@ -87,9 +90,10 @@ export async function probeEnvironment(target: Target, opts: ProbeOptions = {}):
     throw new UserError(`${interpreter} does not look like a Python interpreter: it did not answer the probe${got ? ` (it printed "${got}")` : ''}`,
       'pass a Python interpreter with --python PATH');
   }
+  const records = readRecordFiles(probe);
   let owned = await condaGuess;
   if (!owned && probe.prefix !== guessedPrefix) owned = await condaOwnedMetadataDirs(probe.prefix);
-  return snapshotFromProbe(probe, target, owned);
+  return snapshotFromProbe(probe, target, owned, await records);
 }
 
 function stderrTail(stderr: string | undefined): string {
@@ -112,18 +116,36 @@ function tryParse(stdout: string | undefined): ProbeOutput | null {
  * Parses the probe's stdout. Throws a UserError when it is not the probe's JSON document.
  * Pure: tests feed recorded probe output.
  */
-export function parseProbeOutput(stdout: string, target: Target, condaOwned: Set<string> | null = null): EnvSnapshot {
+export function parseProbeOutput(
+  stdout: string, target: Target, condaOwned: Set<string> | null = null, records: ReadonlyMap<string, string> = new Map(),
+): EnvSnapshot {
   const probe = tryParse(stdout);
   if (!probe) throw new UserError(`${target.interpreter} does not look like a Python interpreter: it did not answer the probe`);
-  return snapshotFromProbe(probe, target, condaOwned);
+  return snapshotFromProbe(probe, target, condaOwned, records);
+}
+
+/**
+ * Reads the RECORD / installed-files.txt of every distribution, all in parallel. The probe leaves
+ * them to Node: they are most of the bytes, and Python reading, parsing and re-encoding them as JSON
+ * cost more than the rest of the probe.
+ * A missing or unreadable file gives no entry (the distribution then lists no files).
+ */
+export async function readRecordFiles(probe: ProbeOutput): Promise<Map<string, string>> {
+  const paths = probe.distributions.flatMap((d) => (d.record ? [d.record.path] : []));
+  const texts = await Promise.all(paths.map((p) => readFile(p, 'utf8').catch(() => null)));
+  const out = new Map<string, string>();
+  paths.forEach((p, i) => { const t = texts[i]; if (t != null) out.set(p, t); });
+  return out;
 }
 
 /** Builds the snapshot from a parsed probe document (and the conda-owned metadata dirs, if a conda prefix). */
-export function snapshotFromProbe(probe: ProbeOutput, target: Target, condaOwned: Set<string> | null): EnvSnapshot {
+export function snapshotFromProbe(
+  probe: ProbeOutput, target: Target, condaOwned: Set<string> | null, records: ReadonlyMap<string, string> = new Map(),
+): EnvSnapshot {
   const distributions: Record<string, Distribution> = {};
   const shadowed: Distribution[] = [];
   for (const raw of probe.distributions) {
-    const dist = toDistribution(raw, probe.prefix, condaOwned);
+    const dist = toDistribution(raw, probe.prefix, condaOwned, records);
     if (distributions[dist.name]) shadowed.push(dist);
     else distributions[dist.name] = dist;
   }
@@ -147,7 +169,12 @@ export function snapshotFromProbe(probe: ProbeOutput, target: Target, condaOwned
   };
 }
 
-function toDistribution(raw: RawDistribution, prefix: string, condaOwned: Set<string> | null): Distribution {
+function toDistribution(raw: RawDistribution, prefix: string, condaOwned: Set<string> | null, records: ReadonlyMap<string, string>): Distribution {
+  const recordText = raw.record ? records.get(raw.record.path) : undefined;
+  let files: string[] = [];
+  if (raw.record && recordText !== undefined) {
+    files = raw.record.format === 'record' ? parseRecord(recordText) : parseInstalledFiles(recordText, basename(raw.metadataDir));
+  }
   const dist: Distribution = {
     name: normalizeName(raw.name),
     displayName: raw.name,
@@ -155,8 +182,8 @@ function toDistribution(raw: RawDistribution, prefix: string, condaOwned: Set<st
     installer: raw.installer,
     location: raw.location,
     metadataDir: raw.metadataDir,
-    files: raw.files,
-    importPackages: raw.topLevel && raw.topLevel.length > 0 ? [...raw.topLevel].sort() : importPackagesFromRecord(raw.files),
+    files,
+    importPackages: raw.topLevel && raw.topLevel.length > 0 ? [...raw.topLevel].sort() : importPackagesFromRecord(files),
     requires: raw.requires,
     requiresPython: raw.requiresPython ?? null,
   };

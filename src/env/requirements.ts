@@ -47,6 +47,28 @@ function pythonMachine(nodeArch: string, system: string): string {
   }
 }
 
+const SYSTEMS: Record<string, string> = {
+  linux: 'linux', darwin: 'darwin', macos: 'darwin', mac: 'darwin', osx: 'darwin', win32: 'win32', windows: 'win32', win: 'win32',
+};
+const MACHINES: Record<string, string> = { x86_64: 'x64', amd64: 'x64', x64: 'x64', aarch64: 'arm64', arm64: 'arm64', i686: 'ia32', x86: 'ia32' };
+
+/**
+ * Parses a `--platform` value, SYSTEM-MACHINE (or SYSTEM/MACHINE, or SYSTEM alone for this machine's
+ * architecture): linux-x86_64, linux-aarch64, darwin-arm64 (macos-arm64), win32-amd64 (windows-amd64).
+ * Machine names are given back in the spelling Python's platform.machine() uses on that system.
+ */
+export function parsePlatform(spec: string): PlannedPlatform {
+  const m = /^([A-Za-z0-9]+)(?:[-/:]([A-Za-z0-9_]+))?$/.exec(spec.trim());
+  const system = m ? SYSTEMS[m[1]!.toLowerCase()] : undefined;
+  if (!m || !system) {
+    throw new UserError(`--platform "${spec}" is not a platform`, 'write SYSTEM-MACHINE, e.g. linux-x86_64, linux-aarch64, darwin-arm64, win32-amd64');
+  }
+  const machine = m[2];
+  if (!machine) return { system, machine: pythonMachine(arch(), system) };
+  const nodeArch = MACHINES[machine.toLowerCase()];
+  return { system, machine: nodeArch ? pythonMachine(nodeArch, system) : machine };
+}
+
 const PYTHON_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
 export async function snapshotFromRequirements(file: string, opts: RequirementsOptions): Promise<EnvSnapshot> {

@@ -53,7 +53,7 @@ export class ExternalDataResolver {
     let buf = this.files.get(real);
     if (!buf) {
       if (!statSync(real).isFile()) throw new UserError(`tensor '${t.name}': external data '${loc}' is not a file`);
-      buf = new Uint8Array(readFileSync(real));
+      buf = readFileSync(real);
       this.files.set(real, buf);
     }
     const width = byteWidth(t.dataType) ?? 1;
@@ -88,7 +88,7 @@ export function loadTensor(t: TensorProtoData, ext: ExternalDataResolver | undef
 export function readOnnxFile(path: string): LoadedOnnx {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    bytes = readFileSync(path); // a Buffer is a Uint8Array: no copy
   } catch (err) {
     throw new UserError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

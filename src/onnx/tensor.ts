@@ -8,6 +8,8 @@ import { OnnxDataType, dataTypeName, type TensorProtoData } from './model.js';
 /** Largest element count we accept for one tensor (2^31: TFLite buffers are int32-indexed). */
 export const MAX_ELEMENTS = 2 ** 31 - 1;
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export interface ConstTensor {
   dtype: number; // OnnxDataType
   shape: number[];
@@ -65,7 +67,14 @@ export function decodeRaw(dtype: number, raw: Uint8Array, n: number, name: strin
   if (raw.byteLength !== n * width) {
     throw new TensorDataError(`tensor '${name}' has ${raw.byteLength} bytes of data, expected ${n * width}`);
   }
-  // a DataView reads at any alignment; raw_data often starts at an odd offset inside the file
+  if (LITTLE_ENDIAN_HOST && (dtype === OnnxDataType.FLOAT || dtype === OnnxDataType.DOUBLE)) {
+    // raw_data often starts at an odd offset inside the file: then copy into a fresh (aligned) buffer
+    const width = dtype === OnnxDataType.FLOAT ? 4 : 8;
+    // (new Uint8Array(x) copies; Buffer.prototype.slice would not)
+    const src = raw.byteOffset % width === 0 ? raw : new Uint8Array(raw);
+    return dtype === OnnxDataType.FLOAT ? new Float32Array(src.buffer, src.byteOffset, n) : new Float64Array(src.buffer, src.byteOffset, n);
+  }
+  // a DataView reads at any alignment and in little-endian order on any host
   const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = allocFor(dtype, n);
   for (let i = 0; i < n; i++) {

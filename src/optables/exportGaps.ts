@@ -40,7 +40,9 @@ export function predictExportGaps(torchVersion: string, onnxVersion: string | nu
   const unsupported = onnxTfGaps(observed.ops, row.opset, onnxVersion);
   const cap = onnxVersion ? onnxMaxOpset(onnxVersion) : null;
   const capNote = resolvedAt < row.opset
-    ? ` onnx ${onnxVersion} knows opsets up to ${cap}, so onnx-tf resolves op versions at ${resolvedAt}.`
+    ? ` onnx ${onnxVersion} knows opsets up to ${cap}, so onnx-tf resolves op versions at ${resolvedAt} ` +
+      '(seen for real: an opset-23 model under onnx 1.16.2 fails on Reshape-21); a node newer than that runs an ' +
+      'older handler, which is not checked here.'
     : '';
   const proof = row.provenBy ? `proven by ${row.provenBy}` : 'unproven';
   return {

@@ -109,7 +109,11 @@ async function planOne(
   const base = { id: spec.id, spec, files: [] as FilePlan[] };
   const dist = snapshot.distributions[spec.distribution];
   if (!dist) return { ...base, decision: 'skip', reason: `${spec.distribution} is not installed` };
-  const where = { distributionVersion: dist.version, ...(dist.location ? { location: dist.location } : {}) };
+  const where = {
+    distributionVersion: dist.version,
+    ...(dist.location ? { location: dist.location } : {}),
+    ...(dist.condaOwned ? { condaOwned: true } : {}),
+  };
   if (!satisfies(dist.version, spec.versions)) {
     return { ...base, ...where, decision: 'skip', reason: `made for ${spec.distribution}${spec.versions}, installed ${dist.version}` };
   }

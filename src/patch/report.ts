@@ -22,6 +22,7 @@ function colourDecision(d: PatchPlan['decision'], text: string): string {
 export function formatPlan(plans: readonly PatchPlan[], envDescription: string): string {
   const lines = [`Patch plan for ${envDescription}:`];
   if (plans.length === 0) lines.push('  (the catalogue has no patches)');
+  const conda = [...new Set(plans.filter((p) => p.condaOwned && p.decision === 'apply').map((p) => p.spec.distribution))];
   const width = Math.max(0, ...plans.map((p) => p.id.length));
   for (const p of plans) {
     const label = DECISION_LABEL[p.decision].padEnd(15);
@@ -31,6 +32,9 @@ export function formatPlan(plans: readonly PatchPlan[], envDescription: string):
       : p.decision === 'already-applied' ? p.spec.title
         : p.reason ?? '';
     lines.push(`  ${colourDecision(p.decision, label)} ${p.id.padEnd(width)}  ${detail}`);
+  }
+  if (conda.length) {
+    lines.push(`  note: ${conda.join(', ')} ${conda.length === 1 ? 'is' : 'are'} conda packages: \`conda doctor\` will list the patched files as altered (tfdoctor never edits conda-meta)`);
   }
   return lines.join('\n');
 }

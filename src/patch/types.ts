@@ -75,5 +75,7 @@ export interface PatchPlan {
   reason?: string;
   distributionVersion?: string;
   location?: string;
+  /** the distribution belongs to conda (conda-meta), so `conda doctor` will see the patched files as altered */
+  condaOwned?: boolean;
   files: FilePlan[];
 }

@@ -23,12 +23,14 @@ export function tempDir(prefix = 'tfdoctor-env-'): string {
 }
 
 /** A venv (pyvenv.cfg + bin/python -> real python3, as `python -m venv` lays it out) whose site-packages is a copy of `sitePackagesFixture`. */
-export function makeFixtureVenv(sitePackagesFixture = join(fixtures, 'site-packages')): { dir: string; sitePackages: string; python: string } {
+export function makeFixtureVenv(
+  sitePackagesFixture = join(fixtures, 'site-packages'), { systemSite = false } = {},
+): { dir: string; sitePackages: string; python: string } {
   const { executable, version } = realPython();
   const dir = join(tempDir(), 'venv');
   mkdirSync(join(dir, 'bin'), { recursive: true });
   symlinkSync(executable, join(dir, 'bin', 'python'));
-  writeFileSync(join(dir, 'pyvenv.cfg'), `home = ${dirname(executable)}\ninclude-system-site-packages = false\nversion = ${version}\n`);
+  writeFileSync(join(dir, 'pyvenv.cfg'), `home = ${dirname(executable)}\ninclude-system-site-packages = ${systemSite}\nversion = ${version}\n`);
   const sitePackages = join(dir, 'lib', `python${version}`, 'site-packages');
   mkdirSync(dirname(sitePackages), { recursive: true });
   cpSync(sitePackagesFixture, sitePackages, { recursive: true });

@@ -1,5 +1,6 @@
 // The probe run for real: the machine's python3 as the interpreter of a venv whose site-packages
 // is the fixture tree (real dist-info formats), and interpreters that are missing, broken or hang.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { resolveTarget } from '../../src/env/discover.js';
 import { probeEnvironment } from '../../src/env/probe.js';
 import type { EnvSnapshot } from '../../src/env/types.js';
 import { UserError } from '../../src/util/errors.js';
-import { makeFixtureVenv, realPython, script, tempDir } from './helpers.js';
+import { fixtures, makeFixtureVenv, realPython, script, tempDir } from './helpers.js';
 
 describe('probeEnvironment on a fixture venv', () => {
   let venv: ReturnType<typeof makeFixtureVenv>;
@@ -81,6 +82,33 @@ describe('probeEnvironment on a fixture venv', () => {
       expect(s.envVars['SOME_OTHER_VAR']).toBeUndefined();
     } finally {
       for (const k of ['TF_USE_LEGACY_KERAS', 'KERAS_BACKEND', 'SOME_OTHER_VAR']) if (!(k in before)) delete process.env[k];
+    }
+  });
+});
+
+describe('probeEnvironment sys.path like site.py builds it', () => {
+  it('include-system-site-packages = true adds the base site-packages after the venv\'s', async () => {
+    const venv = makeFixtureVenv(join(fixtures, 'conda-prefix', 'lib', 'python3.11', 'site-packages'), { systemSite: true });
+    const snap = await probeEnvironment(await resolveTarget({ venv: venv.dir }, {}));
+    const base = execFileSync(realPython().executable, ['-c', 'import site; print(site.getsitepackages()[0])'], { encoding: 'utf8' }).trim();
+    expect(snap.sitePackages[0]).toBe(venv.sitePackages);
+    expect(snap.sitePackages).toContain(base);
+    expect(snap.distributions['numpy']!.location).toBe(venv.sitePackages);
+  });
+
+  it('PYTHONPATH entries come first and their distributions shadow site-packages ones', async () => {
+    const venv = makeFixtureVenv(join(fixtures, 'conda-prefix', 'lib', 'python3.11', 'site-packages'));
+    const extra = join(fixtures, 'site-packages', 'extra');
+    const before = process.env.PYTHONPATH;
+    process.env.PYTHONPATH = extra;
+    try {
+      const snap = await probeEnvironment(await resolveTarget({ venv: venv.dir }, {}));
+      expect(snap.envVars['PYTHONPATH']).toBe(extra);
+      expect(snap.distributions['onnx']).toMatchObject({ version: '1.16.2', location: extra });
+      expect(snap.shadowed.map((d) => [d.name, d.version])).toEqual([['onnx', '1.19.0']]);
+    } finally {
+      if (before === undefined) delete process.env.PYTHONPATH;
+      else process.env.PYTHONPATH = before;
     }
   });
 });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { currentPlatform, parseRequirement, snapshotFromRequirements } from '../../src/env/requirements.js';
+import { currentPlatform, parsePlatform, parseRequirement, snapshotFromRequirements } from '../../src/env/requirements.js';
 import { UserError } from '../../src/util/errors.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'env', 'requirements');
@@ -109,5 +109,20 @@ describe('parseRequirement', () => {
     expect(() => parseRequirement('numpy 1.26')).toThrow(/unexpected "1\.26"/);
     expect(() => parseRequirement('numpy[x')).toThrow(/unclosed "\["/);
     expect(() => parseRequirement('numpy==1;')).toThrow(/empty marker/);
+  });
+});
+
+describe('parsePlatform', () => {
+  it('accepts SYSTEM-MACHINE in common spellings and answers in Python spellings', () => {
+    expect(parsePlatform('linux-x86_64')).toEqual({ system: 'linux', machine: 'x86_64' });
+    expect(parsePlatform('linux/amd64')).toEqual({ system: 'linux', machine: 'x86_64' });
+    expect(parsePlatform('linux-arm64')).toEqual({ system: 'linux', machine: 'aarch64' });
+    expect(parsePlatform('macos-arm64')).toEqual({ system: 'darwin', machine: 'arm64' });
+    expect(parsePlatform('darwin-x86_64')).toEqual({ system: 'darwin', machine: 'x86_64' });
+    expect(parsePlatform('windows-amd64')).toEqual({ system: 'win32', machine: 'AMD64' });
+    expect(parsePlatform('linux-ppc64le')).toEqual({ system: 'linux', machine: 'ppc64le' });
+    expect(parsePlatform('linux').system).toBe('linux');
+    expect(() => parsePlatform('plan9-x86_64')).toThrow(/--platform "plan9-x86_64" is not a platform/);
+    expect(() => parsePlatform('linux x86_64')).toThrow(UserError);
   });
 });

@@ -1,6 +1,10 @@
 // The committed generated tables are well-formed and consistent with each other.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { onnxSchemas, onnxTfHandlers, torchExportOps } from '../../src/optables/tables.js';
+// @ts-expect-error untyped ESM helper
+import { stableJson } from '../../scripts/gen-optables.mjs';
+import { generatedDir, onnxSchemas, onnxTfHandlers, torchExportOps } from '../../src/optables/tables.js';
 
 const schemas = onnxSchemas();
 const handlers = onnxTfHandlers();
@@ -25,6 +29,13 @@ describe('generated headers', () => {
     expect(table.source.package).toBe(pkg);
     expect(table.source.version).toMatch(/^\d+\.\d+\.\d+/);
   });
+
+  it.each(['onnx-op-schemas.json', 'onnx-tf-1.10.0-handlers.json', 'torch-export-ops.json'])(
+    '%s is byte-for-byte in the generator\'s canonical form (not edited by hand)', (file) => {
+      const text = readFileSync(join(generatedDir, file), 'utf8');
+      expect(stableJson(JSON.parse(text))).toBe(text);
+    },
+  );
 
   it('pins onnx 1.20.1 and onnx-tf 1.10.0', () => {
     expect(schemas.source.version).toBe('1.20.1');

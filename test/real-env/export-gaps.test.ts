@@ -5,7 +5,7 @@
 // Exports are cached under <cache>/tfdoctor/exports/, keyed by the export script, torch version and call.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cacheRoot, ensureVenv } from '../../scripts/venvs.mjs';
 // @ts-expect-error untyped ESM helper
 import { EXPORT_CONFIGS, exportCnn } from '../../scripts/gen-optables.mjs';
+// @ts-expect-error untyped ESM helper
+import { ensureModels } from '../../scripts/models.mjs';
 import { onnxTfGaps, type OpVersion } from '../../src/optables/coverage.js';
 import { predictExportGaps } from '../../src/optables/exportGaps.js';
 import { torchExportOps } from '../../src/optables/tables.js';
@@ -30,15 +32,27 @@ interface ExportReport {
   ops: { op: string; since_version: number }[];
   external_data_locations: string[];
   files: string[];
+  source_defaults: Record<string, unknown>;
+  warnings: string[];
 }
 interface Exported { dir: string; model: string; report: ExportReport }
 interface OnnxTfResult { model: string; ok: boolean; error_type: string | null; message: string | null; saved_model: boolean }
 
 /** Exports (or takes from the cache) the FBNet-like CNN with torch.onnx.export(**kwargs). */
-function cachedExport(python: string, torchVersion: string, id: string, kwargs: Record<string, unknown>): Exported {
-  const key = createHash('sha256').update(readFileSync(exportScript)).update('\0').update(torchVersion)
-    .update('\0').update(JSON.stringify(kwargs)).digest('hex').slice(0, 16);
-  const dir = join(dirname(cacheRoot()), 'exports', `${id}-${key}`);
+const exportsRoot = () => join(dirname(cacheRoot()), 'exports');
+const scriptKey = () => createHash('sha256').update(readFileSync(exportScript)).digest('hex').slice(0, 12);
+
+/** Removes cached exports made by an older export_cnn.py. */
+function pruneStaleExports() {
+  if (!existsSync(exportsRoot())) return;
+  for (const e of readdirSync(exportsRoot())) {
+    if (e.startsWith('cnn-') && !e.startsWith(`cnn-${scriptKey()}-`)) rmSync(join(exportsRoot(), e), { recursive: true, force: true });
+  }
+}
+
+function cachedExport(python: string, torchVersion: string, kwargs: Record<string, unknown>): Exported {
+  const key = createHash('sha256').update(torchVersion).update('\0').update(JSON.stringify(kwargs)).digest('hex').slice(0, 12);
+  const dir = join(exportsRoot(), `cnn-${scriptKey()}-${key}`);
   if (!existsSync(join(dir, 'report.json'))) {
     mkdirSync(dirname(dir), { recursive: true });
     const tmp = mkdtempSync(`${dir}.tmp-`);
@@ -74,6 +88,13 @@ const SCENARIOS = {
 } as const;
 type ScenarioId = keyof typeof SCENARIOS;
 
+// The seed's own models (scripts/models.mjs: FBNet-A/B built from shared/seed/fbnet_{a,b}.txt, exported
+// by torch 2.13.0), run through onnx-tf too.
+const SEED_MODELS = [['fbnet_a', 'dynamo'], ['fbnet_b', 'dynamo'], ['fbnet_a', 'legacy13']] as const;
+interface SeedExportFacts { opset_imports: Record<string, number>; ops: Record<string, number> }
+const seedFacts = {} as Record<string, SeedExportFacts>;
+const seedReal = {} as Record<string, OnnxTfResult>;
+
 let torchVersion: string;
 let legacyOnnx: string;
 const exported = {} as Record<ScenarioId, Exported>;
@@ -82,18 +103,30 @@ const real = {} as Record<ScenarioId, OnnxTfResult>;
 beforeAll(() => {
   const tools = ensureVenv('tools');
   const legacy = ensureVenv('legacy');
+  pruneStaleExports();
   torchVersion = execFileSync(tools.python, ['-c', 'import importlib.metadata as m; print(m.version("torch"))'], { encoding: 'utf8' }).trim();
-  for (const [id, kwargs] of Object.entries(SCENARIOS)) exported[id as ScenarioId] = cachedExport(tools.python, torchVersion, id, kwargs);
+  for (const [id, kwargs] of Object.entries(SCENARIOS)) exported[id as ScenarioId] = cachedExport(tools.python, torchVersion, kwargs);
   const out = mkdtempSync(join(tmpdir(), 'tfdoctor-onnx-tf-'));
   try {
     const ids = Object.keys(SCENARIOS) as ScenarioId[];
-    const args = ids.flatMap((id) => [exported[id].model, join(out, id)]);
+    const models = ensureModels() as { facts: { models: Record<string, { exports: Record<string, SeedExportFacts> }> }; models: Record<string, { exports: Record<string, string> }> };
+    const seedIds = SEED_MODELS.map(([m, v]) => `${m}.${v}`);
+    SEED_MODELS.forEach(([m, v]) => { seedFacts[`${m}.${v}`] = models.facts.models[m]!.exports[v]!; });
+    const args = [
+      ...ids.flatMap((id) => [exported[id].model, join(out, id)]),
+      ...SEED_MODELS.flatMap(([m, v], i) => [models.models[m]!.exports[v]!, join(out, seedIds[i]!)]),
+    ];
     const started = Date.now();
-    const lines = execFileSync(legacy.python, [onnxTfScript, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 * 1024 * 1024 })
+    const lines = execFileSync(legacy.python, [onnxTfScript, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 })
       .trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    process.stderr.write(`[export-gaps] onnx-tf ran ${ids.length} models in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    process.stderr.write(`[export-gaps] onnx-tf ran ${ids.length + seedIds.length} models in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     legacyOnnx = String(lines[0]!.onnx);
     ids.forEach((id, i) => { real[id] = lines[i + 1] as unknown as OnnxTfResult; });
+    seedIds.forEach((id, i) => { seedReal[id] = lines[ids.length + i + 1] as unknown as OnnxTfResult; });
+    for (const [id, r] of [...Object.entries(real), ...Object.entries(seedReal)]) {
+      const why = r.ok ? 'ok' : `${r.error_type}: ${(NOT_IMPLEMENTED.exec(r.message ?? '')?.[0] ?? r.message ?? '').trim().split('\n').at(-1)}`;
+      process.stderr.write(`[export-gaps]   ${id}: ${why}\n`);
+    }
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -109,6 +142,17 @@ describe('torch 2.13.0 default torch.onnx.export(model, args, f)', () => {
     expect(r.files).toEqual(['model.onnx', 'model.onnx.data']);
   });
 
+  it('matches torch\'s own source: export(dynamo=True, opset_version=None, external_data=True), ONNX_DEFAULT_OPSET 20', () => {
+    expect(exported.default.report.source_defaults).toMatchObject({
+      dynamo: true, opset_version: null, external_data: true, ONNX_DEFAULT_OPSET: exported.default.report.opset_imports[''],
+    });
+  });
+
+  it('dynamo=False warns that the torch.export-based exporter is the default since 2.9', () => {
+    expect(exported['torchscript-13'].report.warnings.join('\n'))
+      .toMatch(/Starting in PyTorch 2\.9, the new torch\.export-based ONNX exporter has become the default/);
+  });
+
   it('agrees with the proven row of matrix/torch-export.yaml', () => {
     const p = predictExportGaps(torchVersion, legacyOnnx)!;
     expect(p).toMatchObject({ exporter: exported.default.report.exporter, opset: exported.default.report.opset_imports[''], externalData: true });
@@ -120,7 +164,7 @@ describe('torch 2.13.0 default torch.onnx.export(model, args, f)', () => {
     const committed = torchExportOps();
     expect(committed.source.version).toBe(torchVersion);
     for (const cfg of EXPORT_CONFIGS as { id: string; kwargs: Record<string, unknown> }[]) {
-      const e = cachedExport(tools.python, torchVersion, `gen-${cfg.id}`, cfg.kwargs);
+      const e = cachedExport(tools.python, torchVersion, cfg.kwargs);
       const c = committed.exports[cfg.id]!;
       expect({ exporter: e.report.exporter, opset: e.report.opset_imports[''], ops: e.report.ops.map((o) => o.op), external: e.report.external_data_locations.length > 0 }, cfg.id)
         .toEqual({ exporter: c.exporter, opset: c.opset, ops: c.ops, external: c.external_data });
@@ -180,5 +224,27 @@ describe('onnx-tf 1.10.0 (legacy venv) on the real exports', () => {
     const predicted = onnxTfGaps(exported['torchscript-18-named'].report.ops.map((o) => o.op), 18, legacyOnnx);
     expect(predicted).toEqual([{ op: 'ReduceMean', version: 18 }]);
     expectAgreement(predicted, real['torchscript-18-named']);
+  });
+});
+
+describe('onnx-tf 1.10.0 (legacy venv) on the seed\'s FBNet-A/B exported by torch 2.13.0', () => {
+  const gapsOf = (id: string) => {
+    const f = seedFacts[id]!;
+    const opset = f.opset_imports['ai.onnx'] ?? f.opset_imports['']!;
+    return onnxTfGaps([...new Set(Object.keys(f.ops).map((k) => k.replace(/-\d+$/, '')))], opset, legacyOnnx);
+  };
+
+  it.each(['fbnet_a.dynamo', 'fbnet_b.dynamo'])('%s (default call): the prediction from the torch version alone is exactly this model\'s gaps, and onnx-tf fails on one', (id) => {
+    const fromTorchVersion = predictExportGaps(torchVersion, legacyOnnx)!.unsupported;
+    const fromModel = gapsOf(id);
+    const key = (g: OpVersion) => `${g.op}-${g.version}`;
+    expect(fromModel.map(key).sort()).toEqual(fromTorchVersion.map(key).sort());
+    expectAgreement(fromModel, seedReal[id]!);
+  });
+
+  it('fbnet_a.legacy13: no version gap; fails only on the "input.1" input name', () => {
+    expect(gapsOf('fbnet_a.legacy13')).toEqual([]);
+    expectAgreement([], seedReal['fbnet_a.legacy13']!);
+    expect(seedReal['fbnet_a.legacy13']!.message).toMatch(/input\.1/);
   });
 });

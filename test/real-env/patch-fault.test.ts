@@ -1,15 +1,19 @@
-// Fault test for the patch engine (issue #4 "Done when"): on a COPY of the real seed venv,
-// `tfdoctor fix --apply-patches` is SIGKILLed at random moments, again and again. After every
+// Fault test for the patch engine (issue #4 "Done when"): on a COPY of the real seed venv, the
+// apply of `tfdoctor fix --apply-patches` is SIGKILLed at random moments, again and again. After every
 // kill no targeted file may be half-written (each holds exactly its original or a patched
 // version), and a rerun (even iterations) or a revert (odd iterations) must end consistent;
 // the final revert must give back a site-packages tree byte-identical to the pristine copy.
 //
+// The process killed is test/patch/fault-cli.ts (the engine calls of `fix --apply-patches` and
+// `patch revert --all`, without the rest of the CLI), compiled by this test into a private folder:
+// the shared dist/ may be rebuilt by a concurrent `npm run build` while the test runs.
+//
 // TFDOCTOR_TEST_SLOW_MS makes the engine sleep between the steps of its write protocol
 // (backup, journal intent, temp write + rename, journal done), so random kill times land inside
 // the protocol and not only before or after it. TFDOCTOR_FAULT_SEED replays a run; TFDOCTOR_FAULT_KILLS
-// sets the number of killed applies (default 24).
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+// sets the number of killed applies (default 24); TFDOCTOR_FAULT_KEEP=1 keeps the copy.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +29,7 @@ import { foldJournal, readJournal } from '../../src/patch/state.js';
 import { fixtureCatalogue, installDemoPackage, treeHash } from '../patch/fixture-env.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mainJs = join(root, 'dist', 'cli', 'main.js');
+const tsc = join(root, 'node_modules', '.bin', 'tsc');
 const KILLS = Number(process.env.TFDOCTOR_FAULT_KILLS ?? 24);
 const SLOW_MS = 25;
 const seed = Number(process.env.TFDOCTOR_FAULT_SEED ?? Date.now() % 1_000_000);
@@ -59,6 +63,7 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
   let pristine: string;
   let extraEnv: Record<string, string> = {};
   let selectArgs: string[] = [];
+  let entry = '';
   let targets: Target[] = [];
   let catalogueUsed = '';
   const rnd = prng(seed);
@@ -66,7 +71,7 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
   function runCli(args: string[], killAfterMs?: number): Promise<RunResult> {
     return new Promise((resolveRun) => {
       const start = Date.now();
-      const child = spawn(process.execPath, [mainJs, ...args], {
+      const child = spawn(process.execPath, [entry, ...args], {
         env: { ...process.env, ...extraEnv, TFDOCTOR_TEST_SLOW_MS: String(SLOW_MS), NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -82,7 +87,8 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
     });
   }
 
-  const envArgs = () => ['--venv', venv];
+  const apply = () => ['apply', venv, ...selectArgs];
+  const revert = () => ['revert', venv];
   const hashOf = (abs: string) => (existsSync(abs) ? sha256(readFileSync(abs)) : null);
 
   function assertNoHalfWrittenFile(when: string) {
@@ -100,9 +106,16 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
   }
 
   beforeAll(async () => {
-    expect(existsSync(mainJs), `build first (npm run build): ${mainJs} is missing`).toBe(true);
     const seedEnv = ensureVenv('seed') as { dir: string };
     work = mkdtempSync(join(tmpdir(), 'tfdoctor-fault-'));
+    const build = join(work, 'build');
+    // type errors elsewhere in a work-in-progress tree do not stop tsc from emitting; the entry must exist
+    spawnSync(tsc, ['--outDir', build, '--rootDir', root, '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022',
+      '--skipLibCheck', '--types', 'node', join(root, 'test', 'patch', 'fault-cli.ts')], { stdio: 'ignore' });
+    entry = join(build, 'test', 'patch', 'fault-cli.js');
+    expect(existsSync(entry), `tsc did not emit ${entry}`).toBe(true);
+    writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
+    for (const dir of ['node_modules', 'patches', 'python']) symlinkSync(join(root, dir), join(build, dir));
     venv = join(work, 'venv');
     // the whole venv, so its interpreter (pyvenv.cfg) and prefix are the copy's own
     execFileSync('cp', ['-a', seedEnv.dir, venv]);
@@ -114,7 +127,7 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
     let applicable = plans.filter((p) => p.decision === 'apply');
     if (catalogue && applicable.length) {
       catalogueUsed = `patches/ (${applicable.map((p) => p.id).join(', ')})`;
-      selectArgs = applicable.flatMap((p) => ['--only', p.id]);
+      selectArgs = applicable.map((p) => p.id);
     } else {
       installDemoPackage(site);
       extraEnv = { TFDOCTOR_PATCHES_DIR: fixtureCatalogue };
@@ -139,18 +152,19 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
   });
 
   afterAll(() => {
-    if (work) rmSync(work, { recursive: true, force: true });
+    // TFDOCTOR_FAULT_KEEP=1 keeps the copy (and its journal) to inspect a failure
+    if (work && !process.env.TFDOCTOR_FAULT_KEEP) rmSync(work, { recursive: true, force: true });
   });
 
   it(`survives ${KILLS} SIGKILLs at random points; reruns and reverts always end consistent`, async () => {
     expect(targets.length).toBeGreaterThan(0);
     // calibration: how long a plan-only run and a full apply take on this machine
-    const planOnly = await runCli(['fix', '--no-probe', ...selectArgs, ...envArgs()]);
+    const planOnly = await runCli(['plan', venv, ...selectArgs]);
     expect(planOnly.code, planOnly.stderr).toBe(0);
-    const full = await runCli(['fix', '--apply-patches', '--yes', '--no-probe', ...selectArgs, ...envArgs()]);
+    const full = await runCli(apply());
     expect(full.code, full.stderr).toBe(0);
     assertAll('final', 'calibration apply');
-    const fullRevert = await runCli(['patch', 'revert', '--all', ...envArgs()]);
+    const fullRevert = await runCli(revert());
     expect(fullRevert.code, fullRevert.stderr).toBe(0);
     assertAll('original', 'calibration revert');
 
@@ -162,7 +176,7 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
     const span = Math.max(full.ms - from, 50);
     for (let i = 0; i < KILLS; i++) {
       const delay = Math.round(from + rnd() * span);
-      const killed = await runCli(['fix', '--apply-patches', '--yes', '--no-probe', ...selectArgs, ...envArgs()], delay);
+      const killed = await runCli(apply(), delay);
       const label = `kill ${i + 1} (apply, after ${delay} ms)`;
       assertNoHalfWrittenFile(label);
       const journal = foldJournal(await readJournal(stateDir));
@@ -173,17 +187,17 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
       else outcomes.killedBeforeAnyWrite++;
 
       if (i % 2 === 0) {
-        const rerun = await runCli(['fix', '--apply-patches', '--yes', '--no-probe', ...selectArgs, ...envArgs()]);
+        const rerun = await runCli(apply());
         expect(rerun.code, `${label}, rerun: ${rerun.stderr}`).toBe(0);
         assertAll('final', `${label}, rerun`);
         // and a killed revert, finished by a second revert
         const revertDelay = Math.round(from + rnd() * span);
-        const killedRevert = await runCli(['patch', 'revert', '--all', ...envArgs()], revertDelay);
+        const killedRevert = await runCli(revert(), revertDelay);
         if (killedRevert.signal === 'SIGKILL') revertKills++;
         assertNoHalfWrittenFile(`${label}, killed revert after ${revertDelay} ms`);
       }
-      const revert = await runCli(['patch', 'revert', '--all', ...envArgs()]);
-      expect(revert.code, `${label}, revert: ${revert.stderr}`).toBe(0);
+      const reverted = await runCli(revert());
+      expect(reverted.code, `${label}, revert: ${reverted.stderr}`).toBe(0);
       assertAll('original', `${label}, revert`);
     }
     process.stderr.write(`fault test outcomes (seed ${seed}): ${JSON.stringify({ ...outcomes, revertKills, calibration: { planOnlyMs: planOnly.ms, fullApplyMs: full.ms } })}\n`);

@@ -1,7 +1,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { convertFile, type ConvertSummary } from '../../convert/index.js';
+import { ConversionRefused, convertFile, type ConvertSummary } from '../../convert/index.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
 interface ConvertFlags {
@@ -81,7 +81,17 @@ export function registerConvert(program: Command): void {
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
       const progress = flags.quiet ? undefined : (msg: string) => process.stderr.write(`convert: ${msg}\n`);
-      const { tflite, summary } = await convertFile(model, { nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}) });
+      let converted: Awaited<ReturnType<typeof convertFile>>;
+      try {
+        converted = await convertFile(model, { nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}) });
+      } catch (err) {
+        // --json callers get the blockers as data too (the one-line error still goes to stderr)
+        if (flags.json && err instanceof ConversionRefused) {
+          process.stdout.write(JSON.stringify({ refused: true, model, blockers: err.blockers, suggestedRoute: err.suggestedRoute }, null, 2) + '\n');
+        }
+        throw err;
+      }
+      const { tflite, summary } = converted;
       writeAtomic(out, tflite);
       let verify: (VerifyOutcome & { pass: boolean }) | undefined;
       if (flags.verify) {

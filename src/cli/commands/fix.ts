@@ -6,6 +6,12 @@ import { applyPatches, blockedPlans } from '../../patch/apply.js';
 import { loadCatalogue } from '../../patch/catalogue.js';
 import { planPatches } from '../../patch/plan.js';
 import { formatApplyOutcome, formatImportTable, formatPlan, planToJson } from '../../patch/report.js';
+import { evaluate } from '../../diagnose/evaluate.js';
+import { loadExportGapPredictor } from '../../diagnose/predictor.js';
+import { loadMatrix } from '../../matrix/load.js';
+import { adviceFrom, formatAdvice, type Advice } from '../../patch/advice.js';
+import { appliedPatches } from '../../patch/status.js';
+import type { Catalogue, PatchPlan } from '../../patch/types.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { addEnvFlags, probeFromFlags, withExitCode, type EnvFlags } from './patch.js';
 
@@ -59,15 +65,17 @@ async function runFix(opts: FixFlags): Promise<number> {
   const blocked = blockedPlans(plans);
   const pending = plans.filter((p) => p.decision === 'apply');
   log(formatPlan(plans, description));
+  const advice = await checkAdvice(catalogue, snapshot, plans, progress);
+  if (advice) log(`\n${formatAdvice(advice)}`);
 
   if (!opts.applyPatches || opts.dryRun) {
     if (!opts.applyPatches && pending.length) log(`\nto apply: tfdoctor fix --apply-patches --yes${flagsEcho(opts)}`);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans) }, null, 2)}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans), advice }, null, 2)}\n`);
     return opts.applyPatches && blocked.length ? ExitCode.Findings : ExitCode.Ok;
   }
   if (blocked.length === 0 && pending.length === 0) {
     log('nothing to do: every relevant patch is already applied');
-    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, plan: planToJson(plans), applied: [], written: 0 }, null, 2)}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, plan: planToJson(plans), advice, applied: [], written: 0 }, null, 2)}\n`);
     return ExitCode.Ok;
   }
   if (blocked.length === 0 && !opts.yes) {
@@ -95,6 +103,7 @@ async function runFix(opts: FixFlags): Promise<number> {
     process.stdout.write(`${JSON.stringify({
       env: description,
       plan: planToJson(outcome.plans),
+      advice,
       applied: outcome.plans.filter((p) => p.decision === 'apply').map((p) => p.id),
       written: outcome.written,
       stateDir: outcome.stateDir,
@@ -103,6 +112,22 @@ async function runFix(opts: FixFlags): Promise<number> {
     }, null, 2)}\n`);
   }
   return ExitCode.Ok;
+}
+
+/** check's findings for this env turned into fixes; null (with a note) when the matrix cannot be used. */
+async function checkAdvice(catalogue: Catalogue, snapshot: EnvSnapshot, plans: PatchPlan[], progress: (l: string) => void): Promise<Advice[] | null> {
+  try {
+    const matrix = await loadMatrix();
+    const diagnosis = evaluate(matrix, snapshot, {
+      appliedPatches: await appliedPatches(snapshot, catalogue),
+      predictExportGaps: await loadExportGapPredictor(),
+    });
+    return adviceFrom(diagnosis.findings, plans);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    progress(`note: the compatibility matrix could not be used (${err.message}); showing the patch plan only`);
+    return null;
+  }
 }
 
 function flagsEcho(opts: FixFlags): string {

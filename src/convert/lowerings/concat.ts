@@ -3,7 +3,7 @@ import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import { preferredPerm } from '../layout.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { constOf, fusedAct, strides } from '../lower-util.js';
+import { constOf, strides } from '../lower-util.js';
 
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis']);
@@ -45,7 +45,7 @@ function lower(n: IrNode, ctx: EmitContext) {
   const perm = lead ? ctx.primary(lead).perm : preferredPerm(outShape.length);
   const tensors = ins.map((i) => ctx.getAs(i, perm));
   const out = ctx.output(n.outputs[0]!, perm);
-  ctx.op('CONCATENATION', tensors, [out], { table: 'ConcatenationOptions', values: { axis: perm.indexOf(axis), fused_activation_function: fusedAct(n) } });
+  ctx.op('CONCATENATION', tensors, [out], { table: 'ConcatenationOptions', values: { axis: perm.indexOf(axis) } });
 }
 
 export default [{ op: 'Concat', versions: [4, 11, 13], infer, fold, lower }] satisfies Lowering[];

@@ -1,81 +1,103 @@
 /** Every lowering, one module per ONNX op. The registry reads the supported (op, version) list from here. */
 import type { Lowering } from '../lowering.js';
-import add from './add.js';
-import averagePool from './average-pool.js';
-import batchNormalization from './batch-normalization.js';
-import cast from './cast.js';
-import clip from './clip.js';
-import concat from './concat.js';
-import constantOfShape from './constant-of-shape.js';
-import constant from './constant.js';
-import conv from './conv.js';
-import div from './div.js';
-import dropout from './dropout.js';
-import equal from './equal.js';
-import flatten from './flatten.js';
-import gather from './gather.js';
-import gemm from './gemm.js';
-import globalAveragePool from './global-average-pool.js';
-import hardSigmoid from './hard-sigmoid.js';
-import hardSwish from './hard-swish.js';
-import identity from './identity.js';
-import matMul from './mat-mul.js';
-import maxPool from './max-pool.js';
-import mul from './mul.js';
-import pad from './pad.js';
-import range from './range.js';
-import reduceMean from './reduce-mean.js';
-import relu from './relu.js';
-import reshape from './reshape.js';
-import resize from './resize.js';
-import shape from './shape.js';
-import sigmoid from './sigmoid.js';
-import slice from './slice.js';
-import softmax from './softmax.js';
-import split from './split.js';
-import squeeze from './squeeze.js';
-import sub from './sub.js';
-import transpose from './transpose.js';
-import unsqueeze from './unsqueeze.js';
-import where from './where.js';
+import absL from './abs.js';
+import addL from './add.js';
+import averagePoolL from './average-pool.js';
+import batchNormalizationL from './batch-normalization.js';
+import castL from './cast.js';
+import clipL from './clip.js';
+import concatL from './concat.js';
+import constantOfShapeL from './constant-of-shape.js';
+import constantL from './constant.js';
+import convL from './conv.js';
+import divL from './div.js';
+import dropoutL from './dropout.js';
+import equalL from './equal.js';
+import expL from './exp.js';
+import flattenL from './flatten.js';
+import gatherL from './gather.js';
+import geluL from './gelu.js';
+import gemmL from './gemm.js';
+import globalAveragePoolL from './global-average-pool.js';
+import globalMaxPoolL from './global-max-pool.js';
+import hardSigmoidL from './hard-sigmoid.js';
+import hardSwishL from './hard-swish.js';
+import identityL from './identity.js';
+import leakyReluL from './leaky-relu.js';
+import matMulL from './mat-mul.js';
+import maxPoolL from './max-pool.js';
+import maxL from './max.js';
+import minL from './min.js';
+import mulL from './mul.js';
+import negL from './neg.js';
+import pReluL from './p-relu.js';
+import padL from './pad.js';
+import rangeL from './range.js';
+import reduceMeanL from './reduce-mean.js';
+import reluL from './relu.js';
+import reshapeL from './reshape.js';
+import resizeL from './resize.js';
+import shapeL from './shape.js';
+import sigmoidL from './sigmoid.js';
+import sliceL from './slice.js';
+import softmaxL from './softmax.js';
+import splitL from './split.js';
+import sqrtL from './sqrt.js';
+import squeezeL from './squeeze.js';
+import subL from './sub.js';
+import tanhL from './tanh.js';
+import transposeL from './transpose.js';
+import unsqueezeL from './unsqueeze.js';
+import whereL from './where.js';
 
 export const allLowerings: Lowering[] = [
-  ...add,
-  ...averagePool,
-  ...batchNormalization,
-  ...cast,
-  ...clip,
-  ...concat,
-  ...constantOfShape,
-  ...constant,
-  ...conv,
-  ...div,
-  ...dropout,
-  ...equal,
-  ...flatten,
-  ...gather,
-  ...gemm,
-  ...globalAveragePool,
-  ...hardSigmoid,
-  ...hardSwish,
-  ...identity,
-  ...matMul,
-  ...maxPool,
-  ...mul,
-  ...pad,
-  ...range,
-  ...reduceMean,
-  ...relu,
-  ...reshape,
-  ...resize,
-  ...shape,
-  ...sigmoid,
-  ...slice,
-  ...softmax,
-  ...split,
-  ...squeeze,
-  ...sub,
-  ...transpose,
-  ...unsqueeze,
-  ...where,
+  ...absL,
+  ...addL,
+  ...averagePoolL,
+  ...batchNormalizationL,
+  ...castL,
+  ...clipL,
+  ...concatL,
+  ...constantOfShapeL,
+  ...constantL,
+  ...convL,
+  ...divL,
+  ...dropoutL,
+  ...equalL,
+  ...expL,
+  ...flattenL,
+  ...gatherL,
+  ...geluL,
+  ...gemmL,
+  ...globalAveragePoolL,
+  ...globalMaxPoolL,
+  ...hardSigmoidL,
+  ...hardSwishL,
+  ...identityL,
+  ...leakyReluL,
+  ...matMulL,
+  ...maxPoolL,
+  ...maxL,
+  ...minL,
+  ...mulL,
+  ...negL,
+  ...pReluL,
+  ...padL,
+  ...rangeL,
+  ...reduceMeanL,
+  ...reluL,
+  ...reshapeL,
+  ...resizeL,
+  ...shapeL,
+  ...sigmoidL,
+  ...sliceL,
+  ...softmaxL,
+  ...splitL,
+  ...sqrtL,
+  ...squeezeL,
+  ...subL,
+  ...tanhL,
+  ...transposeL,
+  ...unsqueezeL,
+  ...whereL,
 ];

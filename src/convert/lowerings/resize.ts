@@ -18,8 +18,16 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
   if (x.length !== 4) refuse('only 4-D (NCHW) resize is supported');
   if (attrInt(n, 'antialias', 0) !== 0) refuse('antialias=1 is not supported');
   if (attrInt(n, 'exclude_outside', 0) !== 0) refuse('exclude_outside=1 is not supported');
-  const axes = attrInts(n, 'axes');
-  if (axes && !(axes.length === 4 && axes.every((a, i) => a === i || a === i - 4))) refuse(`axes [${axes}] are not supported`);
+  const axesAttr = attrInts(n, 'axes');
+  // 18+: scales/sizes may cover only `axes`; spread them over all four axes (others keep 1 / their size)
+  const axes = axesAttr ? axesAttr.map((a) => (a < 0 ? a + 4 : a)) : [0, 1, 2, 3];
+  if (axes.some((a) => a < 0 || a > 3) || new Set(axes).size !== axes.length) refuse(`axes [${axesAttr}] are not valid`);
+  const spread = (vals: number[], dflt: (i: number) => number): number[] => {
+    if (vals.length !== axes.length) refuse('scales/sizes do not match the axes');
+    const full = [0, 1, 2, 3].map(dflt);
+    axes.forEach((a, k) => (full[a] = vals[k]!));
+    return full;
+  };
   const policy = attrString(n, 'keep_aspect_ratio_policy', 'stretch');
   const scalesC = n.inputs[2] ? ctx.const(n.inputs[2]) : undefined;
   const sizesC = n.inputs[3] ? ctx.const(n.inputs[3]) : undefined;
@@ -28,11 +36,11 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
   let size: [number, number];
   if (sizesC && sizesC.data.length > 0) {
     if (policy !== 'stretch') refuse(`keep_aspect_ratio_policy '${policy}' is not supported`);
-    const s = Array.from(sizesC.data);
+    const s = spread(Array.from(sizesC.data), (i) => x[i]!);
     if (s.length !== 4 || s[0] !== x[0] || s[1] !== x[1]) refuse('only the spatial axes may be resized');
     size = [s[2]!, s[3]!];
   } else if (scalesC && scalesC.data.length > 0) {
-    const s = Array.from(scalesC.data);
+    const s = spread(Array.from(scalesC.data), () => 1);
     if (s.length !== 4 || s[0] !== 1 || s[1] !== 1) refuse('only the spatial axes may be resized');
     const h = x[2]! * s[2]!;
     const w = x[3]! * s[3]!;
@@ -47,7 +55,13 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
     const nm = attrString(n, 'nearest_mode', 'round_prefer_floor');
     if (ctm === 'asymmetric' && nm === 'floor') return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixel: false, size };
     if (ctm === 'align_corners' && nm === 'round_prefer_ceil') return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: true, halfPixel: false, size };
-    if ((ctm === 'tf_half_pixel_for_nn' && nm === 'floor') || (ctm === 'half_pixel' && nm === 'round_prefer_ceil')) {
+    const halfPixel = ctm === 'half_pixel' || (ctm === 'pytorch_half_pixel' && size[0] > 1 && size[1] > 1);
+    // TFLite half-pixel nearest reads floor((x + 0.5) * in / out); ONNX rounds (x + 0.5) * in / out - 0.5,
+    // which is the same except on exact ties, where round_prefer_floor goes one pixel lower
+    const noTies = (inLen: number, outLen: number) =>
+      Array.from({ length: outLen }, (_, o) => ((2 * o + 1) * inLen) % (2 * outLen) !== 0).every(Boolean);
+    if ((ctm === 'tf_half_pixel_for_nn' && nm === 'floor') || (halfPixel && nm === 'round_prefer_ceil') ||
+      (halfPixel && nm === 'round_prefer_floor' && noTies(x[2]!, size[0]) && noTies(x[3]!, size[1]))) {
       return { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixel: true, size };
     }
     refuse(`nearest with coordinate_transformation_mode '${ctm}' and nearest_mode '${nm}' has no exact TFLite equivalent`);

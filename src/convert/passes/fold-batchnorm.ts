@@ -1,6 +1,6 @@
 /** Folds an inference BatchNormalization into the Conv before it (when the conv output has no other use). */
 import { OnnxDataType } from '../../onnx/model.js';
-import { consumers, NodeRefusal, type IrGraph, type IrNode } from '../ir.js';
+import { useCounts, NodeRefusal, type IrGraph, type IrNode } from '../ir.js';
 import { InferContext } from '../lowering.js';
 import { bnScaleShift } from '../lowerings/batch-normalization.js';
 
@@ -9,11 +9,12 @@ export function foldBatchNorm(g: IrGraph): number {
   const producer = new Map<string, IrNode>();
   for (const n of g.nodes) for (const o of n.outputs) producer.set(o, n);
   let folded = 0;
+  const uses = useCounts(g);
   for (const bn of [...g.nodes]) {
     if (bn.op !== 'BatchNormalization' || bn.outputs.slice(1).some((o) => o)) continue;
     const x = bn.inputs[0]!;
     const conv = producer.get(x);
-    if (!conv || conv.op !== 'Conv' || g.outputs.includes(x) || consumers(g, x).length !== 1) continue;
+    if (!conv || conv.op !== 'Conv' || g.outputs.includes(x) || uses.get(x) !== 1) continue;
     const w = ctx.const(conv.inputs[1]!);
     const b = conv.inputs[2] ? ctx.const(conv.inputs[2]) : undefined;
     if (!w || (conv.inputs[2] && !b)) continue;

@@ -1,6 +1,8 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
 import type { BuiltinOpName, OptionsName, TensorTypeName } from './schema.js';
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 export interface TfTensor {
   name: string;
   shape: number[];
@@ -52,9 +54,16 @@ export class TfliteGraph {
   }
 
   addFloatConst(name: string, shape: number[], values: ArrayLike<number>): number {
-    const data = new Uint8Array(values.length * 4);
-    const v = new DataView(data.buffer);
-    for (let i = 0; i < values.length; i++) v.setFloat32(i * 4, values[i]!, true);
+    let data: Uint8Array;
+    if (LITTLE_ENDIAN_HOST) {
+      // constants are never mutated after lowering, so a Float32Array is used as is (no copy)
+      const f = values instanceof Float32Array ? values : Float32Array.from(values);
+      data = new Uint8Array(f.buffer, f.byteOffset, f.byteLength);
+    } else {
+      data = new Uint8Array(values.length * 4);
+      const v = new DataView(data.buffer);
+      for (let i = 0; i < values.length; i++) v.setFloat32(i * 4, values[i]!, true);
+    }
     this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'FLOAT32', data });
     return this.tensors.length - 1;
   }

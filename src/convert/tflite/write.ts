@@ -164,5 +164,5 @@ export function writeTflite(g: TfliteGraph): Uint8Array {
   b.addFieldOffset(Slots.Model.signature_defs, signaturesVec, 0);
   const model = b.endObject();
   b.finish(model, FILE_IDENTIFIER);
-  return b.asUint8Array().slice();
+  return b.asUint8Array();
 }

@@ -1,0 +1,5 @@
+/** Sqrt -> SQRT (elementwise, layout-neutral). */
+import { unaryLowering } from '../elementwise.js';
+import type { Lowering } from '../lowering.js';
+
+export default [unaryLowering('Sqrt', [6,13], 'SQRT')] satisfies Lowering[];

@@ -1,0 +1,51 @@
+/**
+ * The Python verification tier, for tests and benches: scripts/models/verify_tflite.py in the `tools`
+ * venv (onnxruntime + ai_edge_litert from PyPI) on .npy inputs shared with the Node tier.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeNpyFloat32 } from '../../src/verify/npy.js';
+
+const script = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'models', 'verify_tflite.py');
+
+export interface ResolverResult {
+  maxAbs: number | null;
+  maxRel: number | null;
+  pass: boolean;
+  ops?: string[];
+  error?: string;
+  vsTorchMaxAbs?: number | null;
+}
+
+export interface PythonVerifyResult {
+  maxRef: number;
+  tolerance: number;
+  maxAbs: number | null;
+  maxRel: number | null;
+  pass: boolean;
+  resolvers: Record<'auto' | 'builtin' | 'ref', ResolverResult>;
+  onnxVsTorchMaxAbs?: number;
+}
+
+/** Writes Float32Array inputs as .npy files for the Python side; returns their paths. */
+export function writeNpyInputs(inputs: readonly { dims: readonly number[]; data: Float32Array }[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-pyverify-'));
+  return inputs.map((t, i) => {
+    const p = join(dir, `input_${i}.npy`);
+    writeFileSync(p, encodeNpyFloat32(t.data, t.dims));
+    return p;
+  });
+}
+
+export function pythonVerify(python: string, opts: {
+  onnx: string; tflite: string; inputs: string[]; torchOutput?: string; resolvers?: string; nhwc?: 'auto' | 'yes' | 'no';
+}): PythonVerifyResult {
+  const args = [script, '--onnx', opts.onnx, '--tflite', opts.tflite, '--inputs', ...opts.inputs,
+    '--nhwc', opts.nhwc ?? 'auto', '--resolvers', opts.resolvers ?? 'auto,builtin,ref'];
+  if (opts.torchOutput) args.push('--torch-output', opts.torchOutput);
+  const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as PythonVerifyResult;
+}
