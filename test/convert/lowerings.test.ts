@@ -180,6 +180,15 @@ const cases: Case[] = [
       initializers: [weight('gb', [5, 6], 23), weight('gc', [6], 24), weight('mb', [4, 7], 25)] },
   },
   {
+    name: 'Gemm with transA=1 and a full [M, N] C (FULLY_CONNECTED + ADD), fused Relu after the ADD',
+    spec: graph([5, 3], [
+      { op: 'Gemm', inputs: ['x', 'gb', 'gc'], outputs: ['g'], attrs: { transA: { i: 1 }, transB: { i: 1 }, beta: { f: 0.5 } } },
+      { op: 'Relu', inputs: ['g'], outputs: ['y'] },
+    ], [weight('gb', [4, 5], 36), weight('gc', [3, 4], 37)]),
+    ops: ['TRANSPOSE', 'FULLY_CONNECTED', 'ADD'],
+    check: (o) => expect(o[2]!.options.fused_activation_function).toBe(1),
+  },
+  {
     name: 'channel shuffle (Reshape 5-D, Transpose, Reshape) in NHWC: RESHAPE, TRANSPOSE, RESHAPE',
     spec: graph([1, 8, 4, 4], [
       conv('x', 'w', 'c'),
