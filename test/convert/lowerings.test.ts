@@ -189,6 +189,13 @@ const cases: Case[] = [
     check: (o) => expect(o[2]!.options.fused_activation_function).toBe(1),
   },
   {
+    name: 'ConvTranspose like PyTorch ConvTranspose2d(k=3, s=2, padding=1, output_padding=1): TRANSPOSE_CONV + crop',
+    spec: graph([1, 3, 4, 5], [
+      { op: 'ConvTranspose', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { strides: { ints: [2, 2] }, pads: { ints: [1, 1, 1, 1] }, output_padding: { ints: [1, 1] } } },
+    ], [weight('w', [3, 2, 3, 3], 38), weight('b', [2], 39)]),
+    ops: ['TRANSPOSE', 'TRANSPOSE_CONV', 'STRIDED_SLICE', 'TRANSPOSE'],
+  },
+  {
     name: 'channel shuffle (Reshape 5-D, Transpose, Reshape) in NHWC: RESHAPE, TRANSPOSE, RESHAPE',
     spec: graph([1, 8, 4, 4], [
       conv('x', 'w', 'c'),

@@ -9,6 +9,7 @@ import clipL from './clip.js';
 import concatL from './concat.js';
 import constantOfShapeL from './constant-of-shape.js';
 import constantL from './constant.js';
+import convTransposeL from './conv-transpose.js';
 import convL from './conv.js';
 import divL from './div.js';
 import dropoutL from './dropout.js';
@@ -60,6 +61,7 @@ export const allLowerings: Lowering[] = [
   ...concatL,
   ...constantOfShapeL,
   ...constantL,
+  ...convTransposeL,
   ...convL,
   ...divL,
   ...dropoutL,

@@ -10,7 +10,7 @@ export const BuiltinOp = {
   LOGISTIC: 14, MAX_POOL_2D: 17, MUL: 18, RELU: 19, RELU_N1_TO_1: 20, RELU6: 21, RESHAPE: 22,
   RESIZE_BILINEAR: 23, SOFTMAX: 25, TANH: 28, PAD: 34, TRANSPOSE: 39, MEAN: 40, SUB: 41, DIV: 42, SQUEEZE: 43,
   STRIDED_SLICE: 45, EXP: 47, SPLIT: 49, CAST: 53, MAXIMUM: 55, MINIMUM: 57, PADV2: 60, SLICE: 65, SUM: 74,
-  PRELU: 54, NEG: 59, SQRT: 75, REDUCE_MAX: 82, RESIZE_NEAREST_NEIGHBOR: 97, LEAKY_RELU: 98, ABS: 101,
+  PRELU: 54, TRANSPOSE_CONV: 67, NEG: 59, SQRT: 75, REDUCE_MAX: 82, RESIZE_NEAREST_NEIGHBOR: 97, LEAKY_RELU: 98, ABS: 101,
   SPLIT_V: 102, ELU: 111, HARD_SWISH: 117, BATCH_MATMUL: 126, GELU: 150,
   /** deprecated_builtin_code value meaning "look at builtin_code" */
   PLACEHOLDER_FOR_GREATER_OP_CODES: 127,
@@ -80,6 +80,9 @@ export const OptionsTables = {
     align_corners: { slot: 0, kind: 'bool', default: 0 }, half_pixel_centers: { slot: 1, kind: 'bool', default: 0 } } },
   SplitVOptions: { unionType: 79, slots: 1, fields: { num_splits: { slot: 0, kind: 'i32', default: 0 } } },
   HardSwishOptions: { unionType: 91, slots: 0, fields: {} },
+  TransposeConvOptions: { unionType: 49, slots: 5, fields: {
+    padding: { slot: 0, kind: 'i8', default: 0 }, stride_w: { slot: 1, kind: 'i32', default: 0 },
+    stride_h: { slot: 2, kind: 'i32', default: 0 }, fused_activation_function: { slot: 3, kind: 'i8', default: 0 } } },
   LeakyReluOptions: { unionType: 75, slots: 1, fields: { alpha: { slot: 0, kind: 'f32', default: 0 } } },
   GeluOptions: { unionType: 116, slots: 1, fields: { approximate: { slot: 0, kind: 'bool', default: 0 } } },
   BatchMatMulOptions: { unionType: 101, slots: 3, fields: {
