@@ -2,7 +2,6 @@
 import { OnnxDataType } from '../onnx/model.js';
 import type { EmitContext } from './emit.js';
 import { onlyAttrs, refuse, type IrNode } from './ir.js';
-import { preferredPerm } from './layout.js';
 import type { InferContext, Lowering } from './lowering.js';
 import { broadcastBinary, broadcastShapes, fusedAct, intResult, requireFloat } from './lower-util.js';
 import type { BuiltinOpName, OptionsName } from './tflite/schema.js';
@@ -34,8 +33,7 @@ export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpNa
 export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName, table: OptionsName | undefined, inputs: string[]): void {
   const outShape = ctx.shape(n.outputs[0]!);
   const r = outShape.length;
-  const lead = inputs.find((i) => !ctx.isConst(i) && ctx.shape(i).length === r);
-  const perm = lead ? ctx.primary(lead).perm : preferredPerm(r);
+  const perm = ctx.commonPerm(inputs, r);
   const tensors = inputs.map((i) => {
     if (ctx.isConst(i)) {
       if (ctx.value(i).dtype !== OnnxDataType.FLOAT && ctx.value(i).dtype !== OnnxDataType.DOUBLE && ctx.value(i).dtype !== OnnxDataType.FLOAT16) {

@@ -159,6 +159,16 @@ export class EmitContext {
     return this.constTensor(alias, perm, phys);
   }
 
+  /**
+   * The layout for an op combining several same-rank values: the preferred layout if some input
+   * already has it (so the others are transposed, not the conv outputs), else the first input's.
+   */
+  commonPerm(inputs: string[], rank: number): number[] {
+    const perms = inputs.filter((i) => !this.isConst(i) && this.shape(i).length === rank).map((i) => this.primary(i).perm);
+    const preferred = preferredPerm(rank);
+    return perms.find((p) => samePerm(p, preferred)) ?? perms[0] ?? preferred;
+  }
+
   node(n: IrNode): string {
     return n.name || n.outputs[0] || n.op;
   }

@@ -40,11 +40,11 @@ export function sameMemoryOrder(shape: readonly number[], a: readonly number[], 
   return samePerm(memoryOrder(shape, a), memoryOrder(shape, b));
 }
 
-/** Transposes a constant's data from logical layout to the physical layout `perm`. */
+/** Transposes a constant's data from logical layout to the physical layout `perm` (may return `data` itself: do not mutate). */
 export function transposeData<T extends Float32Array | Float64Array>(data: T, shape: readonly number[], perm: readonly number[]): T {
   const rank = shape.length;
-  // moving only size-1 axes keeps the memory order: a copy is enough
-  if (rank <= 1 || samePerm(memoryOrder(shape, perm), memoryOrder(shape, identity(rank)))) return data.slice() as T;
+  // moving only size-1 axes keeps the memory order: the same data (callers never mutate it)
+  if (rank <= 1 || samePerm(memoryOrder(shape, perm), memoryOrder(shape, identity(rank)))) return data;
   const outShape = permute(shape, perm);
   const inStrides = new Array<number>(rank);
   let s = 1;

@@ -121,6 +121,11 @@ const cases: Case[] = [
     check: (o) => expect(o.filter((x) => x.op !== 'TRANSPOSE').map((x) => x.options.fused_activation_function)).toEqual([1, 3, 1, 2]),
   },
   {
+    name: 'residual Add of the NCHW graph input and a conv output reuses the one edge TRANSPOSE',
+    spec: graph([1, 3, 4, 4], [conv('x', 'w', 'c'), { op: 'Add', inputs: ['x', 'c'], outputs: ['y'] }], [weight('w', [3, 3, 1, 1], 40)]),
+    ops: ['TRANSPOSE', 'CONV_2D', 'ADD', 'TRANSPOSE'],
+  },
+  {
     name: 'Add of two computed tensors with broadcasting over a lower-rank operand',
     spec: { opset: 13, inputs: [{ name: 'x', shape: [1, 2, 3, 4] }, { name: 'z', shape: [3, 4] }], outputs: [{ name: 'y', shape: null }],
       nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['r'] }, { op: 'Add', inputs: ['r', 'z'], outputs: ['y'] }] },

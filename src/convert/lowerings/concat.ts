@@ -1,7 +1,6 @@
 /** Concat -> CONCATENATION along the physical position of the logical axis. */
 import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
-import { preferredPerm } from '../layout.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { constOf, strides } from '../lower-util.js';
 
@@ -41,8 +40,7 @@ function lower(n: IrNode, ctx: EmitContext) {
   const ins = n.inputs.filter((i) => i);
   const outShape = ctx.shape(n.outputs[0]!);
   const axis = normAxis(attrInt(n, 'axis', 0), outShape.length);
-  const lead = ins.find((i) => !ctx.isConst(i));
-  const perm = lead ? ctx.primary(lead).perm : preferredPerm(outShape.length);
+  const perm = ctx.commonPerm(ins, outShape.length);
   const tensors = ins.map((i) => ctx.getAs(i, perm));
   const out = ctx.output(n.outputs[0]!, perm);
   ctx.op('CONCATENATION', tensors, [out], { table: 'ConcatenationOptions', values: { axis: perm.indexOf(axis) } });

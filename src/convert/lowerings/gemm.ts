@@ -45,8 +45,8 @@ function infer(n: IrNode, ctx: InferContext) {
 function lower(n: IrNode, ctx: EmitContext) {
   const { a, b, transA, transB, k, nOut, bias, matrixBias } = dims(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) });
   const alpha = attrFloat(n, 'alpha', 1);
-  const w = transB ? b.data.slice() : transposeData(b.data, b.shape, [1, 0]);
-  if (alpha !== 1) for (let i = 0; i < w.length; i++) w[i] = w[i]! * alpha;
+  const laid = transB ? b.data : transposeData(b.data, b.shape, [1, 0]);
+  const w = alpha === 1 ? laid : laid.map((v) => v * alpha);
   const name = ctx.node(n);
   const input = ctx.getAs(n.inputs[0]!, transA ? [1, 0] : identity(2));
   const out = ctx.output(n.outputs[0]!, identity(2));
