@@ -48,7 +48,10 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
     let ok = true;
     vi.shape.forEach((d, i) => {
       if (typeof d === 'number' && d > 0) shape.push(d);
-      else if (i === 0) {
+      else if (d === 0) {
+        ok = false;
+        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} has size 0; empty tensors are not supported` });
+      } else if (i === 0) {
         const b = opts.batch ?? 1;
         shape.push(b);
         ir.notes.push(`input '${vi.name}': symbolic batch dimension ${d === null ? '?' : `'${d}'`} taken as ${b}`);

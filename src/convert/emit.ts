@@ -16,7 +16,8 @@ export interface View {
 
 export class EmitContext {
   private readonly views = new Map<string, View[]>();
-  private readonly constViews = new Map<string, View[]>();
+  /** constant value + layout + physical shape -> its TFLite tensor */
+  private readonly constTensors = new Map<string, number>();
 
   constructor(readonly ir: IrGraph, readonly g: TfliteGraph) {}
 
@@ -89,9 +90,9 @@ export class EmitContext {
   constTensor(name: string, perm: number[], physShapeOverride?: number[]): number {
     const c = this.constOf(name);
     if (!c) refuse(`'${name}' is not a constant`);
-    const key = `${perm.join(',')}|${physShapeOverride?.join(',') ?? ''}`;
-    const found = this.constViews.get(name)?.find((v) => v.perm.join(',') + '|' + (physShapeOverride?.join(',') ?? '') === key);
-    if (found) return found.tensor;
+    const key = `${name}|${perm.join(',')}|${physShapeOverride?.join(',') ?? ''}`;
+    const found = this.constTensors.get(key);
+    if (found !== undefined) return found;
     const data = transposeData(c.data, c.shape, perm);
     const shape = physShapeOverride ?? permute(c.shape, perm);
     let t: number;
@@ -101,9 +102,7 @@ export class EmitContext {
       for (const x of data) if (x > 2147483647 || x < -2147483648) refuse(`integer constant '${name}' does not fit int32`);
       t = this.g.addInt32Const(name, shape, data);
     }
-    const list = this.constViews.get(name) ?? [];
-    list.push({ tensor: t, perm });
-    this.constViews.set(name, list);
+    this.constTensors.set(key, t);
     return t;
   }
 

@@ -49,17 +49,43 @@ export class Facts {
 
   /** Files (RECORD paths inside site-packages) that more than one distribution's RECORD lists, grouped by owner set. */
   recordOverlaps(): { owners: Distribution[]; files: string[] }[] {
-    const ownersByFile = new Map<string, Distribution[]>();
-    for (const d of Object.values(this.snapshot.distributions)) {
-      const seen = new Set<string>();
+    this.overlaps ??= this.computeRecordOverlaps();
+    return this.overlaps;
+  }
+
+  private overlaps: { owners: Distribution[]; files: string[] }[] | undefined;
+
+  private computeRecordOverlaps(): { owners: Distribution[]; files: string[] }[] {
+    // only distributions that share a top-level entry can share a file: find those first (cheap),
+    // then compare full paths within them
+    const dists = Object.values(this.snapshot.distributions);
+    const ownersOfTop = new Map<string, Set<Distribution>>();
+    for (const d of dists) {
       for (const raw of d.files) {
-        // only files inside the sys.path entry; metadata folders are per-distribution by design
-        if (raw.startsWith('..') || raw.startsWith('/') || /\.(dist|egg)-info\//.test(raw) || raw.includes('__pycache__/')) continue;
-        const key = `${d.location ?? ''}\0${raw}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const list = ownersByFile.get(key);
-        if (list) list.push(d); else ownersByFile.set(key, [d]);
+        const slash = raw.indexOf('/');
+        const top = slash < 0 ? raw : raw.slice(0, slash);
+        if (top === '..' || top === '' || top === '__pycache__') continue;
+        const key = `${d.location ?? ''}\0${top}`;
+        const set = ownersOfTop.get(key);
+        if (set) set.add(d); else ownersOfTop.set(key, new Set([d]));
+      }
+    }
+    const ownersByFile = new Map<string, Distribution[]>();
+    for (const [topKey, owners] of ownersOfTop) {
+      if (owners.size < 2) continue;
+      const [location, top] = topKey.split('\0') as [string, string];
+      for (const d of owners) {
+        const seen = new Set<string>();
+        for (const raw of d.files) {
+          if (raw !== top && !raw.startsWith(`${top}/`)) continue;
+          // only files inside the sys.path entry; metadata folders are per-distribution by design
+          if (raw.startsWith('..') || raw.startsWith('/') || /\.(dist|egg)-info\//.test(raw) || raw.includes('__pycache__/')) continue;
+          const key = `${location}\0${raw}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const list = ownersByFile.get(key);
+          if (list) list.push(d); else ownersByFile.set(key, [d]);
+        }
       }
     }
     const groups = new Map<string, { owners: Distribution[]; files: string[] }>();

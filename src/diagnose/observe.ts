@@ -57,10 +57,14 @@ export function compareWithImports(
 
   // every failed import must be predicted by a rule that fired (and is not patched away)
   const live = fired.filter((f) => !f.finding.fixedByPatch);
+  const predicted = (out: ImportOutcome) => live.some(({ rule }) => rule.observe.some((o) => o.module === out.module && matches(o, out)));
+  // the same exception (type and message) as a predicted failure is that failure reached through
+  // another import (tensorflow_probability importing a broken tensorflow), not a new one
+  const predictedSignatures = new Set(Object.values(imports).filter((o) => !o.ok && predicted(o)).map(signature));
   for (const out of Object.values(imports)) {
     if (out.ok) continue;
     if (isExpectedAbsence(out, facts)) continue;
-    if (live.some(({ rule }) => rule.observe.some((o) => o.module === out.module && matches(o, out)))) continue;
+    if (predicted(out) || predictedSignatures.has(signature(out))) continue;
     const silent = allRules.find((r) => r.observe.some((o) => o.module === out.module && matches(o, out)));
     const patched = fired.find(({ rule, finding }) => finding.fixedByPatch && rule.observe.some((o) => o.module === out.module && matches(o, out)));
     disagreements.push({
@@ -73,6 +77,10 @@ export function compareWithImports(
     });
   }
   return disagreements;
+}
+
+function signature(out: ImportOutcome): string {
+  return `${out.error?.type}\0${out.error?.message}`;
 }
 
 /** `import X` failing with "No module named 'X'" when no installed distribution provides X is what the snapshot says. */

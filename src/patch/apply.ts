@@ -5,7 +5,7 @@ import { ExitCode, UserError } from '../util/errors.js';
 import { acquireLock } from './lock.js';
 import { sha256 } from './diff.js';
 import { planPatches, readOrNull, type PlanOptions } from './plan.js';
-import { stateDirForWriting, type FileRecord, type PatchRecord } from './state.js';
+import { existingStateDir, foldJournal, readJournal, stateDirForWriting, type FileRecord, type PatchRecord } from './state.js';
 import { checkWritable, recover, runTransaction, type FileWrite, type Recovery } from './txn.js';
 import type { Catalogue, PatchPlan } from './types.js';
 
@@ -38,10 +38,12 @@ export function writesOf(plans: readonly PatchPlan[], read: Map<string, Buffer |
 function refuseBlocked(plans: readonly PatchPlan[]): void {
   const blocked = blockedPlans(plans);
   if (blocked.length === 0) return;
+  const conflicted = blocked.filter((p) => p.files.some((f) => f.action === 'conflict' || f.action === 'missing'));
+  const reinstall = [...new Set(conflicted.map((p) => `${p.spec.distribution}==${p.distributionVersion}`))];
   throw new UserError(
     `refused, nothing was changed: ${blocked.map((p) => `${p.id}: ${p.reason}`).join('; ')}`,
-    blocked.some((p) => p.files.some((f) => f.action === 'conflict'))
-      ? 'a file differs from both the original and the patched version; reinstall the package (pip install --force-reinstall NAME==VERSION) or pass --force to patch over it with a backup'
+    reinstall.length
+      ? `to get the original files back: pip install --force-reinstall --no-deps ${reinstall.join(' ')} (or pass --force to patch over local edits, keeping a backup)`
       : undefined,
     ExitCode.Findings,
   );
@@ -120,4 +122,10 @@ export async function applyPatches(catalogue: Catalogue, snapshot: EnvSnapshot, 
   } finally {
     release();
   }
+}
+
+/** True when a run that a crash interrupted is pending in this env's journal. */
+export async function hasInterruptedRun(prefix: string | null): Promise<boolean> {
+  const dir = prefix ? await existingStateDir(prefix) : null;
+  return dir !== null && foldJournal(await readJournal(dir)).incomplete !== null;
 }

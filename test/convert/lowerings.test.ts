@@ -156,6 +156,21 @@ const cases: Case[] = [
     ops: ['TRANSPOSE', 'CONV_2D', 'MEAN', 'MEAN'],
   },
   {
+    name: 'ReduceSum 13 (axes input), ReduceMin 13 (axes attribute), ReduceMax 18 (axes input, keepdims=0)',
+    spec: graph([1, 3, 4, 5], [
+      conv('x', 'w', 'c'),
+      { op: 'ReduceSum', inputs: ['c', 'ax'], outputs: ['y'] },
+      { op: 'ReduceMin', inputs: ['c'], outputs: ['z'], attrs: { axes: { ints: [1] } } },
+    ], [weight('w', [4, 3, 1, 1], 50), int64s('ax', [2, 3])], 13, ['y', 'z']),
+    // both results keep only size-1 axes out of place: RESHAPE, not TRANSPOSE, back to NCHW
+    ops: ['TRANSPOSE', 'CONV_2D', 'SUM', 'REDUCE_MIN', 'RESHAPE', 'RESHAPE'],
+  },
+  {
+    name: 'ReduceMax 18 over channels without keepdims',
+    spec: graph([1, 3, 4, 5], [{ op: 'ReduceMax', inputs: ['x', 'ax'], outputs: ['y'], attrs: { keepdims: { i: 0 } } }], [int64s('ax', [1])], 18),
+    ops: ['REDUCE_MAX'],
+  },
+  {
     name: 'AveragePool: SAME (count_include_pad=0), explicit PAD (count_include_pad=1), VALID',
     spec: graph([1, 3, 6, 6], [
       conv('x', 'w', 'c'),
@@ -192,6 +207,27 @@ const cases: Case[] = [
     ], [weight('gb', [4, 5], 36), weight('gc', [3, 4], 37)]),
     ops: ['TRANSPOSE', 'FULLY_CONNECTED', 'ADD'],
     check: (o) => expect(o[2]!.options.fused_activation_function).toBe(1),
+  },
+  {
+    name: 'Conv1d chain (pads, stride 2 explicit PAD, depthwise, BN folded, Relu fused) stays in NWC between convs',
+    spec: graph([1, 3, 10], [
+      conv('x', 'w', 'a', { pads: { ints: [1, 1] } }, 'b'),
+      { op: 'BatchNormalization', inputs: ['a', 'g', 'bb', 'm', 'v'], outputs: ['n'] },
+      { op: 'Relu', inputs: ['n'], outputs: ['r'] },
+      conv('r', 'w2', 'd', { group: { i: 4 }, pads: { ints: [1, 1] }, strides: { ints: [2] } }),
+      conv('d', 'w3', 'y'),
+    ], [weight('w', [4, 3, 3], 41), weight('b', [4], 42), weight('g', [4], 43), weight('bb', [4], 44), weight('m', [4], 45),
+      { ...weight('v', [4], 46), values: [0.5, 1, 1.5, 2] }, weight('w2', [4, 1, 3], 47), weight('w3', [2, 4, 1], 48)]),
+    ops: ['RESHAPE', 'TRANSPOSE', 'CONV_2D', 'PAD', 'DEPTHWISE_CONV_2D', 'CONV_2D', 'RESHAPE', 'TRANSPOSE'],
+  },
+  {
+    name: 'MaxPool1d and AvgPool1d around a Conv1d: all on [N, 1, L, C] tensors',
+    spec: graph([1, 2, 12], [
+      { op: 'MaxPool', inputs: ['x'], outputs: ['m'], attrs: { kernel_shape: { ints: [3] }, strides: { ints: [2] }, pads: { ints: [1, 1] } } },
+      conv('m', 'w', 'c', { pads: { ints: [1, 1] } }),
+      { op: 'AveragePool', inputs: ['c'], outputs: ['y'], attrs: { kernel_shape: { ints: [2] }, strides: { ints: [2] } } },
+    ], [weight('w', [3, 2, 3], 49)]),
+    ops: ['RESHAPE', 'TRANSPOSE', 'PADV2', 'MAX_POOL_2D', 'CONV_2D', 'AVERAGE_POOL_2D', 'RESHAPE', 'TRANSPOSE'],
   },
   {
     name: 'ConvTranspose like PyTorch ConvTranspose2d(k=3, s=2, padding=1, output_padding=1): TRANSPOSE_CONV + crop',

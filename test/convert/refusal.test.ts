@@ -208,6 +208,10 @@ describe('the CLI', async () => {
     expect(r.err).toMatch(/hint: route that could take this model instead/);
     expect(r.err).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect(existsSync(out)).toBe(false);
+    const j = await capture(['convert', p, '-o', out, '--json', '-q']);
+    expect(j.code).toBe(2);
+    expect(JSON.parse(j.out)).toMatchObject({ refused: true, blockers: [{ op: 'Erf', version: 13 }], suggestedRoute: expect.stringMatching(/onnx2tf/) });
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a truncated model exits 2 with one line', async () => {

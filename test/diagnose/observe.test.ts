@@ -70,4 +70,13 @@ describe('deep probe vs predictions', () => {
     const d = evaluate(matrix, seed, { deep: clone(), appliedPatches: [{ id: 'onnx-tf-onnx-mapping' }] });
     expect(d.disagreements).toContainEqual(expect.objectContaining({ kind: 'unpredicted-failure', module: 'onnx_tf.backend' }));
   });
+
+  it('the same exception as a predicted failure, reached through another module, is that failure', () => {
+    const deep = clone();
+    const mapping = deep['onnx_tf.backend']!.error!;
+    deep['onnx_tf.common.data_type'] = { module: 'onnx_tf.common.data_type', ok: false, seconds: 1, error: { ...mapping } };
+    expect(evaluate(matrix, seed, { deep }).disagreements).toEqual([]);
+    deep['onnx_tf.common.data_type'] = { module: 'onnx_tf.common.data_type', ok: false, seconds: 1, error: { type: 'ImportError', message: 'something else' } };
+    expect(evaluate(matrix, seed, { deep }).disagreements).toEqual([expect.objectContaining({ module: 'onnx_tf.common.data_type' })]);
+  });
 });

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../../src/cli/program.js';
+import { appendJournal } from '../../src/patch/state.js';
 import { buildFixtureEnv, fixtureCatalogue, sha256File, treeHash, type FixtureEnv } from './fixture-env.js';
 
 let env: FixtureEnv;
@@ -117,5 +118,20 @@ describe('tfdoctor fix / patch on the fixture venv', () => {
     expect(r.stderr).toMatch(/^tfdoctor: refused, nothing was changed: demo-mapping: demo_pkg\/core\.py has unexpected content/);
     expect(r.stderr.trim().split('\n')).toHaveLength(2); // the line and its hint
     expect(treeHash(env.prefix)).toBe(before);
+  });
+
+  it('an interrupted run shows in status (exit 1) and is rolled back by the next fix --apply-patches', async () => {
+    writeFileSync(join(env.site, 'demo_pkg', 'core.py'), readFileSync(join(fixtureCatalogue, '..', 'site', 'demo_pkg', 'core.py')));
+    const stateDir = join(env.prefix, '.tfdoctor', 'patches');
+    appendJournal(stateDir, { t: 'begin', txn: 'crashed', action: 'apply', patches: ['demo-mapping'], time: 'then', pid: 999_999 });
+    const s = await cli('patch', 'status', '--venv', env.prefix);
+    expect(s.code).toBe(1);
+    expect(s.stdout).toContain('an interrupted apply of demo-mapping is pending');
+    const r = await cli('fix', '--apply-patches', '--yes', '--no-probe', '--venv', env.prefix);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('an interrupted apply of demo-mapping was rolled back first (0 files restored)');
+    expect(r.stdout).toContain('applied demo-mapping, demo-extra');
+    expect((await cli('patch', 'revert', '--all', '--venv', env.prefix)).code).toBe(0);
+    expect(treeHash(env.site)).toBe(pristine);
   });
 });

@@ -4,7 +4,7 @@
 // urlsafe-base64 sha256 entries as pip writes them).
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import { cpSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,13 +86,15 @@ export function walk(dir: string): string[] {
   return out;
 }
 
-/** sha256 over every path and file content under dir, __pycache__ left out. */
+/** sha256 over every path and file content (a symlink: its target text) under dir, __pycache__ left out. */
 export function treeHash(dir: string): string {
   const h = createHash('sha256');
   for (const file of walk(dir)) {
     const rel = relative(dir, file);
     if (rel.split('/').includes('__pycache__')) continue;
-    h.update(rel).update('\0').update(readFileSync(file)).update('\0').update(String(statSync(file).mode & 0o777)).update('\0');
+    const st = lstatSync(file);
+    const content = st.isSymbolicLink() ? Buffer.from(`symlink:${readlinkSync(file)}`) : readFileSync(file);
+    h.update(rel).update('\0').update(content).update('\0').update(String(st.mode & 0o777)).update('\0');
   }
   return h.digest('hex');
 }

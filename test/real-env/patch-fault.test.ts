@@ -173,7 +173,7 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
     let revertKills = 0;
     // kill anywhere from late in the probe to the end of a full run
     const from = planOnly.ms * 0.6;
-    const span = Math.max(full.ms - from, 50);
+    const span = Math.max((full.ms - from) * 0.9, 50);
     for (let i = 0; i < KILLS; i++) {
       const delay = Math.round(from + rnd() * span);
       const killed = await runCli(apply(), delay);

@@ -1,6 +1,6 @@
 // `tfdoctor check`: flags -> snapshot (probe or requirements file) -> matrix rules -> report.
 import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { resolveTarget } from '../../env/discover.js';
 import { probeEnvironment } from '../../env/probe.js';
@@ -42,7 +42,7 @@ export function registerCheck(program: Command): void {
     .option('--platform <system-machine>', 'with --requirements: e.g. linux-x86_64, darwin-arm64, win32-AMD64 (default: this machine)')
     .option('--deep', 'also import every route module in the env and compare with the predictions')
     .option('--json', 'print one JSON document on stdout (everything else goes to stderr)')
-    .addOption(new Option('--matrix <dir>', 'the compatibility matrix folder').default(undefined, "the package's matrix/"))
+    .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
     .option('-v, --verbose', 'show info findings and evidence notes')
     .addHelpText('after', `
 Environment (one of; default: $VIRTUAL_ENV, then $CONDA_PREFIX, then python3 on PATH):
@@ -74,22 +74,26 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   }
 
   const matrixDir = flags.matrix ?? defaultMatrixDir();
-  const matrix = await loadMatrix(matrixDir);
   const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const platform = flags.platform !== undefined ? parsePlatform(flags.platform) : undefined;
 
-  let snapshot: EnvSnapshot;
+  // the probe runs in a child interpreter while the matrix parses here
   let interpreter: string | null = null;
-  if (flags.requirements !== undefined) {
-    snapshot = await snapshotFromRequirements(flags.requirements, {
-      pythonVersion: flags.pythonVersion!,
-      ...(flags.platform !== undefined ? { platform: parsePlatform(flags.platform) } : {}),
-    });
-  } else {
+  const snapshotting = (async (): Promise<EnvSnapshot> => {
+    if (flags.requirements !== undefined) {
+      return snapshotFromRequirements(flags.requirements, { pythonVersion: flags.pythonVersion!, ...(platform ? { platform } : {}) });
+    }
     const target = await resolveTarget({ python: flags.python, venv: flags.venv, condaEnv: flags.condaEnv, prefix: flags.prefix });
     if (flags.verbose) progress(`tfdoctor check: ${target.description}`);
-    snapshot = await probeEnvironment(target);
     interpreter = target.interpreter;
-  }
+    return probeEnvironment(target);
+  })();
+  const [snapshotResult, matrixResult] = await Promise.allSettled([snapshotting, loadMatrix(matrixDir)]);
+  // a broken matrix is reported first: it is tfdoctor's own input
+  if (matrixResult.status === 'rejected') throw matrixResult.reason;
+  if (snapshotResult.status === 'rejected') throw snapshotResult.reason;
+  const matrix = matrixResult.value;
+  const snapshot = snapshotResult.value;
 
   let deep: Record<string, ImportOutcome> | undefined;
   if (flags.deep && interpreter) {

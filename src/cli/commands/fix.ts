@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ROUTE_MODULES, deepProbe, type ImportOutcome } from '../../env/deep-probe.js';
 import type { EnvSnapshot } from '../../env/types.js';
-import { applyPatches, blockedPlans } from '../../patch/apply.js';
+import { applyPatches, blockedPlans, hasInterruptedRun } from '../../patch/apply.js';
 import { loadCatalogue } from '../../patch/catalogue.js';
 import { planPatches } from '../../patch/plan.js';
 import { formatApplyOutcome, formatImportTable, formatPlan, planToJson } from '../../patch/report.js';
@@ -53,10 +53,8 @@ export function registerFix(program: Command): void {
 }
 
 async function runFix(opts: FixFlags): Promise<number> {
-  if (!opts.applyPatches && (opts.yes || opts.force || opts.dryRun)) {
-    // without --apply-patches nothing is changed anyway; say so rather than ignore the flags
-    if (opts.force || opts.yes) throw new UserError('--yes and --force only make sense with --apply-patches');
-  }
+  // without --apply-patches nothing is changed anyway; say so rather than ignore the flags
+  if (!opts.applyPatches && (opts.yes || opts.force)) throw new UserError('--yes and --force only make sense with --apply-patches');
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const { snapshot, description } = await probeFromFlags(opts);
@@ -73,14 +71,17 @@ async function runFix(opts: FixFlags): Promise<number> {
     if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans), advice }, null, 2)}\n`);
     return opts.applyPatches && blocked.length ? ExitCode.Findings : ExitCode.Ok;
   }
-  if (blocked.length === 0 && pending.length === 0) {
+  // a run a crash interrupted is rolled back by the engine (under the lock) before it decides again
+  const interrupted = await hasInterruptedRun(snapshot.prefix);
+  if (blocked.length === 0 && pending.length === 0 && !interrupted) {
     log('nothing to do: every relevant patch is already applied');
     if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, plan: planToJson(plans), advice, applied: [], written: 0 }, null, 2)}\n`);
     return ExitCode.Ok;
   }
   if (blocked.length === 0 && !opts.yes) {
     if (!process.stdin.isTTY) throw new UserError('refusing to change the env without confirmation: stdin is not a terminal', 'pass --yes to apply');
-    if (!(await confirm(`apply ${pending.length} patch${pending.length === 1 ? '' : 'es'} to ${description}? [y/N] `))) {
+    const what = pending.length ? `apply ${pending.length} patch${pending.length === 1 ? '' : 'es'} to` : 'roll back the interrupted run in';
+    if (!(await confirm(`${what} ${description}? [y/N] `))) {
       log('nothing changed');
       return ExitCode.Findings;
     }

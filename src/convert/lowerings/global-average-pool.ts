@@ -5,8 +5,8 @@ import { onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { requireFloat } from '../lower-util.js';
 
-/** MEAN over logical `axes`, in whatever layout the input already has. */
-export function lowerMean(n: IrNode, ctx: EmitContext, axes: number[], keepDims: boolean): void {
+/** A TFLite reducer (MEAN, SUM, REDUCE_MAX, ...) over logical `axes`, in whatever layout the input already has. */
+export function lowerReduce(n: IrNode, ctx: EmitContext, op: 'MEAN' | 'SUM' | 'REDUCE_MAX' | 'REDUCE_MIN', axes: number[], keepDims: boolean): void {
   const src = ctx.primary(n.inputs[0]!);
   const physAxes = axes.map((a) => src.perm.indexOf(a)).sort((x, y) => x - y);
   // with keep_dims the layout is unchanged; without, the kept axes keep their physical order
@@ -14,7 +14,7 @@ export function lowerMean(n: IrNode, ctx: EmitContext, axes: number[], keepDims:
     ? src.perm
     : src.perm.filter((a) => !axes.includes(a)).map((a) => a - axes.filter((r) => r < a).length);
   const out = ctx.output(n.outputs[0]!, outPerm);
-  ctx.op('MEAN', [src.tensor, ctx.int32Const(`${ctx.node(n)}_axes`, physAxes)], [out], { table: 'ReducerOptions', values: { keep_dims: keepDims } });
+  ctx.op(op, [src.tensor, ctx.int32Const(`${ctx.node(n)}_axes`, physAxes)], [out], { table: 'ReducerOptions', values: { keep_dims: keepDims } });
 }
 
 function infer(n: IrNode, ctx: InferContext) {
@@ -27,7 +27,7 @@ function infer(n: IrNode, ctx: InferContext) {
 
 function lower(n: IrNode, ctx: EmitContext) {
   const r = ctx.shape(n.inputs[0]!).length;
-  lowerMean(n, ctx, Array.from({ length: r - 2 }, (_, i) => i + 2), true);
+  lowerReduce(n, ctx, 'MEAN', Array.from({ length: r - 2 }, (_, i) => i + 2), true);
 }
 
 export default [{ op: 'GlobalAveragePool', versions: [1, 22], infer, lower }] satisfies Lowering[];

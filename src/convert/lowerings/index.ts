@@ -34,7 +34,10 @@ import negL from './neg.js';
 import pReluL from './p-relu.js';
 import padL from './pad.js';
 import rangeL from './range.js';
+import reduceMaxL from './reduce-max.js';
 import reduceMeanL from './reduce-mean.js';
+import reduceMinL from './reduce-min.js';
+import reduceSumL from './reduce-sum.js';
 import reluL from './relu.js';
 import reshapeL from './reshape.js';
 import resizeL from './resize.js';
@@ -86,7 +89,10 @@ export const allLowerings: Lowering[] = [
   ...pReluL,
   ...padL,
   ...rangeL,
+  ...reduceMaxL,
   ...reduceMeanL,
+  ...reduceMinL,
+  ...reduceSumL,
   ...reluL,
   ...reshapeL,
   ...resizeL,

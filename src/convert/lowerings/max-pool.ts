@@ -1,4 +1,4 @@
-/** MaxPool (2-D) -> MAX_POOL_2D; explicit padding uses PADV2 with -FLT_MAX so pads never win. */
+/** MaxPool (2-D; 1-D as 2-D over [N, C, 1, L]) -> MAX_POOL_2D; explicit padding uses PADV2 with -FLT_MAX so pads never win. */
 import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
 import { attrInt, refuse, type IrNode } from '../ir.js';
@@ -12,8 +12,8 @@ function infer(n: IrNode, ctx: InferContext) {
   requireFloat(ctx, n.inputs[0]!);
   if (n.outputs[1]) refuse('the Indices output is not supported');
   if (attrInt(n, 'storage_order', 0) !== 0) refuse('storage_order=1 is not supported');
-  const x = ctx.shape(n.inputs[0]!);
-  return [{ shape: poolShape(x, poolAttrs(n, x, ATTRS)), dtype: OnnxDataType.FLOAT }];
+  const { sp, x, oneD } = poolAttrs(n, ctx.shape(n.inputs[0]!), ATTRS);
+  return [{ shape: poolShape(x, sp, oneD), dtype: OnnxDataType.FLOAT }];
 }
 
 function lower(n: IrNode, ctx: EmitContext) {

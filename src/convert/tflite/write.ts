@@ -1,5 +1,6 @@
 /** Serialises a TfliteGraph as a TFLite flatbuffer (schema version 3, identifier TFL3). */
 import * as flatbuffers from 'flatbuffers';
+import { UserError } from '../../util/errors.js';
 import type { TfliteGraph, OptionValue } from './model.js';
 import { BuiltinOp, FILE_IDENTIFIER, OptionsTables, SCHEMA_VERSION, Slots, TensorType } from './schema.js';
 
@@ -52,8 +53,14 @@ function writeOptions(b: Builder, table: keyof typeof OptionsTables, values: Rec
   return b.endObject();
 }
 
+/** A flatbuffer addresses with signed 32-bit offsets; bigger models need external buffers (not written). */
+const MAX_FLATBUFFER_BYTES = 2 ** 31 - 2 ** 26;
+
 export function writeTflite(g: TfliteGraph): Uint8Array {
   const total = g.tensors.reduce((s, t) => s + (t.data?.length ?? 0), 0);
+  if (total > MAX_FLATBUFFER_BYTES) {
+    throw new UserError(`the model's constants take ${total} bytes; a single TFLite flatbuffer holds under 2 GB and external buffers are not supported`);
+  }
   const b = new flatbuffers.Builder(Math.max(1024, total + 64 * 1024));
 
   // buffers: [0] is the empty sentinel, then one per constant tensor

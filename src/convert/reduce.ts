@@ -1,0 +1,44 @@
+/** Shared lowering for the ONNX Reduce* family (axes attribute, or axes input from a given version). */
+import { OnnxDataType } from '../onnx/model.js';
+import type { EmitContext } from './emit.js';
+import { attrInt, attrInts, normAxis, onlyAttrs, refuse, type IrNode } from './ir.js';
+import type { InferContext, Lowering } from './lowering.js';
+import { requireFloat } from './lower-util.js';
+import { lowerReduce } from './lowerings/global-average-pool.js';
+
+export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: number, axesInputSince: number): number[] {
+  let axes: number[] | undefined;
+  if (n.since >= axesInputSince) {
+    onlyAttrs(n, ['keepdims', 'noop_with_empty_axes']);
+    if (n.inputs[1]) {
+      const c = ctx.const(n.inputs[1]);
+      if (!c) refuse('axes (input 1) is computed at run time');
+      axes = Array.from(c.data);
+    }
+    if ((!axes || axes.length === 0) && attrInt(n, 'noop_with_empty_axes', 0) === 1) refuse('noop_with_empty_axes=1 with empty axes is not supported');
+  } else {
+    onlyAttrs(n, ['keepdims', 'axes']);
+    axes = attrInts(n, 'axes');
+  }
+  if (!axes || axes.length === 0) return Array.from({ length: rank }, (_, i) => i);
+  return [...new Set(axes.map((a) => normAxis(a, rank)))].sort((a, b) => a - b);
+}
+
+export function reduceLowering(op: string, versions: number[], tfOp: 'MEAN' | 'SUM' | 'REDUCE_MAX' | 'REDUCE_MIN', axesInputSince: number): Lowering {
+  return {
+    op,
+    versions,
+    infer(n: IrNode, ctx: InferContext) {
+      requireFloat(ctx, n.inputs[0]!);
+      const x = ctx.shape(n.inputs[0]!);
+      const axes = reduceAxes(n, ctx, x.length, axesInputSince);
+      const keep = attrInt(n, 'keepdims', 1) === 1;
+      const shape = keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
+      return [{ shape, dtype: OnnxDataType.FLOAT }];
+    },
+    lower(n: IrNode, ctx: EmitContext) {
+      const x = ctx.shape(n.inputs[0]!);
+      lowerReduce(n, ctx, tfOp, reduceAxes(n, { const: (s) => ctx.constOf(s) }, x.length, axesInputSince), attrInt(n, 'keepdims', 1) === 1);
+    },
+  };
+}
