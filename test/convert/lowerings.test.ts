@@ -189,6 +189,25 @@ const cases: Case[] = [
     ops: ['TRANSPOSE', 'PADV2', 'MAX_POOL_2D', 'TRANSPOSE'],
   },
   {
+    name: 'AveragePool, Gemm and standalone BatchNormalization with fused Relu6 / Relu',
+    spec: graph([1, 2, 4, 4], [
+      { op: 'AveragePool', inputs: ['x'], outputs: ['a'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } } },
+      { op: 'Clip', inputs: ['a', 'lo', 'hi'], outputs: ['a1'] },
+      { op: 'BatchNormalization', inputs: ['a1', 'g', 'b', 'm', 'v'], outputs: ['n'] },
+      { op: 'Relu', inputs: ['n'], outputs: ['n1'] },
+      { op: 'Flatten', inputs: ['n1'], outputs: ['f'] },
+      { op: 'Gemm', inputs: ['f', 'gw', 'gb'], outputs: ['g1'], attrs: { transB: { i: 1 } } },
+      { op: 'Relu', inputs: ['g1'], outputs: ['y'] },
+    ], [f32('lo', [], [0]), f32('hi', [], [6]), f32('g', [2], [1.5, -0.5]), f32('b', [2], [-0.2, 0.1]), f32('m', [2], [0.1, -0.1]), f32('v', [2], [0.5, 2]),
+      weight('gw', [3, 8], 51), weight('gb', [3], 52)]),
+    check: (o) => {
+      const act = (name: string) => o.filter((x) => x.op === name).map((x) => x.options.fused_activation_function);
+      expect(act('AVERAGE_POOL_2D')).toEqual([3]);
+      expect(act('ADD')).toEqual([1]);
+      expect(act('FULLY_CONNECTED')).toEqual([1]);
+    },
+  },
+  {
     name: 'Gemm with transB=0, alpha, beta; MatMul with constant B on a 3-D input; MatMul of two computed tensors',
     spec: { opset: 13, inputs: [{ name: 'x', shape: [2, 5] }, { name: 'u', shape: [2, 3, 4] }], outputs: [{ name: 'y', shape: null }, { name: 'z', shape: null }, { name: 'q', shape: null }],
       nodes: [

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadMatrix, parseMatrixFile, defaultMatrixDir, MATRIX_FILES } from '../../src/matrix/load.js';
 import { ROUTE_IDS } from '../../src/matrix/types.js';
@@ -32,6 +33,16 @@ describe('the shipped matrix', () => {
     expect(new Set(m.rules.map((r) => r.code)).size).toBe(m.rules.length);
     for (const r of m.rules) expect(!!r.provenBy !== !!r.unproven).toBe(true);
     expect(m.rules.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('every proven_by names a real-env test that exists', async () => {
+    const m = await loadMatrix(defaultMatrixDir());
+    const root = new URL('../../', import.meta.url).pathname;
+    for (const r of m.rules.filter((x) => x.provenBy)) {
+      const [file, name] = r.provenBy!.split('#') as [string, string];
+      expect(existsSync(root + file), `${r.code}: ${file}`).toBe(true);
+      expect(readFileSync(root + file, 'utf8'), `${r.code}: test "${name}" in ${file}`).toContain(`it('${name}'`);
+    }
   });
 
   it('reads only its own files', () => {

@@ -117,6 +117,7 @@ describe('tfdoctor fix / patch on the fixture venv', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^tfdoctor: refused, nothing was changed: demo-mapping: demo_pkg\/core\.py has unexpected content/);
     expect(r.stderr.trim().split('\n')).toHaveLength(2); // the line and its hint
+    expect(r.stderr).toContain('hint: to get the original files back: pip install --force-reinstall --no-deps demo-pkg==1.0.0');
     expect(treeHash(env.prefix)).toBe(before);
   });
 
