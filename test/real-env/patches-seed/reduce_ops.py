@@ -40,7 +40,10 @@ def run(case, m, x, want, exact=False):
     try:
         got = np.asarray(prepare(m).run({"x": x})[0])
     except Exception as err:  # noqa: BLE001 - reported, the test decides
-        return {**case, "ok": False, "error": f"{type(err).__name__}: {err}".splitlines()[0]}
+        # an error raised while tracing starts with "in user code:" and ends with "<Type>: <message>"
+        last = str(err).strip().splitlines()[-1].strip()
+        name = type(err).__name__
+        return {**case, "ok": False, "error": last if last.startswith(f"{name}: ") else f"{name}: {last}"}
     same = np.array_equal(got, want) if exact else np.allclose(got, want, rtol=1e-5, atol=1e-5)
     return {**case, "ok": bool(got.shape == want.shape and got.dtype == want.dtype and same)}
 
