@@ -61,9 +61,13 @@ export class Facts {
     const dists = Object.values(this.snapshot.distributions);
     const ownersOfTop = new Map<string, Set<Distribution>>();
     for (const d of dists) {
+      let prevTop = '';
       for (const raw of d.files) {
+        // RECORD lists a package's files together: skip the Map work while the top entry repeats
+        if (prevTop && raw.length > prevTop.length && raw.charCodeAt(prevTop.length) === 47 && raw.startsWith(prevTop)) continue;
         const slash = raw.indexOf('/');
         const top = slash < 0 ? raw : raw.slice(0, slash);
+        prevTop = top;
         if (top === '..' || top === '' || top === '__pycache__') continue;
         const key = `${d.location ?? ''}\0${top}`;
         const set = ownersOfTop.get(key);

@@ -1,7 +1,9 @@
 // Loads matrix/*.yaml and validates it against the schema in types.ts. A malformed file fails
 // with one line: `matrix/rules.yaml:LINE: what is wrong`.
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
+import { cacheDir } from '../util/cache-dir.js';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
 import { UserError } from '../util/errors.js';
@@ -52,17 +54,35 @@ export function parseMatrixFile(displayName: string, text: string): Partial<Omit
 /** The files that make up the matrix, in load order (other YAML in the folder belongs to other tables). */
 export const MATRIX_FILES = ['packages.yaml', 'routes.yaml', 'rules.yaml'] as const;
 
-/** Loads and validates the matrix files in `dir`. */
+/** Bumped whenever the parsed shape changes, so stale caches are never read. */
+const PARSED_FORMAT = 1;
+
+/**
+ * Loads and validates the matrix files in `dir`. Parsing YAML with positions is the slowest part
+ * of a static check, so the validated result is cached as JSON keyed by the files' content:
+ * any edit to a YAML file means a fresh parse and validation.
+ */
 export async function loadMatrix(dir: string = defaultMatrixDir()): Promise<Matrix> {
-  const matrix: Matrix = { dir, families: [], pythonSupport: [], constraints: [], routes: [], rules: [] };
+  const texts: { name: string; path: string; text: string }[] = [];
   for (const name of MATRIX_FILES) {
     const path = join(dir, name);
-    let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      texts.push({ name, path, text: await readFile(path, 'utf8') });
     } catch {
       throw new MatrixError(`cannot read ${displayPath(path)}`, 'pass --matrix DIR with the folder holding packages.yaml, routes.yaml and rules.yaml');
     }
+  }
+  const hash = createHash('sha256').update(`${PARSED_FORMAT}\0`);
+  for (const t of texts) hash.update(`${displayPath(t.path)}\0${t.text}\0`);
+  const cached = join(cacheDir(), `matrix-${hash.digest('hex').slice(0, 24)}.json`);
+  try {
+    const parsed = JSON.parse(await readFile(cached, 'utf8')) as Omit<Matrix, 'dir'>;
+    return { ...parsed, dir };
+  } catch {
+    // no cache yet (or unreadable): parse and validate below
+  }
+  const matrix: Matrix = { dir, families: [], pythonSupport: [], constraints: [], routes: [], rules: [] };
+  for (const { path, text } of texts) {
     const part = parseMatrixFile(displayPath(path), text);
     matrix.families.push(...(part.families ?? []));
     matrix.pythonSupport.push(...(part.pythonSupport ?? []));
@@ -71,7 +91,21 @@ export async function loadMatrix(dir: string = defaultMatrixDir()): Promise<Matr
     matrix.rules.push(...(part.rules ?? []));
   }
   crossCheck(matrix);
+  await writeCache(cached, matrix);
   return matrix;
+}
+
+/** Best effort: a read-only or missing cache folder only costs speed. */
+async function writeCache(path: string, matrix: Matrix): Promise<void> {
+  try {
+    const { dir: _dir, ...parsed } = matrix;
+    await mkdir(cacheDir(), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(parsed));
+    await rename(tmp, path);
+  } catch {
+    // ignore
+  }
 }
 
 function displayPath(path: string): string {

@@ -1,6 +1,7 @@
 // Wording for the patch commands: the plan, the apply / revert outcome, status, and the
 // before/after import table. Plain strings; colour comes from chalk (off when not a TTY).
 import chalk from 'chalk';
+import type { RouteVerdict } from '../diagnose/types.js';
 import type { ImportOutcome } from '../env/deep-probe.js';
 import type { ApplyOutcome } from './apply.js';
 import type { RevertOutcome } from './revert.js';
@@ -139,4 +140,26 @@ export function planToJson(plans: readonly PatchPlan[]) {
       original_sha256: f.expectedOriginal, patched_sha256: f.expectedPatched, ...(f.forced ? { forced: true } : {}),
     })),
   }));
+}
+
+function verdictText(v: RouteVerdict | undefined): string {
+  if (!v) return '-';
+  if (v.viable) return 'viable';
+  const text = `blocked: ${v.blockers.join(', ')}`;
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** check's route verdicts before and after patching (each with the deep probe of its moment). */
+export function formatRouteTable(before: readonly RouteVerdict[], after: readonly RouteVerdict[]): string {
+  const ids = [...new Set([...before.map((r) => r.id), ...after.map((r) => r.id)])];
+  const w = Math.max(5, ...ids.map((id) => id.length));
+  const cw = Math.max(6, ...ids.map((id) => verdictText(before.find((r) => r.id === id)).length));
+  const lines = [`${'route'.padEnd(w)}  ${'before'.padEnd(cw)}  after`];
+  for (const id of ids) {
+    const b = before.find((r) => r.id === id);
+    const a = after.find((r) => r.id === id);
+    const aText = a?.viable ? chalk.green(verdictText(a)) : chalk.red(verdictText(a));
+    lines.push(`${id.padEnd(w)}  ${verdictText(b).padEnd(cw)}  ${b?.viable !== a?.viable ? chalk.bold(aText) : aText}`);
+  }
+  return lines.join('\n');
 }

@@ -1,7 +1,8 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { ConversionRefused, convertFile, type ConvertSummary } from '../../convert/index.js';
+// the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
+import type { ConvertSummary, convertFile as ConvertFile } from '../../convert/index.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
 interface ConvertFlags {
@@ -81,7 +82,8 @@ export function registerConvert(program: Command): void {
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
       const progress = flags.quiet ? undefined : (msg: string) => process.stderr.write(`convert: ${msg}\n`);
-      let converted: Awaited<ReturnType<typeof convertFile>>;
+      const { ConversionRefused, convertFile } = await import('../../convert/index.js');
+      let converted: Awaited<ReturnType<typeof ConvertFile>>;
       try {
         converted = await convertFile(model, { nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}) });
       } catch (err) {

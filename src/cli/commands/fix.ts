@@ -5,7 +5,8 @@ import type { EnvSnapshot } from '../../env/types.js';
 import { applyPatches, blockedPlans, hasInterruptedRun } from '../../patch/apply.js';
 import { loadCatalogue } from '../../patch/catalogue.js';
 import { planPatches } from '../../patch/plan.js';
-import { formatApplyOutcome, formatImportTable, formatPlan, planToJson } from '../../patch/report.js';
+import { formatApplyOutcome, formatImportTable, formatPlan, formatRouteTable, planToJson } from '../../patch/report.js';
+import type { RouteVerdict } from '../../diagnose/types.js';
 import { evaluate } from '../../diagnose/evaluate.js';
 import { loadExportGapPredictor } from '../../diagnose/predictor.js';
 import { loadMatrix } from '../../matrix/load.js';
@@ -92,6 +93,7 @@ async function runFix(opts: FixFlags): Promise<number> {
     progress(`probing imports before patching: ${modules.join(', ')}`);
     before = await deepProbe(snapshot.python.executable, modules);
   }
+  const routesBefore = modules.length && advice ? await routeVerdicts(catalogue, snapshot, before) : null;
   const outcome = await applyPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
   log(formatApplyOutcome(outcome));
   let after: Record<string, ImportOutcome> = {};
@@ -100,6 +102,8 @@ async function runFix(opts: FixFlags): Promise<number> {
     after = await deepProbe(snapshot.python.executable, modules);
     log(`\n${formatImportTable(before, after)}`);
   }
+  const routesAfter = routesBefore ? await routeVerdicts(catalogue, snapshot, after) : null;
+  if (routesBefore && routesAfter) log(`\n${formatRouteTable(routesBefore, routesAfter)}`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({
       env: description,
@@ -110,6 +114,7 @@ async function runFix(opts: FixFlags): Promise<number> {
       stateDir: outcome.stateDir,
       recovered: outcome.recovered,
       ...(modules.length ? { imports: { before, after } } : {}),
+      ...(routesBefore && routesAfter ? { routes: { before: routesBefore, after: routesAfter } } : {}),
     }, null, 2)}\n`);
   }
   return ExitCode.Ok;
@@ -129,6 +134,16 @@ async function checkAdvice(catalogue: Catalogue, snapshot: EnvSnapshot, plans: P
     progress(`note: the compatibility matrix could not be used (${err.message}); showing the patch plan only`);
     return null;
   }
+}
+
+/** check's route verdicts for the env as it is now (applied patches and the given import outcomes). */
+async function routeVerdicts(catalogue: Catalogue, snapshot: EnvSnapshot, deep: Record<string, ImportOutcome>): Promise<RouteVerdict[]> {
+  const diagnosis = evaluate(await loadMatrix(), snapshot, {
+    deep,
+    appliedPatches: await appliedPatches(snapshot, catalogue),
+    predictExportGaps: await loadExportGapPredictor(),
+  });
+  return diagnosis.routes;
 }
 
 function flagsEcho(opts: FixFlags): string {
