@@ -3,7 +3,7 @@ import { registerCheck } from './commands/check.js';
 import { registerConvert } from './commands/convert.js';
 import { registerFix } from './commands/fix.js';
 import { registerPatch } from './commands/patch.js';
-import { ExitCode, describeError } from '../util/errors.js';
+import { ExitCode, UserError, describeError } from '../util/errors.js';
 
 /** Builds the commander program; every command module adds itself. */
 export function buildProgram(): Command {
@@ -31,6 +31,6 @@ export async function run(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     process.stderr.write(`tfdoctor: ${describeError(err)}\n`);
-    return ExitCode.Usage;
+    return err instanceof UserError ? err.exitCode : ExitCode.Usage;
   }
 }

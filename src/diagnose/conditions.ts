@@ -13,6 +13,8 @@ const FALSE: Binding[] = [];
 export interface ConditionContext {
   facts: Facts;
   predictExportGaps: ExportGapPredictor | null;
+  /** onnx-tf handler versions added by applied patches (op -> since_versions) */
+  extraHandlers?: Readonly<Record<string, readonly number[]>>;
   /** set when a condition needed the op-gap predictor and it was unavailable */
   opGapUnavailable?: boolean;
   /** why the predictor failed, when it threw */
@@ -130,7 +132,7 @@ export function evaluateCondition(c: Condition, ctx: ConditionContext): Binding[
     }
     let gaps: ReturnType<ExportGapPredictor>;
     try {
-      gaps = ctx.predictExportGaps(torch, facts.version('onnx'));
+      gaps = ctx.predictExportGaps(torch, facts.version('onnx'), ctx.extraHandlers ?? {});
     } catch (err) {
       ctx.opGapUnavailable = true;
       ctx.opGapError = err instanceof Error ? err.message : String(err);

@@ -1,6 +1,6 @@
 // The rule engine: matrix + snapshot (+ deep-probe outcomes, + applied patches) -> findings and routes.
 import type { EnvSnapshot } from '../env/types.js';
-import type { Matrix, Rule, Severity } from '../matrix/types.js';
+import type { Condition, Matrix, Rule, Severity } from '../matrix/types.js';
 import { evaluateCondition, type ConditionContext } from './conditions.js';
 import { Facts } from './facts.js';
 import { compareWithImports } from './observe.js';
@@ -14,8 +14,12 @@ export const OP_GAP_UNAVAILABLE = 'OP_GAP_PREDICTION_UNAVAILABLE';
 
 export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOptions = {}): Diagnosis {
   const facts = new Facts(matrix, snapshot);
-  const ctx: ConditionContext = { facts, predictExportGaps: opts.predictExportGaps ?? null };
   const applied = opts.appliedPatches ?? [];
+  const extraHandlers: Record<string, number[]> = {};
+  for (const p of applied) {
+    for (const [op, versions] of Object.entries(p.addsHandlers ?? {})) (extraHandlers[op] ??= []).push(...versions);
+  }
+  const ctx: ConditionContext = { facts, predictExportGaps: opts.predictExportGaps ?? null, extraHandlers };
   const fired: { rule: Rule; finding: Finding }[] = [];
 
   for (const rule of matrix.rules) {
@@ -36,7 +40,8 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
       };
       if (seen.has(finding.message)) continue;
       seen.add(finding.message);
-      const patch = fixingPatch(rule, applied);
+      // a patch-aware condition (op gaps count patched handlers) already judged the patched env
+      const patch = patchAware(rule.when) ? null : fixingPatch(rule, applied);
       if (patch) {
         finding.fixedByPatch = patch;
         finding.severity = 'info';
@@ -72,6 +77,15 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
   findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   diagnosis.routes = routeVerdicts(matrix, findings);
   return diagnosis;
+}
+
+/** Conditions whose evaluation already sees applied patches (the op-gap prediction). */
+function patchAware(c: Condition): boolean {
+  if ('export_op_gaps' in c) return true;
+  if ('all' in c) return c.all.some(patchAware);
+  if ('any' in c) return c.any.some(patchAware);
+  if ('not' in c) return patchAware(c.not);
+  return false;
 }
 
 /** A rule is fixed by patches when an applied patch names its code, or all of its patch fixes are applied. */

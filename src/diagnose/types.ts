@@ -57,7 +57,9 @@ export interface Diagnosis {
 }
 
 /** C's op-gap predictor (src/optables/export-gaps.ts), injected so diagnose stays pure. */
-export type ExportGapPredictor = (torchVersion: string, onnxVersion: string | null) => {
+export type ExportGapPredictor = (
+  torchVersion: string, onnxVersion: string | null, extraHandlers?: Readonly<Record<string, readonly number[]>>,
+) => {
   exporter: 'dynamo' | 'torchscript';
   opset: number;
   unsupported: { op: string; version: number }[];
@@ -68,6 +70,8 @@ export interface AppliedPatch {
   id: string;
   /** rule codes the patch fixes, when the patch engine knows them */
   fixes?: string[];
+  /** onnx-tf handler versions the patch adds: the op-gap prediction counts them as implemented */
+  addsHandlers?: Record<string, number[]>;
 }
 
 export interface EvaluateOptions {

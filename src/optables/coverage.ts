@@ -49,13 +49,17 @@ export function onnxTfResolutionOpset(opset: number, installedOnnx?: string | nu
  * or that have no handler at all. An op the onnx schemas don't know at that opset resolves to
  * version 1, as onnx-tf itself does. Order follows `ops`, each op once.
  */
-export function onnxTfGaps(ops: string[], opset: number, installedOnnx?: string | null): OpVersion[] {
+export function onnxTfGaps(
+  ops: string[], opset: number, installedOnnx?: string | null, extraHandlers: Readonly<Record<string, readonly number[]>> = {},
+): OpVersion[] {
   const at = onnxTfResolutionOpset(opset, installedOnnx);
   const handlers = onnxTfHandlers().handlers;
   const gaps: OpVersion[] = [];
   for (const op of new Set(ops)) {
     const version = resolveSinceVersion(op, at) ?? 1;
     const handler = handlers[op];
+    // extraHandlers: versions an applied tfdoctor patch adds (patches/*.yaml `adds_handlers`)
+    if (extraHandlers[op]?.includes(version)) continue;
     if (!handler || !handler.versions.includes(version)) gaps.push({ op, version });
   }
   return gaps;

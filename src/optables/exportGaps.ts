@@ -31,13 +31,15 @@ export function torchExportRow(torchVersion: string): TorchExportRow | null {
  * 1.10.0 has no handler for, resolved as onnx-tf does through the installed onnx (`onnxVersion`;
  * null = assume an onnx that knows the export's opset). null when no row covers the torch version.
  */
-export function predictExportGaps(torchVersion: string, onnxVersion: string | null): ExportGapPrediction | null {
+export function predictExportGaps(
+  torchVersion: string, onnxVersion: string | null, extraHandlers: Readonly<Record<string, readonly number[]>> = {},
+): ExportGapPrediction | null {
   const row = torchExportRow(torchVersion);
   if (!row) return null;
   const observed = torchExportOps().exports[row.opsFrom];
   if (!observed) throw new Error(`matrix/torch-export.yaml:${row.line}: ops_from \`${row.opsFrom}\` is not in torch-export-ops.json`);
   const resolvedAt = onnxTfResolutionOpset(row.opset, onnxVersion);
-  const unsupported = onnxTfGaps(observed.ops, row.opset, onnxVersion);
+  const unsupported = onnxTfGaps(observed.ops, row.opset, onnxVersion, extraHandlers);
   const cap = onnxVersion ? onnxMaxOpset(onnxVersion) : null;
   const capNote = resolvedAt < row.opset
     ? ` onnx ${onnxVersion} knows opsets up to ${cap}, so onnx-tf resolves op versions at ${resolvedAt} ` +

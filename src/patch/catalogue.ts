@@ -1,10 +1,12 @@
 // Loads the patch catalogue (patches/<dist><range>/<id>.yaml + <id>.diff) and validates it:
 // a malformed or inconsistent entry is a UserError naming file:line and what is wrong.
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validRange } from '@renovatebot/pep440';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { cacheDir } from '../util/cache-dir.js';
 import { UserError } from '../util/errors.js';
 import { DiffError, diffTarget, parseUnifiedDiff } from './diff.js';
 import type { Catalogue, PatchEvidence, PatchFileSpec, PatchSpec } from './types.js';
@@ -23,7 +25,13 @@ function normalizeName(name: string): string {
   return name.replace(/[-_.]+/g, '-').toLowerCase();
 }
 
-/** Reads every <id>.yaml under root (one folder level) with its <id>.diff. */
+/** Bumped whenever PatchSpec's shape changes, so stale caches are never read. */
+const PARSED_FORMAT = 2;
+
+/**
+ * Reads every <id>.yaml under root (one folder level) with its <id>.diff. `check` loads the
+ * catalogue on every run, so the validated result is cached as JSON keyed by the files' content.
+ */
 export async function loadCatalogue(root: string = defaultCatalogueRoot()): Promise<Catalogue> {
   let folders: string[];
   try {
@@ -32,17 +40,35 @@ export async function loadCatalogue(root: string = defaultCatalogueRoot()): Prom
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { root, patches: [] };
     throw err;
   }
-  const patches: PatchSpec[] = [];
+  const entries: { yamlPath: string; yamlText: string; diffPath: string; diffText: string }[] = [];
   for (const folder of folders) {
     const names = (await readdir(join(root, folder))).sort();
     for (const name of names) {
       if (!name.endsWith('.yaml') && !name.endsWith('.yml')) continue;
       const yamlPath = join(root, folder, name);
       const diffPath = join(root, folder, `${name.replace(/\.ya?ml$/, '')}.diff`);
-      patches.push(parsePatch(await readFile(yamlPath, 'utf8'), yamlPath, await readDiff(diffPath, yamlPath), diffPath));
+      entries.push({ yamlPath, yamlText: await readFile(yamlPath, 'utf8'), diffPath, diffText: await readDiff(diffPath, yamlPath) });
     }
   }
-  return { root, patches: orderByRequires(patches, root) };
+  const hash = createHash('sha256').update(`${PARSED_FORMAT}\0${root}\0`);
+  for (const e of entries) hash.update(`${e.yamlPath}\0${e.yamlText}\0${e.diffText}\0`);
+  const cached = join(cacheDir(), `patches-${hash.digest('hex').slice(0, 24)}.json`);
+  try {
+    return JSON.parse(await readFile(cached, 'utf8')) as Catalogue;
+  } catch {
+    // no cache yet: parse and validate
+  }
+  const patches = entries.map((e) => parsePatch(e.yamlText, e.yamlPath, e.diffText, e.diffPath));
+  const catalogue = { root, patches: orderByRequires(patches, root) };
+  try {
+    await mkdir(cacheDir(), { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(catalogue));
+    await rename(tmp, cached);
+  } catch {
+    // a read-only cache only costs speed
+  }
+  return catalogue;
 }
 
 async function readDiff(diffPath: string, yamlPath: string): Promise<string> {
@@ -85,6 +111,7 @@ export function parsePatch(yamlText: string, yamlPath: string, diffText: string,
     return { kind: kind as string, ref: ref as string };
   });
   const provenBy = doc.has('proven_by') ? field.string('proven_by') : null;
+  const addsHandlers = field.handlerVersions('adds_handlers');
   const files = field.list('files', true).map((item, i): PatchFileSpec => {
     const path = item?.path;
     if (typeof path !== 'string' || path === '') field.fail(['files', i], 'each file needs a path');
@@ -135,7 +162,7 @@ export function parsePatch(yamlText: string, yamlPath: string, diffText: string,
   }
   // the diff in the order of `files`, so every consumer walks one list
   const ordered = files.map((s) => diff.find((f) => diffTarget(f) === s.path)!);
-  return { id, distribution, versions, title, fixes, requires, evidence, provenBy, files, diff: ordered, yamlPath, diffPath };
+  return { id, distribution, versions, title, fixes, requires, evidence, provenBy, addsHandlers, files, diff: ordered, yamlPath, diffPath };
 }
 
 /** Typed access to top-level fields with file:line errors. */
@@ -173,6 +200,19 @@ class FieldReader {
     if (!list.every((x) => typeof x === 'string' && x !== '')) this.fail(key, `"${key}" must be a list of strings`);
     if (required && list.length === 0) this.fail(key, `"${key}" must list at least one entry`);
     return list as string[];
+  }
+
+  /** Optional `{Op: [version, ...]}`: onnx-tf handler versions a patch adds (the op-gap prediction counts them). */
+  handlerVersions(key: string): Record<string, number[]> {
+    if (!this.doc.has(key)) return {};
+    const js = this.doc.toJS()[key] as unknown;
+    if (!js || typeof js !== 'object' || Array.isArray(js)) this.fail(key, `"${key}" must map op names to lists of versions`);
+    for (const [op, versions] of Object.entries(js as Record<string, unknown>)) {
+      if (!Array.isArray(versions) || versions.length === 0 || !versions.every((v) => Number.isInteger(v) && v > 0)) {
+        this.fail([key, op], `"${key}.${op}" must be a non-empty list of positive integers (ONNX since_versions)`);
+      }
+    }
+    return js as Record<string, number[]>;
   }
 
   list(key: string, required: boolean): Record<string, unknown>[] {

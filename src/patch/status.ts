@@ -105,8 +105,13 @@ export async function patchStatus(catalogue: Catalogue, snapshot: EnvSnapshot, r
  * The patches whose files are all patched in this env, with the rule codes they make moot
  * (for `check`: it lists them and stops reporting those rules).
  */
-export async function appliedPatches(snapshot: EnvSnapshot, catalogue?: Catalogue): Promise<{ id: string; fixes: string[] }[]> {
+export async function appliedPatches(
+  snapshot: EnvSnapshot, catalogue?: Catalogue,
+): Promise<{ id: string; fixes: string[]; addsHandlers: Record<string, number[]> }[]> {
   if (snapshot.planned) return [];
-  const report = await patchStatus(catalogue ?? (await loadCatalogue()), snapshot);
-  return report.patches.filter((p) => p.state === 'applied').map((p) => ({ id: p.id, fixes: p.fixes }));
+  const cat = catalogue ?? (await loadCatalogue());
+  const report = await patchStatus(cat, snapshot);
+  const specs = new Map(cat.patches.map((p) => [p.id, p]));
+  return report.patches.filter((p) => p.state === 'applied')
+    .map((p) => ({ id: p.id, fixes: p.fixes, addsHandlers: specs.get(p.id)?.addsHandlers ?? {} }));
 }

@@ -27,6 +27,8 @@ export interface PatchSpec {
   requires: string[];
   evidence: PatchEvidence[];
   provenBy: string | null;
+  /** onnx-tf handler versions the patch adds, op -> since_versions (YAML `adds_handlers`) */
+  addsHandlers: Record<string, number[]>;
   files: PatchFileSpec[];
   /** the parsed diff, one section per file, in the order of `files` */
   diff: FileDiff[];

@@ -86,17 +86,21 @@ describe('fix --apply-patches / patch revert on a copy of the seed venv', () => 
     }
   });
 
-  it('applies with a before/after import probe; onnx_tf fails before and imports after', () => {
+  it('applies with a before/after import probe; onnx_tf fails before and imports after, the onnx-tf route turns viable', () => {
     const r = cli(['fix', '--apply-patches', '--yes', '--json', '--venv', venv]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       applied: string[]; written: number;
       imports: { before: Record<string, { ok: boolean; error?: { type: string; message: string } }>; after: Record<string, { ok: boolean }> };
+      routes: { before: { id: string; viable: boolean }[]; after: { id: string; viable: boolean }[] };
     };
     expect(doc.applied).toEqual(applicable.map((p) => p.id));
     expect(doc.written).toBe(applicable.reduce((n, p) => n + p.files.filter((f) => f.action === 'apply').length, 0));
     expect(doc.imports.before.onnx_tf!.ok).toBe(false);
     expect(doc.imports.after.onnx_tf!.ok).toBe(true);
+    // check's verdict on the onnx-tf route, each with the deep probe of its moment
+    expect(doc.routes.before.find((r) => r.id === 'onnx-tf')!.viable).toBe(false);
+    expect(doc.routes.after.find((r) => r.id === 'onnx-tf')!.viable).toBe(true);
     for (const p of applicable) for (const f of p.files) expect(readFileSync(f.absPath).length).toBeGreaterThan(0);
   });
 

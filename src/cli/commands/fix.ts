@@ -50,6 +50,14 @@ export function registerFix(program: Command): void {
     .option('--force', 'patch files with unexpected content too, when the diff still applies (their content is backed up)')
     .option('--no-probe', 'skip the before/after import probe')
     .option('--json', 'machine-readable output')
+    .addHelpText('after', `
+Backups and the journal live in <env prefix>/.tfdoctor/patches/; undo with \`tfdoctor patch revert --all\`.
+Exit codes: 0 applied or nothing to do, 1 refused (conflicting file, read-only env, lock held, declined), 2 usage or probe error.
+
+Examples:
+  tfdoctor fix --venv .venv                          # the plan and the pins, nothing changed
+  tfdoctor fix --venv .venv --apply-patches --yes    # apply, with a before/after import and route table
+  tfdoctor fix --venv .venv --apply-patches --only onnx-tf-onnx-mapping --dry-run`)
     .action(async (opts: FixFlags) => withExitCode(() => runFix(opts)));
 }
 

@@ -52,7 +52,11 @@ export async function withExitCode(action: () => Promise<number>): Promise<void>
 }
 
 export function registerPatch(program: Command): void {
-  const patch = program.command('patch').description('status and revert of the source patches `fix --apply-patches` applies');
+  const patch = program.command('patch').description('status and revert of the source patches `fix --apply-patches` applies')
+    .addHelpText('after', `
+Examples:
+  tfdoctor patch status --venv .venv        # applied / not applied / reverted by a reinstall / drifted
+  tfdoctor patch revert --all --venv .venv  # byte-identical originals back from the backups`);
 
   addEnvFlags(patch.command('status').description('which catalogue patches are applied in the env, and which a reinstall undid'))
     .option('--json', 'machine-readable output')
