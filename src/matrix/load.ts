@@ -1,11 +1,10 @@
 // Loads matrix/*.yaml and validates it against the schema in types.ts. A malformed file fails
 // with one line: `matrix/rules.yaml:LINE: what is wrong`.
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { cacheDir } from '../util/cache-dir.js';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type YAMLMap } from 'yaml';
+import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
+import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
 import { isValidSpecifier, isValidVersion } from './pep440.js';
 import {
@@ -27,8 +26,8 @@ const PATCH_ID = /^[a-z0-9][a-z0-9.-]*$/;
 
 /** Reads one YAML file's text into a validated fragment. Exported for tests. */
 export function parseMatrixFile(displayName: string, text: string): Partial<Omit<Matrix, 'dir'>> {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: false });
   const ctx = new Ctx(displayName, lc, doc);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
@@ -36,7 +35,7 @@ export function parseMatrixFile(displayName: string, text: string): Partial<Omit
     throw new MatrixError(`${displayName}:${line}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const root = doc.contents;
-  if (!isMap(root)) ctx.fail(root, 'expected a mapping at the top (families, python_support, constraints, routes, rules)');
+  if (!yaml().isMap(root)) ctx.fail(root, 'expected a mapping at the top (families, python_support, constraints, routes, rules)');
   const out: Partial<Omit<Matrix, 'dir'>> = {};
   for (const [key, value] of ctx.entries(root, ['families', 'python_support', 'constraints', 'routes', 'rules'], [])) {
     const items = ctx.seq(value, key);
@@ -72,15 +71,9 @@ export async function loadMatrix(dir: string = defaultMatrixDir()): Promise<Matr
       throw new MatrixError(`cannot read ${displayPath(path)}`, 'pass --matrix DIR with the folder holding packages.yaml, routes.yaml and rules.yaml');
     }
   }
-  const hash = createHash('sha256').update(`${PARSED_FORMAT}\0`);
-  for (const t of texts) hash.update(`${displayPath(t.path)}\0${t.text}\0`);
-  const cached = join(cacheDir(), `matrix-${hash.digest('hex').slice(0, 24)}.json`);
-  try {
-    const parsed = JSON.parse(await readFile(cached, 'utf8')) as Omit<Matrix, 'dir'>;
-    return { ...parsed, dir };
-  } catch {
-    // no cache yet (or unreadable): parse and validate below
-  }
+  const key = cacheKey('matrix', [String(PARSED_FORMAT), ...texts.flatMap((t) => [displayPath(t.path), t.text])]);
+  const cached = readCached<Omit<Matrix, 'dir'>>(key);
+  if (cached) return { ...cached, dir };
   const matrix: Matrix = { dir, families: [], pythonSupport: [], constraints: [], routes: [], rules: [] };
   for (const { path, text } of texts) {
     const part = parseMatrixFile(displayPath(path), text);
@@ -91,21 +84,9 @@ export async function loadMatrix(dir: string = defaultMatrixDir()): Promise<Matr
     matrix.rules.push(...(part.rules ?? []));
   }
   crossCheck(matrix);
-  await writeCache(cached, matrix);
+  const { dir: _dir, ...parsed } = matrix;
+  writeCached(key, parsed);
   return matrix;
-}
-
-/** Best effort: a read-only or missing cache folder only costs speed. */
-async function writeCache(path: string, matrix: Matrix): Promise<void> {
-  try {
-    const { dir: _dir, ...parsed } = matrix;
-    await mkdir(cacheDir(), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(parsed));
-    await rename(tmp, path);
-  } catch {
-    // ignore
-  }
 }
 
 function displayPath(path: string): string {
@@ -142,7 +123,7 @@ class Ctx {
 
   /** Follows a YAML alias (*name) to its anchored node. */
   r<T>(node: T): T {
-    return (isAlias(node) ? node.resolve(this.doc) : node) as T;
+    return (yaml().isAlias(node) ? node.resolve(this.doc) : node) as T;
   }
 
   line(node: Node | null | undefined): number {
@@ -161,12 +142,12 @@ class Ctx {
   /** A mapping's entries, refusing unknown keys and requiring `required` ones. */
   entries(raw: unknown, allowed: string[], required: string[], what = 'mapping'): [string, Node][] {
     const node = this.r(raw);
-    if (!isMap(node)) this.fail(node as Node, `expected a ${what} with keys ${allowed.join(', ')}`);
+    if (!yaml().isMap(node)) this.fail(node as Node, `expected a ${what} with keys ${allowed.join(', ')}`);
     const map = node as YAMLMap<unknown, unknown>;
     const out: [string, Node][] = [];
     for (const pair of map.items) {
       const k = pair.key;
-      if (!isScalar(k) || typeof k.value !== 'string') this.fail(k as Node, 'keys must be plain strings');
+      if (!yaml().isScalar(k) || typeof k.value !== 'string') this.fail(k as Node, 'keys must be plain strings');
       const key = k.value as string;
       if (!allowed.includes(key)) this.fail(k, `unknown key "${key}" in ${what} (allowed: ${allowed.join(', ')})`);
       if (pair.value === null || pair.value === undefined) this.fail(k, `"${key}" has no value`);
@@ -184,7 +165,7 @@ class Ctx {
 
   str(raw: Node | undefined, what: string, pattern?: RegExp): string {
     const node = this.r(raw);
-    if (!isScalar(node) || (typeof node.value !== 'string' && typeof node.value !== 'number')) this.fail(node, `${what} must be a string`);
+    if (!yaml().isScalar(node) || (typeof node.value !== 'string' && typeof node.value !== 'number')) this.fail(node, `${what} must be a string`);
     const s = String(node.value);
     if (s.trim() === '') this.fail(node, `${what} is empty`);
     if (pattern && !pattern.test(s)) this.fail(node, `${what} "${s}" does not match ${pattern}`);
@@ -193,13 +174,13 @@ class Ctx {
 
   bool(raw: Node | undefined, what: string): boolean {
     const node = this.r(raw);
-    if (!isScalar(node) || typeof node.value !== 'boolean') this.fail(node, `${what} must be true or false`);
+    if (!yaml().isScalar(node) || typeof node.value !== 'boolean') this.fail(node, `${what} must be true or false`);
     return node.value as boolean;
   }
 
   seq(raw: Node | undefined, what: string): Node[] {
     const node = this.r(raw);
-    if (!isSeq(node)) this.fail(node, `${what} must be a list`);
+    if (!yaml().isSeq(node)) this.fail(node, `${what} must be a list`);
     return (node.items as Node[]).map((n) => this.r(n));
   }
 

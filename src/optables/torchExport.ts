@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validRange } from '@renovatebot/pep440';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
+import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
 import { packageRoot } from './tables.js';
 
@@ -26,22 +27,22 @@ export interface TorchExportRow {
 const KEYS = new Set(['torch', 'exporter', 'opset', 'ops_from', 'external_data', 'evidence', 'proven_by', 'unproven']);
 
 export function parseTorchExport(text: string, file = torchExportFile): TorchExportRow[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (node: Node | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
   const fail = (node: Node | null | undefined, what: string): never => {
     throw new UserError(`${file}:${lineOf(node)}: ${what}`);
   };
   const [syntax] = doc.errors;
   if (syntax) throw new UserError(`${file}:${lineCounter.linePos(syntax.pos[0]).line}: ${syntax.message.split('\n')[0]}`);
-  if (!isMap(doc.contents)) fail(doc.contents, 'expected a mapping with `schema` and `rows`');
+  if (!yaml().isMap(doc.contents)) fail(doc.contents, 'expected a mapping with `schema` and `rows`');
   const root = doc.contents as Exclude<typeof doc.contents, null>;
-  if (!isMap(root)) throw new Error('unreachable');
+  if (!yaml().isMap(root)) throw new Error('unreachable');
   if ((doc.toJS() as { schema?: unknown }).schema !== 1) fail(root, '`schema: 1` expected');
   const rows = root.get('rows', true);
-  if (!isSeq(rows)) return fail(root, '`rows` must be a list');
+  if (!yaml().isSeq(rows)) return fail(root, '`rows` must be a list');
   return rows.items.map((item) => {
-    if (!isMap(item)) return fail(item as Node, 'each row must be a mapping');
+    if (!yaml().isMap(item)) return fail(item as Node, 'each row must be a mapping');
     for (const pair of item.items) {
       const key = String((pair.key as { value?: unknown })?.value ?? pair.key);
       if (!KEYS.has(key)) fail(pair.key as Node, `unknown key \`${key}\` (allowed: ${[...KEYS].join(', ')})`);
@@ -81,6 +82,13 @@ export function parseTorchExport(text: string, file = torchExportFile): TorchExp
 let loaded: TorchExportRow[] | undefined;
 
 export function torchExportRows(): TorchExportRow[] {
-  loaded ??= parseTorchExport(readFileSync(torchExportFile, 'utf8'));
+  if (loaded) return loaded;
+  const text = readFileSync(torchExportFile, 'utf8');
+  const key = cacheKey('torch-export', ['1', torchExportFile, text]);
+  loaded = readCached<TorchExportRow[]>(key);
+  if (!loaded) {
+    loaded = parseTorchExport(text);
+    writeCached(key, loaded);
+  }
   return loaded;
 }

@@ -1,12 +1,11 @@
 // Loads the patch catalogue (patches/<dist><range>/<id>.yaml + <id>.diff) and validates it:
 // a malformed or inconsistent entry is a UserError naming file:line and what is wrong.
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validRange } from '@renovatebot/pep440';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { cacheDir } from '../util/cache-dir.js';
+import type { Document, Node } from 'yaml';
+import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
 import { DiffError, diffTarget, parseUnifiedDiff } from './diff.js';
 import type { Catalogue, PatchEvidence, PatchFileSpec, PatchSpec } from './types.js';
@@ -50,24 +49,12 @@ export async function loadCatalogue(root: string = defaultCatalogueRoot()): Prom
       entries.push({ yamlPath, yamlText: await readFile(yamlPath, 'utf8'), diffPath, diffText: await readDiff(diffPath, yamlPath) });
     }
   }
-  const hash = createHash('sha256').update(`${PARSED_FORMAT}\0${root}\0`);
-  for (const e of entries) hash.update(`${e.yamlPath}\0${e.yamlText}\0${e.diffText}\0`);
-  const cached = join(cacheDir(), `patches-${hash.digest('hex').slice(0, 24)}.json`);
-  try {
-    return JSON.parse(await readFile(cached, 'utf8')) as Catalogue;
-  } catch {
-    // no cache yet: parse and validate
-  }
+  const key = cacheKey('patches', [String(PARSED_FORMAT), root, ...entries.flatMap((e) => [e.yamlPath, e.yamlText, e.diffText])]);
+  const cached = readCached<Catalogue>(key);
+  if (cached) return cached;
   const patches = entries.map((e) => parsePatch(e.yamlText, e.yamlPath, e.diffText, e.diffPath));
   const catalogue = { root, patches: orderByRequires(patches, root) };
-  try {
-    await mkdir(cacheDir(), { recursive: true });
-    const tmp = `${cached}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(catalogue));
-    await rename(tmp, cached);
-  } catch {
-    // a read-only cache only costs speed
-  }
+  writeCached(key, catalogue);
   return catalogue;
 }
 
@@ -84,14 +71,14 @@ async function readDiff(diffPath: string, yamlPath: string): Promise<string> {
 
 /** Validates one entry; exported for tests and patch authors. */
 export function parsePatch(yamlText: string, yamlPath: string, diffText: string, diffPath: string): PatchSpec {
-  const lc = new LineCounter();
-  const doc = parseDocument(yamlText, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(yamlText, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => `${yamlPath}:${offset === undefined ? 1 : lc.linePos(offset).line}`;
   const firstError = doc.errors[0];
   if (firstError) {
     throw new UserError(`${at(firstError.pos[0])}: malformed YAML: ${firstError.message.split('\n')[0]}`);
   }
-  if (!isMap(doc.contents)) throw new UserError(`${at(0)}: a patch file must be a YAML mapping`);
+  if (!yaml().isMap(doc.contents)) throw new UserError(`${at(0)}: a patch file must be a YAML mapping`);
   const field = new FieldReader(doc, at);
 
   const id = field.string('id');
@@ -195,7 +182,7 @@ class FieldReader {
     }
     const node = this.doc.get(key, true);
     const js = this.doc.toJS()[key] as unknown;
-    if (!isSeq(node) && js !== null) this.fail(key, `"${key}" must be a list of strings`);
+    if (!yaml().isSeq(node) && js !== null) this.fail(key, `"${key}" must be a list of strings`);
     const list = (js ?? []) as unknown[];
     if (!list.every((x) => typeof x === 'string' && x !== '')) this.fail(key, `"${key}" must be a list of strings`);
     if (required && list.length === 0) this.fail(key, `"${key}" must list at least one entry`);
@@ -218,7 +205,7 @@ class FieldReader {
   list(key: string, required: boolean): Record<string, unknown>[] {
     if (!required && !this.doc.has(key)) return [];
     const node = this.value(key) && this.doc.get(key, true);
-    if (!isSeq(node)) this.fail(key, `"${key}" must be a list`);
+    if (!yaml().isSeq(node)) this.fail(key, `"${key}" must be a list`);
     const list = this.doc.toJS()[key] as unknown[];
     if (required && list.length === 0) this.fail(key, `"${key}" must list at least one entry`);
     return list.map((x) => (x && typeof x === 'object' ? x as Record<string, unknown> : null)) as Record<string, unknown>[];
