@@ -5,6 +5,7 @@
 import { OnnxDataType } from '../onnx/model.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { refuse, type IrGraph, type IrNode, type IrValue } from './ir.js';
+import { InferContext } from './lowering.js';
 import { identity, permute, preferredPerm, samePerm, sameMemoryOrder, transposeData } from './layout.js';
 import type { TfliteGraph, TfOperator } from './tflite/model.js';
 import type { BuiltinOpName, TensorTypeName } from './tflite/schema.js';
@@ -14,23 +15,14 @@ export interface View {
   perm: number[];
 }
 
-export class EmitContext {
+/** Shape and value look-ups come from InferContext; this adds the TFLite side. */
+export class EmitContext extends InferContext {
   private readonly views = new Map<string, View[]>();
   /** constant value + layout + physical shape -> its TFLite tensor */
   private readonly constTensors = new Map<string, number>();
 
-  constructor(readonly ir: IrGraph, readonly g: TfliteGraph) {}
-
-  value(name: string): IrValue {
-    const v = this.ir.values.get(name);
-    if (!v) refuse(`value '${name}' is not defined`);
-    return v;
-  }
-
-  shape(name: string): number[] {
-    const s = this.value(name).shape;
-    if (!s) refuse(`shape of '${name}' is unknown`);
-    return s;
+  constructor(ir: IrGraph, readonly g: TfliteGraph) {
+    super(ir);
   }
 
   isConst(name: string): boolean {

@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error - plain ESM helper without types
 import { ensureVenv } from '../../scripts/venvs.mjs';
+import { mulberry32 } from '../../src/verify/prng.js';
 import { resolveTarget } from '../../src/env/discover.js';
 import { probeEnvironment } from '../../src/env/probe.js';
 import { defaultCatalogueRoot, loadCatalogue } from '../../src/patch/catalogue.js';
@@ -34,25 +35,8 @@ const KILLS = Number(process.env.TFDOCTOR_FAULT_KILLS ?? 24);
 const SLOW_MS = 25;
 const seed = Number(process.env.TFDOCTOR_FAULT_SEED ?? Date.now() % 1_000_000);
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with its printed seed. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-interface Target {
-  abs: string;
-  original: string | null;
-  final: string | null;
-  /** every hash the file may hold at a consistent point: original, or after any prefix of the patches */
-  allowed: Set<string | null>;
-}
+// mulberry32 (seeded), so a failing run can be replayed with its printed seed
+const prng = mulberry32;
 
 interface RunResult { code: number | null; signal: string | null; ms: number; stderr: string; stdout: string }
 
