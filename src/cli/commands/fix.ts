@@ -1,3 +1,4 @@
+import { basename, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { ROUTE_MODULES, deepProbe, type ImportOutcome } from '../../env/deep-probe.js';
@@ -6,7 +7,7 @@ import { applyPatches, blockedPlans, hasInterruptedRun } from '../../patch/apply
 import { loadCatalogue } from '../../patch/catalogue.js';
 import { planPatches } from '../../patch/plan.js';
 import { formatApplyOutcome, formatImportTable, formatPlan, formatRouteTable, planToJson } from '../../patch/report.js';
-import type { RouteVerdict } from '../../diagnose/types.js';
+import type { AppliedPatch, RouteVerdict } from '../../diagnose/types.js';
 import { evaluate } from '../../diagnose/evaluate.js';
 import { loadExportGapPredictor } from '../../diagnose/predictor.js';
 import { loadMatrix } from '../../matrix/load.js';
@@ -15,6 +16,11 @@ import { appliedPatches } from '../../patch/status.js';
 import type { Catalogue, PatchPlan } from '../../patch/types.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { addEnvFlags, probeFromFlags, withExitCode, type EnvFlags } from './patch.js';
+import { parsePlatform, snapshotFromRequirements } from '../../env/requirements.js';
+import { proposePins, type PinProposal } from '../../fix/pins.js';
+import { formatPins, pinsToJson } from '../../fix/report.js';
+import { checkWritable, renderCondaEnv, renderConstraints, renderRequirements, writeFileAtomic } from '../../fix/write.js';
+import type { Matrix } from '../../matrix/types.js';
 
 interface FixFlags extends EnvFlags {
   applyPatches?: boolean;
@@ -24,6 +30,12 @@ interface FixFlags extends EnvFlags {
   force?: boolean;
   json?: boolean;
   probe?: boolean;
+  requirements?: string;
+  pythonVersion?: string;
+  platform?: string;
+  writeRequirements?: string;
+  writeConstraints?: string;
+  writeCondaEnv?: string;
 }
 
 /** Route modules whose top-level package is installed (the others fail trivially and slowly tell nothing). */
@@ -50,14 +62,27 @@ export function registerFix(program: Command): void {
     .option('--force', 'patch files with unexpected content too, when the diff still applies (their content is backed up)')
     .option('--no-probe', 'skip the before/after import probe')
     .option('--json', 'machine-readable output')
+    .option('--requirements <file>', 'propose pins for a planned env: a requirements.txt or `pip freeze` output (no patches)')
+    .option('--python-version <x.y>', 'with --requirements: the Python the env will have (required)')
+    .option('--platform <system-machine>', 'with --requirements: e.g. linux-x86_64, darwin-arm64 (default: this machine)')
+    .option('--write-requirements <file>', 'write the env with the proposed pins as a pinned requirements.txt')
+    .option('--write-constraints <file>', 'write the proposed pins as a constraints file (pip install -c FILE)')
+    .option('--write-conda-env <file>', 'write a conda environment.yml: python from conda-forge, the pins through pip')
     .addHelpText('after', `
+Pins: fix applies the pin fixes of check's findings to a planned copy of the env, re-evaluates it,
+and repeats until no pin helps; it proposes only pins the re-evaluation confirms, and names the
+errors that need a patch, an export option or another route. The --write-* files are replaced atomically.
+
 Backups and the journal live in <env prefix>/.tfdoctor/patches/; undo with \`tfdoctor patch revert --all\`.
-Exit codes: 0 applied or nothing to do, 1 refused (conflicting file, read-only env, lock held, declined), 2 usage or probe error.
+Exit codes: 0 applied or nothing to do, 1 refused (conflicting file, read-only env, lock held, declined) or the pins
+failed their re-evaluation, 2 usage or probe error.
 
 Examples:
   tfdoctor fix --venv .venv                          # the plan and the pins, nothing changed
   tfdoctor fix --venv .venv --apply-patches --yes    # apply, with a before/after import and route table
-  tfdoctor fix --venv .venv --apply-patches --only onnx-tf-onnx-mapping --dry-run`)
+  tfdoctor fix --venv .venv --apply-patches --only onnx-tf-onnx-mapping --dry-run
+  tfdoctor fix --requirements examples/seed-env.txt --python-version 3.10 --write-requirements requirements.lock.txt
+  tfdoctor fix --venv .venv --write-constraints constraints.txt --write-conda-env environment.yml`)
     .action(async (opts: FixFlags) => withExitCode(() => runFix(opts)));
 }
 
@@ -66,6 +91,11 @@ async function runFix(opts: FixFlags): Promise<number> {
   if (!opts.applyPatches && (opts.yes || opts.force)) throw new UserError('--yes and --force only make sense with --apply-patches');
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
+  await checkOutputs(opts);
+  if (opts.requirements !== undefined) return runPlannedFix(opts, log, progress);
+  if (opts.pythonVersion !== undefined || opts.platform !== undefined) {
+    throw new UserError('--python-version and --platform only apply with --requirements (a real env reports its own)');
+  }
   const { snapshot, description } = await probeFromFlags(opts);
   const catalogue = await loadCatalogue();
   const plans = await planPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
@@ -74,17 +104,19 @@ async function runFix(opts: FixFlags): Promise<number> {
   log(formatPlan(plans, description));
   const advice = await checkAdvice(catalogue, snapshot, plans, progress);
   if (advice) log(`\n${formatAdvice(advice)}`);
+  const proposal = await pinsFor(snapshot, opts, log, progress, undefined, await appliedPatches(snapshot, catalogue));
+  const pins = proposal ? { pins: pinsToJson(proposal.proposal), pinFiles: proposal.written } : {};
 
   if (!opts.applyPatches || opts.dryRun) {
     if (!opts.applyPatches && pending.length) log(`\nto apply: tfdoctor fix --apply-patches --yes${flagsEcho(opts)}`);
-    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans), advice }, null, 2)}\n`);
-    return opts.applyPatches && blocked.length ? ExitCode.Findings : ExitCode.Ok;
+    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans), advice, ...pins }, null, 2)}\n`);
+    return (opts.applyPatches && blocked.length) || (proposal && !proposal.proposal.verified) ? ExitCode.Findings : ExitCode.Ok;
   }
   // a run a crash interrupted is rolled back by the engine (under the lock) before it decides again
   const interrupted = await hasInterruptedRun(snapshot.prefix);
   if (blocked.length === 0 && pending.length === 0 && !interrupted) {
     log('nothing to do: every relevant patch is already applied');
-    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, plan: planToJson(plans), advice, applied: [], written: 0 }, null, 2)}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, plan: planToJson(plans), advice, applied: [], written: 0, ...pins }, null, 2)}\n`);
     return ExitCode.Ok;
   }
   if (blocked.length === 0 && !opts.yes) {
@@ -123,6 +155,7 @@ async function runFix(opts: FixFlags): Promise<number> {
       recovered: outcome.recovered,
       ...(modules.length ? { imports: { before, after } } : {}),
       ...(routesBefore && routesAfter ? { routes: { before: routesBefore, after: routesAfter } } : {}),
+      ...(proposal ? { pins: pinsToJson(proposal.proposal), pinFiles: proposal.written } : {}),
     }, null, 2)}\n`);
   }
   return ExitCode.Ok;
@@ -162,4 +195,72 @@ function flagsEcho(opts: FixFlags): string {
   if (opts.prefix) parts.push(`--prefix ${opts.prefix}`);
   for (const id of opts.only ?? []) parts.push(`--only ${id}`);
   return parts.length ? ` ${parts.join(' ')}` : '';
+}
+
+/** Refuses output flags that would clash before anything is read or written. */
+async function checkOutputs(opts: FixFlags): Promise<void> {
+  const outputs = [opts.writeRequirements, opts.writeConstraints, opts.writeCondaEnv].filter((f): f is string => f !== undefined);
+  const seen = new Set<string>();
+  for (const f of outputs) {
+    if (seen.has(resolve(f))) throw new UserError(`${f} is named by two --write-* flags`, 'give each output its own file');
+    seen.add(resolve(f));
+    await checkWritable(f);
+  }
+}
+
+/** `fix --requirements`: a planned env has no files to patch: check's advice and the pins only. */
+async function runPlannedFix(opts: FixFlags, log: (l: string) => void, progress: (l: string) => void): Promise<number> {
+  if (opts.python || opts.venv || opts.condaEnv || opts.prefix) throw new UserError('--requirements cannot be combined with --python, --venv, --conda-env or --prefix');
+  if (opts.applyPatches || opts.only) throw new UserError('patches apply to an installed environment, not a requirements file', 'drop --apply-patches / --only, or point fix at the env with --venv / --python');
+  if (opts.pythonVersion === undefined) throw new UserError('--requirements needs --python-version X.Y (the Python the planned env will have)', 'e.g. tfdoctor fix --requirements examples/seed-env.txt --python-version 3.10');
+  const snapshot = await snapshotFromRequirements(opts.requirements!, {
+    pythonVersion: opts.pythonVersion, ...(opts.platform !== undefined ? { platform: parsePlatform(opts.platform) } : {}),
+  });
+  const description = `planned env ${opts.requirements} (Python ${opts.pythonVersion})`;
+  const matrix = await loadMatrix();
+  const diagnosis = evaluate(matrix, snapshot, { predictExportGaps: await loadExportGapPredictor() });
+  const advice = adviceFrom(diagnosis.findings, []);
+  log(`tfdoctor fix: ${description}`);
+  log(`\n${formatAdvice(advice)}`);
+  const result = await pinsFor(snapshot, opts, log, progress, matrix);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify({ env: description, advice, ...(result ? { pins: pinsToJson(result.proposal), pinFiles: result.written } : {}) }, null, 2)}\n`);
+  }
+  return result && !result.proposal.verified ? ExitCode.Findings : ExitCode.Ok;
+}
+
+/** The pin proposal, printed, and the --write-* files; null (with a note) when the matrix cannot be used. */
+async function pinsFor(
+  snapshot: EnvSnapshot, opts: FixFlags, log: (l: string) => void, progress: (l: string) => void, loaded?: Matrix,
+  applied: AppliedPatch[] = [],
+): Promise<{ proposal: PinProposal; written: Record<string, string> } | null> {
+  let matrix: Matrix;
+  try {
+    matrix = loaded ?? await loadMatrix();
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    if (opts.writeRequirements || opts.writeConstraints || opts.writeCondaEnv) throw err;
+    return null; // checkAdvice already said so
+  }
+  const proposal = proposePins(matrix, snapshot, await loadExportGapPredictor(), { appliedPatches: applied });
+  log(`\n${formatPins(proposal)}`);
+  const ctx = { command: `tfdoctor ${process.argv.slice(2).join(' ')}` };
+  const written: Record<string, string> = {};
+  const outputs: [string | undefined, () => string][] = [
+    [opts.writeRequirements, () => renderRequirements(matrix, snapshot, proposal, ctx)],
+    [opts.writeConstraints, () => renderConstraints(matrix, snapshot, proposal, ctx)],
+    [opts.writeCondaEnv, () => renderCondaEnv(matrix, snapshot, proposal, { ...ctx, name: condaName(snapshot) })],
+  ];
+  for (const [file, render] of outputs) {
+    if (file === undefined) continue;
+    const outcome = await writeFileAtomic(file, render());
+    written[file] = outcome;
+    progress(`${outcome === 'written' ? 'wrote' : 'unchanged'} ${file}`);
+  }
+  return { proposal, written };
+}
+
+/** environment.yml's name: the conda env's own, else a fixed one. */
+function condaName(snapshot: EnvSnapshot): string {
+  return snapshot.kind === 'conda' && snapshot.prefix ? `${basename(snapshot.prefix)}-fixed` : 'tfdoctor-fixed';
 }
