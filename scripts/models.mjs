@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, s
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureVenv } from './venvs.mjs';
+import { acquireLock, ensureVenv } from './venvs.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const modelScripts = join(here, 'models');
@@ -40,17 +40,7 @@ function exportInputs() {
   ];
 }
 
-function lock(path, timeoutMs = 3_600_000) {
-  const start = Date.now();
-  for (;;) {
-    try { mkdirSync(path); return () => rmSync(path, { recursive: true, force: true }); } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-      try { if (Date.now() - statSync(path).mtimeMs > 7_200_000) { rmSync(path, { recursive: true, force: true }); continue; } } catch { continue; }
-      if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${path}`);
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000);
-    }
-  }
-}
+const lock = acquireLock;
 
 function run(python, args, what) {
   const r = spawnSync(python, args, { cwd: modelScripts, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });

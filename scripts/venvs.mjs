@@ -8,7 +8,7 @@
 // (`.complete`) only at the end: an interrupted build is thrown away and rebuilt.
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +56,8 @@ function venvPython(dir) {
   return join(dir, 'bin', 'python');
 }
 
-function acquireLock(lockDir, timeoutMs = 3_600_000) {
+/** A folder lock shared by the env and model caches; a lock older than 2 hours is from a killed build. */
+export function acquireLock(lockDir, timeoutMs = 3_600_000) {
   const start = Date.now();
   for (;;) {
     try { mkdirSync(lockDir); return () => rmSync(lockDir, { recursive: true, force: true }); } catch (err) {
