@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { yaml } from '../util/parsed-cache.js';
 import type { EnvSnapshot } from '../env/types.js';
 import { normalizeName } from '../env/names.js';
 import type { Matrix } from '../matrix/types.js';
@@ -119,7 +119,7 @@ export function renderCondaEnv(matrix: Matrix, original: EnvSnapshot, proposal: 
       { pip: pinnedLines(matrix, original, proposal).map((l) => l.requirement) },
     ],
   };
-  return `${header('conda environment', original, proposal, ctx).join('\n')}\n${stringify(doc)}`;
+  return `${header('conda environment', original, proposal, ctx).join('\n')}\n${yaml().stringify(doc)}`;
 }
 
 function majorMinor(version: string): string {
