@@ -69,3 +69,14 @@ export function lowerUnary(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName): vo
   const out = ctx.output(n.outputs[0]!, src.perm);
   ctx.op(tfOp, [src.tensor], [out]);
 }
+
+/** ONNX's variadic Max/Min as a TFLite binary op: exactly two inputs, more are refused. */
+export function twoInputLowering(base: Lowering): Lowering {
+  return {
+    ...base,
+    infer(n, ctx) {
+      if (n.inputs.filter((i) => i).length !== 2) refuse('only two inputs are supported');
+      return base.infer(n, ctx);
+    },
+  };
+}

@@ -4,7 +4,6 @@ import type { EmitContext } from './emit.js';
 import { attrInt, attrInts, normAxis, onlyAttrs, refuse, type IrNode } from './ir.js';
 import type { InferContext, Lowering } from './lowering.js';
 import { requireFloat } from './lower-util.js';
-import { lowerReduce } from './lowerings/global-average-pool.js';
 
 export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: number, axesInputSince: number): number[] {
   let axes: number[] | undefined;
@@ -39,6 +38,37 @@ export function reduceLowering(op: string, versions: number[], tfOp: 'MEAN' | 'S
     lower(n: IrNode, ctx: EmitContext) {
       const x = ctx.shape(n.inputs[0]!);
       lowerReduce(n, ctx, tfOp, reduceAxes(n, { const: (s) => ctx.constOf(s) }, x.length, axesInputSince), attrInt(n, 'keepdims', 1) === 1);
+    },
+  };
+}
+
+/** A TFLite reducer (MEAN, SUM, REDUCE_MAX, ...) over logical `axes`, in whatever layout the input already has. */
+export function lowerReduce(n: IrNode, ctx: EmitContext, op: 'MEAN' | 'SUM' | 'REDUCE_MAX' | 'REDUCE_MIN', axes: number[], keepDims: boolean): void {
+  const src = ctx.primary(n.inputs[0]!);
+  const physAxes = axes.map((a) => src.perm.indexOf(a)).sort((x, y) => x - y);
+  // with keep_dims the layout is unchanged; without, the kept axes keep their physical order
+  const outPerm = keepDims
+    ? src.perm
+    : src.perm.filter((a) => !axes.includes(a)).map((a) => a - axes.filter((r) => r < a).length);
+  const out = ctx.output(n.outputs[0]!, outPerm);
+  ctx.op(op, [src.tensor, ctx.int32Const(`${ctx.node(n)}_axes`, physAxes)], [out], { table: 'ReducerOptions', values: { keep_dims: keepDims } });
+}
+
+/** GlobalAveragePool / GlobalMaxPool: a reducer over every spatial axis, keeping dims. */
+export function globalPoolLowering(op: string, versions: number[], tfOp: 'MEAN' | 'REDUCE_MAX'): Lowering {
+  return {
+    op,
+    versions,
+    infer(n: IrNode, ctx: InferContext) {
+      onlyAttrs(n, []);
+      requireFloat(ctx, n.inputs[0]!);
+      const x = ctx.shape(n.inputs[0]!);
+      if (x.length < 3) refuse('input needs spatial axes');
+      return [{ shape: [x[0]!, x[1]!, ...x.slice(2).map(() => 1)], dtype: OnnxDataType.FLOAT }];
+    },
+    lower(n: IrNode, ctx: EmitContext) {
+      const r = ctx.shape(n.inputs[0]!).length;
+      lowerReduce(n, ctx, tfOp, Array.from({ length: r - 2 }, (_, i) => i + 2), true);
     },
   };
 }

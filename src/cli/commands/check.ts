@@ -97,6 +97,8 @@ async function runCheck(flags: CheckFlags): Promise<number> {
 
   let deep: Record<string, ImportOutcome> | undefined;
   if (flags.deep && interpreter) {
+    // the probed sys.executable, not the path given: a pyenv/conda shim would start once per module
+    interpreter = snapshot.python.executable || interpreter;
     const modules = [...new Set<string>([...ROUTE_MODULES, ...matrix.rules.flatMap((r) => r.observe.map((o) => o.module))])];
     progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own interpreter)…`);
     const started = Date.now();
