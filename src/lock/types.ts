@@ -1,0 +1,81 @@
+// Typed data of the `lock` solver: the target, facts read from the package index, pip's resolution
+// (the referee), and the plan. Producers: src/pyindex (index facts), src/lock/referee (pip),
+// src/lock/solve (the solver). Consumers: src/lock/explain, src/lock/write, the reporters.
+import type { PlannedPlatform } from '../env/markers.js';
+
+/** What an environment is solved for. */
+export interface Target {
+  /** "3.11" (a minor; markers use X.Y, wheel tags cpXY) */
+  python: string;
+  platform: PlannedPlatform;
+}
+
+/** One distribution file of a release, as the index lists it. */
+export interface IndexFile {
+  filename: string;
+  url: string;
+  /** Requires-Python as the index states it (data-requires-python), '' when absent */
+  requiresPython: string;
+  /** the index serves the METADATA file separately (PEP 658 / 714) */
+  hasMetadata: boolean;
+  /** sha256 from the index, when given */
+  sha256?: string;
+  yanked: boolean;
+}
+
+/** A release of a project and its files, from every configured source (index-url, extra-index-url, find-links). */
+export interface IndexRelease {
+  version: string;
+  files: IndexFile[];
+}
+
+export interface IndexProject {
+  /** PEP 503-normalised */
+  name: string;
+  releases: IndexRelease[];
+  /** which sources answered (URLs / folders), for evidence */
+  sources: string[];
+}
+
+/** The core metadata of one release (read from one of its wheels' METADATA). */
+export interface ReleaseMetadata {
+  name: string;
+  version: string;
+  requiresPython: string;
+  /** raw PEP 508 Requires-Dist strings */
+  requiresDist: string[];
+  /** the file it was read from, for evidence */
+  from: string;
+}
+
+/** Read-only facts about the index, answered from the cache or the network. */
+export interface IndexFacts {
+  project(name: string): Promise<IndexProject | null>;
+  metadata(name: string, version: string): Promise<ReleaseMetadata | null>;
+}
+
+/** One package of pip's resolution (from `pip install --dry-run --report`). */
+export interface ResolvedPackage {
+  /** PEP 503-normalised */
+  name: string;
+  displayName: string;
+  version: string;
+  /** requested on the command line / in the requirements (a root) */
+  requested: boolean;
+  requiresDist: string[];
+  requiresPython: string;
+  /** the file pip chose */
+  url: string;
+  /** normalised names of the packages whose requirements pulled this one in (from the report's metadata) */
+  via: string[];
+}
+
+export type RefereeOutcome =
+  | { kind: 'resolved'; packages: ResolvedPackage[]; pipVersion: string; seconds: number; command: string[] }
+  /** the requirements conflict (pip's ResolutionImpossible): the lines pip gave as the cause */
+  | { kind: 'conflict'; causes: string[]; pipVersion: string; seconds: number; command: string[]; stderr: string }
+  /** no release of a package fits the target (no matching distribution) */
+  | { kind: 'no-distribution'; requirement: string; versionsSeen: string[]; pipVersion: string; seconds: number; command: string[]; stderr: string }
+  /** the index lists a file it cannot deliver (or pip cannot reach the index) */
+  | { kind: 'index-error'; url: string | null; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string }
+  | { kind: 'timeout'; seconds: number; command: string[] };
