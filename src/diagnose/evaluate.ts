@@ -37,6 +37,7 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
         blocks: [...rule.blocks],
         provenBy: rule.provenBy ?? null,
         unproven: rule.unproven === true,
+        args: { ...b },
       };
       if (seen.has(finding.message)) continue;
       seen.add(finding.message);

@@ -27,6 +27,8 @@ export interface Finding {
   observation?: string;
   /** set when an applied patch already fixes it (the finding is then info and blocks nothing) */
   fixedByPatch?: string;
+  /** the rule condition's bindings (package, dependency, requires, ...): the finding's arguments as data */
+  args?: Record<string, string>;
 }
 
 export interface RouteVerdict {

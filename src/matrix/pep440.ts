@@ -77,3 +77,8 @@ export function releaseOf(v: string): string | null {
   const e = explain(v);
   return e ? e.release.join('.') : null;
 }
+
+/** A pre-release or dev build (pip skips them unless asked for one). An invalid version counts as one. */
+export function isPreRelease(v: string): boolean {
+  return valid(v) === null || isPre(v);
+}

@@ -1,0 +1,73 @@
+// The candidates of one solver variable for a target: the project's releases on the configured
+// index, filtered to those with an installable file (wheel tags, Requires-Python, not yanked),
+// newest first, optionally the newest of each minor line, with their metadata.
+import { isPreRelease, compareVersions, majorMinor, satisfies } from '../matrix/pep440.js';
+import type { LockPackageSpec } from './spec.js';
+import type { Candidate, Domain, ReleaseRejection } from './solve.js';
+import type { IndexFacts, IndexRelease, Target } from './types.js';
+
+/** Decides whether a release has a file pip would install for the target; tags seen otherwise. */
+export type ReleaseFilter = (release: IndexRelease, target: Target) => { ok: true } | { ok: false; tagsSeen: string[] };
+
+export interface DomainOptions {
+  /** a PEP 440 specifier the user fixed (--with), '' for a bare name */
+  fixed?: string;
+  fixedBy?: string;
+  filter: ReleaseFilter;
+}
+
+export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, target: Target, opts: DomainOptions): Promise<Domain> {
+  const project = await facts.project(spec.name);
+  const base: Domain = { spec, candidates: [], rejected: [], ...(opts.fixedBy ? { fixedBy: opts.fixedBy } : {}) };
+  if (!project) return { ...base, unknown: true };
+  const rejected: ReleaseRejection[] = [];
+  const releases = [...project.releases]
+    .filter((r) => opts.fixed !== undefined && opts.fixed !== '' ? satisfies(r.version, opts.fixed) : !isPreRelease(r.version))
+    .sort((a, b) => compareVersions(b.version, a.version));
+  const kept: IndexRelease[] = [];
+  const lines = new Set<string>();
+  for (const release of releases) {
+    const files = release.files.filter((f) => !f.yanked);
+    if (files.length === 0) { rejected.push({ kind: 'yanked', version: release.version }); continue; }
+    const rp = files.map((f) => f.requiresPython).find((x) => x) ?? '';
+    if (rp && !satisfies(pythonForSpecifiers(target.python), rp)) {
+      rejected.push({ kind: 'requires-python', version: release.version, requiresPython: rp });
+      continue;
+    }
+    const fit = opts.filter({ ...release, files }, target);
+    if (!fit.ok) { rejected.push({ kind: 'no-file-for-target', version: release.version, tagsSeen: fit.tagsSeen }); continue; }
+    if (spec.lines === 'minor' && !opts.fixed) {
+      const line = majorMinor(release.version) ?? release.version;
+      if (lines.has(line)) continue;
+      lines.add(line);
+    }
+    kept.push(release);
+  }
+  const candidates = await Promise.all(kept.map(async (r): Promise<Candidate> => {
+    const meta = await facts.metadata(spec.name, r.version);
+    const requiresDist = meta?.requiresDist ?? [];
+    return {
+      version: r.version,
+      requiresDist,
+      requiresPython: meta?.requiresPython ?? '',
+      extras: spec.extras.filter((x) => declaresExtra(requiresDist, x)),
+    };
+  }));
+  // Requires-Python from METADATA can be stricter than what the index states
+  const fitting = candidates.filter((c) => {
+    if (!c.requiresPython || satisfies(pythonForSpecifiers(target.python), c.requiresPython)) return true;
+    rejected.push({ kind: 'requires-python', version: c.version, requiresPython: c.requiresPython });
+    return false;
+  });
+  return { ...base, candidates: fitting, rejected };
+}
+
+/** The version Requires-Python is checked against: "3.12" means 3.12.0, as for pip's --python-version. */
+export function pythonForSpecifiers(python: string): string {
+  return python.split('.').length >= 3 ? python : `${python}.0`;
+}
+
+function declaresExtra(requiresDist: string[], extra: string): boolean {
+  const re = new RegExp(`extra\\s*==\\s*["']${extra.replace(/[-_.]+/g, '[-_.]')}["']`, 'i');
+  return requiresDist.some((r) => re.test(r));
+}

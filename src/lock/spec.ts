@@ -1,0 +1,101 @@
+// Loads matrix/lock.yaml: per route, the distributions the solver chooses versions for, the run-time
+// needs no METADATA declares, and how the route converts. One-line errors name file:line.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { defaultMatrixDir } from '../matrix/load.js';
+import { ROUTE_IDS, type RouteId } from '../matrix/types.js';
+import { normalizeName } from '../env/names.js';
+import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
+import { UserError } from '../util/errors.js';
+
+export interface LockPackageSpec {
+  /** PEP 503-normalised */
+  name: string;
+  /** 'minor': only the newest release of each X.Y line is a candidate */
+  lines?: 'minor';
+  /** the plan may leave it out (tried first without it) */
+  optional: boolean;
+  /** extras asked for when the chosen release declares them */
+  extras: string[];
+}
+
+export interface LockNeed {
+  package: string;
+  requires: string;
+  /** the matrix rule that proves the need */
+  rule: string;
+  note: string;
+}
+
+export interface LockRouteSpec {
+  route: Exclude<RouteId, 'native'>;
+  packages: LockPackageSpec[];
+  needs: LockNeed[];
+  convert: string;
+}
+
+export const LOCK_ROUTES = ['onnx-tf', 'onnx2tf', 'litert-torch'] as const;
+export type LockRouteId = (typeof LOCK_ROUTES)[number];
+
+const FORMAT = 1;
+
+export async function loadLockSpecs(dir: string = defaultMatrixDir()): Promise<LockRouteSpec[]> {
+  const file = join(dir, 'lock.yaml');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UserError(`cannot read ${file}`, 'the lock solver needs matrix/lock.yaml beside the matrix');
+  }
+  const key = cacheKey('lock-spec', [String(FORMAT), file, text]);
+  const cached = readCached<LockRouteSpec[]>(key);
+  if (cached) return cached;
+  const specs = parseLockSpecs(text, 'matrix/lock.yaml');
+  writeCached(key, specs);
+  return specs;
+}
+
+/** Parses and validates lock.yaml text. Exported for tests. */
+export function parseLockSpecs(text: string, display: string): LockRouteSpec[] {
+  const lc = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lc, uniqueKeys: true });
+  const fail = (node: unknown, msg: string): never => {
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    const line = range ? lc.linePos(range[0]).line : 1;
+    throw new UserError(`${display}:${line}: ${msg}`);
+  };
+  if (doc.errors.length > 0) fail(null, `invalid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  const root = doc.toJS() as { schema?: unknown; routes?: unknown };
+  if (root?.schema !== 1) fail(doc.contents, 'expected `schema: 1`');
+  if (!Array.isArray(root.routes)) fail(doc.contents, 'expected a `routes` list');
+  const nodes = (doc.get('routes') as { items: unknown[] }).items;
+  const seen = new Set<string>();
+  return (root.routes as Record<string, unknown>[]).map((r, i) => {
+    const node = nodes[i];
+    const route = r.route as string;
+    if (!(LOCK_ROUTES as readonly string[]).includes(route) || !ROUTE_IDS.includes(route as RouteId)) {
+      fail(node, `unknown route ${JSON.stringify(route)} (routes: ${LOCK_ROUTES.join(', ')})`);
+    }
+    if (seen.has(route)) fail(node, `route ${route} is defined twice`);
+    seen.add(route);
+    if (!Array.isArray(r.packages) || r.packages.length === 0) fail(node, `route ${route}: expected a non-empty packages list`);
+    const packages = (r.packages as Record<string, unknown>[]).map((p) => {
+      if (typeof p?.name !== 'string') fail(node, `route ${route}: every package needs a name`);
+      if (p.lines !== undefined && p.lines !== 'minor') fail(node, `route ${route}: ${p.name as string}: lines must be "minor"`);
+      const extras = p.extras ?? [];
+      if (!Array.isArray(extras) || extras.some((e) => typeof e !== 'string')) fail(node, `route ${route}: ${p.name as string}: extras must be a list of names`);
+      return {
+        name: normalizeName(p.name as string),
+        ...(p.lines ? { lines: 'minor' as const } : {}),
+        optional: p.optional === true,
+        extras: extras as string[],
+      };
+    });
+    const needs = ((r.needs ?? []) as Record<string, unknown>[]).map((n) => {
+      for (const k of ['package', 'requires', 'rule', 'note']) if (typeof n[k] !== 'string') fail(node, `route ${route}: each need has package, requires, rule and note`);
+      return { package: normalizeName(n.package as string), requires: normalizeName(n.requires as string), rule: n.rule as string, note: n.note as string };
+    });
+    if (typeof r.convert !== 'string') fail(node, `route ${route}: expected a convert line`);
+    return { route: route as LockRouteId, packages, needs, convert: r.convert as string };
+  });
+}
