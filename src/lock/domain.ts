@@ -1,7 +1,7 @@
 // The candidates of one solver variable for a target: the project's releases on the configured
 // index, filtered to those with an installable file (wheel tags, Requires-Python, not yanked),
 // newest first, optionally the newest of each minor line, with their metadata.
-import { isPreRelease, compareVersions, majorMinor, satisfies } from '../matrix/pep440.js';
+import { isPrerelease, isValidVersion, compareVersions, majorMinor, satisfies } from '../matrix/pep440.js';
 import type { LockPackageSpec } from './spec.js';
 import type { Candidate, Domain, ReleaseRejection } from './solve.js';
 import type { IndexFacts, IndexRelease, Target } from './types.js';
@@ -22,7 +22,7 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
   if (!project) return { ...base, unknown: true };
   const rejected: ReleaseRejection[] = [];
   const releases = [...project.releases]
-    .filter((r) => opts.fixed !== undefined && opts.fixed !== '' ? satisfies(r.version, opts.fixed) : !isPreRelease(r.version))
+    .filter((r) => opts.fixed !== undefined && opts.fixed !== '' ? satisfies(r.version, opts.fixed) : isValidVersion(r.version) && !isPrerelease(r.version))
     .sort((a, b) => compareVersions(b.version, a.version));
   const kept: IndexRelease[] = [];
   const lines = new Set<string>();

@@ -1,6 +1,6 @@
 // The one place Python-package versions are compared (PEP 440, never semver). Non-throwing:
 // an invalid version or specifier gives false / null.
-import { compare as pepCompare, explain, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
+import { clean, compare as pepCompare, explain, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
 
 export function isValidVersion(v: string): boolean {
   return valid(v) !== null;
@@ -78,7 +78,16 @@ export function releaseOf(v: string): string | null {
   return e ? e.release.join('.') : null;
 }
 
-/** A pre-release or dev build (pip skips them unless asked for one). An invalid version counts as one. */
-export function isPreRelease(v: string): boolean {
-  return valid(v) === null || isPre(v);
+/** PEP 440 normal form ("1.0-1" -> "1.0.post1", "01.2RC1" -> "1.2rc1"); null for an invalid version. */
+export function normalizeVersion(v: string): string | null {
+  try {
+    return clean(v.trim());
+  } catch {
+    return null;
+  }
+}
+
+/** Is `v` a pre-release or dev release (pip skips these unless asked)? false for an invalid version. */
+export function isPrerelease(v: string): boolean {
+  return isPre(v);
 }

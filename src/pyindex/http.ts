@@ -1,0 +1,120 @@
+// GET over HTTP(S) for the index readers: a timeout per request that really aborts it, a bound on
+// parallel requests, the target pip's proxy (undici, loaded only when a proxy is set), and a count
+// of requests made (the cache tests and the CLI's --offline promise rest on it).
+import { IndexUnreachableError } from './errors.js';
+import { createLimiter, type Limiter } from './limit.js';
+
+export interface HttpResponse {
+  status: number;
+  url: string;
+  headers: Headers;
+  body: Buffer;
+}
+
+export interface HttpGetOptions {
+  accept?: string;
+  /** inclusive byte range; `start` < 0 asks for the last -start bytes */
+  range?: { start: number; end?: number };
+}
+
+export interface HttpClient {
+  get(url: string, options?: HttpGetOptions): Promise<HttpResponse>;
+  /** requests sent so far */
+  readonly requests: number;
+}
+
+export interface HttpClientOptions {
+  /** per request, headers and body; default 30 s */
+  timeoutMs?: number;
+  /** parallel requests; default 8 */
+  concurrency?: number;
+  /** proxy URL (pip's `proxy`); else HTTPS_PROXY / HTTP_PROXY from `env` */
+  proxy?: string | null;
+  env?: NodeJS.ProcessEnv;
+}
+
+type FetchFn = (url: string, init: Record<string, unknown>) => Promise<Response>;
+
+/** The proxy a request would take: pip's own setting first, then the usual environment variables. */
+export function proxyFromEnv(env: NodeJS.ProcessEnv): string | null {
+  return env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy || null;
+}
+
+export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const limit: Limiter = createLimiter(options.concurrency ?? 8);
+  const env = options.env ?? process.env;
+  const proxy = options.proxy || proxyFromEnv(env);
+  let fetchFn: Promise<FetchFn> | null = null;
+  let requests = 0;
+
+  const getFetch = (): Promise<FetchFn> => {
+    fetchFn ??= proxy ? proxiedFetch(proxy, options.proxy ? null : env) : Promise.resolve(globalThis.fetch as unknown as FetchFn);
+    return fetchFn;
+  };
+
+  return {
+    get requests() {
+      return requests;
+    },
+    get: (url, opts = {}) => limit(async () => {
+      const doFetch = await getFetch();
+      const headers: Record<string, string> = { 'user-agent': 'tfdoctor (pip-compatible index reader)' };
+      if (opts.accept) headers.accept = opts.accept;
+      if (opts.range) headers.range = opts.range.start < 0 ? `bytes=${opts.range.start}` : `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
+      requests++;
+      try {
+        const res = await doFetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+        const body = Buffer.from(await res.arrayBuffer());
+        return { status: res.status, url: res.url || url, headers: res.headers, body };
+      } catch (err) {
+        throw new IndexUnreachableError(url, describeFetchError(err, timeoutMs, proxy));
+      }
+    }),
+  };
+}
+
+/** The part of undici used here. */
+interface UndiciModule {
+  fetch(url: string, init: unknown): Promise<Response>;
+  ProxyAgent: new (uri: string) => object;
+  EnvHttpProxyAgent: new (options: { httpsProxy: string; httpProxy: string; noProxy: string }) => object;
+}
+
+/** undici's fetch through a proxy (EnvHttpProxyAgent honours NO_PROXY when the proxy came from the environment). */
+async function proxiedFetch(proxy: string, env: NodeJS.ProcessEnv | null): Promise<FetchFn> {
+  let undici: UndiciModule;
+  try {
+    // a variable specifier keeps undici an optional, lazily loaded dependency (and out of the type check)
+    const specifier = 'undici';
+    undici = (await import(specifier)) as UndiciModule;
+  } catch {
+    throw new IndexUnreachableError(proxy, 'a proxy is configured but the undici package is not installed (npm install undici)');
+  }
+  const dispatcher = env
+    ? new undici.EnvHttpProxyAgent({ httpsProxy: proxy, httpProxy: env.HTTP_PROXY || env.http_proxy || proxy, noProxy: env.NO_PROXY || env.no_proxy || '' })
+    : new undici.ProxyAgent(proxy);
+  return ((url: string, init: Record<string, unknown>) => undici.fetch(url, { ...init, dispatcher }));
+}
+
+function describeFetchError(err: unknown, timeoutMs: number, proxy: string | null): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const via = proxy ? ` (via proxy ${redactProxy(proxy)})` : '';
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s${via}`;
+  const cause = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  return `${cause}${via}`;
+}
+
+/** user:password@ stays out of messages. */
+function redactProxy(proxy: string): string {
+  try {
+    const u = new URL(proxy);
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return proxy;
+  }
+}
