@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerConvert } from './commands/convert.js';
 import { registerFix } from './commands/fix.js';
+import { registerLock } from './commands/lock.js';
 import { registerPatch } from './commands/patch.js';
 import { ExitCode, UserError, describeError } from '../util/errors.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerCheck(program);
   registerFix(program);
+  registerLock(program);
   registerPatch(program);
   registerConvert(program);
   return program;

@@ -43,23 +43,24 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
     }
     kept.push(release);
   }
-  const candidates = await Promise.all(kept.map(async (r): Promise<Candidate> => {
-    const meta = await facts.metadata(spec.name, r.version);
-    const requiresDist = meta?.requiresDist ?? [];
-    return {
-      version: r.version,
-      requiresDist,
-      requiresPython: meta?.requiresPython ?? '',
-      extras: spec.extras.filter((x) => declaresExtra(requiresDist, x)),
-    };
-  }));
-  // Requires-Python from METADATA can be stricter than what the index states
-  const fitting = candidates.filter((c) => {
-    if (!c.requiresPython || satisfies(pythonForSpecifiers(target.python), c.requiresPython)) return true;
-    rejected.push({ kind: 'requires-python', version: c.version, requiresPython: c.requiresPython });
-    return false;
+  // metadata is read only for the candidates the search reaches (newest first, so few)
+  const candidates = kept.map((r): Candidate => {
+    const cand: Candidate = { version: r.version, requiresDist: [], requiresPython: '', extras: [] };
+    let loading: Promise<boolean> | null = null;
+    cand.load = () => (loading ??= facts.metadata(spec.name, r.version).then((meta) => {
+      cand.requiresDist = meta?.requiresDist ?? [];
+      cand.requiresPython = meta?.requiresPython ?? '';
+      cand.extras = spec.extras.filter((x) => declaresExtra(cand.requiresDist, x));
+      // Requires-Python in METADATA can be stricter than what the index states
+      if (cand.requiresPython && !satisfies(pythonForSpecifiers(target.python), cand.requiresPython)) {
+        rejected.push({ kind: 'requires-python', version: cand.version, requiresPython: cand.requiresPython });
+        return false;
+      }
+      return true;
+    }));
+    return cand;
   });
-  return { ...base, candidates: fitting, rejected };
+  return { ...base, candidates, rejected };
 }
 
 /** The version Requires-Python is checked against: "3.12" means 3.12.0, as for pip's --python-version. */

@@ -90,10 +90,13 @@ export async function buildDomains(req: LockRequest, spec: LockRouteSpec, deps: 
   for (const w of withs) {
     if (!packages.some((p) => p.name === w.name)) packages.push({ name: w.name, optional: false, extras: [] });
   }
-  return Promise.all(packages.map((p) => {
+  const domains = await Promise.all(packages.map((p) => {
     const w = byName.get(p.name);
     return buildDomain(p, deps.facts, req.target, { filter: deps.filter, ...(w ? { fixed: w.specifier, fixedBy: w.text } : {}) });
   }));
+  // the search starts with the newest releases: read their metadata in parallel, not one by one
+  await Promise.all(domains.flatMap((d) => d.candidates.slice(0, 2).map((c) => c.load?.())));
+  return domains;
 }
 
 function solverInput(req: LockRequest, spec: LockRouteSpec, domains: Domain[], deps: LockDeps, nogoods: Record<string, string | null>[]): SolveInput {

@@ -21,6 +21,8 @@ export interface Candidate {
   requiresPython: string;
   /** extras of this release the plan asks for */
   extras: string[];
+  /** reads the metadata into the fields above; false when it rules the release out for the target */
+  load?: () => Promise<boolean>;
 }
 
 /** Why a release is not a candidate at all for the target. */
@@ -132,7 +134,7 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
 
   let found: SolveSuccess | null = null;
 
-  const visit = (depth: number): boolean => {
+  const visit = async (depth: number): Promise<boolean> => {
     if (nodes >= maxNodes) return false;
     if (depth === domains.length) {
       const snapshot = plannedSnapshot(picks, target);
@@ -167,6 +169,7 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
     for (const cand of options) {
       nodes++;
       if (nodes >= maxNodes) return false;
+      if (cand?.load && !(await cand.load())) continue;
       const conflict = cand ? requirementConflict(domain.spec.name, cand, picks, env) : null;
       if (conflict) { note(conflict); continue; }
       picks.set(domain.spec.name, cand);
@@ -178,13 +181,13 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
           for (const f of partial) note(ruleConflict(f));
         }
       }
-      if (ok && visit(depth + 1)) return true;
+      if (ok && await visit(depth + 1)) return true;
       picks.delete(domain.spec.name);
     }
     return false;
   };
 
-  visit(0);
+  await visit(0);
   if (found) return found;
   const conflicts = [...conflictCounts.values()].sort((a, b) => b.count - a.count);
   return { ok: false, conflicts, empty: [], nodes, exhausted: nodes < maxNodes };

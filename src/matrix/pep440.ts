@@ -26,6 +26,19 @@ const CLAUSE = /^\s*(~=|===|==|!=|<=|>=|<|>)\s*(\S+?)\s*$/;
  * builds match (we judge what IS installed, e.g. ai-edge-tensorflow 2.21.0.dev20250818 >= 2.16).
  */
 export function satisfies(v: string, spec: string): boolean {
+  // the solver asks the same questions thousands of times; the library parses on every call
+  const key = `${v}\0${spec}`;
+  const known = satisfiesMemo.get(key);
+  if (known !== undefined) return known;
+  if (satisfiesMemo.size > 50_000) satisfiesMemo.clear();
+  const answer = satisfiesUncached(v, spec);
+  satisfiesMemo.set(key, answer);
+  return answer;
+}
+
+const satisfiesMemo = new Map<string, boolean>();
+
+function satisfiesUncached(v: string, spec: string): boolean {
   if (!spec.trim()) return valid(v) !== null;
   try {
     if (!isPre(v)) return pepSatisfies(v, spec);

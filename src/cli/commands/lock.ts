@@ -1,0 +1,120 @@
+// `tfdoctor lock`: flags -> lock request -> the solver refereed by pip -> plan or explanation -> report.
+import { spawnSync } from 'node:child_process';
+import type { Command } from 'commander';
+import { Chalk } from 'chalk';
+import { currentPlatform, parsePlatform } from '../../env/requirements.js';
+import { parseWith, type LockRequest } from '../../lock/plan.js';
+import { LOCK_ROUTES, type LockRouteId } from '../../lock/spec.js';
+import { LOCK_FORMATS, renderLock, type LockFormat } from '../../lock/write.js';
+import { writeFileAtomic } from '../../fix/write.js';
+import { indexLacksText, lockDocument, refereeFailedText, renderExplanation, renderPlan } from '../../report/lock.js';
+import { ExitCode, UserError } from '../../util/errors.js';
+
+interface LockFlags {
+  route?: string;
+  python?: string;
+  platform?: string;
+  with: string[];
+  output?: string;
+  format: string;
+  json?: boolean;
+  offline?: boolean;
+  patches: boolean;
+  pipPython?: string;
+  quiet?: boolean;
+  matrix?: string;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerLock(program: Command): void {
+  program
+    .command('lock')
+    .description('solve a whole working environment for a route, Python and platform, refereed by pip\'s resolver')
+    .option('--route <route>', `the conversion route: ${LOCK_ROUTES.join(' | ')}`)
+    .option('--python <x.y>', 'the target Python (default: the python3 on PATH)')
+    .option('--platform <system-machine>', 'the target platform, e.g. linux-x86_64, darwin-arm64 (default: this machine)')
+    .option('--with <requirement>', 'a requirement the env must also hold, e.g. "torch==2.13.0" (repeatable)', collect, [])
+    .option('-o, --output <file>', 'write the whole closure there (atomically)')
+    .option('--format <format>', `${LOCK_FORMATS.join(' | ')}`, 'requirements')
+    .option('--no-patches', 'solve without catalogue patches (an env that works as pip installs it)')
+    .option('--offline', 'answer from the index cache only; say what is missing')
+    .option('--pip-python <path>', "the interpreter whose pip settings (index-url, find-links, constraints) apply (default: python<x.y>, else python3)")
+    .option('--json', 'print one JSON document on stdout')
+    .option('-q, --quiet', 'no progress lines on stderr')
+    .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
+    .addHelpText('after', `
+Exit codes: 0 solved, 1 no environment exists (the explanation says why and what solves instead),
+2 usage error, index unreachable, the index lacks a file of the plan, or pip's resolver failed.
+
+Examples:
+  tfdoctor lock --route onnx-tf --python 3.11 --with "torch==2.13.0" -o requirements.lock
+  tfdoctor lock --route onnx2tf --python 3.12 --format conda -o environment.yml
+  tfdoctor lock --route onnx-tf --python 3.12        # explains why none exists, and what does`)
+    .action(async (flags: LockFlags) => {
+      process.exitCode = await runLockCommand(flags);
+    });
+}
+
+function parseFlags(flags: LockFlags): { req: LockRequest; format: LockFormat; pipPython: string } {
+  if (!flags.route) throw new UserError('lock needs --route', `routes: ${LOCK_ROUTES.join(', ')}`);
+  if (!(LOCK_ROUTES as readonly string[]).includes(flags.route)) {
+    throw new UserError(`unknown route ${JSON.stringify(flags.route)}`, `routes: ${LOCK_ROUTES.join(', ')} (the native route needs no Python env: tfdoctor convert)`);
+  }
+  if (!(LOCK_FORMATS as readonly string[]).includes(flags.format)) throw new UserError(`unknown --format ${JSON.stringify(flags.format)}`, `formats: ${LOCK_FORMATS.join(', ')}`);
+  const python = flags.python ?? pythonOnPath('python3');
+  if (!python || !/^3\.\d{1,2}(\.\d{1,2})?$/.test(python)) {
+    throw new UserError(`--python ${JSON.stringify(flags.python ?? python)} is not a Python version`, 'write it as X.Y, e.g. --python 3.11');
+  }
+  const platform = flags.platform ? parsePlatform(flags.platform) : currentPlatform();
+  parseWith(flags.with);
+  const minor = python.split('.').slice(0, 2).join('.');
+  const pipPython = flags.pipPython ?? (pythonOnPath(`python${minor}`) ? `python${minor}` : 'python3');
+  return { req: { route: flags.route as LockRouteId, target: { python, platform }, with: flags.with, allowPatches: flags.patches }, format: flags.format as LockFormat, pipPython };
+}
+
+/** The X.Y of an interpreter on PATH, or null. */
+function pythonOnPath(cmd: string): string | null {
+  const r = spawnSync(cmd, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function reproduceLine(flags: LockFlags, req: LockRequest): string {
+  const parts = ['tfdoctor lock', `--route ${req.route}`, `--python ${req.target.python}`, `--platform ${req.target.platform.system}-${req.target.platform.machine}`];
+  for (const w of req.with) parts.push(`--with "${w}"`);
+  if (!req.allowPatches) parts.push('--no-patches');
+  if (flags.format !== 'requirements') parts.push(`--format ${flags.format}`);
+  return parts.join(' ');
+}
+
+export async function runLockCommand(flags: LockFlags): Promise<number> {
+  const { req, format, pipPython } = parseFlags(flags);
+  const color = new Chalk({ level: process.stdout.isTTY && !process.env.NO_COLOR && !flags.json ? 1 : 0 });
+  const errColor = new Chalk({ level: process.stderr.isTTY && !process.env.NO_COLOR ? 1 : 0 });
+  const progress = flags.quiet ? undefined : (m: string) => process.stderr.write(errColor.dim(`tfdoctor lock: ${m}\n`));
+  const { runLock } = await import('../../lock/run.js');
+  const { outcome } = await runLock(req, {
+    python: pipPython, offline: !!flags.offline, ...(flags.matrix ? { matrixDir: flags.matrix } : {}), ...(progress ? { progress } : {}),
+  });
+  const reproduce = reproduceLine(flags, req);
+  let written: string | null = null;
+  if (outcome.kind === 'solved' && flags.output) {
+    await writeFileAtomic(flags.output, renderLock(outcome.plan, format, { reproduce }));
+    written = flags.output;
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify(lockDocument(outcome, reproduce, written), null, 2)}\n`);
+  switch (outcome.kind) {
+    case 'solved':
+      if (!flags.json) process.stdout.write(renderPlan(outcome.plan, color, reproduce, written));
+      return ExitCode.Ok;
+    case 'no-solution':
+      if (!flags.json) process.stdout.write(renderExplanation(outcome.explanation, color));
+      return ExitCode.Findings;
+    case 'index-lacks-file':
+      process.stderr.write(`tfdoctor: ${indexLacksText(outcome)}\n`);
+      return ExitCode.Usage;
+    case 'referee-failed':
+      process.stderr.write(`tfdoctor: ${refereeFailedText(outcome)}\n`);
+      return ExitCode.Usage;
+  }
+}

@@ -1,0 +1,62 @@
+// Wires the lock use case to the real services: the matrix and its evaluator, the patch catalogue,
+// the target pip's index (src/pyindex) and pip's resolver (referee.ts).
+import { evaluate } from '../diagnose/evaluate.js';
+import { loadExportGapPredictor } from '../diagnose/predictor.js';
+import type { EnvSnapshot } from '../env/types.js';
+import { loadMatrix } from '../matrix/load.js';
+import type { Matrix } from '../matrix/types.js';
+import { loadCatalogue } from '../patch/catalogue.js';
+import { createIndexFacts } from '../pyindex/index.js';
+import { incompatibility } from '../pyindex/tags.js';
+import type { ReleaseFilter } from './domain.js';
+import { lock, type LockOutcome, type LockRequest } from './plan.js';
+import { resolveWithPip, verifyFiles } from './referee.js';
+import { loadLockSpecs } from './spec.js';
+
+export interface RunLockOptions {
+  /** the interpreter whose pip settings (index, find-links, constraints) apply; default python3 on PATH */
+  python?: string;
+  offline: boolean;
+  matrixDir?: string;
+  /** pip's resolver timeout */
+  timeoutMs?: number;
+  progress?: (message: string) => void;
+}
+
+export const releaseFilter: ReleaseFilter = (release, target) => {
+  const why = incompatibility(release, target);
+  if (!why) return { ok: true };
+  switch (why.kind) {
+    case 'no-wheel-for-python': return { ok: false, tagsSeen: why.pythonsSeen };
+    case 'no-wheel-for-platform': return { ok: false, tagsSeen: why.platformsSeen };
+    case 'requires-python': return { ok: false, tagsSeen: why.requiresPython.map((r) => `Requires-Python ${r}`) };
+    case 'sdist-only': return { ok: false, tagsSeen: ['sdist only'] };
+    default: return { ok: false, tagsSeen: [why.kind] };
+  }
+};
+
+export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{ outcome: LockOutcome; matrix: Matrix }> {
+  const python = opts.python ?? 'python3';
+  const [matrix, specs, catalogue, predictor, facts] = await Promise.all([
+    loadMatrix(opts.matrixDir), loadLockSpecs(opts.matrixDir), loadCatalogue(), loadExportGapPredictor(),
+    createIndexFacts({ python, offline: opts.offline, target: req.target }),
+  ]);
+  const patches = catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes }));
+  const byId = new Map(catalogue.patches.map((p) => [p.id, p]));
+  const evaluateWith = (m: Matrix, snapshot: EnvSnapshot, ids: string[]) => evaluate(m, snapshot, {
+    predictExportGaps: predictor,
+    appliedPatches: ids.map((id) => {
+      const p = byId.get(id)!;
+      return { id, fixes: p.fixes, ...(p.addsHandlers ? { addsHandlers: p.addsHandlers } : {}) };
+    }),
+  }).findings;
+  const outcome = await lock(req, {
+    matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches,
+    referee: (requirements, constraints) => resolveWithPip({
+      python, target: req.target, requirements, constraints, timeoutMs: opts.timeoutMs ?? 600_000,
+    }),
+    verifyFiles: (packages) => verifyFiles(packages, { timeoutMs: 60_000 }),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+  });
+  return { outcome, matrix };
+}
