@@ -70,12 +70,56 @@ export interface ResolvedPackage {
   via: string[];
 }
 
-export type RefereeOutcome =
-  | { kind: 'resolved'; packages: ResolvedPackage[]; pipVersion: string; seconds: number; command: string[] }
+/** A Requires-Dist marker that pip evaluated differently than the target would: pip evaluates markers
+ *  with the interpreter that runs it, whatever --python-version / --platform say (pypa/pip#11664). */
+export interface MarkerDrift {
+  /** normalised name of the package that declares the requirement */
+  from: string;
+  requirement: string;
+  /** it applies for the target */
+  target: boolean;
+  /** it applied as pip evaluated it */
+  pip: boolean;
+}
+
+/** Which pip refereed, and the user's pip configuration it ran with (shown for transparency). */
+export interface RefereeProvenance {
+  pip?: {
+    /** own: the target interpreter's pip; wheel: a known-good pip run from its wheel file */
+    how: 'own' | 'wheel';
+    version: string;
+    /** the interpreter that ran pip, and its version */
+    python: string;
+    pythonVersion: string;
+    /** pip ran with --python-version / --platform flags (markers then evaluate for pip's interpreter) */
+    platformFlags: boolean;
+    description: string;
+  };
+  /** pip's configuration in effect (`pip config list`), plus the lines of each constraint file it names */
+  config?: string[];
+}
+
+export type RefereeOutcome = RefereeProvenance & (
+  | {
+    kind: 'resolved'; packages: ResolvedPackage[]; pipVersion: string; seconds: number; command: string[];
+    /** pip runs it took: > 1 when requirements pip's own markers skipped had to be added for the target */
+    rounds?: number;
+    /** marker evaluations where pip's interpreter and the target differ (only with platform flags) */
+    markerDrift?: MarkerDrift[];
+    /** packages pip resolved that nothing pulls in for the target (left out of `packages`) */
+    pruned?: string[];
+  }
   /** the requirements conflict (pip's ResolutionImpossible): the lines pip gave as the cause */
   | { kind: 'conflict'; causes: string[]; pipVersion: string; seconds: number; command: string[]; stderr: string }
   /** no release of a package fits the target (no matching distribution) */
-  | { kind: 'no-distribution'; requirement: string; versionsSeen: string[]; pipVersion: string; seconds: number; command: string[]; stderr: string }
+  | {
+    kind: 'no-distribution'; requirement: string; versionsSeen: string[]; pipVersion: string; seconds: number; command: string[]; stderr: string;
+    /** pip >= 23.3: "2.0.0 Requires-Python >=3.12", the versions left out for their Requires-Python */
+    ignoredForPython?: string[];
+  }
   /** the index lists a file it cannot deliver (or pip cannot reach the index) */
   | { kind: 'index-error'; url: string | null; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string }
-  | { kind: 'timeout'; seconds: number; command: string[] };
+  /** pip failed in a way none of the above describes (its last ERROR line in detail) */
+  | { kind: 'pip-error'; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string }
+  | { kind: 'timeout'; seconds: number; command: string[] }
+);

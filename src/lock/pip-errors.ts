@@ -1,0 +1,98 @@
+// Reads why a `pip install --dry-run` failed from pip's own output. pip's wording is third-party
+// text, so every pattern lives here, each with the pip versions it was seen in (23.0.1, 23.2.1,
+// 24.2 and 25.3 on this project's machines). The conflict explanation goes to stdout (logged at
+// info level), the ERROR lines to stderr: both streams are read.
+
+export type PipFailure =
+  | { kind: 'conflict'; causes: string[] }
+  | { kind: 'no-distribution'; requirement: string; versionsSeen: string[]; ignoredForPython: string[] }
+  | { kind: 'index-error'; url: string | null; detail: string }
+  | { kind: 'unknown'; detail: string };
+
+// 23.2.1 / 25.3: "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io/..."
+const RESOLUTION_IMPOSSIBLE = /ResolutionImpossible/;
+// 23.2.1 / 25.3: stdout "The conflict is caused by:" then indented lines, ended by a blank line
+const CONFLICT_HEADER = /^The conflict is caused by:\s*$/;
+// 23.2.1 / 25.3: "ERROR: Cannot install a==1 and b==2 because these package versions have conflicting dependencies."
+const CANNOT_INSTALL = /^ERROR: (Cannot install .* because these package versions have conflicting dependencies\.)/m;
+// 23.2.1 / 25.3: "ERROR: Could not find a version that satisfies the requirement X (from versions: 1.0, 2.0)"
+//   (25.3 adds "(from parent)" after X for a dependency)
+const NO_VERSION = /^ERROR: Could not find a version that satisfies the requirement (.+?)(?: \(from [^)]*\))? \(from versions: ([^)]*)\)\s*$/m;
+// 23.2.1 / 25.3: "ERROR: No matching distribution found for X"
+const NO_MATCHING = /^ERROR: No matching distribution found for (.+?)\s*$/m;
+// 23.3+: "ERROR: Ignored the following versions that require a different python version: 2.0.0 Requires-Python >=3.12; ..."
+const IGNORED_PYTHON = /^ERROR: Ignored the following versions that require a different python version: (.+)$/m;
+// a wheel the resolver had to fetch (no PEP 658 metadata) and could not:
+//   23.2.1 / 25.3: "ERROR: Could not install requirement X from URL because of HTTP error 404 Client Error: Not Found for url: URL"
+const HTTP_ERROR_FILE = /^ERROR: Could not install requirement (.+?) because of HTTP error (.+?) for url: (\S+)/m;
+//   23.2.1 / 25.3 (file:// links): "ERROR: Could not install requirement X because of error [Errno 2] No such file or directory: 'PATH'"
+const FILE_ERROR = /^ERROR: Could not install requirement (.+?) because of error (\[Errno \d+\] [^:]+): '([^']+)'/m;
+// urllib3 through pip, 23.x-25.3: "WARNING: Retrying (Retry(total=4, ...)) after connection broken by 'NewConnectionError(...)': /simple/x/"
+const RETRYING = /^WARNING: Retrying \(Retry\(.*?\)\) after connection broken by '([^(']+)/m;
+// 23.x-25.3: "ERROR: HTTP error 403 while getting URL" / "ERROR: 404 Client Error: Not Found for url: URL"
+const HTTP_GETTING = /^ERROR: HTTP error (\d+) while getting (\S+)/m;
+const CLIENT_ERROR = /^ERROR: (\d{3} (?:Client|Server) Error: .*?) for url: (\S+)/m;
+// 23.x-25.3: SSL / proxy / DNS failures that end the run
+const NETWORK_FATAL = /^(?:ERROR|WARNING): .*(?:SSLError|ProxyError|certificate verify failed|Name or service not known|Temporary failure in name resolution|Network is unreachable|Connection refused|Read timed out).*$/m;
+
+/** Classifies a failed run from its two output streams. */
+export function classifyPipFailure(stdout: string, stderr: string): PipFailure {
+  const both = `${stdout}\n${stderr}`;
+  if (RESOLUTION_IMPOSSIBLE.test(both) || CONFLICT_HEADER.test(stdout)) {
+    const causes = conflictCauses(stdout);
+    const headline = CANNOT_INSTALL.exec(stderr)?.[1];
+    return { kind: 'conflict', causes: causes.length > 0 ? causes : headline ? [headline] : [] };
+  }
+  const fileHttp = HTTP_ERROR_FILE.exec(stderr);
+  if (fileHttp) return { kind: 'index-error', url: fileHttp[3]!, detail: `the index lists ${fileName(fileHttp[3]!)} but cannot serve it (HTTP ${fileHttp[2]!})` };
+  const fileMissing = FILE_ERROR.exec(stderr);
+  if (fileMissing) return { kind: 'index-error', url: `file://${fileMissing[3]!}`, detail: `the index lists ${fileName(fileMissing[3]!)} but cannot serve it (${fileMissing[2]!})` };
+  // a network failure comes before "no distribution": an unreachable index also ends in "(from versions: none)"
+  const retry = RETRYING.exec(stderr);
+  const fatal = NETWORK_FATAL.exec(stderr);
+  const httpGetting = HTTP_GETTING.exec(stderr);
+  const clientError = CLIENT_ERROR.exec(stderr);
+  const noVersion = NO_VERSION.exec(stderr);
+  const versionsSeen = noVersion ? splitVersions(noVersion[2]!) : [];
+  if (httpGetting) return { kind: 'index-error', url: httpGetting[2]!, detail: `HTTP error ${httpGetting[1]!} while getting ${httpGetting[2]!}` };
+  if (clientError) return { kind: 'index-error', url: clientError[2]!, detail: clientError[1]! };
+  if (retry || fatal) {
+    // retries that later succeed leave the same warning; a run that failed after them is not trusted as an answer
+    const reason = fatal ? fatal[0].replace(/^(?:ERROR|WARNING): /, '').trim() : `connection broken by ${retry![1]!}`;
+    const after = noVersion ? `; it then found no version of ${noVersion[1]!} (seen: ${versionsSeen.join(', ') || 'none'})` : '';
+    return { kind: 'index-error', url: null, detail: `pip could not reach the index: ${reason}${after}` };
+  }
+  const noMatching = NO_MATCHING.exec(stderr);
+  if (noVersion || noMatching) {
+    const ignored = IGNORED_PYTHON.exec(stderr)?.[1];
+    return {
+      kind: 'no-distribution',
+      requirement: (noMatching?.[1] ?? noVersion![1]!).trim(),
+      versionsSeen,
+      ignoredForPython: ignored ? ignored.split(';').map((s) => s.trim()).filter(Boolean) : [],
+    };
+  }
+  const lastError = stderr.split('\n').filter((l) => l.startsWith('ERROR:')).at(-1);
+  return { kind: 'unknown', detail: lastError ?? (stderr.trim().split('\n').at(-1) ?? 'pip failed without a message') };
+}
+
+function conflictCauses(stdout: string): string[] {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => CONFLICT_HEADER.test(l));
+  if (start === -1) return [];
+  const causes: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (!line.trim()) break;
+    causes.push(line.trim());
+  }
+  return causes;
+}
+
+function splitVersions(text: string): string[] {
+  const t = text.trim();
+  return t === 'none' || t === '' ? [] : t.split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+function fileName(url: string): string {
+  return decodeURIComponent(url.split(/[?#]/)[0]!.split('/').at(-1) ?? url);
+}
