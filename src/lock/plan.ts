@@ -128,7 +128,7 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
     const requested = requestedLines(result, req);
     log(`round ${round}: pip resolves ${requested.join(' ')}${constraints.length ? ` with ${constraints.map((c) => c.requirement).join(', ')}` : ''}`);
     const outcome = await deps.referee(requested, constraints.map((c) => c.requirement));
-    if (outcome.kind === 'timeout' || outcome.kind === 'index-error') return { kind: 'referee-failed', outcome };
+    if (outcome.kind === 'timeout' || outcome.kind === 'index-error' || outcome.kind === 'pip-error') return { kind: 'referee-failed', outcome };
     if (outcome.kind !== 'resolved') {
       // pip sees a conflict below the solver's variables: turn this choice down and search on
       pipFacts.push({ kind: 'pip', detail: outcome.kind === 'conflict' ? outcome.causes.join('; ') : `no distribution for ${outcome.requirement}` });

@@ -10,7 +10,9 @@ import { createIndexFacts } from '../pyindex/index.js';
 import { incompatibility } from '../pyindex/tags.js';
 import type { ReleaseFilter } from './domain.js';
 import { lock, type LockOutcome, type LockRequest } from './plan.js';
-import { resolveWithPip, verifyFiles } from './referee.js';
+import { resolveWithPip } from './referee.js';
+import { keepVerdict, readVerdict } from './referee-cache.js';
+import { UserError } from '../util/errors.js';
 import { loadLockSpecs } from './spec.js';
 
 export interface RunLockOptions {
@@ -52,10 +54,18 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
   }).findings;
   const outcome = await lock(req, {
     matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches,
-    referee: (requirements, constraints) => resolveWithPip({
-      python, target: req.target, requirements, constraints, timeoutMs: opts.timeoutMs ?? 600_000,
-    }),
-    verifyFiles: (packages) => verifyFiles(packages, { timeoutMs: 60_000 }),
+    referee: async (requirements, constraints) => {
+      const key = { requirements, constraints, target: req.target, context: [python, JSON.stringify(facts.config)] };
+      const kept = await readVerdict(key);
+      if (kept) {
+        opts.progress?.(`pip's verdict on these pins is cached (${kept.kind})`);
+        return kept;
+      }
+      if (opts.offline) throw new UserError('--offline: pip\'s verdict on these pins is not cached', 'run the same lock once without --offline');
+      const outcome = await resolveWithPip({ python, target: req.target, requirements, constraints, timeoutMs: opts.timeoutMs ?? 900_000 });
+      await keepVerdict(key, outcome);
+      return outcome;
+    },
     ...(opts.progress ? { progress: opts.progress } : {}),
   });
   return { outcome, matrix };

@@ -98,5 +98,6 @@ export function refereeFailedText(o: Extract<LockOutcome, { kind: 'referee-faile
   const r = o.outcome;
   if (r.kind === 'timeout') return `pip's resolver did not finish within ${r.seconds.toFixed(0)} s (${r.command.join(' ')})`;
   if (r.kind === 'index-error') return `pip could not read the index${r.url ? ` (${r.url})` : ''}: ${r.detail}`;
+  if (r.kind === 'pip-error') return `pip failed: ${r.detail}`;
   return `pip's resolver failed: ${r.kind}`;
 }
