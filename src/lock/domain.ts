@@ -25,6 +25,9 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
     .filter((r) => opts.fixed !== undefined && opts.fixed !== '' ? satisfies(r.version, opts.fixed) : isValidVersion(r.version) && !isPrerelease(r.version))
     .sort((a, b) => compareVersions(b.version, a.version));
   const kept: IndexRelease[] = [];
+  // with `lines: minor` the other releases stay candidates, after every line's newest: a release that
+  // pins an exact version (onnx2tf 1.29.24: tensorflow==2.19.0) must still find it
+  const later: IndexRelease[] = [];
   const lines = new Set<string>();
   for (const release of releases) {
     const files = release.files.filter((f) => !f.yanked);
@@ -38,13 +41,13 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
     if (!fit.ok) { rejected.push({ kind: 'no-file-for-target', version: release.version, tagsSeen: fit.tagsSeen }); continue; }
     if (spec.lines === 'minor' && !opts.fixed) {
       const line = majorMinor(release.version) ?? release.version;
-      if (lines.has(line)) continue;
+      if (lines.has(line)) { later.push(release); continue; }
       lines.add(line);
     }
     kept.push(release);
   }
   // metadata is read only for the candidates the search reaches (newest first, so few)
-  const candidates = kept.map((r): Candidate => {
+  const candidates = [...kept, ...later].map((r): Candidate => {
     const cand: Candidate = { version: r.version, requiresDist: [], requiresPython: '', extras: [] };
     let loading: Promise<boolean> | null = null;
     cand.load = () => (loading ??= facts.metadata(spec.name, r.version).then((meta) => {

@@ -169,8 +169,11 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
     for (const cand of options) {
       nodes++;
       if (nodes >= maxNodes) return false;
+      // what the chosen releases require of this one is known before its own metadata is read
+      const early = cand ? requirementConflict(domain.spec.name, cand, picks, env, 'theirs') : null;
+      if (early) { note(early); continue; }
       if (cand?.load && !(await cand.load())) continue;
-      const conflict = cand ? requirementConflict(domain.spec.name, cand, picks, env) : null;
+      const conflict = cand ? requirementConflict(domain.spec.name, cand, picks, env, 'its') : null;
       if (conflict) { note(conflict); continue; }
       picks.set(domain.spec.name, cand);
       let ok = true;
@@ -203,16 +206,16 @@ function isNogood(picks: Map<string, Candidate | null>, nogoods?: Record<string,
 
 /** Does `cand` (for `name`) contradict a Requires-Dist between it and an already chosen release? */
 export function requirementConflict(
-  name: string, cand: Candidate, picks: Map<string, Candidate | null>, env: MarkerEnvironment,
+  name: string, cand: Candidate, picks: Map<string, Candidate | null>, env: MarkerEnvironment, side: 'theirs' | 'its' | 'both' = 'both',
 ): Conflict | null {
   for (const [other, chosen] of picks) {
     if (!chosen) continue;
-    for (const req of applicable(chosen, env)) {
+    if (side !== 'its') for (const req of applicable(chosen, env)) {
       if (req.name === name && req.specifier && !satisfies(cand.version, req.specifier)) {
         return { kind: 'requires', from: { name: other, version: chosen.version }, requirement: req.text, to: { name, version: cand.version } };
       }
     }
-    for (const req of applicable(cand, env)) {
+    if (side !== 'theirs') for (const req of applicable(cand, env)) {
       if (req.name === other && req.specifier && !satisfies(chosen.version, req.specifier)) {
         return { kind: 'requires', from: { name, version: cand.version }, requirement: req.text, to: { name: other, version: chosen.version } };
       }
