@@ -54,8 +54,14 @@ export function classifyPipFailure(stdout: string, stderr: string): PipFailure {
   const clientError = CLIENT_ERROR.exec(stderr);
   const noVersion = NO_VERSION.exec(stderr);
   const versionsSeen = noVersion ? splitVersions(noVersion[2]!) : [];
-  if (httpGetting) return { kind: 'index-error', url: httpGetting[2]!, detail: `HTTP error ${httpGetting[1]!} while getting ${httpGetting[2]!}` };
-  if (clientError) return { kind: 'index-error', url: clientError[2]!, detail: clientError[1]! };
+  if (httpGetting) {
+    const url = httpGetting[2]!.split('#')[0]!;
+    return { kind: 'index-error', url, detail: isDistFile(url) ? `the index lists ${fileName(url)} but cannot serve it (HTTP error ${httpGetting[1]!})` : `HTTP error ${httpGetting[1]!} while getting ${url}` };
+  }
+  if (clientError) {
+    const url = clientError[2]!;
+    return { kind: 'index-error', url, detail: isDistFile(url) ? `the index lists ${fileName(url)} but cannot serve it (${clientError[1]!})` : `${clientError[1]!} for ${url}` };
+  }
   if (retry || fatal) {
     // retries that later succeed leave the same warning; a run that failed after them is not trusted as an answer
     const reason = fatal ? fatal[0].replace(/^(?:ERROR|WARNING): /, '').trim() : `connection broken by ${retry![1]!}`;
@@ -74,6 +80,26 @@ export function classifyPipFailure(stdout: string, stderr: string): PipFailure {
   }
   const lastError = stderr.split('\n').filter((l) => l.startsWith('ERROR:')).at(-1);
   return { kind: 'unknown', detail: lastError ?? (stderr.trim().split('\n').at(-1) ?? 'pip failed without a message') };
+}
+
+// pip -vv (23.x-25.3), logged at debug level only: "Could not fetch URL https://host/simple/x/: connection error: ... - skipping"
+const COULD_NOT_FETCH = /^\s*Could not fetch URL (\S+?): (.*) - skipping\s*$/gm;
+
+/**
+ * Index pages pip could not fetch, from `pip -vv` output (a plain run logs them at debug level only).
+ * A 404 is left out: it is how an index says it has no such project.
+ */
+export function fetchFailures(output: string): { url: string; reason: string }[] {
+  const out: { url: string; reason: string }[] = [];
+  for (const m of output.matchAll(COULD_NOT_FETCH)) {
+    if (/\b404\b/.test(m[2]!)) continue;
+    out.push({ url: m[1]!, reason: m[2]!.replace(/<[^>]*object at 0x[0-9a-f]+>: /g, '') });
+  }
+  return out;
+}
+
+function isDistFile(url: string): boolean {
+  return /\.(whl|tar\.gz|zip)$/.test(url.split(/[?#]/)[0]!);
 }
 
 function conflictCauses(stdout: string): string[] {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerEnvironment, evaluateMarker, type MarkerEnvironment } from '../env/markers.js';
 import { parseRequirement } from '../env/requirements.js';
-import { classifyPipFailure } from './pip-errors.js';
+import { classifyPipFailure, fetchFailures } from './pip-errors.js';
 import { parseReport, readReport, ReportError } from './pip-report.js';
 import { runProcess } from './pip-run.js';
 import { choosePip, type PipRunner } from './pip-select.js';
@@ -82,9 +82,15 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
         const failure = classifyPipFailure(run.stdout, run.stderr);
         switch (failure.kind) {
           case 'conflict': return { ...provenance, ...common, kind: 'conflict', causes: failure.causes };
-          case 'no-distribution':
+          case 'no-distribution': {
+            if (failure.versionsSeen.length === 0) {
+              // "(from versions: none)" is also what an unreachable index looks like when pip does not retry
+              const unreachable = await whyNoVersions(runner, failure.requirement, opts, env, deadline - Date.now());
+              if (unreachable) return { ...provenance, ...common, kind: 'index-error', url: unreachable.url, detail: `pip could not fetch ${unreachable.url}: ${unreachable.reason}` };
+            }
             return { ...provenance, ...common, kind: 'no-distribution', requirement: failure.requirement, versionsSeen: failure.versionsSeen,
               ...(failure.ignoredForPython.length ? { ignoredForPython: failure.ignoredForPython } : {}) };
+          }
           case 'index-error': return { ...provenance, ...common, kind: 'index-error', url: failure.url, detail: failure.detail };
           case 'unknown': return { ...provenance, ...common, kind: 'pip-error', detail: failure.detail };
         }
@@ -122,6 +128,17 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
   }
 }
 
+/** Asks pip again, verbosely and for the bare project only, whether it failed to fetch an index page. */
+async function whyNoVersions(runner: PipRunner, requirement: string, opts: RefereeOptions, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ url: string; reason: string } | null> {
+  if (timeoutMs <= 0) return null;
+  let name: string;
+  try { name = parseRequirement(requirement).name; } catch { return null; }
+  const args = [...runner.entry, 'install', '--dry-run', '--ignore-installed', '--no-deps', '--only-binary=:all:', '--progress-bar', 'off', '-vv',
+    ...runner.targetFlags, ...(opts.pipArgs ?? []), name];
+  const r = await runProcess(runner.python, args, { env, timeoutMs: Math.min(timeoutMs, 60_000) });
+  return fetchFailures(`${r.stdout}\n${r.stderr}`)[0] ?? null;
+}
+
 /** A requirement line for the target: its marker decided here, dropped when false, removed when true. */
 function forTarget(line: string, env: MarkerEnvironment): string[] {
   let req;
@@ -131,8 +148,20 @@ function forTarget(line: string, env: MarkerEnvironment): string[] {
   return [line.slice(0, line.indexOf(';')).trim()];
 }
 
-/** pip's configuration as `pip config list` shows it, and the lines of the constraint files it names. */
-async function pipConfig(runner: PipRunner, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string[]> {
+const configCache = new Map<string, Promise<string[]>>();
+
+/** pip's configuration as `pip config list` shows it, and the lines of the constraint files it names (once per pip and PIP_* settings). */
+function pipConfig(runner: PipRunner, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string[]> {
+  const key = JSON.stringify([runner.python, runner.entry, Object.entries(env).filter(([k]) => k.startsWith('PIP_')).sort()]);
+  let found = configCache.get(key);
+  if (!found) {
+    found = readPipConfig(runner, env, timeoutMs);
+    configCache.set(key, found);
+  }
+  return found;
+}
+
+async function readPipConfig(runner: PipRunner, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string[]> {
   const r = await runProcess(runner.python, [...runner.entry, 'config', 'list'], { env, timeoutMs });
   if (r.code !== 0) return [`(pip config list failed: ${r.stderr.trim().split('\n').at(-1) ?? ''})`];
   const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
