@@ -66,6 +66,8 @@ export interface ChooseOptions {
   prefer?: 'own' | 'wheel';
   /** always pass --python-version / --platform flags, even on the target interpreter (to compare the ways) */
   forceFlags?: boolean;
+  /** run the pip wheel on this interpreter rather than the target's (implies prefer: 'wheel') */
+  wheelOn?: string;
   tags?: TagOptions;
 }
 
@@ -131,7 +133,7 @@ export async function choosePip(target: Target, opts: ChooseOptions): Promise<Pi
   const own = preferred?.minor === target.python ? preferred : await findInterpreter(target.python, opts.timeoutMs, env);
   const samePlatform = own ? sameMachine(own.platform, target.platform) : false;
   const flagsNeeded = !samePlatform || !!opts.forceFlags;
-  if (own && opts.prefer !== 'wheel' && own.pip && atLeast(own.pip, MIN_PIP_REPORT)) {
+  if (own && opts.prefer !== 'wheel' && !opts.wheelOn && own.pip && atLeast(own.pip, MIN_PIP_REPORT)) {
     if (!flagsNeeded) {
       return {
         how: 'own', python: own.path, pythonVersion: own.version, pipVersion: own.pip, entry: ['-m', 'pip'], targetFlags: [],
@@ -147,8 +149,10 @@ export async function choosePip(target: Target, opts: ChooseOptions): Promise<Pi
     }
   }
   // the wheel: on the target interpreter when there is one, else on the preferred one or python3
-  const onTarget = own && atLeast(own.version, PIP_WHEEL.minPython) ? own : null;
-  const host = onTarget ?? [preferred].find((i) => i && atLeast(i.version, PIP_WHEEL.minPython))
+  const chosen = opts.wheelOn ? await probeInterpreter(opts.wheelOn, opts.timeoutMs, env) : null;
+  if (opts.wheelOn && !chosen) throw new UserError(`python "${opts.wheelOn}" does not run`, 'pass a working interpreter');
+  const onTarget = chosen ? (chosen.minor === target.python ? chosen : null) : own && atLeast(own.version, PIP_WHEEL.minPython) ? own : null;
+  const host = chosen ?? onTarget ?? [preferred].find((i) => i && atLeast(i.version, PIP_WHEEL.minPython))
     ?? await probeInterpreter('python3', opts.timeoutMs, env);
   if (!host || !atLeast(host.version, PIP_WHEEL.minPython)) {
     throw new UserError(`no Python >= ${PIP_WHEEL.minPython.join('.')} to run pip ${PIP_WHEEL.version} for the target ${target.python}`,
@@ -157,7 +161,7 @@ export async function choosePip(target: Target, opts: ChooseOptions): Promise<Pi
   const wheel = await ensurePipWheel(host, opts.wheelDir ?? join(cacheDir(env), 'pip'), opts.timeoutMs, env);
   const flags = !onTarget || flagsNeeded;
   const why = !own ? `no Python ${target.python} here` : !samePlatform ? `the target is ${target.platform.system}-${target.platform.machine}`
-    : opts.prefer === 'wheel' || opts.forceFlags ? 'asked for' : `its own pip is ${own.pip ?? 'missing'}`;
+    : opts.prefer === 'wheel' || opts.forceFlags || opts.wheelOn ? 'asked for' : `its own pip is ${own.pip ?? 'missing'}`;
   return {
     how: 'wheel', python: host.path, pythonVersion: host.version, pipVersion: PIP_WHEEL.version, entry: [join(wheel, 'pip')],
     targetFlags: flags ? targetFlags(target, tagOptions(target, opts.tags)) : [],

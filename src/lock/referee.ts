@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerEnvironment, evaluateMarker, type MarkerEnvironment } from '../env/markers.js';
+import { normalizeName } from '../env/names.js';
 import { parseRequirement } from '../env/requirements.js';
 import { classifyPipFailure, fetchFailures } from './pip-errors.js';
 import { parseReport, readReport, ReportError } from './pip-report.js';
@@ -54,7 +55,10 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
   // with platform flags pip evaluates markers for its own interpreter; requirement lines are decided here for the target
   const targetEnv: MarkerEnvironment = markerEnvironment(opts.target.python, opts.target.platform);
   let requirements = withFlags ? opts.requirements.flatMap((line) => forTarget(line, targetEnv)) : [...opts.requirements];
+  /** names added at the top level in later rounds: not requested by the caller */
+  const added = new Set<string>();
   const maxRounds = opts.maxRounds ?? 3;
+  const callerRoots = new Set(opts.requirements.flatMap((l) => { try { return [normalizeName(parseRequirement(l).name)]; } catch { return []; } }));
   const dir = await mkdtemp(join(tmpdir(), 'tfdoctor-referee-'));
   const configPromise = pipConfig(runner, env, Math.max(1, Math.min(30_000, deadline - Date.now())));
   try {
@@ -106,15 +110,16 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
       const reading = readReport(report, withFlags ? targetEnv : report.environment);
       if (withFlags && reading.missing.length > 0 && round < maxRounds) {
         // pip's markers skipped requirements the target has: name them at the top level and resolve again
-        const added = reading.missing.map(({ requirement: r }) => `${r.name}${r.extras.length ? `[${r.extras.join(',')}]` : ''}${r.url ? ` @ ${r.url}` : r.specifier}`);
-        requirements = [...requirements, ...added.filter((a) => !requirements.includes(a))];
+        const lines = reading.missing.map(({ requirement: r }) => `${r.name}${r.extras.length ? `[${r.extras.join(',')}]` : ''}${r.url ? ` @ ${r.url}` : r.specifier}`);
+        for (const { requirement: r } of reading.missing) added.add(normalizeName(r.name));
+        requirements = [...requirements, ...lines.filter((l) => !requirements.includes(l))];
         continue;
       }
       const pruned = withFlags ? reading.unreachable : [];
       return {
         ...provenance,
         kind: 'resolved',
-        packages: reading.packages.filter((p) => !pruned.includes(p.name)),
+        packages: reading.packages.filter((p) => !pruned.includes(p.name)).map((p) => (added.has(p.name) && !callerRoots.has(p.name) ? { ...p, requested: false } : p)),
         pipVersion: report.pipVersion || runner.pipVersion,
         seconds: elapsed(),
         command,

@@ -135,3 +135,37 @@ describe.each(['own', 'wheel'] as const)('resolveWithPip against a local index, 
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 }, 120_000);
+
+describe('resolveWithPip with platform flags (pip evaluates markers for its own interpreter)', () => {
+  it('adds what the target needs, leaves out what only pip\'s interpreter needed, and says so', async () => {
+    const host = (await probeInterpreter('python3', 30_000, env))!;
+    const [major, minor] = host.minor.split('.').map(Number) as [number, number];
+    const older: Target = { python: `${major}.${minor - 1}`, platform: currentPlatform() };
+    // theta's two markers split at the running interpreter's version: pip (on python3) and the target disagree on both
+    const markers = buildLocalIndex([
+      { name: 'theta', version: '1.0', requiresDist: [`old-dep; python_version < "${host.minor}"`, `new-dep>=1; python_version >= "${host.minor}"`] },
+      { name: 'old-dep', version: '1.0' },
+      { name: 'new-dep', version: '1.0' },
+    ]);
+    try {
+      const pip = await choosePip(older, { wheelOn: 'python3', timeoutMs: 120_000 });
+      expect(pip.targetFlags).toEqual(expect.arrayContaining(['--python-version', older.python, '--abi', `cp${major}${minor - 1}`]));
+      const out = await resolveWithPip({ target: older, requirements: ['theta==1.0'], timeoutMs: 120_000, pip, env, pipArgs: ['--index-url', markers.url, '--no-cache-dir'] });
+      expect(out.kind, JSON.stringify(out)).toBe('resolved');
+      if (out.kind !== 'resolved') return;
+      expect(out.packages.map((p) => `${p.name}==${p.version}`)).toEqual(['old-dep==1.0', 'theta==1.0']);
+      const oldDep = out.packages.find((p) => p.name === 'old-dep')!;
+      expect(oldDep.via).toEqual(['theta']);
+      expect(oldDep.requested).toBe(false);
+      // round 1: pip skipped old-dep and took new-dep; round 2 names old-dep at the top level
+      expect(out.rounds).toBe(2);
+      expect(out.pruned).toEqual(['new-dep']);
+      expect(out.markerDrift).toEqual([
+        { from: 'theta', requirement: `old-dep; python_version < "${host.minor}"`, target: true, pip: false },
+        { from: 'theta', requirement: `new-dep>=1; python_version >= "${host.minor}"`, target: false, pip: true },
+      ]);
+    } finally {
+      markers.remove();
+    }
+  });
+}, 120_000);
