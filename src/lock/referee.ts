@@ -115,6 +115,10 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
         requirements = [...requirements, ...lines.filter((l) => !requirements.includes(l))];
         continue;
       }
+      if (withFlags && reading.missing.length > 0) {
+        const what = reading.missing.map((m) => `${m.requirement.name} (required by ${m.from})`).join(', ');
+        return { ...provenance, ...common, kind: 'pip-error', detail: `after ${round} rounds pip's closure still lacks what the target's markers require: ${what}` };
+      }
       const pruned = withFlags ? reading.unreachable : [];
       return {
         ...provenance,

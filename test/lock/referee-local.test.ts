@@ -1,6 +1,7 @@
 // pip's real resolver against real package indexes built on disk (file://, PEP 503 + PEP 658),
 // isolated from this machine's pip configuration: resolution with `via`, the failure kinds,
 // "the index lists a file it cannot serve", and a timeout that ends pip's whole process group.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform } from '../../src/env/requirements.js';
@@ -166,6 +167,39 @@ describe('resolveWithPip with platform flags (pip evaluates markers for its own 
       ]);
     } finally {
       markers.remove();
+    }
+  });
+}, 120_000);
+
+describe('the same index served over HTTP (python -m http.server)', () => {
+  let server: ChildProcess | undefined;
+  let url = '';
+  beforeAll(async () => {
+    server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', index.root], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+    const port = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('http.server did not start')), 20_000);
+      server!.stdout!.on('data', (d: Buffer) => {
+        const m = /port (\d+)/.exec(d.toString());
+        if (m) { clearTimeout(timer); resolve(m[1]!); }
+      });
+    });
+    url = `http://127.0.0.1:${port}/simple/`;
+  }, 30_000);
+  afterAll(() => { server?.kill(); });
+
+  it.each(['own', 'wheel'] as const)('classifies the missing wheel as index-error (%s pip; verifyFiles asks with HEAD)', async (way) => {
+    const pip = runners[way]!;
+    const out = await resolveWithPip({ target, requirements: ['alpha==1.0'], timeoutMs: 120_000, pip, env, pipArgs: ['--index-url', url, '--no-cache-dir'] });
+    const missing = /the index lists beta-2\.0-py3-none-any\.whl .*but cannot serve it/;
+    if (atLeast(pip.pipVersion, [25, 3])) {
+      expect(out.kind, JSON.stringify(out)).toBe('resolved');
+      const checked = await verifyFiles(out, { timeoutMs: 10_000 });
+      expect(checked.kind).toBe('index-error');
+      if (checked.kind === 'index-error') expect(checked.detail).toBe('the index lists beta-2.0-py3-none-any.whl (HTTP 404) but cannot serve it');
+    } else {
+      expect(out.kind, JSON.stringify(out)).toBe('index-error');
+      if (out.kind === 'index-error') expect(out.detail).toMatch(missing);
     }
   });
 }, 120_000);
