@@ -5,8 +5,8 @@
 //  own + flags — that interpreter's pip with --platform etc., when the platform differs and the pip
 //          accepts those flags with --dry-run (pip >= 23.3, NEWS "Allow pip install --dry-run to use
 //          platform and ABI overriding options", pypa/pip#12215);
-//  wheel — a known-good pip run from its wheel file (pip's wheel is runnable from its path), on the
-//          target interpreter when there is one (python_version markers then hold), else on python3.
+//  wheel — a known-good pip (its wheel, unpacked; `python <dir>/pip` runs it), on the target
+//          interpreter when there is one (python_version markers then hold), else on python3.
 // Every way uses the user's pip configuration (files and PIP_* variables) unchanged.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
@@ -58,8 +58,16 @@ export interface ChooseOptions {
   env?: NodeJS.ProcessEnv;
   /** the folder the pip wheel is kept in (default <tfdoctor cache>/pip) */
   wheelDir?: string;
-  /** always run the pip wheel with platform flags (to compare the two ways) */
-  forceWheel?: boolean;
+  /**
+   * own (default): the target interpreter's pip when it can referee. wheel: the pip wheel even then, run on
+   * the target interpreter (markers stay exact): pip >= 25.3 resolves from PEP 658 metadata without
+   * downloading wheels (pypa/pip#13482), older pips download every wheel of the closure in a dry run.
+   */
+  prefer?: 'own' | 'wheel';
+  /** always pass --python-version / --platform flags, even on the target interpreter (to compare the ways) */
+  forceFlags?: boolean;
+  /** run the pip wheel on this interpreter rather than the target's (implies prefer: 'wheel') */
+  wheelOn?: string;
   tags?: TagOptions;
 }
 
@@ -124,8 +132,9 @@ export async function choosePip(target: Target, opts: ChooseOptions): Promise<Pi
   if (opts.python && !preferred) throw new UserError(`python "${opts.python}" does not run`, 'pass a working interpreter');
   const own = preferred?.minor === target.python ? preferred : await findInterpreter(target.python, opts.timeoutMs, env);
   const samePlatform = own ? sameMachine(own.platform, target.platform) : false;
-  if (own && !opts.forceWheel && own.pip && atLeast(own.pip, MIN_PIP_REPORT)) {
-    if (samePlatform) {
+  const flagsNeeded = !samePlatform || !!opts.forceFlags;
+  if (own && opts.prefer !== 'wheel' && !opts.wheelOn && own.pip && atLeast(own.pip, MIN_PIP_REPORT)) {
+    if (!flagsNeeded) {
       return {
         how: 'own', python: own.path, pythonVersion: own.version, pipVersion: own.pip, entry: ['-m', 'pip'], targetFlags: [],
         description: `pip ${own.pip} of Python ${own.version} (${own.path}), the target interpreter itself`,
@@ -140,19 +149,23 @@ export async function choosePip(target: Target, opts: ChooseOptions): Promise<Pi
     }
   }
   // the wheel: on the target interpreter when there is one, else on the preferred one or python3
-  const host = [own, preferred].find((i) => i && atLeast(i.version, PIP_WHEEL.minPython))
+  const chosen = opts.wheelOn ? await probeInterpreter(opts.wheelOn, opts.timeoutMs, env) : null;
+  if (opts.wheelOn && !chosen) throw new UserError(`python "${opts.wheelOn}" does not run`, 'pass a working interpreter');
+  const onTarget = chosen ? (chosen.minor === target.python ? chosen : null) : own && atLeast(own.version, PIP_WHEEL.minPython) ? own : null;
+  const host = chosen ?? onTarget ?? [preferred].find((i) => i && atLeast(i.version, PIP_WHEEL.minPython))
     ?? await probeInterpreter('python3', opts.timeoutMs, env);
   if (!host || !atLeast(host.version, PIP_WHEEL.minPython)) {
     throw new UserError(`no Python >= ${PIP_WHEEL.minPython.join('.')} to run pip ${PIP_WHEEL.version} for the target ${target.python}`,
       `install python${target.python} or put a python3 >= ${PIP_WHEEL.minPython.join('.')} on PATH`);
   }
   const wheel = await ensurePipWheel(host, opts.wheelDir ?? join(cacheDir(env), 'pip'), opts.timeoutMs, env);
+  const flags = !onTarget || flagsNeeded;
   const why = !own ? `no Python ${target.python} here` : !samePlatform ? `the target is ${target.platform.system}-${target.platform.machine}`
-    : opts.forceWheel ? 'asked for' : `its own pip is ${own.pip ?? 'missing'}`;
+    : opts.prefer === 'wheel' || opts.forceFlags || opts.wheelOn ? 'asked for' : `its own pip is ${own.pip ?? 'missing'}`;
   return {
     how: 'wheel', python: host.path, pythonVersion: host.version, pipVersion: PIP_WHEEL.version, entry: [join(wheel, 'pip')],
-    targetFlags: targetFlags(target, tagOptions(target, opts.tags)),
-    description: `pip ${PIP_WHEEL.version} from its wheel (${wheel}) on Python ${host.version} with platform flags (${why})`,
+    targetFlags: flags ? targetFlags(target, tagOptions(target, opts.tags)) : [],
+    description: `pip ${PIP_WHEEL.version} from its wheel (unpacked in ${wheel}) on Python ${host.version}${flags ? ' with platform flags' : ', the target interpreter itself'} (${why})`,
   };
 }
 
@@ -175,29 +188,48 @@ function sameMachine(a: PlannedPlatform, b: PlannedPlatform): boolean {
   return a.system === b.system && m(a.machine) === m(b.machine);
 }
 
-/** The pip wheel in `dir`, downloaded once with the host's pip (the user's index settings) and checked against its sha256. */
+/**
+ * The pip wheel, downloaded once into `dir` with the host's pip (the user's index settings), checked against
+ * its sha256 and unpacked beside it: run from the zip, Python recompiles all of pip on every start (no
+ * bytecode cache in a zip), many seconds per run; unpacked, `python <dir>/pip` starts like an installed pip.
+ * Returns the unpacked folder.
+ */
 export async function ensurePipWheel(host: InterpreterInfo, dir: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const path = join(dir, PIP_WHEEL.file);
-  if (await sha256Matches(path)) return path;
-  if (!host.pip) throw new UserError(`Python ${host.version} (${host.path}) has no pip to download pip ${PIP_WHEEL.version} with`, 'install pip for it');
+  const unpacked = join(dir, `pip-${PIP_WHEEL.version}`);
+  const wheel = join(dir, PIP_WHEEL.file);
+  if (await isFile(join(unpacked, 'pip', '__main__.py'))) return unpacked;
   await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(join(dir, '.download-'));
   try {
-    const r = await runProcess(host.path, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
-      '--dest', tmp, `pip==${PIP_WHEEL.version}`], { timeoutMs, env });
-    const got = join(tmp, PIP_WHEEL.file);
-    if (r.timedOut) throw new UserError(`downloading pip ${PIP_WHEEL.version} timed out after ${Math.round(timeoutMs / 1000)} s`);
-    if (r.code !== 0 || !(await sha256Matches(got))) {
-      const last = (r.stderr.trim().split('\n').filter((l) => !l.startsWith('WARNING: Location')).at(-1) ?? '').trim();
-      throw new UserError(`could not download pip ${PIP_WHEEL.version} (sha256 ${PIP_WHEEL.sha256.slice(0, 12)}...) to run the resolver for another platform${last ? `: ${last}` : ''}`,
-        `put ${PIP_WHEEL.file} into ${dir}`);
+    if (!(await sha256Matches(wheel))) {
+      if (!host.pip) throw new UserError(`Python ${host.version} (${host.path}) has no pip to download pip ${PIP_WHEEL.version} with`, 'install pip for it');
+      const r = await runProcess(host.path, ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check',
+        '--dest', tmp, `pip==${PIP_WHEEL.version}`], { timeoutMs, env });
+      const got = join(tmp, PIP_WHEEL.file);
+      if (r.timedOut) throw new UserError(`downloading pip ${PIP_WHEEL.version} timed out after ${Math.round(timeoutMs / 1000)} s`);
+      if (r.code !== 0 || !(await sha256Matches(got))) {
+        const last = (r.stderr.trim().split('\n').filter((l) => !l.startsWith('WARNING: Location')).at(-1) ?? '').trim();
+        throw new UserError(`could not download pip ${PIP_WHEEL.version} (sha256 ${PIP_WHEEL.sha256.slice(0, 12)}...) to run the resolver for another platform${last ? `: ${last}` : ''}`,
+          `put ${PIP_WHEEL.file} into ${dir}`);
+      }
+      // atomic: a concurrent run sees either no file or the whole checked one
+      await rename(got, wheel);
     }
-    // atomic: a concurrent run sees either no file or the whole checked one
-    await rename(got, path);
-    return path;
+    const into = join(tmp, 'unpacked');
+    const r = await runProcess(host.path, ['-m', 'zipfile', '-e', wheel, into], { timeoutMs, env });
+    if (r.code !== 0) throw new UserError(`could not unpack ${wheel}: ${r.stderr.trim().split('\n').at(-1) ?? ''}`);
+    await rename(into, unpacked).catch(async (e: NodeJS.ErrnoException) => {
+      // another run unpacked it first
+      if (!(await isFile(join(unpacked, 'pip', '__main__.py')))) throw e;
+    });
+    return unpacked;
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try { await access(p, constants.R_OK); return true; } catch { return false; }
 }
 
 async function sha256Matches(path: string): Promise<boolean> {

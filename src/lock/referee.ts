@@ -6,8 +6,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { markerEnvironment, evaluateMarker, type MarkerEnvironment } from '../env/markers.js';
+import { normalizeName } from '../env/names.js';
 import { parseRequirement } from '../env/requirements.js';
-import { classifyPipFailure } from './pip-errors.js';
+import { classifyPipFailure, fetchFailures } from './pip-errors.js';
 import { parseReport, readReport, ReportError } from './pip-report.js';
 import { runProcess } from './pip-run.js';
 import { choosePip, type PipRunner } from './pip-select.js';
@@ -54,7 +55,10 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
   // with platform flags pip evaluates markers for its own interpreter; requirement lines are decided here for the target
   const targetEnv: MarkerEnvironment = markerEnvironment(opts.target.python, opts.target.platform);
   let requirements = withFlags ? opts.requirements.flatMap((line) => forTarget(line, targetEnv)) : [...opts.requirements];
+  /** names added at the top level in later rounds: not requested by the caller */
+  const added = new Set<string>();
   const maxRounds = opts.maxRounds ?? 3;
+  const callerRoots = new Set(opts.requirements.flatMap((l) => { try { return [normalizeName(parseRequirement(l).name)]; } catch { return []; } }));
   const dir = await mkdtemp(join(tmpdir(), 'tfdoctor-referee-'));
   const configPromise = pipConfig(runner, env, Math.max(1, Math.min(30_000, deadline - Date.now())));
   try {
@@ -82,9 +86,15 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
         const failure = classifyPipFailure(run.stdout, run.stderr);
         switch (failure.kind) {
           case 'conflict': return { ...provenance, ...common, kind: 'conflict', causes: failure.causes };
-          case 'no-distribution':
+          case 'no-distribution': {
+            if (failure.versionsSeen.length === 0) {
+              // "(from versions: none)" is also what an unreachable index looks like when pip does not retry
+              const unreachable = await whyNoVersions(runner, failure.requirement, opts, env, deadline - Date.now());
+              if (unreachable) return { ...provenance, ...common, kind: 'index-error', url: unreachable.url, detail: `pip could not fetch ${unreachable.url}: ${unreachable.reason}` };
+            }
             return { ...provenance, ...common, kind: 'no-distribution', requirement: failure.requirement, versionsSeen: failure.versionsSeen,
               ...(failure.ignoredForPython.length ? { ignoredForPython: failure.ignoredForPython } : {}) };
+          }
           case 'index-error': return { ...provenance, ...common, kind: 'index-error', url: failure.url, detail: failure.detail };
           case 'unknown': return { ...provenance, ...common, kind: 'pip-error', detail: failure.detail };
         }
@@ -100,15 +110,20 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
       const reading = readReport(report, withFlags ? targetEnv : report.environment);
       if (withFlags && reading.missing.length > 0 && round < maxRounds) {
         // pip's markers skipped requirements the target has: name them at the top level and resolve again
-        const added = reading.missing.map(({ requirement: r }) => `${r.name}${r.extras.length ? `[${r.extras.join(',')}]` : ''}${r.url ? ` @ ${r.url}` : r.specifier}`);
-        requirements = [...requirements, ...added.filter((a) => !requirements.includes(a))];
+        const lines = reading.missing.map(({ requirement: r }) => `${r.name}${r.extras.length ? `[${r.extras.join(',')}]` : ''}${r.url ? ` @ ${r.url}` : r.specifier}`);
+        for (const { requirement: r } of reading.missing) added.add(normalizeName(r.name));
+        requirements = [...requirements, ...lines.filter((l) => !requirements.includes(l))];
         continue;
+      }
+      if (withFlags && reading.missing.length > 0) {
+        const what = reading.missing.map((m) => `${m.requirement.name} (required by ${m.from})`).join(', ');
+        return { ...provenance, ...common, kind: 'pip-error', detail: `after ${round} rounds pip's closure still lacks what the target's markers require: ${what}` };
       }
       const pruned = withFlags ? reading.unreachable : [];
       return {
         ...provenance,
         kind: 'resolved',
-        packages: reading.packages.filter((p) => !pruned.includes(p.name)),
+        packages: reading.packages.filter((p) => !pruned.includes(p.name)).map((p) => (added.has(p.name) && !callerRoots.has(p.name) ? { ...p, requested: false } : p)),
         pipVersion: report.pipVersion || runner.pipVersion,
         seconds: elapsed(),
         command,
@@ -122,6 +137,17 @@ export async function resolveWithPip(opts: RefereeOptions): Promise<RefereeOutco
   }
 }
 
+/** Asks pip again, verbosely and for the bare project only, whether it failed to fetch an index page. */
+async function whyNoVersions(runner: PipRunner, requirement: string, opts: RefereeOptions, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ url: string; reason: string } | null> {
+  if (timeoutMs <= 0) return null;
+  let name: string;
+  try { name = parseRequirement(requirement).name; } catch { return null; }
+  const args = [...runner.entry, 'install', '--dry-run', '--ignore-installed', '--no-deps', '--only-binary=:all:', '--progress-bar', 'off', '-vv',
+    ...runner.targetFlags, ...(opts.pipArgs ?? []), name];
+  const r = await runProcess(runner.python, args, { env, timeoutMs: Math.min(timeoutMs, 60_000) });
+  return fetchFailures(`${r.stdout}\n${r.stderr}`)[0] ?? null;
+}
+
 /** A requirement line for the target: its marker decided here, dropped when false, removed when true. */
 function forTarget(line: string, env: MarkerEnvironment): string[] {
   let req;
@@ -131,8 +157,20 @@ function forTarget(line: string, env: MarkerEnvironment): string[] {
   return [line.slice(0, line.indexOf(';')).trim()];
 }
 
-/** pip's configuration as `pip config list` shows it, and the lines of the constraint files it names. */
-async function pipConfig(runner: PipRunner, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string[]> {
+const configCache = new Map<string, Promise<string[]>>();
+
+/** pip's configuration as `pip config list` shows it, and the lines of the constraint files it names (once per pip and PIP_* settings). */
+function pipConfig(runner: PipRunner, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string[]> {
+  const key = JSON.stringify([runner.python, runner.entry, Object.entries(env).filter(([k]) => k.startsWith('PIP_')).sort()]);
+  let found = configCache.get(key);
+  if (!found) {
+    found = readPipConfig(runner, env, timeoutMs);
+    configCache.set(key, found);
+  }
+  return found;
+}
+
+async function readPipConfig(runner: PipRunner, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<string[]> {
   const r = await runProcess(runner.python, [...runner.entry, 'config', 'list'], { env, timeoutMs });
   if (r.code !== 0) return [`(pip config list failed: ${r.stderr.trim().split('\n').at(-1) ?? ''})`];
   const lines = r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);

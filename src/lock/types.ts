@@ -108,6 +108,8 @@ export type RefereeOutcome = RefereeProvenance & (
     markerDrift?: MarkerDrift[];
     /** packages pip resolved that nothing pulls in for the target (left out of `packages`) */
     pruned?: string[];
+    /** set by verifyFiles: files that answered, and those it could not settle (not 404/410, e.g. 401, timeout) */
+    filesVerified?: { ok: number; unverified: { url: string; reason: string }[] };
   }
   /** the requirements conflict (pip's ResolutionImpossible): the lines pip gave as the cause */
   | { kind: 'conflict'; causes: string[]; pipVersion: string; seconds: number; command: string[]; stderr: string }
