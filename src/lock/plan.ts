@@ -31,8 +31,6 @@ export interface LockDeps {
   patches: SolveInput['patches'];
   /** pip's resolver on requirement lines + constraint lines for the target */
   referee: (requirements: string[], constraints: string[]) => Promise<RefereeOutcome>;
-  /** checks that the index can deliver every file of a resolution (null: all there) */
-  verifyFiles?: (packages: ResolvedPackage[]) => Promise<{ url: string; detail: string } | null>;
   progress?: (message: string) => void;
   maxRounds?: number;
 }
@@ -128,6 +126,9 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
     const requested = requestedLines(result, req);
     log(`round ${round}: pip resolves ${requested.join(' ')}${constraints.length ? ` with ${constraints.map((c) => c.requirement).join(', ')}` : ''}`);
     const outcome = await deps.referee(requested, constraints.map((c) => c.requirement));
+    if (outcome.kind === 'index-error' && outcome.missingFiles?.length) {
+      return { kind: 'index-lacks-file', requested, url: outcome.missingFiles[0]!, detail: outcome.detail };
+    }
     if (outcome.kind === 'timeout' || outcome.kind === 'index-error' || outcome.kind === 'pip-error') return { kind: 'referee-failed', outcome };
     if (outcome.kind !== 'resolved') {
       // pip sees a conflict below the solver's variables: turn this choice down and search on
@@ -138,8 +139,6 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
     const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name));
     const judged = judgeClosure(closure, req, spec, result, deps);
     if (judged.length === 0) {
-      const missing = deps.verifyFiles ? await deps.verifyFiles(closure) : null;
-      if (missing) return { kind: 'index-lacks-file', requested, url: missing.url, detail: missing.detail };
       return {
         kind: 'solved',
         plan: {

@@ -11,6 +11,7 @@ import { incompatibility } from '../pyindex/tags.js';
 import type { ReleaseFilter } from './domain.js';
 import { lock, type LockOutcome, type LockRequest } from './plan.js';
 import { resolveWithPip } from './referee.js';
+import { verifyFiles } from './verify-files.js';
 import { keepVerdict, readVerdict } from './referee-cache.js';
 import { UserError } from '../util/errors.js';
 import { loadLockSpecs } from './spec.js';
@@ -59,12 +60,13 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
       const kept = await readVerdict(key);
       if (kept) {
         opts.progress?.(`pip's verdict on these pins is cached (${kept.kind})`);
-        return kept;
+        return opts.offline ? kept : verifyFiles(kept, { timeoutMs: 60_000 });
       }
       if (opts.offline) throw new UserError('--offline: pip\'s verdict on these pins is not cached', 'run the same lock once without --offline');
       const outcome = await resolveWithPip({ python, target: req.target, requirements, constraints, timeoutMs: opts.timeoutMs ?? 900_000 });
       await keepVerdict(key, outcome);
-      return outcome;
+      // a dry run reads metadata only: ask the index for every chosen file too
+      return verifyFiles(outcome, { timeoutMs: 60_000 });
     },
     ...(opts.progress ? { progress: opts.progress } : {}),
   });

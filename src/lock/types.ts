@@ -120,7 +120,11 @@ export type RefereeOutcome = RefereeProvenance & (
     ignoredForPython?: string[];
   }
   /** the index lists a file it cannot deliver (or pip cannot reach the index) */
-  | { kind: 'index-error'; url: string | null; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string }
+  | {
+    kind: 'index-error'; url: string | null; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string;
+    /** files pip chose that the index lists but cannot serve (the plan itself is compatible) */
+    missingFiles?: string[];
+  }
   /** pip failed in a way none of the above describes (its last ERROR line in detail) */
   | { kind: 'pip-error'; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string }
   | { kind: 'timeout'; seconds: number; command: string[] }

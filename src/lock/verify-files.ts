@@ -41,6 +41,7 @@ export async function verifyFiles(outcome: RefereeOutcome, opts: VerifyOptions):
       kind: 'index-error',
       url: missing[0]!.url,
       detail: `the index lists ${names.join(', ')} but cannot serve ${missing.length === 1 ? 'it' : 'them'}`,
+      missingFiles: missing.map((m) => m.url),
       pipVersion: outcome.pipVersion,
       seconds,
       command: outcome.command,
