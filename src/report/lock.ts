@@ -19,7 +19,7 @@ export function factText(f: ExplainFact, target: Target): string {
     case 'route-needs':
       if (f.requirement) return `the ${f.route} route needs ${f.pkg}: ${f.by} declares "${f.requirement}"`;
       if (f.by) return `the ${f.route} route needs ${f.pkg}: ${f.by} imports it without declaring it${f.rule ? ` (${f.rule})` : ''}${f.note ? `: ${f.note}` : ''}`;
-      return `the ${f.route} route needs ${f.pkg}`;
+      return `the ${f.route} route installs ${f.pkg}`;
     case 'user-pin':
       return `you asked for ${f.requirement} (--with)`;
     case 'not-on-index':
