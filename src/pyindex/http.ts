@@ -100,10 +100,28 @@ async function proxiedFetch(proxy: string, env: NodeJS.ProcessEnv | null): Promi
 function describeFetchError(err: unknown, timeoutMs: number, proxy: string | null): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   const via = proxy ? ` (via proxy ${redactProxy(proxy)})` : '';
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${Math.round(timeoutMs / 1000)} s${via}`;
-  const cause = e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s${via}`;
+  const code = e?.cause?.code;
+  const words = code ? FETCH_ERROR_WORDS[code] : undefined;
+  const cause = words ? `${words} (${code})` : code ?? e?.cause?.message ?? e?.message ?? String(err);
   return `${cause}${via}`;
 }
+
+const FETCH_ERROR_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  UND_ERR_SOCKET: 'connection closed by the server',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  CERT_HAS_EXPIRED: 'TLS certificate expired',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'TLS certificate not trusted',
+  SELF_SIGNED_CERT_IN_CHAIN: 'TLS certificate not trusted (self-signed in chain)',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted (self-signed)',
+};
 
 /** user:password@ stays out of messages. */
 function redactProxy(proxy: string): string {

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { IndexFacts, IndexFile, IndexProject, ReleaseMetadata, Target } from '../lock/types.js';
 import { normalizeName } from '../env/names.js';
-import { normalizeVersion } from '../matrix/pep440.js';
+import { compareVersions, normalizeVersion } from '../matrix/pep440.js';
 import { cacheDir as defaultCacheDir } from '../util/cache-dir.js';
 import { IndexCache } from './cache.js';
 import { IndexMissError, IndexUnreachableError } from './errors.js';
@@ -40,7 +40,7 @@ export interface IndexFactsOptions {
 export interface IndexStats {
   /** HTTP requests sent */
   requests: number;
-  /** remote project pages answered by the cache */
+  /** remote project pages and metadata answered by the cache */
   cacheHits: number;
   /** remote sources that failed, answered by a stale cache entry instead */
   staleFallbacks: string[];
@@ -149,7 +149,8 @@ class CachedIndexFacts implements PyIndexFacts {
 
   private async readMetadata(name: string, version: string): Promise<ReleaseMetadata | null> {
     const project = await this.project(name);
-    const release = project?.releases.find((r) => r.version === version);
+    // PEP 440 equality: '0.9' names release 0.9.0
+    const release = project?.releases.find((r) => r.version === version) ?? project?.releases.find((r) => compareVersions(r.version, version) === 0);
     if (!release) return null;
     const file = chooseMetadataFile(release, this.target);
     if (!file) return null;
@@ -158,7 +159,8 @@ class CachedIndexFacts implements PyIndexFacts {
       core = parseCoreMetadata(await readWheelMetadataText(file, this.http));
     } else {
       core = await this.cache.metadata(file.url);
-      if (!core) {
+      if (core) this.cacheHits++;
+      else {
         if (this.offline) throw new IndexMissError([`${name}==${version} (metadata)`]);
         core = parseCoreMetadata(await readWheelMetadataText(file, this.http));
         await this.cache.putMetadata(file.url, core);
