@@ -178,3 +178,45 @@ describe('an HTTP index', () => {
     expect(p?.releases.map((r) => r.files.map((f) => f.url.slice(0, 4)))).toEqual([['http'], ['http']]);
   });
 });
+
+const undiciPresent = await import('undici' as string).then(() => true, () => false);
+describe.skipIf(!undiciPresent)('through a proxy (skipped: the undici package is not installed)', () => {
+  it("pip's proxy setting routes every request through the proxy", async () => {
+    const s = await served();
+    const { createServer } = await import('node:http');
+    const { connect } = await import('node:net');
+    const seen: string[] = [];
+    // a real forwarding proxy: CONNECT tunnels, and absolute-URI requests forwarded
+    const proxy = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const target = new URL(req.url!);
+      const up = connect(Number(target.port), target.hostname, () => {
+        up.write(`${req.method} ${target.pathname}${target.search} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\nconnection: close\r\n\r\n`);
+        req.pipe(up);
+        up.pipe(res.socket!);
+      });
+    });
+    proxy.on('connect', (req, socket, head) => {
+      seen.push(`CONNECT ${req.url}`);
+      const [host, port] = req.url!.split(':') as [string, string];
+      const up = connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        up.write(head);
+        up.pipe(socket).pipe(up);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as { port: number }).port;
+    try {
+      const facts = await createIndexFacts({ config: config({ indexUrl: `${s.url}/simple`, proxy: `http://127.0.0.1:${port}` }), cacheDir: freshCache(), env: {} });
+      expect((await facts.metadata('tfdoctor-fixture', '1.0.0'))?.requiresDist).toEqual(EXPECTED_100);
+      // undici tunnels with CONNECT, one connection reused for both requests
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen.every((r) => r.includes(new URL(s.url).host))).toBe(true);
+      expect(s.requests).toHaveLength(2);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+});
