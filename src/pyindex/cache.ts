@@ -5,19 +5,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { IndexFile } from '../lock/types.js';
+import type { IndexRelease } from '../lock/types.js';
 import type { CoreMetadata } from './metadata.js';
 
 /** Bump when the stored shape changes: older entries are then ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CachedProject {
   format: number;
   source: string;
   project: string;
   fetchedAt: number;
-  /** null: the source answered that it does not have the project */
-  files: IndexFile[] | null;
+  /** the source's files grouped into releases (grouped once, when fetched); null: the source does not have the project */
+  releases: IndexRelease[] | null;
 }
 
 interface CachedMetadata {
@@ -54,8 +54,8 @@ export class IndexCache {
     return age >= 0 && age < this.options.ttlMs;
   }
 
-  async putProject(source: string, project: string, files: IndexFile[] | null): Promise<void> {
-    const entry: CachedProject = { format: FORMAT, source, project, fetchedAt: this.now(), files };
+  async putProject(source: string, project: string, releases: IndexRelease[] | null): Promise<void> {
+    const entry: CachedProject = { format: FORMAT, source, project, fetchedAt: this.now(), releases };
     await writeJsonAtomic(this.projectPath(source, project), entry);
   }
 

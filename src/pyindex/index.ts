@@ -3,7 +3,7 @@
 // cache while fresh, else from the network (a stale entry stands in when the network fails);
 // --offline answers only from the cache and names what is missing.
 import { join } from 'node:path';
-import type { IndexFacts, IndexFile, IndexProject, ReleaseMetadata, Target } from '../lock/types.js';
+import type { IndexFacts, IndexProject, IndexRelease, ReleaseMetadata, Target } from '../lock/types.js';
 import { normalizeName } from '../env/names.js';
 import { compareVersions, normalizeVersion } from '../matrix/pep440.js';
 import { cacheDir as defaultCacheDir } from '../util/cache-dir.js';
@@ -12,7 +12,7 @@ import { IndexMissError, IndexUnreachableError } from './errors.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { chooseMetadataFile, parseCoreMetadata, readWheelMetadataText, type CoreMetadata } from './metadata.js';
 import { indexConfigFrom, envConfigValues, readPipConfig, type PipIndexConfig } from './pip-config.js';
-import { groupReleases } from './simple.js';
+import { groupReleases, mergeReleases } from './simple.js';
 import { isRemote, readSource, sourcesOf, type Source } from './sources.js';
 
 export const DEFAULT_TTL_MS = 24 * 3600 * 1000;
@@ -115,33 +115,32 @@ class CachedIndexFacts implements PyIndexFacts {
 
   private async readProject(name: string): Promise<IndexProject | null> {
     const answers = await Promise.all(this.sources.map((s) => this.readFromSource(s, name)));
-    const files: IndexFile[] = [];
-    const answered: string[] = [];
-    answers.forEach((a, i) => {
-      if (a === null) return;
-      files.push(...a);
-      answered.push(this.sources[i]!.url);
-    });
-    const releases = groupReleases(name, files);
-    return answered.length && releases.length ? { name, releases, sources: answered } : null;
+    const found = answers.flatMap((a, i) => (a?.length ? [{ releases: a, source: this.sources[i]!.url }] : []));
+    if (!found.length) return null;
+    return { name, releases: mergeReleases(found.map((f) => f.releases)), sources: found.map((f) => f.source) };
   }
 
-  private async readFromSource(source: Source, name: string): Promise<IndexFile[] | null> {
-    if (!isRemote(source)) return readSource(source, name, this.http);
+  /** The source's releases of `name`; null when it does not have the project. */
+  private async readFromSource(source: Source, name: string): Promise<IndexRelease[] | null> {
+    const fetch = async (): Promise<IndexRelease[] | null> => {
+      const files = await readSource(source, name, this.http);
+      return files === null ? null : groupReleases(name, files);
+    };
+    if (!isRemote(source)) return fetch();
     const cached = await this.cache.project(source.url, name);
     if (cached && (this.offline || this.cache.isFresh(cached))) {
       this.cacheHits++;
-      return cached.files;
+      return cached.releases;
     }
     if (this.offline) throw new IndexMissError([name]);
     try {
-      const files = await readSource(source, name, this.http);
-      await this.cache.putProject(source.url, name, files);
-      return files;
+      const releases = await fetch();
+      await this.cache.putProject(source.url, name, releases);
+      return releases;
     } catch (err) {
       if (err instanceof IndexUnreachableError && cached) {
         this.staleFallbacks.push(`${source.url} (${name})`);
-        return cached.files;
+        return cached.releases;
       }
       throw err;
     }
