@@ -1,6 +1,7 @@
 // GET over HTTP(S) for the index readers: a timeout per request that really aborts it, a bound on
 // parallel requests, the target pip's proxy (undici, loaded only when a proxy is set), and a count
 // of requests made (the cache tests and the CLI's --offline promise rest on it).
+import { readFile } from 'node:fs/promises';
 import { IndexUnreachableError } from './errors.js';
 import { createLimiter, type Limiter } from './limit.js';
 
@@ -30,6 +31,8 @@ export interface HttpClientOptions {
   concurrency?: number;
   /** proxy URL (pip's `proxy`); else HTTPS_PROXY / HTTP_PROXY from `env` */
   proxy?: string | null;
+  /** pip's `cert` (a CA bundle): trusted when Node's own CA store rejects a server's certificate */
+  cert?: string | null;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -45,11 +48,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const limit: Limiter = createLimiter(options.concurrency ?? 8);
   const env = options.env ?? process.env;
   const proxy = options.proxy || proxyFromEnv(env);
+  const proxyEnv = options.proxy ? null : env;
   let fetchFn: Promise<FetchFn> | null = null;
+  // Node's fetch uses its own CA store; pip's CA bundle is loaded (with undici) only once a server's certificate is not trusted
+  let usePipCert = false;
   let requests = 0;
 
   const getFetch = (): Promise<FetchFn> => {
-    fetchFn ??= proxy ? proxiedFetch(proxy, options.proxy ? null : env) : Promise.resolve(globalThis.fetch as unknown as FetchFn);
+    fetchFn ??= proxy || usePipCert
+      ? undiciFetch({ proxy, proxyEnv, ca: usePipCert ? options.cert! : null })
+      : Promise.resolve(globalThis.fetch as unknown as FetchFn);
     return fetchFn;
   };
 
@@ -62,12 +70,24 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
       const headers: Record<string, string> = { 'user-agent': 'tfdoctor (pip-compatible index reader)' };
       if (opts.accept) headers.accept = opts.accept;
       if (opts.range) headers.range = opts.range.start < 0 ? `bytes=${opts.range.start}` : `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
-      requests++;
-      try {
-        const res = await doFetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
+      const once = async (f: FetchFn): Promise<HttpResponse> => {
+        requests++;
+        const res = await f(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(timeoutMs) });
         const body = Buffer.from(await res.arrayBuffer());
         return { status: res.status, url: res.url || url, headers: res.headers, body };
+      };
+      try {
+        return await once(await getFetch());
       } catch (err) {
+        if (options.cert && !usePipCert && TLS_TRUST_ERRORS.has(causeCode(err) ?? '')) {
+          usePipCert = true;
+          fetchFn = null;
+          try {
+            return await once(await getFetch());
+          } catch (retryErr) {
+            throw new IndexUnreachableError(url, `${describeFetchError(retryErr, timeoutMs, proxy)}, also with pip's cert ${options.cert}`);
+          }
+        }
         throw new IndexUnreachableError(url, describeFetchError(err, timeoutMs, proxy));
       }
     }),
@@ -77,24 +97,47 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 /** The part of undici used here. */
 interface UndiciModule {
   fetch(url: string, init: unknown): Promise<Response>;
-  ProxyAgent: new (uri: string) => object;
-  EnvHttpProxyAgent: new (options: { httpsProxy: string; httpProxy: string; noProxy: string }) => object;
+  Agent: new (options: object) => object;
+  ProxyAgent: new (options: object) => object;
+  EnvHttpProxyAgent: new (options: object) => object;
 }
 
-/** undici's fetch through a proxy (EnvHttpProxyAgent honours NO_PROXY when the proxy came from the environment). */
-async function proxiedFetch(proxy: string, env: NodeJS.ProcessEnv | null): Promise<FetchFn> {
+const TLS_TRUST_ERRORS = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_UNTRUSTED']);
+
+function causeCode(err: unknown): string | undefined {
+  return (err as { cause?: { code?: string } })?.cause?.code;
+}
+
+/**
+ * undici's fetch with a dispatcher: through the proxy (EnvHttpProxyAgent honours NO_PROXY when the
+ * proxy came from the environment), trusting pip's CA bundle when `ca` is given.
+ */
+async function undiciFetch(o: { proxy: string | null; proxyEnv: NodeJS.ProcessEnv | null; ca: string | null }): Promise<FetchFn> {
   let undici: UndiciModule;
   try {
     // a variable specifier keeps undici an optional, lazily loaded dependency (and out of the type check)
     const specifier = 'undici';
     undici = (await import(specifier)) as UndiciModule;
   } catch {
-    throw new IndexUnreachableError(proxy, 'a proxy is configured but the undici package is not installed (npm install undici)');
+    throw new IndexUnreachableError(o.proxy ?? 'https', `${o.proxy ? 'a proxy' : "pip's cert"} is configured but the undici package is not installed (npm install undici)`);
   }
-  const dispatcher = env
-    ? new undici.EnvHttpProxyAgent({ httpsProxy: proxy, httpProxy: env.HTTP_PROXY || env.http_proxy || proxy, noProxy: env.NO_PROXY || env.no_proxy || '' })
-    : new undici.ProxyAgent(proxy);
-  return ((url: string, init: Record<string, unknown>) => undici.fetch(url, { ...init, dispatcher }));
+  let tls: { ca: Buffer } | undefined;
+  if (o.ca) {
+    try {
+      tls = { ca: await readFile(o.ca) };
+    } catch (err) {
+      throw new IndexUnreachableError(o.ca, `pip's cert cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
+  }
+  const tlsOptions = tls ? { connect: tls, requestTls: tls, proxyTls: tls } : {};
+  let dispatcher: object;
+  if (!o.proxy) dispatcher = new undici.Agent(tlsOptions);
+  else if (o.proxyEnv) {
+    const env = o.proxyEnv;
+    dispatcher = new undici.EnvHttpProxyAgent({ httpsProxy: o.proxy, httpProxy: env.HTTP_PROXY || env.http_proxy || o.proxy, noProxy: env.NO_PROXY || env.no_proxy || '', ...tlsOptions });
+  } else dispatcher = new undici.ProxyAgent({ uri: o.proxy, ...tlsOptions });
+  return (url: string, init: Record<string, unknown>) => undici.fetch(url, { ...init, dispatcher });
 }
 
 function describeFetchError(err: unknown, timeoutMs: number, proxy: string | null): string {

@@ -58,7 +58,7 @@ export async function createIndexFacts(options: IndexFactsOptions = {}): Promise
   const env = options.env ?? process.env;
   const config = options.config
     ?? (options.python ? await readPipConfig(options.python, { env }) : indexConfigFrom(envConfigValues(env), env));
-  const http = createHttpClient({ timeoutMs: options.timeoutMs, concurrency: options.concurrency, proxy: config.proxy, env });
+  const http = createHttpClient({ timeoutMs: options.timeoutMs, concurrency: options.concurrency, proxy: config.proxy, cert: config.cert, env });
   const cache = new IndexCache({ dir: join(options.cacheDir ?? defaultCacheDir(env), 'index'), ttlMs: options.ttlMs ?? DEFAULT_TTL_MS });
   return new CachedIndexFacts(config, sourcesOf(config), http, cache, !!options.offline, options.target);
 }

@@ -220,3 +220,24 @@ describe.skipIf(!undiciPresent)('through a proxy (skipped: the undici package is
     }
   });
 });
+
+describe("pip's cert (a CA bundle) for an HTTPS index with a private CA", () => {
+  it('Node refuses the self-signed certificate; with pip\'s cert it is trusted (undici, loaded then)', async () => {
+    const dir = join(work, 'tls');
+    const { execFileSync } = await import('node:child_process');
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const s = await served({ tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) } });
+
+    const plain = await createIndexFacts({ config: config({ indexUrl: `${s.url}/simple` }), cacheDir: freshCache(), env: {} });
+    await expect(plain.project('tfdoctor-fixture')).rejects.toThrow(`package index unreachable: ${s.url}/simple/tfdoctor-fixture/: TLS certificate not trusted (self-signed) (DEPTH_ZERO_SELF_SIGNED_CERT)`);
+    expect(s.requests).toHaveLength(0);
+
+    if (!undiciPresent) return;
+    const withCert = await createIndexFacts({ config: config({ indexUrl: `${s.url}/simple`, cert: join(dir, 'cert.pem') }), cacheDir: freshCache(), env: {} });
+    expect((await withCert.metadata('tfdoctor-fixture', '1.0.0'))?.requiresDist).toEqual(EXPECTED_100);
+    expect(s.requests).toHaveLength(2);
+  });
+});

@@ -2,6 +2,7 @@
 // index does: project pages in PEP 691 JSON or PEP 503 HTML by the Accept header, files with byte
 // ranges (RFC 9110), 404 for what is not there. Options switch off JSON, PEP 658 or ranges.
 import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 
@@ -16,6 +17,8 @@ export interface ServeOptions {
   ranges?: boolean;
   /** wait before answering */
   delayMs?: number;
+  /** serve HTTPS with this key and certificate (PEM) */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface ServedIndex {
@@ -26,7 +29,7 @@ export interface ServedIndex {
 
 export async function serveIndex(options: ServeOptions = {}): Promise<ServedIndex> {
   const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
+  const handler: Parameters<typeof createServer>[1] = (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(`${req.method} ${path}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const answer = (): void => {
@@ -66,12 +69,13 @@ export async function serveIndex(options: ServeOptions = {}): Promise<ServedInde
     };
     if (options.delayMs) setTimeout(answer, options.delayMs);
     else answer();
-  });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, handler) : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (!address || typeof address === 'string') throw new Error('no port');
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     requests,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
