@@ -2,7 +2,7 @@
 // parallel requests, the target pip's proxy (undici, loaded only when a proxy is set), and a count
 // of requests made (the cache tests and the CLI's --offline promise rest on it).
 import { readFile } from 'node:fs/promises';
-import { IndexUnreachableError } from './errors.js';
+import { IndexUnreachableError, redactUrl } from './errors.js';
 import { createLimiter, type Limiter } from './limit.js';
 
 export interface HttpResponse {
@@ -22,6 +22,8 @@ export interface HttpClient {
   get(url: string, options?: HttpGetOptions): Promise<HttpResponse>;
   /** requests sent so far */
   readonly requests: number;
+  /** the credentials in an index URL (user:token@host) go with every request to that host */
+  rememberCredentials(url: string): void;
 }
 
 export interface HttpClientOptions {
@@ -53,6 +55,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   // Node's fetch uses its own CA store; pip's CA bundle is loaded (with undici) only once a server's certificate is not trusted
   let usePipCert = false;
   let requests = 0;
+  const credentials = new Map<string, string>();
 
   const getFetch = (): Promise<FetchFn> => {
     fetchFn ??= proxy || usePipCert
@@ -65,9 +68,13 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
     get requests() {
       return requests;
     },
-    get: (url, opts = {}) => limit(async () => {
-      const doFetch = await getFetch();
+    rememberCredentials: (url) => {
+      splitCredentials(url, credentials);
+    },
+    get: (rawUrl, opts = {}) => limit(async () => {
+      const { url, authorization } = splitCredentials(rawUrl, credentials);
       const headers: Record<string, string> = { 'user-agent': 'tfdoctor (pip-compatible index reader)' };
+      if (authorization) headers.authorization = authorization;
       if (opts.accept) headers.accept = opts.accept;
       if (opts.range) headers.range = opts.range.start < 0 ? `bytes=${opts.range.start}` : `bytes=${opts.range.start}-${opts.range.end ?? ''}`;
       const once = async (f: FetchFn): Promise<HttpResponse> => {
@@ -85,10 +92,10 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
           try {
             return await once(await getFetch());
           } catch (retryErr) {
-            throw new IndexUnreachableError(url, `${describeFetchError(retryErr, timeoutMs, proxy)}, also with pip's cert ${options.cert}`);
+            throw new IndexUnreachableError(rawUrl, `${describeFetchError(retryErr, timeoutMs, proxy)}, also with pip's cert ${options.cert}`);
           }
         }
-        throw new IndexUnreachableError(url, describeFetchError(err, timeoutMs, proxy));
+        throw new IndexUnreachableError(rawUrl, describeFetchError(err, timeoutMs, proxy));
       }
     }),
   };
@@ -142,7 +149,7 @@ async function undiciFetch(o: { proxy: string | null; proxyEnv: NodeJS.ProcessEn
 
 function describeFetchError(err: unknown, timeoutMs: number, proxy: string | null): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  const via = proxy ? ` (via proxy ${redactProxy(proxy)})` : '';
+  const via = proxy ? ` (via proxy ${redactUrl(proxy)})` : '';
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return `no answer within ${timeoutMs / 1000} s${via}`;
   const code = e?.cause?.code;
   const words = code ? FETCH_ERROR_WORDS[code] : undefined;
@@ -166,16 +173,25 @@ const FETCH_ERROR_WORDS: Record<string, string> = {
   DEPTH_ZERO_SELF_SIGNED_CERT: 'TLS certificate not trusted (self-signed)',
 };
 
-/** user:password@ stays out of messages. */
-function redactProxy(proxy: string): string {
+/**
+ * An index URL with credentials (https://user:token@host/simple, as pip accepts): fetch refuses
+ * such URLs, so they go in an Authorization header, remembered per host for the files it lists
+ * (pip does the same per netloc).
+ */
+function splitCredentials(url: string, known: Map<string, string>): { url: string; authorization?: string } {
+  let u: URL;
   try {
-    const u = new URL(proxy);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    return u.toString();
+    u = new URL(url);
   } catch {
-    return proxy;
+    return { url };
   }
+  if (u.username || u.password) {
+    const authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+    known.set(u.host, authorization);
+    u.username = '';
+    u.password = '';
+    return { url: u.toString(), authorization };
+  }
+  const authorization = known.get(u.host);
+  return authorization ? { url, authorization } : { url };
 }

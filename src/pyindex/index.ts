@@ -8,7 +8,7 @@ import { normalizeName } from '../env/names.js';
 import { compareVersions, normalizeVersion } from '../matrix/pep440.js';
 import { cacheDir as defaultCacheDir } from '../util/cache-dir.js';
 import { IndexCache } from './cache.js';
-import { IndexMissError, IndexUnreachableError } from './errors.js';
+import { IndexMissError, IndexUnreachableError, redactUrl } from './errors.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { chooseMetadataFile, parseCoreMetadata, readWheelMetadataText, type CoreMetadata } from './metadata.js';
 import { indexConfigFrom, envConfigValues, readPipConfig, type PipIndexConfig } from './pip-config.js';
@@ -60,7 +60,9 @@ export async function createIndexFacts(options: IndexFactsOptions = {}): Promise
     ?? (options.python ? await readPipConfig(options.python, { env }) : indexConfigFrom(envConfigValues(env), env));
   const http = createHttpClient({ timeoutMs: options.timeoutMs, concurrency: options.concurrency, proxy: config.proxy, cert: config.cert, env });
   const cache = new IndexCache({ dir: join(options.cacheDir ?? defaultCacheDir(env), 'index'), ttlMs: options.ttlMs ?? DEFAULT_TTL_MS });
-  return new CachedIndexFacts(config, sourcesOf(config), http, cache, !!options.offline, options.target);
+  const sources = sourcesOf(config);
+  for (const s of sources) if (isRemote(s)) http.rememberCredentials(s.url);
+  return new CachedIndexFacts(config, sources, http, cache, !!options.offline, options.target);
 }
 
 class CachedIndexFacts implements PyIndexFacts {
@@ -117,7 +119,7 @@ class CachedIndexFacts implements PyIndexFacts {
     const answers = await Promise.all(this.sources.map((s) => this.readFromSource(s, name)));
     const found = answers.flatMap((a, i) => (a?.length ? [{ releases: a, source: this.sources[i]!.url }] : []));
     if (!found.length) return null;
-    return { name, releases: mergeReleases(found.map((f) => f.releases)), sources: found.map((f) => f.source) };
+    return { name, releases: mergeReleases(found.map((f) => f.releases)), sources: found.map((f) => redactUrl(f.source)) };
   }
 
   /** The source's releases of `name`; null when it does not have the project. */
@@ -139,7 +141,7 @@ class CachedIndexFacts implements PyIndexFacts {
       return releases;
     } catch (err) {
       if (err instanceof IndexUnreachableError && cached) {
-        this.staleFallbacks.push(`${source.url} (${name})`);
+        this.staleFallbacks.push(`${redactUrl(source.url)} (${name})`);
         return cached.releases;
       }
       throw err;

@@ -241,3 +241,28 @@ describe("pip's cert (a CA bundle) for an HTTPS index with a private CA", () => 
     expect(s.requests).toHaveLength(2);
   });
 });
+
+describe('an index URL with credentials (https://user:token@host/simple)', () => {
+  it('sends them as basic auth to that host (pages and files, warm cache too) and keeps them out of evidence, errors and the cache', async () => {
+    const { readdirSync, readFileSync, statSync } = await import('node:fs');
+    const s = await served({ auth: 'ci:s3cret-token' });
+    const withAuth = s.url.replace('http://', 'http://ci:s3cret-token@');
+    const cacheDir = freshCache();
+    const facts = await createIndexFacts({ config: config({ indexUrl: `${withAuth}/simple` }), cacheDir, env: {} });
+    const p = await facts.project('tfdoctor-fixture');
+    expect(p?.sources).toEqual([`${s.url.replace('http://', 'http://***@')}/simple`]);
+    expect(p?.releases[0]?.files[0]?.url).toBe(`${s.url}/files/tfdoctor_fixture-1.0.0-py3-none-any.whl`);
+
+    // a new reader: the page from the cache, the metadata file fetched with the remembered credentials
+    const warm = await createIndexFacts({ config: config({ indexUrl: `${withAuth}/simple` }), cacheDir, env: {} });
+    expect((await warm.metadata('tfdoctor-fixture', '1.0.0'))?.requiresDist).toEqual(EXPECTED_100);
+    expect(s.requests).toEqual(['GET /simple/tfdoctor-fixture/', 'GET /files/tfdoctor_fixture-1.0.0-py3-none-any.whl.metadata']);
+
+    const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
+    for (const f of walk(cacheDir)) expect(readFileSync(f, 'utf8')).not.toContain('s3cret');
+
+    const wrong = await createIndexFacts({ config: config({ indexUrl: `${s.url.replace('http://', 'http://ci:wrong@')}/simple` }), cacheDir: freshCache(), env: {} });
+    const err = await wrong.project('tfdoctor-fixture').catch((e: unknown) => e);
+    expect((err as Error).message).toBe(`package index unreachable: ${s.url.replace('http://', 'http://***@')}/simple/tfdoctor-fixture/: HTTP 401`);
+  });
+});

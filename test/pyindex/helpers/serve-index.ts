@@ -17,6 +17,8 @@ export interface ServeOptions {
   ranges?: boolean;
   /** wait before answering */
   delayMs?: number;
+  /** require HTTP basic auth with these "user:password" credentials (401 otherwise) */
+  auth?: string;
   /** serve HTTPS with this key and certificate (PEM) */
   tls?: { key: Buffer; cert: Buffer };
 }
@@ -33,6 +35,10 @@ export async function serveIndex(options: ServeOptions = {}): Promise<ServedInde
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(`${req.method} ${path}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const answer = (): void => {
+      if (options.auth && req.headers.authorization !== `Basic ${Buffer.from(options.auth).toString('base64')}`) {
+        res.writeHead(401, { 'www-authenticate': 'Basic realm="index"' }).end('unauthorized');
+        return;
+      }
       const project = /^\/simple\/([^/]+)\/$/.exec(path);
       if (project) {
         const dir = join(fixtureRoot, 'simple', project[1]!);
