@@ -22,6 +22,7 @@ const target = { python: pyVersion, platform: { system: 'linux', machine: 'x86_6
 async function ours(cacheDir) {
   const t = performance.now();
   const facts = await createIndexFacts({ python, cacheDir, target });
+  const config = performance.now() - t;
   await facts.prefetch(PROJECTS);
   const picked = await Promise.all(PROJECTS.map(async (name) => {
     const p = await facts.project(name);
@@ -29,7 +30,7 @@ async function ours(cacheDir) {
     const m = r ? await facts.metadata(name, r.version) : null;
     return `${name}==${r?.version} (${m?.requiresDist.length ?? '-'} deps)`;
   }));
-  return { ms: performance.now() - t, picked, requests: facts.stats().requests };
+  return { ms: performance.now() - t, config, picked, requests: facts.stats().requests };
 }
 
 function pip(extra) {
@@ -43,7 +44,7 @@ function pip(extra) {
 }
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const results = { oursCold: [], oursWarm: [], pipCold: [], pipWarm: [] };
+const results = { oursCold: [], oursWarm: [], pipCold: [], pipWarm: [], config: [] };
 let last;
 for (let i = 0; i < runs; i++) {
   const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-bench-index-'));
@@ -52,6 +53,7 @@ for (let i = 0; i < runs; i++) {
     results.oursCold.push(cold.ms);
     const warm = await ours(dir);
     results.oursWarm.push(warm.ms);
+    results.config.push(cold.config, warm.config);
     last = { cold, warm };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -66,4 +68,5 @@ console.log(`tfdoctor picked: ${last.cold.picked.join(', ')}`);
 console.log(`pip picked:      ${last.pip.join(', ')}`);
 const f = (xs) => `${median(xs).toFixed(0)} ms`;
 console.log(`cold: tfdoctor ${f(results.oursCold)} (${last.cold.requests} HTTP requests) vs pip --no-cache-dir ${f(results.pipCold)}: ratio ${(median(results.oursCold) / median(results.pipCold)).toFixed(2)}`);
+console.log(`of which reading the pip settings (python -m pip config list): ${f(results.config)}`);
 console.log(`warm: tfdoctor ${f(results.oursWarm)} (${last.warm.requests} HTTP requests) vs pip (HTTP cache) ${f(results.pipWarm)}: ratio ${(median(results.oursWarm) / median(results.pipWarm)).toFixed(2)}`);
