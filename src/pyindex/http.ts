@@ -83,12 +83,16 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         const body = Buffer.from(await res.arrayBuffer());
         return { status: res.status, url: res.url || url, headers: res.headers, body };
       };
+      const usedPipCert = usePipCert;
       try {
         return await once(await getFetch());
       } catch (err) {
-        if (options.cert && !usePipCert && TLS_TRUST_ERRORS.has(causeCode(err) ?? '')) {
-          usePipCert = true;
-          fetchFn = null;
+        // parallel requests may all fail before the first switches: each retries once with pip's cert
+        if (options.cert && !usedPipCert && TLS_TRUST_ERRORS.has(causeCode(err) ?? '')) {
+          if (!usePipCert) {
+            usePipCert = true;
+            fetchFn = null;
+          }
           try {
             return await once(await getFetch());
           } catch (retryErr) {
