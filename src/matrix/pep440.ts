@@ -1,6 +1,6 @@
 // The one place Python-package versions are compared (PEP 440, never semver). Non-throwing:
 // an invalid version or specifier gives false / null.
-import { clean, compare as pepCompare, explain, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
+import { clean, compare as pepCompare, explain, parse, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
 
 export function isValidVersion(v: string): boolean {
   return valid(v) !== null;
@@ -103,4 +103,65 @@ export function normalizeVersion(v: string): string | null {
 /** Is `v` a pre-release or dev release (pip skips these unless asked)? false for an invalid version. */
 export function isPrerelease(v: string): boolean {
   return isPre(v);
+}
+
+interface SortKey {
+  epoch: number;
+  release: number[];
+  pre: number[];
+  post: number[];
+  dev: number[];
+  local: Array<[number, string]> | null;
+}
+
+const PRE_RANK: Record<string, number> = { a: 0, b: 1, rc: 2 };
+
+/** PEP 440's ordering key (as in packaging's _cmpkey), computed once per version. */
+function sortKey(v: string): SortKey | null {
+  const p = parse(v);
+  if (!p) return null;
+  const release = [...p.release];
+  while (release.length && release[release.length - 1] === 0) release.pop();
+  // 1.0.dev0 sorts before 1.0a0; a release without pre sorts after its pre-releases
+  const pre = p.pre ? [PRE_RANK[String(p.pre[0])] ?? 0, Number(p.pre[1])] : !p.post && p.dev ? [-Infinity] : [Infinity];
+  return {
+    epoch: p.epoch,
+    release,
+    pre,
+    post: p.post ? [Number(p.post[1])] : [-Infinity],
+    dev: p.dev ? [Number(p.dev[1])] : [Infinity],
+    // the library's types say string; at run time it is the list of segments
+    local: p.local ? (Array.isArray(p.local) ? (p.local as unknown[]) : String(p.local).split('.')).map((s): [number, string] => (Number.isNaN(Number(s)) ? [-Infinity, String(s)] : [Number(s), ''])) : null,
+  };
+}
+
+function compareNumbers(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! < b[i]! ? -1 : 1;
+  return a.length - b.length;
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.epoch !== b.epoch) return a.epoch - b.epoch;
+  const byParts = compareNumbers(a.release, b.release) || compareNumbers(a.pre, b.pre) || compareNumbers(a.post, b.post) || compareNumbers(a.dev, b.dev);
+  if (byParts) return Math.sign(byParts);
+  if (!a.local || !b.local) return a.local ? 1 : b.local ? -1 : 0;
+  for (let i = 0; i < Math.min(a.local.length, b.local.length); i++) {
+    const [an, as] = a.local[i]!;
+    const [bn, bs] = b.local[i]!;
+    if (an !== bn) return an < bn ? -1 : 1;
+    if (as !== bs) return as < bs ? -1 : 1;
+  }
+  return Math.sign(a.local.length - b.local.length);
+}
+
+/**
+ * `versions` sorted by PEP 440 (the order of compareVersions), each parsed once: sorting the
+ * thousand releases of numpy with pairwise compareVersions costs about a second. Invalid
+ * versions go last.
+ */
+export function sortVersions(versions: readonly string[], order: 'asc' | 'desc' = 'asc'): string[] {
+  const keyed = versions.map((v) => ({ v, k: sortKey(v) }));
+  const sign = order === 'asc' ? 1 : -1;
+  keyed.sort((x, y) => (!x.k || !y.k ? (x.k ? -1 : y.k ? 1 : 0) : sign * compareKeys(x.k, y.k)));
+  return keyed.map((x) => x.v);
 }

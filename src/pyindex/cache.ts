@@ -5,19 +5,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { IndexFile } from '../lock/types.js';
+import type { IndexRelease } from '../lock/types.js';
+import { redactUrl } from './errors.js';
 import type { CoreMetadata } from './metadata.js';
 
 /** Bump when the stored shape changes: older entries are then ignored. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CachedProject {
   format: number;
+  /** the source URL, credentials redacted (the file's path is keyed by the full URL) */
   source: string;
   project: string;
   fetchedAt: number;
-  /** null: the source answered that it does not have the project */
-  files: IndexFile[] | null;
+  /** the source's files grouped into releases (grouped once, when fetched); null: the source does not have the project */
+  releases: IndexRelease[] | null;
 }
 
 interface CachedMetadata {
@@ -46,7 +48,7 @@ export class IndexCache {
 
   async project(source: string, project: string): Promise<CachedProject | undefined> {
     const entry = await readJson<CachedProject>(this.projectPath(source, project));
-    return entry && entry.format === FORMAT && entry.source === source && entry.project === project ? entry : undefined;
+    return entry && entry.format === FORMAT && entry.source === redactUrl(source) && entry.project === project ? entry : undefined;
   }
 
   isFresh(entry: CachedProject): boolean {
@@ -54,8 +56,8 @@ export class IndexCache {
     return age >= 0 && age < this.options.ttlMs;
   }
 
-  async putProject(source: string, project: string, files: IndexFile[] | null): Promise<void> {
-    const entry: CachedProject = { format: FORMAT, source, project, fetchedAt: this.now(), files };
+  async putProject(source: string, project: string, releases: IndexRelease[] | null): Promise<void> {
+    const entry: CachedProject = { format: FORMAT, source: redactUrl(source), project, fetchedAt: this.now(), releases };
     await writeJsonAtomic(this.projectPath(source, project), entry);
   }
 

@@ -3,16 +3,16 @@
 // cache while fresh, else from the network (a stale entry stands in when the network fails);
 // --offline answers only from the cache and names what is missing.
 import { join } from 'node:path';
-import type { IndexFacts, IndexFile, IndexProject, ReleaseMetadata, Target } from '../lock/types.js';
+import type { IndexFacts, IndexProject, IndexRelease, ReleaseMetadata, Target } from '../lock/types.js';
 import { normalizeName } from '../env/names.js';
-import { normalizeVersion } from '../matrix/pep440.js';
+import { compareVersions, normalizeVersion } from '../matrix/pep440.js';
 import { cacheDir as defaultCacheDir } from '../util/cache-dir.js';
 import { IndexCache } from './cache.js';
-import { IndexMissError, IndexUnreachableError } from './errors.js';
+import { IndexMissError, IndexUnreachableError, redactUrl } from './errors.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { chooseMetadataFile, parseCoreMetadata, readWheelMetadataText, type CoreMetadata } from './metadata.js';
 import { indexConfigFrom, envConfigValues, readPipConfig, type PipIndexConfig } from './pip-config.js';
-import { groupReleases } from './simple.js';
+import { groupReleases, mergeReleases } from './simple.js';
 import { isRemote, readSource, sourcesOf, type Source } from './sources.js';
 
 export const DEFAULT_TTL_MS = 24 * 3600 * 1000;
@@ -40,7 +40,7 @@ export interface IndexFactsOptions {
 export interface IndexStats {
   /** HTTP requests sent */
   requests: number;
-  /** remote project pages answered by the cache */
+  /** remote project pages and metadata answered by the cache */
   cacheHits: number;
   /** remote sources that failed, answered by a stale cache entry instead */
   staleFallbacks: string[];
@@ -58,9 +58,11 @@ export async function createIndexFacts(options: IndexFactsOptions = {}): Promise
   const env = options.env ?? process.env;
   const config = options.config
     ?? (options.python ? await readPipConfig(options.python, { env }) : indexConfigFrom(envConfigValues(env), env));
-  const http = createHttpClient({ timeoutMs: options.timeoutMs, concurrency: options.concurrency, proxy: config.proxy, env });
+  const http = createHttpClient({ timeoutMs: options.timeoutMs, concurrency: options.concurrency, proxy: config.proxy, cert: config.cert, env });
   const cache = new IndexCache({ dir: join(options.cacheDir ?? defaultCacheDir(env), 'index'), ttlMs: options.ttlMs ?? DEFAULT_TTL_MS });
-  return new CachedIndexFacts(config, sourcesOf(config), http, cache, !!options.offline, options.target);
+  const sources = sourcesOf(config);
+  for (const s of sources) if (isRemote(s)) http.rememberCredentials(s.url);
+  return new CachedIndexFacts(config, sources, http, cache, !!options.offline, options.target);
 }
 
 class CachedIndexFacts implements PyIndexFacts {
@@ -115,33 +117,32 @@ class CachedIndexFacts implements PyIndexFacts {
 
   private async readProject(name: string): Promise<IndexProject | null> {
     const answers = await Promise.all(this.sources.map((s) => this.readFromSource(s, name)));
-    const files: IndexFile[] = [];
-    const answered: string[] = [];
-    answers.forEach((a, i) => {
-      if (a === null) return;
-      files.push(...a);
-      answered.push(this.sources[i]!.url);
-    });
-    const releases = groupReleases(name, files);
-    return answered.length && releases.length ? { name, releases, sources: answered } : null;
+    const found = answers.flatMap((a, i) => (a?.length ? [{ releases: a, source: this.sources[i]!.url }] : []));
+    if (!found.length) return null;
+    return { name, releases: mergeReleases(found.map((f) => f.releases)), sources: found.map((f) => redactUrl(f.source)) };
   }
 
-  private async readFromSource(source: Source, name: string): Promise<IndexFile[] | null> {
-    if (!isRemote(source)) return readSource(source, name, this.http);
+  /** The source's releases of `name`; null when it does not have the project. */
+  private async readFromSource(source: Source, name: string): Promise<IndexRelease[] | null> {
+    const fetch = async (): Promise<IndexRelease[] | null> => {
+      const files = await readSource(source, name, this.http);
+      return files === null ? null : groupReleases(name, files);
+    };
+    if (!isRemote(source)) return fetch();
     const cached = await this.cache.project(source.url, name);
     if (cached && (this.offline || this.cache.isFresh(cached))) {
       this.cacheHits++;
-      return cached.files;
+      return cached.releases;
     }
     if (this.offline) throw new IndexMissError([name]);
     try {
-      const files = await readSource(source, name, this.http);
-      await this.cache.putProject(source.url, name, files);
-      return files;
+      const releases = await fetch();
+      await this.cache.putProject(source.url, name, releases);
+      return releases;
     } catch (err) {
       if (err instanceof IndexUnreachableError && cached) {
-        this.staleFallbacks.push(`${source.url} (${name})`);
-        return cached.files;
+        this.staleFallbacks.push(`${redactUrl(source.url)} (${name})`);
+        return cached.releases;
       }
       throw err;
     }
@@ -149,7 +150,8 @@ class CachedIndexFacts implements PyIndexFacts {
 
   private async readMetadata(name: string, version: string): Promise<ReleaseMetadata | null> {
     const project = await this.project(name);
-    const release = project?.releases.find((r) => r.version === version);
+    // PEP 440 equality: '0.9' names release 0.9.0
+    const release = project?.releases.find((r) => r.version === version) ?? project?.releases.find((r) => compareVersions(r.version, version) === 0);
     if (!release) return null;
     const file = chooseMetadataFile(release, this.target);
     if (!file) return null;
@@ -158,7 +160,8 @@ class CachedIndexFacts implements PyIndexFacts {
       core = parseCoreMetadata(await readWheelMetadataText(file, this.http));
     } else {
       core = await this.cache.metadata(file.url);
-      if (!core) {
+      if (core) this.cacheHits++;
+      else {
         if (this.offline) throw new IndexMissError([`${name}==${version} (metadata)`]);
         core = parseCoreMetadata(await readWheelMetadataText(file, this.http));
         await this.cache.putMetadata(file.url, core);

@@ -97,7 +97,7 @@ export async function readPipConfig(python: string, options: ReadPipConfigOption
     forceKillAfterDelay: 2_000,
     stdin: 'ignore',
   });
-  if (run.timedOut) throw new UserError(`${python} -m pip config list: no answer within ${Math.round(timeoutMs / 1000)} s`);
+  if (run.timedOut) throw new UserError(`${python} -m pip config list: no answer within ${timeoutMs / 1000} s`);
   if (run.failed) {
     const detail = `${run.stderr}`.trim().split('\n').pop() ?? `exit ${run.exitCode}`;
     if (/No module named pip/.test(`${run.stderr}`)) return indexConfigFrom(envConfigValues(env), env);

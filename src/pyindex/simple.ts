@@ -3,7 +3,7 @@
 // the grouping of files into releases by their PEP 440-normalised version.
 import type { IndexFile, IndexRelease } from '../lock/types.js';
 import { normalizeName } from '../env/names.js';
-import { compareVersions, normalizeVersion } from '../matrix/pep440.js';
+import { normalizeVersion, sortVersions } from '../matrix/pep440.js';
 import { parseSdistFilename, parseWheelFilename } from './tags.js';
 
 /** The Accept header pip sends: JSON first, HTML as the fallback. */
@@ -107,10 +107,15 @@ export function filenameOfUrl(url: string): string {
 
 /** The normalised version of a distribution file of `project`; null when the file is not one of its wheels / sdists or the version is invalid. */
 export function versionOfFile(filename: string, project: string): string | null {
+  const raw = rawVersionOfFile(filename, normalizeName(project));
+  return raw === null ? null : normalizeVersion(raw);
+}
+
+/** The version as the filename spells it (a wheel's '_' read back as '-'), for a normalised project name. */
+function rawVersionOfFile(filename: string, name: string): string | null {
   const wheel = parseWheelFilename(filename);
-  if (wheel) return wheel.name === normalizeName(project) ? normalizeVersion(wheel.version.replace(/_/g, '-')) : null;
-  const sdist = parseSdistFilename(filename, normalizeName(project));
-  return sdist ? normalizeVersion(sdist.version) : null;
+  if (wheel) return wheel.name === name ? wheel.version.replace(/_/g, '-') : null;
+  return parseSdistFilename(filename, name)?.version ?? null;
 }
 
 /**
@@ -119,17 +124,43 @@ export function versionOfFile(filename: string, project: string): string | null 
  * same file (by filename) from two sources is kept once, from the first source.
  */
 export function groupReleases(project: string, files: readonly IndexFile[]): IndexRelease[] {
+  const name = normalizeName(project);
   const byVersion = new Map<string, IndexFile[]>();
   const seen = new Set<string>();
+  // files of one release share the raw version string: normalise each string once
+  const normalised = new Map<string, string | null>();
   for (const f of files) {
-    const version = versionOfFile(f.filename, project);
-    if (version === null || seen.has(f.filename)) continue;
+    if (seen.has(f.filename)) continue;
+    const raw = rawVersionOfFile(f.filename, name);
+    if (raw === null) continue;
+    let version = normalised.get(raw);
+    if (version === undefined) {
+      version = normalizeVersion(raw);
+      normalised.set(raw, version);
+    }
+    if (version === null) continue;
     seen.add(f.filename);
     const list = byVersion.get(version) ?? [];
     list.push(f);
     byVersion.set(version, list);
   }
-  return [...byVersion.entries()]
-    .sort(([a], [b]) => compareVersions(b, a))
-    .map(([version, fs]) => ({ version, files: fs }));
+  return sortVersions([...byVersion.keys()], 'desc').map((version) => ({ version, files: byVersion.get(version)! }));
+}
+
+/** Releases from several sources as one list, newest first: files of the same version joined, a filename seen before (from an earlier source) left out. */
+export function mergeReleases(perSource: ReadonlyArray<readonly IndexRelease[]>): IndexRelease[] {
+  const byVersion = new Map<string, IndexFile[]>();
+  const seen = new Set<string>();
+  for (const releases of perSource) {
+    for (const r of releases) {
+      const list = byVersion.get(r.version) ?? [];
+      for (const f of r.files) {
+        if (seen.has(f.filename)) continue;
+        seen.add(f.filename);
+        list.push(f);
+      }
+      if (list.length) byVersion.set(r.version, list);
+    }
+  }
+  return sortVersions([...byVersion.keys()], 'desc').map((version) => ({ version, files: byVersion.get(version)! }));
 }

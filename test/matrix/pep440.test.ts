@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { majorMinor, satisfies, isValidSpecifier } from '../../src/matrix/pep440.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compareVersions, isPrerelease, majorMinor, normalizeVersion, satisfies, isValidSpecifier, sortVersions } from '../../src/matrix/pep440.js';
 
 describe('satisfies (installed versions, pre-releases included)', () => {
   it.each([
@@ -29,5 +31,44 @@ describe('satisfies (installed versions, pre-releases included)', () => {
 
   it.each([['>=2.16,<2.18', true], ['==0.23.*', true], ['banana', false]])('isValidSpecifier(%s) = %s', (s, ok) => {
     expect(isValidSpecifier(s)).toBe(ok);
+  });
+});
+
+describe('normalizeVersion / isPrerelease', () => {
+  it.each([['1.0-1', '1.0.post1'], ['01.02RC1', '1.2rc1'], ['2.13.0+cpu', '2.13.0+cpu'], ['v1.0', '1.0'], ['banana', null]])('%s -> %s', (v, n) => {
+    expect(normalizeVersion(v)).toBe(n);
+  });
+  it('pre and dev releases', () => {
+    expect([isPrerelease('2.21.0.dev20250818'), isPrerelease('1.0rc1'), isPrerelease('1.0.post1'), isPrerelease('x')]).toEqual([true, true, false, false]);
+  });
+});
+
+describe('sortVersions agrees with compareVersions', () => {
+  // PEP 440's own example of the ordering, shuffled, plus epochs and local versions
+  const pepExample = ['1.0.dev456', '1.0a1', '1.0a2.dev456', '1.0a12.dev456', '1.0a12', '1.0b1.dev456', '1.0b2', '1.0b2.post345.dev456',
+    '1.0b2.post345', '1.0rc1.dev456', '1.0rc1', '1.0', '1.0+abc.5', '1.0+abc.7', '1.0+5', '1.0.post456.dev34', '1.0.post456', '1.0.15', '1.1.dev1'];
+
+  it('PEP 440 example order', () => {
+    const shuffled = [...pepExample].reverse();
+    shuffled.push(shuffled.shift()!);
+    expect(sortVersions(shuffled)).toEqual(pepExample);
+    expect(sortVersions(shuffled, 'desc')).toEqual([...pepExample].reverse());
+  });
+
+  it('epochs, trailing zeros, invalid versions last', () => {
+    expect(sortVersions(['1!0.1', '2.0.0', '2', 'nope', '10.0'], 'desc').slice(0, 2)).toEqual(['1!0.1', '10.0']);
+    expect(sortVersions(['nope', '1.0'])).toEqual(['1.0', 'nope']);
+  });
+
+  it('every version of the real PyPI pages in the fixtures', () => {
+    const root = join(import.meta.dirname, '..', 'fixtures', 'pyindex', 'pypi');
+    const versions = new Set<string>(pepExample);
+    for (const f of readdirSync(root).filter((n) => n.endsWith('.json'))) {
+      const page = JSON.parse(readFileSync(join(root, f), 'utf8')) as { versions: string[] };
+      for (const v of page.versions) versions.add(v);
+    }
+    expect(versions.size).toBeGreaterThan(50);
+    const byCompare = [...versions].sort(compareVersions);
+    expect(sortVersions([...versions])).toEqual(byCompare);
   });
 });
