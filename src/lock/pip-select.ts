@@ -183,7 +183,7 @@ function tagOptions(target: Target, given: TagOptions | undefined): TagOptions {
   return { ...(here ? { glibc: here } : {}), ...given };
 }
 
-function sameMachine(a: PlannedPlatform, b: PlannedPlatform): boolean {
+export function sameMachine(a: PlannedPlatform, b: PlannedPlatform): boolean {
   const m = (x: string) => ({ amd64: 'x86_64', arm64: 'aarch64' } as Record<string, string>)[x.toLowerCase()] ?? x.toLowerCase();
   return a.system === b.system && m(a.machine) === m(b.machine);
 }

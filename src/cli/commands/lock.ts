@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { currentPlatform, parsePlatform } from '../../env/requirements.js';
 import { parseWith, type LockRequest } from '../../lock/plan.js';
+import { findInterpreter, sameMachine } from '../../lock/pip-select.js';
 import { LOCK_ROUTES, type LockRouteId } from '../../lock/spec.js';
 import { LOCK_FORMATS, renderLock, type LockFormat } from '../../lock/write.js';
 import { writeFileAtomic } from '../../fix/write.js';
@@ -56,20 +57,24 @@ Examples:
     });
 }
 
-function parseFlags(flags: LockFlags): { req: LockRequest; format: LockFormat; pipPython: string } {
+async function parseFlags(flags: LockFlags): Promise<{ req: LockRequest; format: LockFormat; pipPython: string }> {
   if (!flags.route) throw new UserError('lock needs --route', `routes: ${LOCK_ROUTES.join(', ')}`);
   if (!(LOCK_ROUTES as readonly string[]).includes(flags.route)) {
     throw new UserError(`unknown route ${JSON.stringify(flags.route)}`, `routes: ${LOCK_ROUTES.join(', ')} (the native route needs no Python env: tfdoctor convert)`);
   }
   if (!(LOCK_FORMATS as readonly string[]).includes(flags.format)) throw new UserError(`unknown --format ${JSON.stringify(flags.format)}`, `formats: ${LOCK_FORMATS.join(', ')}`);
-  const python = flags.python ?? pythonOnPath('python3');
-  if (!python || !/^3\.\d{1,2}(\.\d{1,2})?$/.test(python)) {
-    throw new UserError(`--python ${JSON.stringify(flags.python ?? python)} is not a Python version`, 'write it as X.Y, e.g. --python 3.11');
+  const asked = flags.python ?? pythonOnPath('python3');
+  if (!asked || !/^3\.\d{1,2}(\.\d{1,2})?$/.test(asked)) {
+    throw new UserError(`--python ${JSON.stringify(flags.python ?? asked)} is not a Python version`, 'write it as X.Y, e.g. --python 3.11');
   }
   const platform = flags.platform ? parsePlatform(flags.platform) : currentPlatform();
   parseWith(flags.with);
-  const minor = python.split('.').slice(0, 2).join('.');
-  const pipPython = flags.pipPython ?? (pythonOnPath(`python${minor}`) ? `python${minor}` : 'python3');
+  const minor = asked.split('.').slice(0, 2).join('.');
+  // X.Y means the X.Y installed here when there is one (the interpreter whose pip referees): Requires-Python
+  // such as onnx2tf 1.29's ">=3.10.12" is judged on its patch level, as that pip will judge it
+  const local = await findInterpreter(minor, 15_000);
+  const python = asked.split('.').length === 2 && local && sameMachine(local.platform, platform) ? local.version : asked;
+  const pipPython = flags.pipPython ?? local?.path ?? 'python3';
   return { req: { route: flags.route as LockRouteId, target: { python, platform }, with: flags.with, allowPatches: flags.patches }, format: flags.format as LockFormat, pipPython };
 }
 
@@ -88,7 +93,7 @@ function reproduceLine(flags: LockFlags, req: LockRequest): string {
 }
 
 export async function runLockCommand(flags: LockFlags): Promise<number> {
-  const { req, format, pipPython } = parseFlags(flags);
+  const { req, format, pipPython } = await parseFlags(flags);
   const color = new Chalk({ level: process.stdout.isTTY && !process.env.NO_COLOR && !flags.json ? 1 : 0 });
   const errColor = new Chalk({ level: process.stderr.isTTY && !process.env.NO_COLOR ? 1 : 0 });
   const progress = flags.quiet ? undefined : (m: string) => process.stderr.write(errColor.dim(`tfdoctor lock: ${m}\n`));
