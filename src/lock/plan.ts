@@ -205,17 +205,22 @@ async function alternatives(req: LockRequest, deps: LockDeps): Promise<Alternati
       .map((python) => ({ route: req.route, python })),
     ...LOCK_ROUTES.filter((r) => r !== req.route).map((route) => ({ route, python: here })),
   ];
+  // at most two other Pythons for this route, then every other route that solves here
+  let sameRoute = 0;
   for (const t of tries) {
+    if (t.route === req.route && sameRoute >= 2) continue;
     const spec = deps.specs.find((s) => s.route === t.route)!;
     const sub: LockRequest = { ...req, route: t.route, target: { ...req.target, python: t.python } };
     try {
       const domains = await buildDomains(sub, spec, deps);
       const r = await solve({ ...solverInput(sub, spec, domains, deps, []), maxNodes: 5_000 });
-      if (r.ok) out.push({ route: t.route, python: t.python, pins: requestedLines(r, sub) });
+      if (r.ok) {
+        out.push({ route: t.route, python: t.python, pins: requestedLines(r, sub) });
+        if (t.route === req.route) sameRoute++;
+      }
     } catch {
       // an alternative that cannot be judged is left out
     }
-    if (out.length >= 3) break;
   }
   return out;
 }

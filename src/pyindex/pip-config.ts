@@ -88,7 +88,8 @@ export interface ReadPipConfigOptions {
 /** The index settings `python -m pip install` would use. */
 export async function readPipConfig(python: string, options: ReadPipConfigOptions = {}): Promise<PipIndexConfig> {
   const env = options.env ?? process.env;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  // pip imports a lot before it answers: seconds on a quiet machine, tens of seconds on a busy one
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const run = await execa(python, ['-m', 'pip', 'config', 'list'], {
     env: { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
     extendEnv: false,
