@@ -4,11 +4,11 @@
 import { readFile } from 'node:fs/promises';
 import { arch, endianness } from 'node:os';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { valid } from '@renovatebot/pep440';
 import { UserError } from '../util/errors.js';
 import type { Distribution, EnvSnapshot } from './types.js';
 import { evaluateMarker, markerEnvironment, MarkerSyntaxError, type MarkerEnvironment, type PlannedPlatform } from './markers.js';
 import { normalizeName } from './names.js';
+import { isValidVersion } from '../matrix/pep440.js';
 
 export interface RequirementsOptions {
   /** "3.10" or "3.10.18" */
@@ -235,7 +235,7 @@ function exactPin(specifier: string, where: string): string | null {
     const wildcard = version.endsWith('.*');
     if (wildcard && op !== '==' && op !== '!=') throw new UserError(`${where}: "${op}${version}": a wildcard is only allowed with == and !=`);
     const bare = wildcard ? version.slice(0, -2) : version;
-    if (valid(bare) === null) throw new UserError(`${where}: "${version}" is not a valid PEP 440 version`);
+    if (!isValidVersion(bare)) throw new UserError(`${where}: "${version}" is not a valid PEP 440 version`);
     if (op === '==' && !wildcard) pin = version;
   }
   return pin;
@@ -250,7 +250,7 @@ function isPathOrUrl(text: string): boolean {
 function wheelPin(target: string): { name: string; displayName: string; version: string } | null {
   const file = basename(target.split(/[?#]/)[0]!);
   const m = /^([^-]+)-([^-]+)(?:-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/.exec(file);
-  if (!m || valid(m[2]!) === null) return null;
+  if (!m || !isValidVersion(m[2]!)) return null;
   return { name: normalizeName(m[1]!), displayName: m[1]!, version: m[2]! };
 }
 

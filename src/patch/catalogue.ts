@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validRange } from '@renovatebot/pep440';
+import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Document, Node } from 'yaml';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
@@ -87,7 +87,7 @@ export function parsePatch(yamlText: string, yamlPath: string, diffText: string,
   if (id !== expectedFile) field.fail('id', `id "${id}" must match the file name "${expectedFile}"`);
   const distribution = normalizeName(field.string('distribution'));
   const versions = field.string('versions');
-  if (!validRange(versions)) field.fail('versions', `versions "${versions}" is not a PEP 440 specifier`);
+  if (!isValidSpecifier(versions)) field.fail('versions', `versions "${versions}" is not a PEP 440 specifier`);
   const title = field.string('title');
   const fixes = field.stringList('fixes', true);
   const requires = field.stringList('requires', false);
