@@ -5,6 +5,7 @@ import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Document, Node } from 'yaml';
+import { normalizeName } from '../env/names.js';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
 import { DiffError, diffTarget, parseUnifiedDiff } from './diff.js';
@@ -19,10 +20,6 @@ export function defaultCatalogueRoot(env: NodeJS.ProcessEnv = process.env): stri
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const SHA = /^[0-9a-f]{64}$/;
-
-function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 /** Bumped whenever PatchSpec's shape changes, so stale caches are never read. */
 const PARSED_FORMAT = 2;

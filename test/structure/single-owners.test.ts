@@ -33,4 +33,10 @@ describe('one owner per concern in src/', () => {
     const importer = /(?:from\s+|import\s*\(\s*|require\s*\(\s*|import\s+)['"]@renovatebot\/pep440(?:\/[^'"]*)?['"]/;
     expect(filesMatching(importer)).toEqual(['src/matrix/pep440.ts']);
   });
+
+  it('one normalizeName (PEP 503), in src/env/names.ts; no other module re-implements it', () => {
+    expect(filesMatching(/function\s+normalizeName\b/)).toEqual(['src/env/names.ts']);
+    // the PEP 503 run-of-separators pattern, written out anywhere else, is a second normalizeName
+    expect(filesMatching(/\[-_\.\]\+|\[_\.-\]\+|\[\._-\]\+|\[-\._\]\+/)).toEqual(['src/env/names.ts']);
+  });
 });
