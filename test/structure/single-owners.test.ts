@@ -39,4 +39,8 @@ describe('one owner per concern in src/', () => {
     // the PEP 503 run-of-separators pattern, written out anywhere else, is a second normalizeName
     expect(filesMatching(/\[-_\.\]\+|\[_\.-\]\+|\[\._-\]\+|\[-\._\]\+/)).toEqual(['src/env/names.ts']);
   });
+
+  it('one parsePlatform, in src/env/target.ts', () => {
+    expect(filesMatching(/function\s+parsePlatform\b/)).toEqual(['src/env/target.ts']);
+  });
 });

@@ -5,6 +5,7 @@ import { Chalk } from 'chalk';
 import { resolveTarget } from '../../env/discover.js';
 import { probeEnvironment } from '../../env/probe.js';
 import { snapshotFromRequirements } from '../../env/requirements.js';
+import { parsePlatform } from '../../env/target.js';
 import { deepProbe, ROUTE_MODULES, type ImportOutcome } from '../../env/deep-probe.js';
 import type { EnvSnapshot } from '../../env/types.js';
 import { loadMatrix, defaultMatrixDir } from '../../matrix/load.js';
@@ -128,12 +129,6 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   }
   const errors = countBySeverity(diagnosis.findings).error;
   return errors > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
-}
-
-export function parsePlatform(text: string): { system: string; machine: string } {
-  const m = /^(linux|darwin|win32)-([A-Za-z0-9_]+)$/.exec(text);
-  if (!m) throw new UserError(`--platform ${text}: expected <system>-<machine> with system linux, darwin or win32, e.g. linux-x86_64`);
-  return { system: m[1]!, machine: m[2]! };
 }
 
 /** Patches tfdoctor already applied to this env (src/patch/status.ts), when the patch engine is in this build. */
