@@ -43,4 +43,9 @@ describe('one owner per concern in src/', () => {
   it('one parsePlatform, in src/env/target.ts', () => {
     expect(filesMatching(/function\s+parsePlatform\b/)).toEqual(['src/env/target.ts']);
   });
+
+  it('the env flags are declared once, in src/cli/env-flags.ts', () => {
+    const envFlag = /\.option\(\s*['"`]--(?:python|venv|conda-env|prefix|requirements|python-version|platform|with)\b/;
+    expect(filesMatching(envFlag)).toEqual(['src/cli/env-flags.ts']);
+  });
 });

@@ -15,9 +15,8 @@ import { adviceFrom, formatAdvice, type Advice } from '../../patch/advice.js';
 import { appliedPatches } from '../../patch/status.js';
 import type { Catalogue, PatchPlan } from '../../patch/types.js';
 import { ExitCode, UserError } from '../../util/errors.js';
-import { addEnvFlags, probeFromFlags, withExitCode, type EnvFlags } from './patch.js';
-import { snapshotFromRequirements } from '../../env/requirements.js';
-import { parsePlatform } from '../../env/target.js';
+import { withExitCode } from './patch.js';
+import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags, type EnvSelection } from '../env-flags.js';
 import { proposePins, type PinProposal } from '../../fix/pins.js';
 import { formatPins, pinsToJson } from '../../fix/report.js';
 import { checkWritable, renderCondaEnv, renderConstraints, renderRequirements, writeFileAtomic } from '../../fix/write.js';
@@ -31,9 +30,6 @@ interface FixFlags extends EnvFlags {
   force?: boolean;
   json?: boolean;
   probe?: boolean;
-  requirements?: string;
-  pythonVersion?: string;
-  platform?: string;
   writeRequirements?: string;
   writeConstraints?: string;
   writeCondaEnv?: string;
@@ -55,7 +51,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export function registerFix(program: Command): void {
-  addEnvFlags(program.command('fix').description('propose fixes for the env; with --apply-patches, apply the known source patches (reversibly)'))
+  addEnvFlags(program.command('fix').description('propose fixes for the env; with --apply-patches, apply the known source patches (reversibly)'), { planned: true })
     .option('--apply-patches', 'apply the catalogue\'s source patches that fit the env')
     .option('--only <id>', 'only this patch (and the patches it requires); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'show what would be done, change nothing')
@@ -63,9 +59,6 @@ export function registerFix(program: Command): void {
     .option('--force', 'patch files with unexpected content too, when the diff still applies (their content is backed up)')
     .option('--no-probe', 'skip the before/after import probe')
     .option('--json', 'machine-readable output')
-    .option('--requirements <file>', 'propose pins for a planned env: a requirements.txt or `pip freeze` output (no patches)')
-    .option('--python-version <x.y>', 'with --requirements: the Python the env will have (required)')
-    .option('--platform <system-machine>', 'with --requirements: e.g. linux-x86_64, darwin-arm64 (default: this machine)')
     .option('--write-requirements <file>', 'write the env with the proposed pins as a pinned requirements.txt')
     .option('--write-constraints <file>', 'write the proposed pins as a constraints file (pip install -c FILE)')
     .option('--write-conda-env <file>', 'write a conda environment.yml: python from conda-forge, the pins through pip')
@@ -92,12 +85,10 @@ async function runFix(opts: FixFlags): Promise<number> {
   if (!opts.applyPatches && (opts.yes || opts.force)) throw new UserError('--yes and --force only make sense with --apply-patches');
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const selection = envSelection(opts, 'fix');
   await checkOutputs(opts);
-  if (opts.requirements !== undefined) return runPlannedFix(opts, log, progress);
-  if (opts.pythonVersion !== undefined || opts.platform !== undefined) {
-    throw new UserError('--python-version and --platform only apply with --requirements (a real env reports its own)');
-  }
-  const { snapshot, description } = await probeFromFlags(opts);
+  if (selection.kind === 'planned') return runPlannedFix(opts, selection, log, progress);
+  const { snapshot, description } = await readSelectedEnv(selection);
   const catalogue = await loadCatalogue();
   const plans = await planPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
   const blocked = blockedPlans(plans);
@@ -210,14 +201,11 @@ async function checkOutputs(opts: FixFlags): Promise<void> {
 }
 
 /** `fix --requirements`: a planned env has no files to patch: check's advice and the pins only. */
-async function runPlannedFix(opts: FixFlags, log: (l: string) => void, progress: (l: string) => void): Promise<number> {
-  if (opts.python || opts.venv || opts.condaEnv || opts.prefix) throw new UserError('--requirements cannot be combined with --python, --venv, --conda-env or --prefix');
+async function runPlannedFix(
+  opts: FixFlags, selection: EnvSelection & { kind: 'planned' }, log: (l: string) => void, progress: (l: string) => void,
+): Promise<number> {
   if (opts.applyPatches || opts.only) throw new UserError('patches apply to an installed environment, not a requirements file', 'drop --apply-patches / --only, or point fix at the env with --venv / --python');
-  if (opts.pythonVersion === undefined) throw new UserError('--requirements needs --python-version X.Y (the Python the planned env will have)', 'e.g. tfdoctor fix --requirements examples/seed-env.txt --python-version 3.10');
-  const snapshot = await snapshotFromRequirements(opts.requirements!, {
-    pythonVersion: opts.pythonVersion, ...(opts.platform !== undefined ? { platform: parsePlatform(opts.platform) } : {}),
-  });
-  const description = `planned env ${opts.requirements} (Python ${opts.pythonVersion})`;
+  const { snapshot, description } = await readSelectedEnv(selection);
   const matrix = await loadMatrix();
   const diagnosis = evaluate(matrix, snapshot, { predictExportGaps: await loadExportGapPredictor() });
   const advice = adviceFrom(diagnosis.findings, []);
