@@ -94,9 +94,10 @@ async function runFix(opts: FixFlags): Promise<number> {
   const blocked = blockedPlans(plans);
   const pending = plans.filter((p) => p.decision === 'apply');
   log(formatPlan(plans, description));
-  const advice = await checkAdvice(catalogue, snapshot, plans, progress);
+  const matrix = await usableMatrix(progress);
+  const advice = matrix instanceof UserError ? null : await checkAdvice(matrix, catalogue, snapshot, plans);
   if (advice) log(`\n${formatAdvice(advice)}`);
-  const proposal = await pinsFor(snapshot, opts, log, progress, undefined, await appliedPatches(snapshot, catalogue));
+  const proposal = await pinsFor(snapshot, opts, log, progress, matrix, await appliedPatches(snapshot, catalogue));
   const pins = proposal ? { pins: pinsToJson(proposal.proposal), pinFiles: proposal.written } : {};
 
   if (!opts.applyPatches || opts.dryRun) {
@@ -125,7 +126,7 @@ async function runFix(opts: FixFlags): Promise<number> {
     progress(`probing imports before patching: ${modules.join(', ')}`);
     before = await deepProbe(snapshot.python.executable, modules);
   }
-  const routesBefore = modules.length && advice ? await routeVerdicts(catalogue, snapshot, before) : null;
+  const routesBefore = modules.length && advice && !(matrix instanceof UserError) ? await routeVerdicts(matrix, catalogue, snapshot, before) : null;
   const outcome = await applyPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
   log(formatApplyOutcome(outcome));
   let after: Record<string, ImportOutcome> = {};
@@ -134,7 +135,7 @@ async function runFix(opts: FixFlags): Promise<number> {
     after = await deepProbe(snapshot.python.executable, modules);
     log(`\n${formatImportTable(before, after)}`);
   }
-  const routesAfter = routesBefore ? await routeVerdicts(catalogue, snapshot, after) : null;
+  const routesAfter = routesBefore && !(matrix instanceof UserError) ? await routeVerdicts(matrix, catalogue, snapshot, after) : null;
   if (routesBefore && routesAfter) log(`\n${formatRouteTable(routesBefore, routesAfter)}`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({
@@ -153,25 +154,29 @@ async function runFix(opts: FixFlags): Promise<number> {
   return ExitCode.Ok;
 }
 
-/** check's findings for this env turned into fixes; null (with a note) when the matrix cannot be used. */
-async function checkAdvice(catalogue: Catalogue, snapshot: EnvSnapshot, plans: PatchPlan[], progress: (l: string) => void): Promise<Advice[] | null> {
+/** The matrix, loaded once for the whole command; when it cannot be used, why (said once, as a note). */
+async function usableMatrix(progress: (l: string) => void): Promise<Matrix | UserError> {
   try {
-    const matrix = await loadMatrix();
-    const diagnosis = evaluate(matrix, snapshot, {
-      appliedPatches: await appliedPatches(snapshot, catalogue),
-      predictExportGaps: await loadExportGapPredictor(),
-    });
-    return adviceFrom(diagnosis.findings, plans);
+    return await loadMatrix();
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     progress(`note: the compatibility matrix could not be used (${err.message}); showing the patch plan only`);
-    return null;
+    return err;
   }
 }
 
+/** check's findings for this env turned into fixes. */
+async function checkAdvice(matrix: Matrix, catalogue: Catalogue, snapshot: EnvSnapshot, plans: PatchPlan[]): Promise<Advice[]> {
+  const diagnosis = evaluate(matrix, snapshot, {
+    appliedPatches: await appliedPatches(snapshot, catalogue),
+    predictExportGaps: await loadExportGapPredictor(),
+  });
+  return adviceFrom(diagnosis.findings, plans);
+}
+
 /** check's route verdicts for the env as it is now (applied patches and the given import outcomes). */
-async function routeVerdicts(catalogue: Catalogue, snapshot: EnvSnapshot, deep: Record<string, ImportOutcome>): Promise<RouteVerdict[]> {
-  const diagnosis = evaluate(await loadMatrix(), snapshot, {
+async function routeVerdicts(matrix: Matrix, catalogue: Catalogue, snapshot: EnvSnapshot, deep: Record<string, ImportOutcome>): Promise<RouteVerdict[]> {
+  const diagnosis = evaluate(matrix, snapshot, {
     deep,
     appliedPatches: await appliedPatches(snapshot, catalogue),
     predictExportGaps: await loadExportGapPredictor(),
@@ -218,18 +223,14 @@ async function runPlannedFix(
   return result && !result.proposal.verified ? ExitCode.Findings : ExitCode.Ok;
 }
 
-/** The pin proposal, printed, and the --write-* files; null (with a note) when the matrix cannot be used. */
+/** The pin proposal, printed, and the --write-* files; null when the matrix cannot be used (already noted). */
 async function pinsFor(
-  snapshot: EnvSnapshot, opts: FixFlags, log: (l: string) => void, progress: (l: string) => void, loaded?: Matrix,
+  snapshot: EnvSnapshot, opts: FixFlags, log: (l: string) => void, progress: (l: string) => void, matrix: Matrix | UserError,
   applied: AppliedPatch[] = [],
 ): Promise<{ proposal: PinProposal; written: Record<string, string> } | null> {
-  let matrix: Matrix;
-  try {
-    matrix = loaded ?? await loadMatrix();
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    if (opts.writeRequirements || opts.writeConstraints || opts.writeCondaEnv) throw err;
-    return null; // checkAdvice already said so
+  if (matrix instanceof UserError) {
+    if (opts.writeRequirements || opts.writeConstraints || opts.writeCondaEnv) throw matrix;
+    return null;
   }
   const proposal = proposePins(matrix, snapshot, await loadExportGapPredictor(), { appliedPatches: applied });
   log(`\n${formatPins(proposal)}`);
