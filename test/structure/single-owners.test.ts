@@ -48,4 +48,8 @@ describe('one owner per concern in src/', () => {
     const envFlag = /\.option\(\s*['"`]--(?:python|venv|conda-env|prefix|requirements|python-version|platform|with)\b/;
     expect(filesMatching(envFlag)).toEqual(['src/cli/env-flags.ts']);
   });
+
+  it('files are replaced through src/util/atomic-write.ts (the patch lock moves its stale lock aside itself)', () => {
+    expect(filesMatching(/\brename(?:Sync)?\(\s*[\w$]/)).toEqual(['src/patch/lock.ts', 'src/util/atomic-write.ts']);
+  });
 });
