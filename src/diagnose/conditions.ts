@@ -1,7 +1,9 @@
 // Evaluates a rule's condition to a list of bindings: each binding is one way the condition
 // holds (a generic rule like "two distributions provide X" fires once per X). Empty = false.
+// One evaluator per condition kind, in a record over the kinds of matrix/types.ts: a kind without
+// an evaluator is a compile error.
 import { majorMinor, satisfies } from '../matrix/pep440.js';
-import type { Condition, ImportFilter } from '../matrix/types.js';
+import { conditionArgs, conditionKind, type Condition, type ConditionArgs, type ConditionKind, type ImportFilter } from '../matrix/types.js';
 import type { ExportGapPredictor } from './types.js';
 import type { Facts } from './facts.js';
 
@@ -21,52 +23,61 @@ export interface ConditionContext {
   opGapError?: string;
 }
 
+type Evaluator<K extends ConditionKind> = (args: ConditionArgs[K], ctx: ConditionContext) => Binding[];
+
 export function evaluateCondition(c: Condition, ctx: ConditionContext): Binding[] {
-  const { facts } = ctx;
-  const snap = facts.snapshot;
-  if ('all' in c) {
+  return evaluateKind(conditionKind(c), c, ctx);
+}
+
+function evaluateKind<K extends ConditionKind>(kind: K, c: Condition, ctx: ConditionContext): Binding[] {
+  const evaluator = EVALUATORS[kind] as Evaluator<K> | undefined;
+  if (!evaluator) throw new Error(`no evaluator for condition kind "${String(kind)}"`);
+  return evaluator(conditionArgs(c, kind), ctx);
+}
+
+const truth = (holds: boolean): Binding[] => (holds ? TRUE : FALSE);
+
+const EVALUATORS: { [K in ConditionKind]: Evaluator<K> } = {
+  all: (parts, ctx) => {
     let acc: Binding[] = TRUE;
-    for (const part of c.all) {
+    for (const part of parts) {
       if (acc.length === 0) return FALSE;
       const next = evaluateCondition(part, ctx);
       acc = acc.flatMap((a) => next.map((b) => ({ ...a, ...b })));
     }
     return acc;
-  }
-  if ('any' in c) return c.any.flatMap((part) => evaluateCondition(part, ctx));
-  if ('not' in c) return evaluateCondition(c.not, ctx).length > 0 ? FALSE : TRUE;
-  if ('installed' in c) return facts.providers(c.installed).length > 0 ? TRUE : FALSE;
-  if ('missing' in c) return facts.providers(c.missing).length === 0 ? TRUE : FALSE;
-  if ('version' in c) {
-    return facts.providers(c.version.package).some((d) => satisfies(d.version, c.version.spec)) ? TRUE : FALSE;
-  }
-  if ('python' in c) return satisfies(snap.python.version, c.python) ? TRUE : FALSE;
-  if ('platform' in c) {
-    const ok = (c.platform.system === undefined || c.platform.system === snap.platform.system)
-      && (c.platform.machine === undefined || c.platform.machine === snap.platform.machine);
-    return ok ? TRUE : FALSE;
-  }
-  if ('env' in c) {
-    const value = snap.envVars[c.env.name];
-    if (c.env.set !== undefined && (value !== undefined) !== c.env.set) return FALSE;
-    if (c.env.equals && (value === undefined || !c.env.equals.includes(value))) return FALSE;
+  },
+  any: (parts, ctx) => parts.flatMap((part) => evaluateCondition(part, ctx)),
+  not: (part, ctx) => truth(evaluateCondition(part, ctx).length === 0),
+  installed: (name, { facts }) => truth(facts.providers(name).length > 0),
+  missing: (name, { facts }) => truth(facts.providers(name).length === 0),
+  version: (v, { facts }) => truth(facts.providers(v.package).some((d) => satisfies(d.version, v.spec))),
+  python: (spec, { facts }) => truth(satisfies(facts.snapshot.python.version, spec)),
+  platform: (p, { facts }) => {
+    const { platform } = facts.snapshot;
+    return truth((p.system === undefined || p.system === platform.system) && (p.machine === undefined || p.machine === platform.machine));
+  },
+  env: (e, { facts }) => {
+    const value = facts.snapshot.envVars[e.name];
+    if (e.set !== undefined && (value !== undefined) !== e.set) return FALSE;
+    if (e.equals && (value === undefined || !e.equals.includes(value))) return FALSE;
     return TRUE;
-  }
-  if ('planned' in c) return snap.planned === c.planned ? TRUE : FALSE;
-  if ('minor_mismatch' in c) {
-    const a = facts.providers(c.minor_mismatch.package)[0];
-    const b = facts.providers(c.minor_mismatch.with)[0];
+  },
+  planned: (planned, { facts }) => truth(facts.snapshot.planned === planned),
+  minor_mismatch: (m, { facts }) => {
+    const a = facts.providers(m.package)[0];
+    const b = facts.providers(m.with)[0];
     if (!a || !b) return FALSE;
     const ma = majorMinor(a.version);
     const mb = majorMinor(b.version);
     if (!ma || !mb || ma === mb) return FALSE;
     return [{ package: a.displayName, package_version: a.version, with: b.displayName, with_version: b.version, package_minor: ma, with_minor: mb }];
-  }
-  if ('constraint_violated' in c) {
+  },
+  constraint_violated: (f, { facts }) => {
     const out: Binding[] = [];
     for (const k of facts.matrix.constraints) {
-      if (c.constraint_violated.package && k.package !== c.constraint_violated.package) continue;
-      if (c.constraint_violated.dependency && k.dependency !== c.constraint_violated.dependency) continue;
+      if (f.package && k.package !== f.package) continue;
+      if (f.dependency && k.dependency !== f.dependency) continue;
       for (const p of facts.providers(k.package)) {
         if (!satisfies(p.version, k.versions)) continue;
         for (const dep of facts.providers(k.dependency)) {
@@ -79,21 +90,21 @@ export function evaluateCondition(c: Condition, ctx: ConditionContext): Binding[
       }
     }
     return dedupe(out);
-  }
-  if ('python_unsupported' in c) {
+  },
+  python_unsupported: (f, { facts }) => {
     const out: Binding[] = [];
     for (const s of facts.matrix.pythonSupport) {
-      if (c.python_unsupported.package && s.package !== c.python_unsupported.package) continue;
+      if (f.package && s.package !== f.package) continue;
       for (const p of facts.providers(s.package)) {
-        if (!satisfies(p.version, s.versions) || satisfies(snap.python.version, s.python)) continue;
+        if (!satisfies(p.version, s.versions) || satisfies(facts.snapshot.python.version, s.python)) continue;
         out.push({ package: p.displayName, package_version: p.version, supported: s.python });
       }
     }
     return dedupe(out);
-  }
-  if ('duplicate_providers' in c) {
+  },
+  duplicate_providers: (f, { facts }) => {
     const out: Binding[] = [];
-    for (const imp of selectImports(facts.trackedImports(), c.duplicate_providers)) {
+    for (const imp of selectImports(facts.trackedImports(), f)) {
       const dists = facts.importProviders(imp);
       if (dists.length < 2) continue;
       out.push({
@@ -103,10 +114,9 @@ export function evaluateCondition(c: Condition, ctx: ConditionContext): Binding[
       });
     }
     return out;
-  }
-  if ('record_overlap' in c) {
-    if (snap.planned) return FALSE;
-    const f = c.record_overlap;
+  },
+  record_overlap: (f, { facts }) => {
+    if (facts.snapshot.planned) return FALSE;
     const out: Binding[] = [];
     for (const g of facts.recordOverlaps()) {
       const tops = [...new Set(g.files.map((file) => file.split('/')[0]!.replace(/\.py$/, '')))];
@@ -122,8 +132,9 @@ export function evaluateCondition(c: Condition, ctx: ConditionContext): Binding[
       });
     }
     return out;
-  }
-  if ('export_op_gaps' in c) {
+  },
+  export_op_gaps: (_target, ctx) => {
+    const { facts } = ctx;
     const torch = facts.version('torch');
     if (!torch) return FALSE;
     if (!ctx.predictExportGaps) {
@@ -145,9 +156,8 @@ export function evaluateCondition(c: Condition, ctx: ConditionContext): Binding[
       ops: gaps.unsupported.map((u) => `${u.op}-${u.version}`).join(', '),
       gap_evidence: gaps.evidence,
     }];
-  }
-  return FALSE;
-}
+  },
+};
 
 function selectImports(tracked: string[], f: ImportFilter): string[] {
   if (f.import) return [f.import];

@@ -1,6 +1,6 @@
 // The rule engine: matrix + snapshot (+ deep-probe outcomes, + applied patches) -> findings and routes.
 import type { EnvSnapshot } from '../env/types.js';
-import type { Condition, Matrix, Rule, Severity } from '../matrix/types.js';
+import { conditionKind, conditionParts, type Condition, type Matrix, type Rule, type Severity } from '../matrix/types.js';
 import { evaluateCondition, type ConditionContext } from './conditions.js';
 import { Facts } from './facts.js';
 import { compareWithImports } from './observe.js';
@@ -82,11 +82,7 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
 
 /** Conditions whose evaluation already sees applied patches (the op-gap prediction). */
 function patchAware(c: Condition): boolean {
-  if ('export_op_gaps' in c) return true;
-  if ('all' in c) return c.all.some(patchAware);
-  if ('any' in c) return c.any.some(patchAware);
-  if ('not' in c) return patchAware(c.not);
-  return false;
+  return conditionKind(c) === 'export_op_gaps' || conditionParts(c).some(patchAware);
 }
 
 /** A rule is fixed by patches when an applied patch names its code, or all of its patch fixes are applied. */

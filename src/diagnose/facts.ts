@@ -1,12 +1,8 @@
 // Questions about a snapshot that rules ask, answered with the matrix's families
 // (tensorflow-cpu counts as tensorflow, tf-keras-nightly as tf-keras, ...).
+import { normalizeName } from '../env/names.js';
 import type { Distribution, EnvSnapshot } from '../env/types.js';
 import type { Family, Matrix } from '../matrix/types.js';
-
-/** PEP 503 normalisation. */
-export function normalizeName(name: string): string {
-  return name.toLowerCase().replace(/[-_.]+/g, '-');
-}
 
 export class Facts {
   private readonly familyByDist = new Map<string, Family>();

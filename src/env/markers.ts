@@ -1,6 +1,6 @@
 // PEP 508 environment markers: parse `python_version < "3.11" and sys_platform == "linux"` and
 // evaluate it against a planned environment (no interpreter to ask).
-import { satisfies, valid } from '@renovatebot/pep440';
+import { isValidVersion, satisfiesExcludingPre } from '../matrix/pep440.js';
 
 /** The marker variables of PEP 508, as strings. */
 export type MarkerEnvironment = Record<string, string>;
@@ -123,8 +123,8 @@ function evaluate(node: Node, env: MarkerEnvironment): boolean {
   // a version variable on either side compares as PEP 440 versions when both sides are versions
   const versionish = ('variable' in node.left && VERSION_VARIABLES.has(node.left.variable))
     || ('variable' in node.right && VERSION_VARIABLES.has(node.right.variable));
-  if (versionish && node.cmp !== '===' && valid(lhs) && isSpecVersion(rhs)) {
-    return satisfies(lhs, `${node.cmp}${rhs}`);
+  if (versionish && node.cmp !== '===' && isValidVersion(lhs) && isSpecVersion(rhs)) {
+    return satisfiesExcludingPre(lhs, `${node.cmp}${rhs}`);
   }
   switch (node.cmp) {
     case '==': case '===': return lhs === rhs;
@@ -138,7 +138,7 @@ function evaluate(node: Node, env: MarkerEnvironment): boolean {
 }
 
 function isSpecVersion(v: string): boolean {
-  return valid(v) !== null || /^\d+(\.\d+)*\.\*$/.test(v);
+  return isValidVersion(v) || /^\d+(\.\d+)*\.\*$/.test(v);
 }
 
 function value(operand: Operand, env: MarkerEnvironment): string {

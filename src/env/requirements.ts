@@ -2,13 +2,13 @@
 // distributions, everything else is listed as unpinned. PEP 508 lines, markers evaluated for
 // the planned Python and platform; pip's file options are understood or skipped.
 import { readFile } from 'node:fs/promises';
-import { arch, endianness } from 'node:os';
 import { basename, dirname, relative, resolve } from 'node:path';
-import { valid } from '@renovatebot/pep440';
 import { UserError } from '../util/errors.js';
 import type { Distribution, EnvSnapshot } from './types.js';
 import { evaluateMarker, markerEnvironment, MarkerSyntaxError, type MarkerEnvironment, type PlannedPlatform } from './markers.js';
 import { normalizeName } from './names.js';
+import { currentPlatform, parsePythonVersion } from './target.js';
+import { isValidVersion } from '../matrix/pep440.js';
 
 export interface RequirementsOptions {
   /** "3.10" or "3.10.18" */
@@ -30,51 +30,8 @@ export interface ParsedRequirement {
 
 type Unpinned = NonNullable<EnvSnapshot['unpinned']>[number];
 
-/** This machine's sys.platform / platform.machine() values (what Python itself would report). */
-export function currentPlatform(): PlannedPlatform {
-  const system = process.platform === 'win32' ? 'win32' : process.platform === 'darwin' ? 'darwin' : process.platform;
-  return { system, machine: pythonMachine(arch(), system) };
-}
-
-function pythonMachine(nodeArch: string, system: string): string {
-  switch (nodeArch) {
-    case 'x64': return system === 'win32' ? 'AMD64' : 'x86_64';
-    case 'arm64': return system === 'win32' ? 'ARM64' : system === 'darwin' ? 'arm64' : 'aarch64';
-    case 'ia32': return system === 'win32' ? 'x86' : 'i686';
-    case 'arm': return 'armv7l';
-    case 'ppc64': return endianness() === 'LE' ? 'ppc64le' : 'ppc64';
-    default: return nodeArch; // s390x, riscv64, loong64, mips: same spelling in Python
-  }
-}
-
-const SYSTEMS: Record<string, string> = {
-  linux: 'linux', darwin: 'darwin', macos: 'darwin', mac: 'darwin', osx: 'darwin', win32: 'win32', windows: 'win32', win: 'win32',
-};
-const MACHINES: Record<string, string> = { x86_64: 'x64', amd64: 'x64', x64: 'x64', aarch64: 'arm64', arm64: 'arm64', i686: 'ia32', x86: 'ia32' };
-
-/**
- * Parses a `--platform` value, SYSTEM-MACHINE (or SYSTEM/MACHINE, or SYSTEM alone for this machine's
- * architecture): linux-x86_64, linux-aarch64, darwin-arm64 (macos-arm64), win32-amd64 (windows-amd64).
- * Machine names are given back in the spelling Python's platform.machine() uses on that system.
- */
-export function parsePlatform(spec: string): PlannedPlatform {
-  const m = /^([A-Za-z0-9]+)(?:[-/:]([A-Za-z0-9_]+))?$/.exec(spec.trim());
-  const system = m ? SYSTEMS[m[1]!.toLowerCase()] : undefined;
-  if (!m || !system) {
-    throw new UserError(`--platform "${spec}" is not a platform`, 'write SYSTEM-MACHINE, e.g. linux-x86_64, linux-aarch64, darwin-arm64, win32-amd64');
-  }
-  const machine = m[2];
-  if (!machine) return { system, machine: pythonMachine(arch(), system) };
-  const nodeArch = MACHINES[machine.toLowerCase()];
-  return { system, machine: nodeArch ? pythonMachine(nodeArch, system) : machine };
-}
-
-const PYTHON_VERSION = /^\d+\.\d+(\.\d+)?$/;
-
 export async function snapshotFromRequirements(file: string, opts: RequirementsOptions): Promise<EnvSnapshot> {
-  if (!PYTHON_VERSION.test(opts.pythonVersion)) {
-    throw new UserError(`--python-version "${opts.pythonVersion}" is not a Python version`, 'write it as X.Y or X.Y.Z, e.g. 3.10');
-  }
+  parsePythonVersion(opts.pythonVersion);
   const platform = opts.platform ?? currentPlatform();
   const env = markerEnvironment(opts.pythonVersion, platform);
   const state: ReadState = { env, pins: new Map(), unpinned: [], visiting: [] };
@@ -235,7 +192,7 @@ function exactPin(specifier: string, where: string): string | null {
     const wildcard = version.endsWith('.*');
     if (wildcard && op !== '==' && op !== '!=') throw new UserError(`${where}: "${op}${version}": a wildcard is only allowed with == and !=`);
     const bare = wildcard ? version.slice(0, -2) : version;
-    if (valid(bare) === null) throw new UserError(`${where}: "${version}" is not a valid PEP 440 version`);
+    if (!isValidVersion(bare)) throw new UserError(`${where}: "${version}" is not a valid PEP 440 version`);
     if (op === '==' && !wildcard) pin = version;
   }
   return pin;
@@ -250,7 +207,7 @@ function isPathOrUrl(text: string): boolean {
 function wheelPin(target: string): { name: string; displayName: string; version: string } | null {
   const file = basename(target.split(/[?#]/)[0]!);
   const m = /^([^-]+)-([^-]+)(?:-\d[^-]*)?-[^-]+-[^-]+-[^-]+\.whl$/.exec(file);
-  if (!m || valid(m[2]!) === null) return null;
+  if (!m || !isValidVersion(m[2]!)) return null;
   return { name: normalizeName(m[1]!), displayName: m[1]!, version: m[2]! };
 }
 

@@ -1,11 +1,10 @@
 // Pins that work together: the `pin` fixes of check's findings, applied to a planned copy of the
 // env and re-evaluated until no further pin helps. Only what the final evaluation confirms counts.
-import { valid } from '@renovatebot/pep440';
 import { evaluate } from '../diagnose/evaluate.js';
 import type { AppliedPatch, ExportGapPredictor, Finding } from '../diagnose/types.js';
 import { normalizeName } from '../env/names.js';
 import type { Distribution, EnvSnapshot } from '../env/types.js';
-import { isValidSpecifier, satisfies } from '../matrix/pep440.js';
+import { isValidSpecifier, isValidVersion, satisfies } from '../matrix/pep440.js';
 import type { Fix, Matrix } from '../matrix/types.js';
 
 /** What one `pin` fix command asks for, read from its pip command line. */
@@ -129,7 +128,7 @@ export function parsePinCommand(command: string): PinRequest | Unusable {
         continue;
       }
       const pin = EXACT_PIN.exec(token);
-      if (pin && valid(pin[2]!) !== null) {
+      if (pin && isValidVersion(pin[2]!)) {
         const name = normalizeName(pin[1]!);
         pins[name] = pin[2]!;
         removed.delete(name); // uninstall then reinstall: a pin

@@ -1,12 +1,12 @@
 // The proposed pins as files: a pinned requirements.txt, a constraints.txt (pip install -c) and a
-// conda environment.yml. Rendering is pure; writing is atomic (temp file in the same folder + rename).
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+// conda environment.yml. Rendering is pure; writing is atomic (src/util/atomic-write.ts).
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
 import { yaml } from '../util/parsed-cache.js';
 import type { EnvSnapshot } from '../env/types.js';
 import { normalizeName } from '../env/names.js';
 import type { Matrix } from '../matrix/types.js';
+import { writeAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import type { PinProposal } from './pins.js';
 
@@ -129,12 +129,12 @@ function majorMinor(version: string): string {
 /** Refuses an output path that is a folder or lies in a missing folder (checked before any work). */
 export async function checkWritable(file: string): Promise<import('node:fs').Stats | null> {
   const target = resolve(file);
+  const dir = dirname(target);
   const st = await stat(target).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw new UserError(`cannot write ${file}: ${err.code ?? err.message}`);
   });
   if (st?.isDirectory()) throw new UserError(`cannot write ${file}: it is a folder`, 'name a file, e.g. requirements.lock.txt');
-  const dir = dirname(target);
   const dirStat = await stat(dir).catch(() => null);
   if (!dirStat?.isDirectory()) throw new UserError(`cannot write ${file}: folder ${dir} does not exist`);
   return st;
@@ -148,23 +148,13 @@ export async function checkWritable(file: string): Promise<import('node:fs').Sta
 export async function writeFileAtomic(file: string, text: string): Promise<'written' | 'unchanged'> {
   const target = resolve(file);
   const st = await checkWritable(file);
-  const dir = dirname(target);
   if (st?.isFile()) {
     if ((await readFile(target, 'utf8').catch(() => null)) === text) return 'unchanged';
   }
-  const temp = join(dir, `.${basename(target)}.tfdoctor-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'wx', st ? st.mode & 0o777 : 0o644);
-    try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, target);
+    // an existing file keeps its permission bits
+    await writeAtomic(target, text, st ? { mode: st.mode & 0o777 } : {});
   } catch (err) {
-    await rm(temp, { force: true });
-    if (err instanceof UserError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new UserError(`cannot write ${file}: ${e.code ?? e.message}`);
   }

@@ -14,7 +14,7 @@ import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/p
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { PlannedPlatform } from '../env/markers.js';
-import { currentPlatform } from '../env/requirements.js';
+import { currentPlatform } from '../env/target.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { UserError } from '../util/errors.js';
 import type { Target } from './types.js';

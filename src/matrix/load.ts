@@ -9,7 +9,7 @@ import { UserError } from '../util/errors.js';
 import { isValidSpecifier, isValidVersion } from './pep440.js';
 import {
   CONDITION_KINDS, EVIDENCE_KINDS, FIX_KINDS, ROUTE_IDS, SEVERITIES,
-  type Condition, type Constraint, type ImportFilter, type Evidence, type Family, type Fix, type Matrix, type Observation,
+  type Condition, type ConditionArgs, type ConditionKind, type ConditionOf, type Constraint, type ImportFilter, type Evidence, type Family, type Fix, type Matrix, type Observation,
   type PythonSupport, type Rule, type RouteId, type RouteSpec, type Severity,
 } from './types.js';
 
@@ -314,63 +314,77 @@ function readFix(ctx: Ctx, node: Node): Fix {
 function readCondition(ctx: Ctx, node: Node): Condition {
   const entries = ctx.entries(node, [...CONDITION_KINDS], [], 'condition');
   if (entries.length !== 1) ctx.fail(node, `a condition has exactly one key (one of ${CONDITION_KINDS.join(', ')}); use all: [...] to combine`);
-  const [kind, v] = entries[0]!;
-  switch (kind) {
-    case 'all': case 'any': {
-      const list = ctx.seq(v, kind);
-      if (list.length === 0) ctx.fail(v, `${kind} needs at least one condition`);
-      const parts = list.map((n) => readCondition(ctx, n));
-      return kind === 'all' ? { all: parts } : { any: parts };
-    }
-    case 'not': return { not: readCondition(ctx, v) };
-    case 'installed': return { installed: ctx.str(v, 'installed', NAME) };
-    case 'missing': return { missing: ctx.str(v, 'missing', NAME) };
-    case 'python': return { python: ctx.spec(v, 'python') };
-    case 'planned': return { planned: ctx.bool(v, 'planned') };
-    case 'version': {
-      const f = ctx.fields(v, ['package', 'spec'], ['package', 'spec'], 'version condition');
-      return { version: { package: ctx.str(f.get('package'), 'package', NAME), spec: ctx.spec(f.get('spec'), 'spec') } };
-    }
-    case 'platform': {
-      const f = ctx.fields(v, ['system', 'machine'], [], 'platform condition');
-      const p: { system?: string; machine?: string } = {};
-      if (f.has('system')) p.system = ctx.str(f.get('system'), 'system');
-      if (f.has('machine')) p.machine = ctx.str(f.get('machine'), 'machine');
-      return { platform: p };
-    }
-    case 'env': {
-      const f = ctx.fields(v, ['name', 'equals', 'set'], ['name'], 'env condition');
-      const e: { name: string; equals?: string[]; set?: boolean } = { name: ctx.str(f.get('name'), 'name', /^[A-Z_][A-Z0-9_]*$/) };
-      if (f.has('equals')) e.equals = ctx.strList(f.get('equals'), 'equals');
-      if (f.has('set')) e.set = ctx.bool(f.get('set'), 'set');
-      return { env: e };
-    }
-    case 'minor_mismatch': {
-      const f = ctx.fields(v, ['package', 'with'], ['package', 'with'], 'minor_mismatch condition');
-      return { minor_mismatch: { package: ctx.str(f.get('package'), 'package', NAME), with: ctx.str(f.get('with'), 'with', NAME) } };
-    }
-    case 'constraint_violated': {
-      const f = ctx.fields(v, ['package', 'dependency'], [], 'constraint_violated condition');
-      const c: { package?: string; dependency?: string } = {};
-      if (f.has('package')) c.package = ctx.str(f.get('package'), 'package', NAME);
-      if (f.has('dependency')) c.dependency = ctx.str(f.get('dependency'), 'dependency', NAME);
-      return { constraint_violated: c };
-    }
-    case 'python_unsupported': {
-      const f = ctx.fields(v, ['package'], [], 'python_unsupported condition');
-      return { python_unsupported: f.has('package') ? { package: ctx.str(f.get('package'), 'package', NAME) } : {} };
-    }
-    case 'duplicate_providers': case 'record_overlap': {
-      const f = ctx.fields(v, ['import', 'exclude'], [], `${kind} condition`);
-      const c: ImportFilter = {};
-      if (f.has('import')) c.import = ctx.str(f.get('import'), 'import');
-      if (f.has('exclude')) c.exclude = ctx.strList(f.get('exclude'), 'exclude');
-      return kind === 'duplicate_providers' ? { duplicate_providers: c } : { record_overlap: c };
-    }
-    case 'export_op_gaps': {
-      const f = ctx.fields(v, ['target'], ['target'], 'export_op_gaps condition');
-      return { export_op_gaps: { target: ctx.oneOf(f.get('target'), 'target', ['onnx-tf'] as const) } };
-    }
-  }
-  return ctx.fail(node, `unknown condition ${kind}`);
+  const [kind, v] = entries[0]! as [ConditionKind, Node];
+  return readConditionOf(ctx, kind, v);
 }
+
+function readConditionOf<K extends ConditionKind>(ctx: Ctx, kind: K, v: Node): Condition {
+  const args = (CONDITION_READERS[kind] as ConditionReader<K>)(ctx, v);
+  return { [kind]: args } as ConditionOf<K> as Condition;
+}
+
+type ConditionReader<K extends ConditionKind> = (ctx: Ctx, v: Node) => ConditionArgs[K];
+
+function readConditionList(ctx: Ctx, v: Node, kind: 'all' | 'any'): Condition[] {
+  const list = ctx.seq(v, kind);
+  if (list.length === 0) ctx.fail(v, `${kind} needs at least one condition`);
+  return list.map((n) => readCondition(ctx, n));
+}
+
+function readImportFilter(ctx: Ctx, v: Node, kind: 'duplicate_providers' | 'record_overlap'): ImportFilter {
+  const f = ctx.fields(v, ['import', 'exclude'], [], `${kind} condition`);
+  const c: ImportFilter = {};
+  if (f.has('import')) c.import = ctx.str(f.get('import'), 'import');
+  if (f.has('exclude')) c.exclude = ctx.strList(f.get('exclude'), 'exclude');
+  return c;
+}
+
+/** One reader per condition kind (a record over the kinds of types.ts: none can be missing). */
+const CONDITION_READERS: { [K in ConditionKind]: ConditionReader<K> } = {
+  all: (ctx, v) => readConditionList(ctx, v, 'all'),
+  any: (ctx, v) => readConditionList(ctx, v, 'any'),
+  not: (ctx, v) => readCondition(ctx, v),
+  installed: (ctx, v) => ctx.str(v, 'installed', NAME),
+  missing: (ctx, v) => ctx.str(v, 'missing', NAME),
+  python: (ctx, v) => ctx.spec(v, 'python'),
+  planned: (ctx, v) => ctx.bool(v, 'planned'),
+  version: (ctx, v) => {
+    const f = ctx.fields(v, ['package', 'spec'], ['package', 'spec'], 'version condition');
+    return { package: ctx.str(f.get('package'), 'package', NAME), spec: ctx.spec(f.get('spec'), 'spec') };
+  },
+  platform: (ctx, v) => {
+    const f = ctx.fields(v, ['system', 'machine'], [], 'platform condition');
+    const p: { system?: string; machine?: string } = {};
+    if (f.has('system')) p.system = ctx.str(f.get('system'), 'system');
+    if (f.has('machine')) p.machine = ctx.str(f.get('machine'), 'machine');
+    return p;
+  },
+  env: (ctx, v) => {
+    const f = ctx.fields(v, ['name', 'equals', 'set'], ['name'], 'env condition');
+    const e: { name: string; equals?: string[]; set?: boolean } = { name: ctx.str(f.get('name'), 'name', /^[A-Z_][A-Z0-9_]*$/) };
+    if (f.has('equals')) e.equals = ctx.strList(f.get('equals'), 'equals');
+    if (f.has('set')) e.set = ctx.bool(f.get('set'), 'set');
+    return e;
+  },
+  minor_mismatch: (ctx, v) => {
+    const f = ctx.fields(v, ['package', 'with'], ['package', 'with'], 'minor_mismatch condition');
+    return { package: ctx.str(f.get('package'), 'package', NAME), with: ctx.str(f.get('with'), 'with', NAME) };
+  },
+  constraint_violated: (ctx, v) => {
+    const f = ctx.fields(v, ['package', 'dependency'], [], 'constraint_violated condition');
+    const c: { package?: string; dependency?: string } = {};
+    if (f.has('package')) c.package = ctx.str(f.get('package'), 'package', NAME);
+    if (f.has('dependency')) c.dependency = ctx.str(f.get('dependency'), 'dependency', NAME);
+    return c;
+  },
+  python_unsupported: (ctx, v) => {
+    const f = ctx.fields(v, ['package'], [], 'python_unsupported condition');
+    return f.has('package') ? { package: ctx.str(f.get('package'), 'package', NAME) } : {};
+  },
+  duplicate_providers: (ctx, v) => readImportFilter(ctx, v, 'duplicate_providers'),
+  record_overlap: (ctx, v) => readImportFilter(ctx, v, 'record_overlap'),
+  export_op_gaps: (ctx, v) => {
+    const f = ctx.fields(v, ['target'], ['target'], 'export_op_gaps condition');
+    return { target: ctx.oneOf(f.get('target'), 'target', ['onnx-tf'] as const) };
+  },
+};

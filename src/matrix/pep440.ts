@@ -1,5 +1,6 @@
-// The one place Python-package versions are compared (PEP 440, never semver). Non-throwing:
-// an invalid version or specifier gives false / null.
+// The one place Python-package versions are compared (PEP 440, never semver), and the only module
+// that imports the PEP 440 library (test/structure/single-owners.test.ts holds src/ to that).
+// Non-throwing: an invalid version or specifier gives false / null.
 import { clean, compare as pepCompare, explain, parse, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
 
 export function isValidVersion(v: string): boolean {
@@ -74,6 +75,20 @@ function clauseHolds(v: string, raw: string): boolean {
   }
 }
 
+/**
+ * Does `v` match `spec` under PEP 440's own rule: a pre-release or dev build matches only a
+ * specifier that names one (the default pip chooses candidates by). Compare satisfies(), which
+ * judges installed versions and lets pre-releases match.
+ */
+export function satisfiesExcludingPre(v: string, spec: string): boolean {
+  try {
+    return pepSatisfies(v, spec);
+  } catch {
+    return false;
+  }
+}
+
+/** Orders two valid versions (negative, 0, positive); check both with isValidVersion first. */
 export function compareVersions(a: string, b: string): number {
   return pepCompare(a, b);
 }

@@ -41,24 +41,37 @@ export interface Observation {
   message: string;
 }
 
-/** A condition; each evaluates to a list of bindings (empty = false). See matrix/README.md. */
-export type Condition =
-  | { all: Condition[] }
-  | { any: Condition[] }
-  | { not: Condition }
-  | { installed: string }
-  | { missing: string }
-  | { version: { package: string; spec: string } }
-  | { python: string }
-  | { platform: { system?: string; machine?: string } }
-  | { env: { name: string; equals?: string[]; set?: boolean } }
-  | { planned: boolean }
-  | { minor_mismatch: { package: string; with: string } }
-  | { constraint_violated: { package?: string; dependency?: string } }
-  | { python_unsupported: { package?: string } }
-  | { duplicate_providers: ImportFilter }
-  | { record_overlap: ImportFilter }
-  | { export_op_gaps: { target: 'onnx-tf' } };
+/**
+ * The condition kinds and what each holds: the one registry of kinds. A condition is an object with
+ * one of these keys (its kind) and that value; each evaluates to a list of bindings (empty = false).
+ * The loader (load.ts) and the evaluator (diagnose/conditions.ts) map over these keys, so a kind
+ * added here without a reader or an evaluator does not compile. See matrix/README.md.
+ */
+export interface ConditionArgs {
+  all: Condition[];
+  any: Condition[];
+  not: Condition;
+  installed: string;
+  missing: string;
+  version: { package: string; spec: string };
+  python: string;
+  platform: { system?: string; machine?: string };
+  env: { name: string; equals?: string[]; set?: boolean };
+  planned: boolean;
+  minor_mismatch: { package: string; with: string };
+  constraint_violated: { package?: string; dependency?: string };
+  python_unsupported: { package?: string };
+  duplicate_providers: ImportFilter;
+  record_overlap: ImportFilter;
+  export_op_gaps: { target: 'onnx-tf' };
+}
+
+export type ConditionKind = keyof ConditionArgs;
+
+/** A condition of kind K: `{ K: ConditionArgs[K] }`. */
+export type ConditionOf<K extends ConditionKind> = { [P in K]: ConditionArgs[P] };
+
+export type Condition = { [K in ConditionKind]: ConditionOf<K> }[ConditionKind];
 
 /** Which import packages a duplicate/overlap condition looks at: one, or all tracked ones except some. */
 export interface ImportFilter {
@@ -66,10 +79,37 @@ export interface ImportFilter {
   exclude?: string[];
 }
 
-export const CONDITION_KINDS = [
-  'all', 'any', 'not', 'installed', 'missing', 'version', 'python', 'platform', 'env', 'planned',
-  'minor_mismatch', 'constraint_violated', 'python_unsupported', 'duplicate_providers', 'record_overlap', 'export_op_gaps',
-] as const;
+/** The conditions a kind combines (all, any, not); a record over every kind, so none is forgotten. */
+const PARTS: { [K in ConditionKind]: (args: ConditionArgs[K]) => readonly Condition[] } = {
+  all: (parts) => parts,
+  any: (parts) => parts,
+  not: (part) => [part],
+  installed: () => [], missing: () => [], version: () => [], python: () => [], platform: () => [], env: () => [],
+  planned: () => [], minor_mismatch: () => [], constraint_violated: () => [], python_unsupported: () => [],
+  duplicate_providers: () => [], record_overlap: () => [], export_op_gaps: () => [],
+};
+
+/** Every condition kind, in the order of the registry. */
+export const CONDITION_KINDS = Object.keys(PARTS) as readonly ConditionKind[];
+
+/** A condition's kind (its one key). */
+export function conditionKind(c: Condition): ConditionKind {
+  return Object.keys(c)[0] as ConditionKind;
+}
+
+/** What a condition of kind K holds. */
+export function conditionArgs<K extends ConditionKind>(c: Condition, kind: K): ConditionArgs[K] {
+  return (c as unknown as ConditionArgs)[kind];
+}
+
+/** The conditions directly inside a condition ([] unless it is all, any or not). */
+export function conditionParts(c: Condition): readonly Condition[] {
+  return partsOf(conditionKind(c), c);
+}
+
+function partsOf<K extends ConditionKind>(kind: K, c: Condition): readonly Condition[] {
+  return (PARTS[kind] as (args: ConditionArgs[K]) => readonly Condition[])(conditionArgs(c, kind));
+}
 
 export interface Rule {
   code: string;

@@ -1,6 +1,6 @@
 // Op-version arithmetic over the generated tables: which since_version an op has at an opset,
 // and which of those onnx-tf 1.10.0 has no handler for.
-import { compare, valid } from '@renovatebot/pep440';
+import { compareVersions, isValidVersion } from '../matrix/pep440.js';
 import { onnxSchemas, onnxTfHandlers } from './tables.js';
 
 export interface OpVersion {
@@ -23,15 +23,15 @@ export function resolveSinceVersion(op: string, opset: number): number | null {
  * listed release (it knows at least the generating onnx's opsets) or is not a PEP 440 version.
  */
 export function onnxMaxOpset(onnxVersion: string): number | null {
-  if (!valid(onnxVersion)) return null;
+  if (!isValidVersion(onnxVersion)) return null;
   const table = onnxSchemas().version_table;
-  const newest = table.reduce((a, b) => (compare(a.onnx, b.onnx) >= 0 ? a : b));
-  if (compare(onnxVersion, newest.onnx) > 0) return null;
+  const newest = table.reduce((a, b) => (compareVersions(a.onnx, b.onnx) >= 0 ? a : b));
+  if (compareVersions(onnxVersion, newest.onnx) > 0) return null;
   let best: (typeof table)[number] | null = null;
   for (const row of table) {
-    if (compare(row.onnx, onnxVersion) <= 0 && (!best || compare(row.onnx, best.onnx) > 0)) best = row;
+    if (compareVersions(row.onnx, onnxVersion) <= 0 && (!best || compareVersions(row.onnx, best.onnx) > 0)) best = row;
   }
-  return best ? best.ai_onnx_opset : table.reduce((a, b) => (compare(a.onnx, b.onnx) <= 0 ? a : b)).ai_onnx_opset;
+  return best ? best.ai_onnx_opset : table.reduce((a, b) => (compareVersions(a.onnx, b.onnx) <= 0 ? a : b)).ai_onnx_opset;
 }
 
 /**

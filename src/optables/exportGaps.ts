@@ -1,7 +1,7 @@
 // Predicts, from the installed torch version alone, whether its default torch.onnx.export call emits
 // op versions onnx-tf 1.10.0 cannot take. Data: matrix/torch-export.yaml (exporter and opset per torch
 // range) and matrix/generated/torch-export-ops.json (the op types those exports really contain).
-import { satisfies } from '@renovatebot/pep440';
+import { satisfiesExcludingPre } from '../matrix/pep440.js';
 import { onnxMaxOpset, onnxTfGaps, onnxTfResolutionOpset, type OpVersion } from './coverage.js';
 import { torchExportOps } from './tables.js';
 import { torchExportRows, type TorchExportRow } from './torchExport.js';
@@ -23,7 +23,7 @@ export interface ExportGapPrediction {
 
 /** The torch-export.yaml row covering a torch version, or null. */
 export function torchExportRow(torchVersion: string): TorchExportRow | null {
-  return torchExportRows().find((row) => satisfies(torchVersion, row.torch)) ?? null;
+  return torchExportRows().find((row) => satisfiesExcludingPre(torchVersion, row.torch)) ?? null;
 }
 
 /**

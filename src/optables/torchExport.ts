@@ -2,7 +2,7 @@
 // A malformed file fails with file:line and what is wrong.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validRange } from '@renovatebot/pep440';
+import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Node } from 'yaml';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
@@ -54,7 +54,7 @@ export function parseTorchExport(text: string, file = torchExportFile): TorchExp
       return v as string;
     };
     const torch = str('torch');
-    if (!validRange(torch)) fail(item, `\`torch: ${torch}\` is not a PEP 440 specifier`);
+    if (!isValidSpecifier(torch)) fail(item, `\`torch: ${torch}\` is not a PEP 440 specifier`);
     const exporter = str('exporter');
     if (exporter !== 'dynamo' && exporter !== 'torchscript') fail(item, '`exporter` must be dynamo or torchscript');
     const opset = row.opset;

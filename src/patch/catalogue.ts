@@ -3,8 +3,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validRange } from '@renovatebot/pep440';
+import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Document, Node } from 'yaml';
+import { normalizeName } from '../env/names.js';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
 import { DiffError, diffTarget, parseUnifiedDiff } from './diff.js';
@@ -19,10 +20,6 @@ export function defaultCatalogueRoot(env: NodeJS.ProcessEnv = process.env): stri
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const SHA = /^[0-9a-f]{64}$/;
-
-function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
-}
 
 /** Bumped whenever PatchSpec's shape changes, so stale caches are never read. */
 const PARSED_FORMAT = 2;
@@ -87,7 +84,7 @@ export function parsePatch(yamlText: string, yamlPath: string, diffText: string,
   if (id !== expectedFile) field.fail('id', `id "${id}" must match the file name "${expectedFile}"`);
   const distribution = normalizeName(field.string('distribution'));
   const versions = field.string('versions');
-  if (!validRange(versions)) field.fail('versions', `versions "${versions}" is not a PEP 440 specifier`);
+  if (!isValidSpecifier(versions)) field.fail('versions', `versions "${versions}" is not a PEP 440 specifier`);
   const title = field.string('title');
   const fixes = field.stringList('fixes', true);
   const requires = field.stringList('requires', false);

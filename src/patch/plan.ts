@@ -4,7 +4,7 @@
 // so a plan with no blocked patch is known to succeed before anything is written.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { satisfies } from '@renovatebot/pep440';
+import { satisfiesExcludingPre } from '../matrix/pep440.js';
 import { UserError } from '../util/errors.js';
 import type { EnvSnapshot } from '../env/types.js';
 import { DiffError, applyFileDiff, sha256 } from './diff.js';
@@ -114,7 +114,7 @@ async function planOne(
     ...(dist.location ? { location: dist.location } : {}),
     ...(dist.condaOwned ? { condaOwned: true } : {}),
   };
-  if (!satisfies(dist.version, spec.versions)) {
+  if (!satisfiesExcludingPre(dist.version, spec.versions)) {
     return { ...base, ...where, decision: 'skip', reason: `made for ${spec.distribution}${spec.versions}, installed ${dist.version}` };
   }
   if (!dist.location) return { ...base, ...where, decision: 'blocked', reason: `${spec.distribution} ${dist.version} has no known location` };

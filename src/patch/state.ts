@@ -4,9 +4,10 @@
 // Nothing is ever written inside a package folder except the patched files themselves.
 import { createHash } from 'node:crypto';
 import { constants, closeSync, fsyncSync, openSync, writeSync, readFileSync, ftruncateSync, statSync } from 'node:fs';
-import { access, mkdir, readFile, rename, stat, unlink, open } from 'node:fs/promises';
+import { access, mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeAtomic } from '../util/atomic-write.js';
 import { sha256 } from './diff.js';
 
 export interface StateDirs {
@@ -170,25 +171,6 @@ export function foldJournal(entries: JournalEntry[]): JournalState {
 
 // ---------------------------------------------------------------- durable file writes
 
-export async function fsyncDir(dir: string): Promise<void> {
-  const h = await open(dir, 'r');
-  try { await h.sync(); } finally { await h.close(); }
-}
-
-/** Writes bytes to `tmp`, fsyncs, renames over `target`, fsyncs the folder. Keeps the target's mode. */
-export async function atomicWrite(target: string, tmp: string, bytes: Uint8Array, mode?: number): Promise<void> {
-  const h = await open(tmp, 'w', mode ?? 0o644);
-  try {
-    await h.writeFile(bytes);
-    if (mode !== undefined) await h.chmod(mode);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await rename(tmp, target);
-  await fsyncDir(dirname(target));
-}
-
 export async function unlinkIfPresent(path: string): Promise<boolean> {
   try { await unlink(path); return true; } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
@@ -210,7 +192,7 @@ export async function storeBackup(stateDir: string, bytes: Uint8Array): Promise<
     if (sha256(await readFile(path)) === sha) return sha;
   } catch { /* absent or unreadable: (re)write it */ }
   await mkdir(dirname(path), { recursive: true });
-  await atomicWrite(path, `${path}.tmp-${process.pid}`, bytes);
+  await writeAtomic(path, bytes, { syncDir: true });
   return sha;
 }
 

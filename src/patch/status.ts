@@ -1,7 +1,7 @@
 // What is patched in an environment, told by file hashes and checked against tfdoctor's journal:
 // a patch the journal says is applied whose files are back to the original bytes was undone by
 // a reinstall (pip --force-reinstall does that silently).
-import { satisfies } from '@renovatebot/pep440';
+import { satisfiesExcludingPre } from '../matrix/pep440.js';
 import { join } from 'node:path';
 import type { EnvSnapshot } from '../env/types.js';
 import { loadCatalogue } from './catalogue.js';
@@ -53,7 +53,7 @@ export async function patchStatus(catalogue: Catalogue, snapshot: EnvSnapshot, r
       id: spec.id, title: spec.title, distribution: spec.distribution, versions: spec.versions,
       installed: dist?.version ?? null, fixes: spec.fixes, recorded: record !== undefined,
     };
-    const relevant = dist?.location && satisfies(dist.version, spec.versions);
+    const relevant = dist?.location && satisfiesExcludingPre(dist.version, spec.versions);
     if (!relevant && !record) {
       out.push({ ...base, state: 'not-relevant', files: [], reason: dist ? `made for ${spec.distribution}${spec.versions}, installed ${dist.version}` : `${spec.distribution} is not installed` });
       continue;

@@ -8,11 +8,12 @@ import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, extname, join } from 'node:path';
+import { tempPathFor, writeAtomic } from '../util/atomic-write.js';
 import { ExitCode, UserError } from '../util/errors.js';
 import { sha256 } from './diff.js';
 import { readOrNull } from './plan.js';
 import {
-  appendJournal, atomicWrite, foldJournal, loadBackup, readJournal, storeBackup, unlinkIfPresent,
+  appendJournal, foldJournal, loadBackup, readJournal, storeBackup, unlinkIfPresent,
   type IntentEntry, type JournalEntry,
 } from './state.js';
 
@@ -28,10 +29,6 @@ export interface FileWrite {
 async function step(): Promise<void> {
   const ms = Number(process.env.TFDOCTOR_TEST_SLOW_MS ?? 0);
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
-}
-
-function tempName(abs: string, txn: string): string {
-  return join(dirname(abs), `.${basename(abs)}.tfdoctor-${txn}.tmp`);
 }
 
 /** Removes the compiled caches of a module file: <dir>/__pycache__/<stem>.<tag>[.opt-N].pyc. */
@@ -110,7 +107,7 @@ async function writeAll(stateDir: string, txn: string, writes: readonly FileWrit
   for (const w of writes) {
     if (w.from !== null) await storeBackup(stateDir, w.from);
     await step();
-    const tmp = tempName(w.abs, txn);
+    const tmp = tempPathFor(w.abs, txn);
     const intent: IntentEntry = {
       t: 'intent', txn, patch: w.patch, path: w.path, abs: w.abs,
       from: w.from === null ? null : sha256(w.from), to: w.to === null ? null : sha256(w.to), tmp,
@@ -121,7 +118,8 @@ async function writeAll(stateDir: string, txn: string, writes: readonly FileWrit
       await unlinkIfPresent(w.abs);
     } else {
       const mode = await fileMode(w.abs);
-      await atomicWrite(w.abs, tmp, w.to, mode);
+      // durable: the journal's recovery relies on the rename being on disk before 'done' is logged
+      await writeAtomic(w.abs, w.to, { temp: tmp, mode, syncDir: true });
     }
     await step();
     await clearPycache(w.abs);
@@ -165,7 +163,7 @@ export async function recover(stateDir: string): Promise<Recovery | null> {
     } else {
       const original = await loadBackup(stateDir, intent.from);
       if (!original) { leftAsIs.push(intent.abs); continue; }
-      await atomicWrite(intent.abs, tempName(intent.abs, incomplete.txn), original, await fileMode(intent.abs));
+      await writeAtomic(intent.abs, original, { temp: tempPathFor(intent.abs, incomplete.txn), mode: await fileMode(intent.abs), syncDir: true });
     }
     await clearPycache(intent.abs);
     restored.push(intent.abs);

@@ -2,10 +2,11 @@
 // table). Parsing YAML with positions dominates a static check's time; the cache makes a warm
 // run skip the YAML library entirely. Any change to a source file changes the key.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type * as Yaml from 'yaml';
+import { writeAtomicSync } from './atomic-write.js';
 import { cacheDir } from './cache-dir.js';
 
 /** The key of `parts` (file paths and contents, a format version) for `kind`. */
@@ -28,10 +29,7 @@ export function writeCached(key: string, value: unknown): void {
   try {
     const dir = cacheDir();
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${key}.json`);
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(value));
-    renameSync(tmp, file);
+    writeAtomicSync(join(dir, `${key}.json`), JSON.stringify(value));
   } catch {
     // ignore
   }

@@ -45,8 +45,8 @@ describe('tfdoctor check (built binary)', () => {
   it.each([
     [['check', '--requirements', demo], /--requirements needs --python-version/],
     [['check', '--requirements', demo, '--python-version', '3.10', '--deep'], /--deep needs a real environment/],
-    [['check', '--requirements', demo, '--python-version', 'three'], /--python-version three: expected X\.Y/],
-    [['check', '--requirements', demo, '--python-version', '3.10', '--platform', 'amiga'], /--platform amiga: expected <system>-<machine>/],
+    [['check', '--requirements', demo, '--python-version', 'three'], /--python-version "three" is not a Python version/],
+    [['check', '--requirements', demo, '--python-version', '3.10', '--platform', 'amiga'], /--platform "amiga" is not a platform/],
     [['check', '--python-version', '3.10'], /--python-version only applies with --requirements/],
     [['check', '--requirements', demo, '--python', '/usr/bin/python3', '--python-version', '3.10'], /cannot be combined/],
     [['check', '--requirements', '/nonexistent/reqs.txt', '--python-version', '3.10'], /reqs\.txt/],

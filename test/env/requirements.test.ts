@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { currentPlatform, parsePlatform, parseRequirement, snapshotFromRequirements } from '../../src/env/requirements.js';
+import { parseRequirement, snapshotFromRequirements } from '../../src/env/requirements.js';
+import { currentPlatform, parsePlatform, parsePythonVersion } from '../../src/env/target.js';
 import { UserError } from '../../src/util/errors.js';
 
 const dir = join(import.meta.dirname, '..', 'fixtures', 'env', 'requirements');
@@ -124,5 +125,14 @@ describe('parsePlatform', () => {
     expect(parsePlatform('linux').system).toBe('linux');
     expect(() => parsePlatform('plan9-x86_64')).toThrow(/--platform "plan9-x86_64" is not a platform/);
     expect(() => parsePlatform('linux x86_64')).toThrow(UserError);
+  });
+});
+
+describe('parsePythonVersion', () => {
+  it('takes X.Y and X.Y.Z, refuses anything else with one line', () => {
+    expect(parsePythonVersion('3.10')).toBe('3.10');
+    expect(parsePythonVersion('3.10.18')).toBe('3.10.18');
+    expect(() => parsePythonVersion('three')).toThrow(/--python-version "three" is not a Python version/);
+    expect(() => parsePythonVersion('3')).toThrow(UserError);
   });
 });

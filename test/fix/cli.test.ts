@@ -55,7 +55,7 @@ describe('tfdoctor fix --requirements (built binary)', () => {
       [['--requirements', demo], /--requirements needs --python-version/],
       [['--requirements', demo, '--python-version', '3.10', '--write-requirements', out, '--write-constraints', out], /named by two --write-\* flags/],
       [['--requirements', demo, '--python-version', '3.10', '--write-requirements', dir], /it is a folder/],
-      [['--python-version', '3.10'], /only apply with --requirements/],
+      [['--python-version', '3.10'], /--python-version only applies with --requirements/],
     ];
     for (const [args, message] of cases) {
       const r = await tfdoctor(['fix', ...args]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareVersions, isPrerelease, majorMinor, normalizeVersion, satisfies, isValidSpecifier, sortVersions } from '../../src/matrix/pep440.js';
+import { compareVersions, isPrerelease, isValidSpecifier, isValidVersion, majorMinor, normalizeVersion, satisfies, satisfiesExcludingPre, sortVersions } from '../../src/matrix/pep440.js';
 
 describe('satisfies (installed versions, pre-releases included)', () => {
   it.each([
@@ -70,5 +70,24 @@ describe('sortVersions agrees with compareVersions', () => {
     expect(versions.size).toBeGreaterThan(50);
     const byCompare = [...versions].sort(compareVersions);
     expect(sortVersions([...versions])).toEqual(byCompare);
+
+describe('satisfiesExcludingPre (PEP 440: pre-releases only when the specifier names one)', () => {
+  it.each([
+    ['2.20.0', '>=2.16', true],
+    ['2.21.0.dev20250818', '>=2.16', false],
+    ['2.21.0rc1', '>=2.21.0rc0', true],
+    ['2.13.0+cpu', '>=2.9,<2.14', true],
+    ['3.11.7', '>=3.10', true],
+    ['not-a-version', '>=1', false],
+    ['1.0', 'banana', false],
+  ])('%s %s -> %s', (v, spec, expected) => {
+    expect(satisfiesExcludingPre(v, spec)).toBe(expected);
+  });
+
+  it('compares and validates versions', () => {
+    expect(compareVersions('2.10.0', '2.9.1')).toBeGreaterThan(0);
+    expect(compareVersions('1.0.0', '1.0')).toBe(0);
+    expect(isValidVersion('2.21.0.dev20250818')).toBe(true);
+    expect(isValidVersion('banana')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { satisfies } from '@renovatebot/pep440';
+import { satisfiesExcludingPre as satisfies } from '../../src/matrix/pep440.js';
 import { describe, expect, it } from 'vitest';
 import { packageRoot, torchExportOps } from '../../src/optables/tables.js';
 import { parseTorchExport, torchExportRows } from '../../src/optables/torchExport.js';

@@ -2,9 +2,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
-import { resolveTarget } from '../../env/discover.js';
-import { probeEnvironment } from '../../env/probe.js';
-import { snapshotFromRequirements } from '../../env/requirements.js';
 import { deepProbe, ROUTE_MODULES, type ImportOutcome } from '../../env/deep-probe.js';
 import type { EnvSnapshot } from '../../env/types.js';
 import { loadMatrix, defaultMatrixDir } from '../../matrix/load.js';
@@ -14,15 +11,9 @@ import type { AppliedPatch } from '../../diagnose/types.js';
 import { renderHuman } from '../../report/human.js';
 import { checkDocument } from '../../report/json.js';
 import { ExitCode, UserError } from '../../util/errors.js';
+import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags } from '../env-flags.js';
 
-interface CheckFlags {
-  python?: string;
-  venv?: string;
-  condaEnv?: string;
-  prefix?: string;
-  requirements?: string;
-  pythonVersion?: string;
-  platform?: string;
+interface CheckFlags extends EnvFlags {
   deep?: boolean;
   json?: boolean;
   matrix?: string;
@@ -30,16 +21,9 @@ interface CheckFlags {
 }
 
 export function registerCheck(program: Command): void {
-  program
+  addEnvFlags(program
     .command('check')
-    .description('diagnose a Python env (or a requirements file) and say which conversion routes work, with fixes')
-    .option('--python <path>', 'the interpreter to check')
-    .option('--venv <dir>', 'a virtualenv to check')
-    .option('--conda-env <name>', 'a conda env to check, by name')
-    .option('--prefix <dir>', 'a conda env to check, by folder')
-    .option('--requirements <file>', 'check a planned env: a requirements.txt or `pip freeze` output (no Python needed)')
-    .option('--python-version <x.y>', 'with --requirements: the Python the env will have (required)')
-    .option('--platform <system-machine>', 'with --requirements: e.g. linux-x86_64, darwin-arm64, win32-AMD64 (default: this machine)')
+    .description('diagnose a Python env (or a requirements file) and say which conversion routes work, with fixes'), { planned: true })
     .option('--deep', 'also import every route module in the env and compare with the predictions')
     .option('--json', 'print one JSON document on stdout (everything else goes to stderr)')
     .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
@@ -60,40 +44,23 @@ Examples:
 }
 
 async function runCheck(flags: CheckFlags): Promise<number> {
-  const envFlags = (['python', 'venv', 'condaEnv', 'prefix'] as const).filter((k) => flags[k] !== undefined);
-  if (flags.requirements !== undefined) {
-    if (envFlags.length > 0) throw new UserError('--requirements cannot be combined with --python, --venv, --conda-env or --prefix');
-    if (flags.deep) throw new UserError('--deep needs a real environment to import from, not --requirements', 'drop --deep, or point check at the env with --venv / --python');
-    if (flags.pythonVersion === undefined) throw new UserError('--requirements needs --python-version X.Y (the Python the planned env will have)', 'e.g. tfdoctor check --requirements examples/seed-env.txt --python-version 3.10');
-  } else {
-    if (flags.pythonVersion !== undefined) throw new UserError('--python-version only applies with --requirements (a real env reports its own Python)');
-    if (flags.platform !== undefined) throw new UserError('--platform only applies with --requirements (a real env reports its own platform)');
-  }
-  if (flags.pythonVersion !== undefined && !/^3\.\d+(\.\d+)?$/.test(flags.pythonVersion)) {
-    throw new UserError(`--python-version ${flags.pythonVersion}: expected X.Y or X.Y.Z, e.g. 3.10`);
+  const selection = envSelection(flags, 'check');
+  if (selection.kind === 'planned' && flags.deep) {
+    throw new UserError('--deep needs a real environment to import from, not --requirements', 'drop --deep, or point check at the env with --venv / --python');
   }
 
   const matrixDir = flags.matrix ?? defaultMatrixDir();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
-  const platform = flags.platform !== undefined ? parsePlatform(flags.platform) : undefined;
 
   // the probe runs in a child interpreter while the matrix parses here
-  let interpreter: string | null = null;
-  const snapshotting = (async (): Promise<EnvSnapshot> => {
-    if (flags.requirements !== undefined) {
-      return snapshotFromRequirements(flags.requirements, { pythonVersion: flags.pythonVersion!, ...(platform ? { platform } : {}) });
-    }
-    const target = await resolveTarget({ python: flags.python, venv: flags.venv, condaEnv: flags.condaEnv, prefix: flags.prefix });
-    if (flags.verbose) progress(`tfdoctor check: ${target.description}`);
-    interpreter = target.interpreter;
-    return probeEnvironment(target);
-  })();
-  const [snapshotResult, matrixResult] = await Promise.allSettled([snapshotting, loadMatrix(matrixDir)]);
+  const reading = readSelectedEnv(selection, flags.verbose ? (d) => progress(`tfdoctor check: ${d}`) : undefined);
+  const [envResult, matrixResult] = await Promise.allSettled([reading, loadMatrix(matrixDir)]);
   // a broken matrix is reported first: it is tfdoctor's own input
   if (matrixResult.status === 'rejected') throw matrixResult.reason;
-  if (snapshotResult.status === 'rejected') throw snapshotResult.reason;
+  if (envResult.status === 'rejected') throw envResult.reason;
   const matrix = matrixResult.value;
-  const snapshot = snapshotResult.value;
+  const { snapshot } = envResult.value;
+  let { interpreter } = envResult.value;
 
   let deep: Record<string, ImportOutcome> | undefined;
   if (flags.deep && interpreter) {
@@ -128,12 +95,6 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   }
   const errors = countBySeverity(diagnosis.findings).error;
   return errors > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
-}
-
-export function parsePlatform(text: string): { system: string; machine: string } {
-  const m = /^(linux|darwin|win32)-([A-Za-z0-9_]+)$/.exec(text);
-  if (!m) throw new UserError(`--platform ${text}: expected <system>-<machine> with system linux, darwin or win32, e.g. linux-x86_64`);
-  return { system: m[1]!, machine: m[2]! };
 }
 
 /** Patches tfdoctor already applied to this env (src/patch/status.ts), when the patch engine is in this build. */

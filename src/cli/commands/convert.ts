@@ -1,8 +1,7 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
 import type { ConvertSummary, convertFile as ConvertFile } from '../../convert/index.js';
+import { writeAtomicSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
 interface ConvertFlags {
@@ -32,13 +31,10 @@ function positiveInt(v: string, flag: string): number {
 }
 
 /** Writes next to the target and renames, so a failed run never leaves a partial .tflite. */
-function writeAtomic(path: string, bytes: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+function writeOutput(path: string, bytes: Uint8Array): void {
   try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
+    writeAtomicSync(path, bytes);
   } catch (err) {
-    rmSync(tmp, { force: true });
     throw new UserError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
 }
@@ -94,7 +90,7 @@ export function registerConvert(program: Command): void {
         throw err;
       }
       const { tflite, summary } = converted;
-      writeAtomic(out, tflite);
+      writeOutput(out, tflite);
       let verify: (VerifyOutcome & { pass: boolean }) | undefined;
       if (flags.verify) {
         progress?.('verifying against onnxruntime ...');

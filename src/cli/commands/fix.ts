@@ -15,8 +15,8 @@ import { adviceFrom, formatAdvice, type Advice } from '../../patch/advice.js';
 import { appliedPatches } from '../../patch/status.js';
 import type { Catalogue, PatchPlan } from '../../patch/types.js';
 import { ExitCode, UserError } from '../../util/errors.js';
-import { addEnvFlags, probeFromFlags, withExitCode, type EnvFlags } from './patch.js';
-import { parsePlatform, snapshotFromRequirements } from '../../env/requirements.js';
+import { withExitCode } from './patch.js';
+import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags, type EnvSelection } from '../env-flags.js';
 import { proposePins, type PinProposal } from '../../fix/pins.js';
 import { formatPins, pinsToJson } from '../../fix/report.js';
 import { checkWritable, renderCondaEnv, renderConstraints, renderRequirements, writeFileAtomic } from '../../fix/write.js';
@@ -30,9 +30,6 @@ interface FixFlags extends EnvFlags {
   force?: boolean;
   json?: boolean;
   probe?: boolean;
-  requirements?: string;
-  pythonVersion?: string;
-  platform?: string;
   writeRequirements?: string;
   writeConstraints?: string;
   writeCondaEnv?: string;
@@ -54,7 +51,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export function registerFix(program: Command): void {
-  addEnvFlags(program.command('fix').description('propose fixes for the env; with --apply-patches, apply the known source patches (reversibly)'))
+  addEnvFlags(program.command('fix').description('propose fixes for the env; with --apply-patches, apply the known source patches (reversibly)'), { planned: true })
     .option('--apply-patches', 'apply the catalogue\'s source patches that fit the env')
     .option('--only <id>', 'only this patch (and the patches it requires); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'show what would be done, change nothing')
@@ -62,9 +59,6 @@ export function registerFix(program: Command): void {
     .option('--force', 'patch files with unexpected content too, when the diff still applies (their content is backed up)')
     .option('--no-probe', 'skip the before/after import probe')
     .option('--json', 'machine-readable output')
-    .option('--requirements <file>', 'propose pins for a planned env: a requirements.txt or `pip freeze` output (no patches)')
-    .option('--python-version <x.y>', 'with --requirements: the Python the env will have (required)')
-    .option('--platform <system-machine>', 'with --requirements: e.g. linux-x86_64, darwin-arm64 (default: this machine)')
     .option('--write-requirements <file>', 'write the env with the proposed pins as a pinned requirements.txt')
     .option('--write-constraints <file>', 'write the proposed pins as a constraints file (pip install -c FILE)')
     .option('--write-conda-env <file>', 'write a conda environment.yml: python from conda-forge, the pins through pip')
@@ -91,20 +85,19 @@ async function runFix(opts: FixFlags): Promise<number> {
   if (!opts.applyPatches && (opts.yes || opts.force)) throw new UserError('--yes and --force only make sense with --apply-patches');
   const log = (line: string) => { if (!opts.json) process.stdout.write(`${line}\n`); };
   const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const selection = envSelection(opts, 'fix');
   await checkOutputs(opts);
-  if (opts.requirements !== undefined) return runPlannedFix(opts, log, progress);
-  if (opts.pythonVersion !== undefined || opts.platform !== undefined) {
-    throw new UserError('--python-version and --platform only apply with --requirements (a real env reports its own)');
-  }
-  const { snapshot, description } = await probeFromFlags(opts);
+  if (selection.kind === 'planned') return runPlannedFix(opts, selection, log, progress);
+  const { snapshot, description } = await readSelectedEnv(selection);
   const catalogue = await loadCatalogue();
   const plans = await planPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
   const blocked = blockedPlans(plans);
   const pending = plans.filter((p) => p.decision === 'apply');
   log(formatPlan(plans, description));
-  const advice = await checkAdvice(catalogue, snapshot, plans, progress);
+  const matrix = await usableMatrix(progress);
+  const advice = matrix instanceof UserError ? null : await checkAdvice(matrix, catalogue, snapshot, plans);
   if (advice) log(`\n${formatAdvice(advice)}`);
-  const proposal = await pinsFor(snapshot, opts, log, progress, undefined, await appliedPatches(snapshot, catalogue));
+  const proposal = await pinsFor(snapshot, opts, log, progress, matrix, await appliedPatches(snapshot, catalogue));
   const pins = proposal ? { pins: pinsToJson(proposal.proposal), pinFiles: proposal.written } : {};
 
   if (!opts.applyPatches || opts.dryRun) {
@@ -133,7 +126,7 @@ async function runFix(opts: FixFlags): Promise<number> {
     progress(`probing imports before patching: ${modules.join(', ')}`);
     before = await deepProbe(snapshot.python.executable, modules);
   }
-  const routesBefore = modules.length && advice ? await routeVerdicts(catalogue, snapshot, before) : null;
+  const routesBefore = modules.length && advice && !(matrix instanceof UserError) ? await routeVerdicts(matrix, catalogue, snapshot, before) : null;
   const outcome = await applyPatches(catalogue, snapshot, { ...(opts.only ? { only: opts.only } : {}), force: opts.force === true });
   log(formatApplyOutcome(outcome));
   let after: Record<string, ImportOutcome> = {};
@@ -142,7 +135,7 @@ async function runFix(opts: FixFlags): Promise<number> {
     after = await deepProbe(snapshot.python.executable, modules);
     log(`\n${formatImportTable(before, after)}`);
   }
-  const routesAfter = routesBefore ? await routeVerdicts(catalogue, snapshot, after) : null;
+  const routesAfter = routesBefore && !(matrix instanceof UserError) ? await routeVerdicts(matrix, catalogue, snapshot, after) : null;
   if (routesBefore && routesAfter) log(`\n${formatRouteTable(routesBefore, routesAfter)}`);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({
@@ -161,25 +154,29 @@ async function runFix(opts: FixFlags): Promise<number> {
   return ExitCode.Ok;
 }
 
-/** check's findings for this env turned into fixes; null (with a note) when the matrix cannot be used. */
-async function checkAdvice(catalogue: Catalogue, snapshot: EnvSnapshot, plans: PatchPlan[], progress: (l: string) => void): Promise<Advice[] | null> {
+/** The matrix, loaded once for the whole command; when it cannot be used, why (said once, as a note). */
+async function usableMatrix(progress: (l: string) => void): Promise<Matrix | UserError> {
   try {
-    const matrix = await loadMatrix();
-    const diagnosis = evaluate(matrix, snapshot, {
-      appliedPatches: await appliedPatches(snapshot, catalogue),
-      predictExportGaps: await loadExportGapPredictor(),
-    });
-    return adviceFrom(diagnosis.findings, plans);
+    return await loadMatrix();
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     progress(`note: the compatibility matrix could not be used (${err.message}); showing the patch plan only`);
-    return null;
+    return err;
   }
 }
 
+/** check's findings for this env turned into fixes. */
+async function checkAdvice(matrix: Matrix, catalogue: Catalogue, snapshot: EnvSnapshot, plans: PatchPlan[]): Promise<Advice[]> {
+  const diagnosis = evaluate(matrix, snapshot, {
+    appliedPatches: await appliedPatches(snapshot, catalogue),
+    predictExportGaps: await loadExportGapPredictor(),
+  });
+  return adviceFrom(diagnosis.findings, plans);
+}
+
 /** check's route verdicts for the env as it is now (applied patches and the given import outcomes). */
-async function routeVerdicts(catalogue: Catalogue, snapshot: EnvSnapshot, deep: Record<string, ImportOutcome>): Promise<RouteVerdict[]> {
-  const diagnosis = evaluate(await loadMatrix(), snapshot, {
+async function routeVerdicts(matrix: Matrix, catalogue: Catalogue, snapshot: EnvSnapshot, deep: Record<string, ImportOutcome>): Promise<RouteVerdict[]> {
+  const diagnosis = evaluate(matrix, snapshot, {
     deep,
     appliedPatches: await appliedPatches(snapshot, catalogue),
     predictExportGaps: await loadExportGapPredictor(),
@@ -209,14 +206,11 @@ async function checkOutputs(opts: FixFlags): Promise<void> {
 }
 
 /** `fix --requirements`: a planned env has no files to patch: check's advice and the pins only. */
-async function runPlannedFix(opts: FixFlags, log: (l: string) => void, progress: (l: string) => void): Promise<number> {
-  if (opts.python || opts.venv || opts.condaEnv || opts.prefix) throw new UserError('--requirements cannot be combined with --python, --venv, --conda-env or --prefix');
+async function runPlannedFix(
+  opts: FixFlags, selection: EnvSelection & { kind: 'planned' }, log: (l: string) => void, progress: (l: string) => void,
+): Promise<number> {
   if (opts.applyPatches || opts.only) throw new UserError('patches apply to an installed environment, not a requirements file', 'drop --apply-patches / --only, or point fix at the env with --venv / --python');
-  if (opts.pythonVersion === undefined) throw new UserError('--requirements needs --python-version X.Y (the Python the planned env will have)', 'e.g. tfdoctor fix --requirements examples/seed-env.txt --python-version 3.10');
-  const snapshot = await snapshotFromRequirements(opts.requirements!, {
-    pythonVersion: opts.pythonVersion, ...(opts.platform !== undefined ? { platform: parsePlatform(opts.platform) } : {}),
-  });
-  const description = `planned env ${opts.requirements} (Python ${opts.pythonVersion})`;
+  const { snapshot, description } = await readSelectedEnv(selection);
   const matrix = await loadMatrix();
   const diagnosis = evaluate(matrix, snapshot, { predictExportGaps: await loadExportGapPredictor() });
   const advice = adviceFrom(diagnosis.findings, []);
@@ -229,18 +223,14 @@ async function runPlannedFix(opts: FixFlags, log: (l: string) => void, progress:
   return result && !result.proposal.verified ? ExitCode.Findings : ExitCode.Ok;
 }
 
-/** The pin proposal, printed, and the --write-* files; null (with a note) when the matrix cannot be used. */
+/** The pin proposal, printed, and the --write-* files; null when the matrix cannot be used (already noted). */
 async function pinsFor(
-  snapshot: EnvSnapshot, opts: FixFlags, log: (l: string) => void, progress: (l: string) => void, loaded?: Matrix,
+  snapshot: EnvSnapshot, opts: FixFlags, log: (l: string) => void, progress: (l: string) => void, matrix: Matrix | UserError,
   applied: AppliedPatch[] = [],
 ): Promise<{ proposal: PinProposal; written: Record<string, string> } | null> {
-  let matrix: Matrix;
-  try {
-    matrix = loaded ?? await loadMatrix();
-  } catch (err) {
-    if (!(err instanceof UserError)) throw err;
-    if (opts.writeRequirements || opts.writeConstraints || opts.writeCondaEnv) throw err;
-    return null; // checkAdvice already said so
+  if (matrix instanceof UserError) {
+    if (opts.writeRequirements || opts.writeConstraints || opts.writeCondaEnv) throw matrix;
+    return null;
   }
   const proposal = proposePins(matrix, snapshot, await loadExportGapPredictor(), { appliedPatches: applied });
   log(`\n${formatPins(proposal)}`);

@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
-import { currentPlatform, parsePlatform } from '../../env/requirements.js';
-import { parseWith, type LockRequest } from '../../lock/plan.js';
+import { addTargetFlags, targetFromFlags } from '../env-flags.js';
+import type { LockRequest } from '../../lock/plan.js';
 import { findInterpreter, sameMachine } from '../../lock/pip-select.js';
 import { LOCK_ROUTES, type LockRouteId } from '../../lock/spec.js';
 import { LOCK_FORMATS, renderLock, type LockFormat } from '../../lock/write.js';
@@ -15,7 +15,7 @@ interface LockFlags {
   route?: string;
   python?: string;
   platform?: string;
-  with: string[];
+  with?: string[];
   output?: string;
   format: string;
   json?: boolean;
@@ -26,16 +26,11 @@ interface LockFlags {
   matrix?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 export function registerLock(program: Command): void {
-  program
-    .command('lock')
+  addTargetFlags(program
+    .command('lock'))
     .description('solve a whole working environment for a route, Python and platform, refereed by pip\'s resolver')
     .option('--route <route>', `the conversion route: ${LOCK_ROUTES.join(' | ')}`)
-    .option('--python <x.y>', 'the target Python (default: the python3 on PATH)')
-    .option('--platform <system-machine>', 'the target platform, e.g. linux-x86_64, darwin-arm64 (default: this machine)')
-    .option('--with <requirement>', 'a requirement the env must also hold, e.g. "torch==2.13.0" (repeatable)', collect, [])
     .option('-o, --output <file>', 'write the whole closure there (atomically)')
     .option('--format <format>', `${LOCK_FORMATS.join(' | ')}`, 'requirements')
     .option('--no-patches', 'solve without catalogue patches (an env that works as pip installs it)')
@@ -63,19 +58,14 @@ async function parseFlags(flags: LockFlags): Promise<{ req: LockRequest; format:
     throw new UserError(`unknown route ${JSON.stringify(flags.route)}`, `routes: ${LOCK_ROUTES.join(', ')} (the native route needs no Python env: tfdoctor convert)`);
   }
   if (!(LOCK_FORMATS as readonly string[]).includes(flags.format)) throw new UserError(`unknown --format ${JSON.stringify(flags.format)}`, `formats: ${LOCK_FORMATS.join(', ')}`);
-  const asked = flags.python ?? pythonOnPath('python3');
-  if (!asked || !/^3\.\d{1,2}(\.\d{1,2})?$/.test(asked)) {
-    throw new UserError(`--python ${JSON.stringify(flags.python ?? asked)} is not a Python version`, 'write it as X.Y, e.g. --python 3.11');
-  }
-  const platform = flags.platform ? parsePlatform(flags.platform) : currentPlatform();
-  parseWith(flags.with);
-  const minor = asked.split('.').slice(0, 2).join('.');
+  const asked = flags.python ?? pythonOnPath('python3') ?? undefined;
+  const { target: { platform, python: minor } } = targetFromFlags({ ...flags, python: asked });
   // X.Y means the X.Y installed here when there is one (the interpreter whose pip referees): Requires-Python
   // such as onnx2tf 1.29's ">=3.10.12" is judged on its patch level, as that pip will judge it
   const local = await findInterpreter(minor, 15_000);
-  const python = asked.split('.').length === 2 && local && sameMachine(local.platform, platform) ? local.version : asked;
+  const python = asked!.split('.').length === 2 && local && sameMachine(local.platform, platform) ? local.version : asked!;
   const pipPython = flags.pipPython ?? local?.path ?? 'python3';
-  return { req: { route: flags.route as LockRouteId, target: { python, platform }, with: flags.with, allowPatches: flags.patches }, format: flags.format as LockFormat, pipPython };
+  return { req: { route: flags.route as LockRouteId, target: { python, platform }, with: flags.with ?? [], allowPatches: flags.patches }, format: flags.format as LockFormat, pipPython };
 }
 
 /** The X.Y of an interpreter on PATH, or null. */

@@ -1,38 +1,10 @@
 import { Command, Option } from 'commander';
-import { resolveTarget, type TargetOptions } from '../../env/discover.js';
-import { probeEnvironment } from '../../env/probe.js';
-import type { EnvSnapshot } from '../../env/types.js';
 import { loadCatalogue } from '../../patch/catalogue.js';
 import { formatRevertOutcome, formatStatus } from '../../patch/report.js';
 import { revertPatches } from '../../patch/revert.js';
 import { patchStatus } from '../../patch/status.js';
 import { ExitCode, UserError, describeError } from '../../util/errors.js';
-
-export interface EnvFlags {
-  python?: string;
-  venv?: string;
-  condaEnv?: string;
-  prefix?: string;
-}
-
-/** The env flags `check` takes, for the commands that act on an env. */
-export function addEnvFlags(cmd: Command): Command {
-  return cmd
-    .option('--python <path>', 'the interpreter of the env')
-    .option('--venv <dir>', 'a venv folder (holds pyvenv.cfg)')
-    .option('--conda-env <name>', 'a conda env by name')
-    .option('--prefix <dir>', 'a conda env folder (holds conda-meta/)');
-}
-
-export async function probeFromFlags(flags: EnvFlags): Promise<{ snapshot: EnvSnapshot; description: string }> {
-  const opts: TargetOptions = {};
-  if (flags.python) opts.python = flags.python;
-  if (flags.venv) opts.venv = flags.venv;
-  if (flags.condaEnv) opts.condaEnv = flags.condaEnv;
-  if (flags.prefix) opts.prefix = flags.prefix;
-  const target = await resolveTarget(opts);
-  return { snapshot: await probeEnvironment(target), description: target.description };
-}
+import { addEnvFlags, envSelection, readSelectedEnv, type InstalledEnvFlags } from '../env-flags.js';
 
 /**
  * Runs an action; a UserError that carries its own exit code (1: refused / conflict) is printed
@@ -60,8 +32,8 @@ Examples:
 
   addEnvFlags(patch.command('status').description('which catalogue patches are applied in the env, and which a reinstall undid'))
     .option('--json', 'machine-readable output')
-    .action(async (opts: EnvFlags & { json?: boolean }) => withExitCode(async () => {
-      const { snapshot, description } = await probeFromFlags(opts);
+    .action(async (opts: InstalledEnvFlags & { json?: boolean }) => withExitCode(async () => {
+      const { snapshot, description } = await readSelectedEnv(envSelection(opts, 'patch'));
       const report = await patchStatus(await loadCatalogue(), snapshot);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ env: description, ...report }, null, 2)}\n`);
@@ -76,10 +48,10 @@ Examples:
     .argument('[ids...]', 'patch ids to revert')
     .addOption(new Option('--all', 'revert every patch tfdoctor applied')))
     .option('--json', 'machine-readable output')
-    .action(async (ids: string[], opts: EnvFlags & { all?: boolean; json?: boolean }) => withExitCode(async () => {
+    .action(async (ids: string[], opts: InstalledEnvFlags & { all?: boolean; json?: boolean }) => withExitCode(async () => {
       if (opts.all && ids.length) throw new UserError('pass patch ids or --all, not both');
       if (!opts.all && ids.length === 0) throw new UserError('name the patch ids to revert, or pass --all', 'see applied patches with: tfdoctor patch status');
-      const { snapshot, description } = await probeFromFlags(opts);
+      const { snapshot, description } = await readSelectedEnv(envSelection(opts, 'patch'));
       const catalogue = await loadCatalogue();
       const outcome = await revertPatches(snapshot, { ids, all: opts.all === true, knownIds: catalogue.patches.map((p) => p.id) });
       if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, ...outcome }, null, 2)}\n`);

@@ -1,0 +1,69 @@
+// Replacing a file atomically: the new bytes go to a temp file in the same folder, which is then
+// renamed over the target, so a reader sees the old file or the new one, never a part of either.
+// The one place tfdoctor writes a file that way (the patch journal's append-only log is not this).
+import { randomBytes } from 'node:crypto';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** A hidden temp name beside `target`; `tag` makes it known in advance (crash recovery), else it is unique. */
+export function tempPathFor(target: string, tag = `${process.pid}-${randomBytes(4).toString('hex')}`): string {
+  return join(dirname(target), `.${basename(target)}.tfdoctor-${tag}.tmp`);
+}
+
+export interface AtomicWriteOptions {
+  /** the temp file to write (an existing one is overwritten); default: a fresh unique one beside the target */
+  temp?: string;
+  /** permission bits, set exactly; default: 0o644 less the umask */
+  mode?: number;
+  /** fsync the folder after the rename too, so that the rename itself survives a power cut */
+  syncDir?: boolean;
+}
+
+/**
+ * Writes `data` to a temp file, fsyncs it, and renames it over `target`. On failure the temp file is
+ * removed and the error is thrown on unchanged.
+ */
+export async function writeAtomic(target: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const temp = opts.temp ?? tempPathFor(target);
+  try {
+    const handle = await open(temp, opts.temp === undefined ? 'wx' : 'w', opts.mode ?? 0o644);
+    try {
+      await handle.writeFile(data);
+      if (opts.mode !== undefined) await handle.chmod(opts.mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  if (opts.syncDir) await fsyncDir(dirname(target));
+}
+
+/** Flushes a folder's entries (a rename or a new file in it) to disk. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The synchronous form, without fsync: for caches and outputs where a crash may cost the new file but a
+ * reader must never see half of one. On failure the temp file is removed and the error is thrown on.
+ */
+export function writeAtomicSync(target: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(target);
+  try {
+    writeFileSync(temp, data, { flag: 'wx' });
+    renameSync(temp, target);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
