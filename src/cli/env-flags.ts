@@ -15,13 +15,8 @@ import type { Target } from '../lock/types.js';
 import { isValidSpecifier } from '../matrix/pep440.js';
 import { UserError } from '../util/errors.js';
 
-/** The flags that name an installed env. */
-export interface InstalledEnvFlags {
-  python?: string;
-  venv?: string;
-  condaEnv?: string;
-  prefix?: string;
-}
+/** The flags that name an installed env: --python, --venv, --conda-env, --prefix (at most one). */
+export type InstalledEnvFlags = TargetOptions;
 
 /** Installed-env flags plus those of a planned env (a requirements file). */
 export interface EnvFlags extends InstalledEnvFlags {
