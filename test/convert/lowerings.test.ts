@@ -181,7 +181,7 @@ const cases: Case[] = [
     ops: ['TRANSPOSE', 'CONV_2D', 'AVERAGE_POOL_2D', 'PAD', 'AVERAGE_POOL_2D', 'AVERAGE_POOL_2D', 'TRANSPOSE'],
   },
   {
-    name: 'MaxPool 3x3 s2 p1 on even input pads with -FLT_MAX (PADV2), then fused Relu',
+    name: 'MaxPool 3x3 s2 p1 on even input pads with -inf (PADV2), then fused Relu',
     spec: graph([1, 2, 6, 6], [
       { op: 'MaxPool', inputs: ['x'], outputs: ['m'], attrs: { kernel_shape: { ints: [3, 3] }, pads: { ints: [1, 1, 1, 1] }, strides: { ints: [2, 2] } } },
       { op: 'Relu', inputs: ['m'], outputs: ['y'] },
