@@ -166,6 +166,9 @@ async function runTest(dir, project, baked) {
       });
     } catch (err) {
       if (unrunnable) return { status: 'unrunnable', reasons: [unrunnable], opsOut: summary.opsOut };
+      // LiteRT.js's signature runner takes only some element types for inputs and outputs (e.g. no BOOL)
+      const io = /Element type (\w+) is not supported/.exec(err.message);
+      if (io) return { status: 'unrunnable', reasons: [`LiteRT.js cannot run a model with a ${io[1]} input or output`], opsOut: summary.opsOut };
       return { status: 'wrong', reasons: [`LiteRT: ${err.message}`], opsOut: summary.opsOut };
     }
     if (run.errors.length) return { status: 'wrong', reasons: run.errors.map((e) => `LiteRT: ${e}`), opsOut: summary.opsOut };
