@@ -137,3 +137,53 @@ export function poolDivisors(g: PoolGeometry, countIncludePad: boolean): Float64
   h.forEach((a, y) => w.forEach((b, x) => (out[y * w.length + x] = a * b)));
   return out;
 }
+
+// ---- transposed convolution ----
+
+export interface TransposeConvGeometry {
+  /** ONNX output spatial size */
+  out: number[];
+  /** rows/columns of the full transposed convolution cropped from the start */
+  cropBegin: number[];
+  /** size of the full result to compute: (in - 1) * s + effective kernel, grown when the output reaches past it */
+  full: number[];
+}
+
+/**
+ * ConvTranspose output size and pads (ONNX spec): explicit pads, or pads derived from output_shape /
+ * auto_pad (SAME_UPPER puts the odd pad at the end, SAME_LOWER and output_shape at the start).
+ * output_padding and an output_shape past the full result add end rows that only the bias reaches.
+ */
+export function transposeConvGeometry(a: {
+  inHW: number[]; kernel: number[]; strides: number[]; dilations: number[];
+  pads?: number[]; outputPadding: number[]; outputShape?: number[]; autoPad: string;
+}): TransposeConvGeometry {
+  const r = a.kernel.length;
+  const out: number[] = [];
+  const cropBegin: number[] = [];
+  const full: number[] = [];
+  for (let i = 0; i < r; i++) {
+    const [n, k, s, d, op] = [a.inHW[i]!, a.kernel[i]!, a.strides[i]!, a.dilations[i]!, a.outputPadding[i]!];
+    if (op < 0 || (op >= s && op >= d)) refuse(`output_padding ${op} must be smaller than the stride or the dilation`);
+    const base = (n - 1) * s + (k - 1) * d + 1;
+    let begin: number;
+    let o: number;
+    if (a.outputShape || a.autoPad === 'SAME_UPPER' || a.autoPad === 'SAME_LOWER') {
+      o = a.outputShape ? a.outputShape[i]! : n * s;
+      const total = Math.max(0, base + op - o);
+      const small = Math.floor(total / 2);
+      begin = a.autoPad === 'SAME_UPPER' ? small : total - small;
+    } else {
+      if (a.autoPad !== 'NOTSET' && a.autoPad !== 'VALID') refuse(`auto_pad '${a.autoPad}' is not supported`);
+      const pads = a.autoPad === 'VALID' ? new Array<number>(2 * r).fill(0) : a.pads ?? new Array<number>(2 * r).fill(0);
+      if (pads.length !== 2 * r || pads.some((p) => p < 0)) refuse(`pads [${pads}] are not supported`);
+      begin = pads[i]!;
+      o = base + op - pads[i]! - pads[i + r]!;
+    }
+    if (o < 1) refuse('output would be empty');
+    out.push(o);
+    cropBegin.push(begin);
+    full.push(Math.max(base, begin + o));
+  }
+  return { out, cropBegin, full };
+}
