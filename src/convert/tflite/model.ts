@@ -76,9 +76,8 @@ export class TfliteGraph {
     return this.tensors.length - 1;
   }
 
-  /** A BOOL constant (one byte per element, 0 or 1). */
-  addBoolConst(name: string, shape: number[], values: ArrayLike<boolean | number>): number {
-    const data = Uint8Array.from(values as ArrayLike<number>, (x) => (x ? 1 : 0));
+  addBoolConst(name: string, shape: number[], values: ArrayLike<number>): number {
+    const data = Uint8Array.from(values, (v) => (v ? 1 : 0));
     this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'BOOL', data });
     return this.tensors.length - 1;
   }
