@@ -14,6 +14,7 @@ const f32 = (name: string, values: number[]): TensorSpec => ({ name, dims: [valu
 function graph(input: number[], nodes: NodeSpec[], initializers: TensorSpec[], opset = 13): ModelSpec {
   return { opset, inputs: [{ name: 'x', shape: input }], outputs: [{ name: 'y', shape: null }], nodes, initializers };
 }
+const ints = (v: number[]) => ({ ints: v });
 const resize = (inputs: string[], attrs: NodeSpec['attrs'], out = 'y'): NodeSpec => ({ op: 'Resize', inputs, outputs: [out], attrs });
 
 describe('resize taps', () => {
@@ -83,6 +84,15 @@ const cases: Case[] = [
     name: 'cubic after a conv: GATHERs on the NHWC tensor (axes 1 and 2), then back to NCHW',
     spec: graph([1, 2, 3, 4], [{ op: 'Conv', inputs: ['x', 'w'], outputs: ['c'] }, resize(['c', '', 'sc'], { mode: { s: 'cubic' }, coordinate_transformation_mode: { s: 'align_corners' } })], [weight('w', [3, 2, 1, 1], 4), f32('sc', [1, 1, 2, 2])]),
     ops: 'gather',
+  },
+  {
+    name: 'Resize-18 with axes [2, 3] (sizes for those axes only) and Resize-19 half_pixel_symmetric linear',
+    spec: { ...graph([1, 2, 5, 4], [
+      resize(['x', '', '', 'sz'], { mode: { s: 'nearest' }, axes: ints([2, 3]) }, 'a'),
+      resize(['a', '', '', 'sz2'], { mode: { s: 'linear' }, coordinate_transformation_mode: { s: 'half_pixel_symmetric' }, axes: ints([-1, -2]) }),
+    ], [int64s('sz', [7, 6]), int64s('sz2', [4, 3])], 19) },
+    // 7x6 -> 3x4 half_pixel_symmetric happens to sample like TFLite's half-pixel bilinear
+    ops: ['GATHER', 'GATHER', 'TRANSPOSE', 'RESIZE_BILINEAR', 'TRANSPOSE'],
   },
   {
     name: '1-D linear resize of a [N, C, L] tensor (asymmetric, 5 -> 8)',
