@@ -51,7 +51,7 @@ export interface PoolPlan {
 }
 
 /** Pool attributes normalised to 2-D (a 1-D pool works on [N, C, 1, L]) and its geometry. */
-export function poolPlan(n: IrNode, x0: number[], allowed: string[]): PoolPlan {
+export function poolPlan(n: IrNode, x0: number[], allowed: string[], allowDilation = false): PoolPlan {
   onlyAttrs(n, allowed);
   const oneD = x0.length === 3;
   if (x0.length !== 4 && !oneD) refuse('only 1-D and 2-D pooling are supported');
@@ -60,7 +60,7 @@ export function poolPlan(n: IrNode, x0: number[], allowed: string[]): PoolPlan {
   if (!kernel0 || kernel0.length !== x0.length - 2) refuse(`kernel_shape must have ${x0.length - 2} values`);
   let sp: SpatialAttrs = spatialAttrs(x0.slice(2), kernel0, { ints: (k) => attrInts(n, k), str: (k, d) => attrString(n, k, d) });
   if (oneD) sp = { kernel: [1, kernel0[0]!], strides: [1, sp.strides[0]!], dilations: [1, sp.dilations[0]!], pads: [0, sp.pads[0]!, 0, sp.pads[1]!] };
-  if (sp.dilations.some((d) => d !== 1)) refuse('dilated pooling is not supported');
+  if (!allowDilation && sp.dilations.some((d) => d !== 1)) refuse('dilated average pooling is not supported');
   const ceil = attrInt(n, 'ceil_mode', 0);
   if (ceil !== 0 && ceil !== 1) refuse(`ceil_mode ${ceil} is not 0 or 1`);
   return { x, oneD, geo: poolGeometry([x[2]!, x[3]!], sp, ceil === 1) };
@@ -83,8 +83,9 @@ export type PoolKind = { op: 'MAX_POOL_2D' } | { op: 'AVERAGE_POOL_2D'; countInc
 export function lowerPool(n: IrNode, ctx: EmitContext, kind: PoolKind, p: PoolPlan): void {
   const { x, oneD, geo } = p;
   const [kh, kw] = geo.sp.kernel as [number, number];
+  const dilated = geo.sp.dilations.some((d, i) => d !== 1 && geo.sp.kernel[i]! > 1);
   const anyPad = geo.pads.some((v) => v !== 0);
-  const same = anyPad && isSame(geo.inHW, geo.sp, geo.pads);
+  const same = anyPad && !dilated && isSame(geo.inHW, geo.sp, geo.pads);
   let divisors: Float64Array | undefined;
   let useSame = same;
   let correction: Float64Array | undefined;
@@ -106,6 +107,11 @@ export function lowerPool(n: IrNode, ctx: EmitContext, kind: PoolKind, p: PoolPl
   if (anyPad && !useSame) input = padInput(ctx, name, input, geo.pads, [x[0]!, x[2]!, x[3]!, x[1]!], kind.op === 'MAX_POOL_2D' ? -Infinity : 0);
   const out = ctx.output(yName, NHWC);
   const [oh, ow] = geo.outHW as [number, number];
+  if (dilated) {
+    lowerDilatedMax(n, ctx, input, out, [x[0]!, oh, ow, x[1]!], geo);
+    if (oneD && !onlyOneDReaders(ctx, y3)) lowerReshape(ctx, yName, y3);
+    return;
+  }
   const pooled = correction ? ctx.newTensor(`${name}_sum`, [x[0]!, oh, ow, x[1]!]) : out;
   ctx.op(kind.op, [input], [pooled], {
     table: 'Pool2DOptions',
@@ -119,4 +125,34 @@ export function lowerPool(n: IrNode, ctx: EmitContext, kind: PoolKind, p: PoolPl
     });
   }
   if (oneD && !onlyOneDReaders(ctx, y3)) lowerReshape(ctx, yName, y3);
+}
+
+/**
+ * A dilated max pool (TFLite's MAX_POOL_2D has no dilation) as the MAXIMUM of its kh x kw window taps,
+ * each a STRIDED_SLICE of the (already padded) input; a fused activation follows as its own op
+ * (monotone, so it commutes with the max).
+ */
+function lowerDilatedMax(n: IrNode, ctx: EmitContext, input: number, out: number, outPhys: number[], geo: PoolGeometry): void {
+  const name = ctx.node(n);
+  const [kh, kw] = geo.sp.kernel as [number, number];
+  const [dh, dw] = geo.sp.dilations as [number, number];
+  const [sh, sw] = geo.sp.strides as [number, number];
+  const [batch, oh, ow, c] = outPhys as [number, number, number, number];
+  const act = n.fusedAct && n.fusedAct !== 'NONE' ? n.fusedAct : undefined;
+  let acc = -1;
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tap = ctx.newTensor(`${name}_tap${i}_${j}`, outPhys);
+      const begin = [0, i * dh, j * dw, 0];
+      const end = [batch, i * dh + (oh - 1) * sh + 1, j * dw + (ow - 1) * sw + 1, c];
+      ctx.op('STRIDED_SLICE', [input, ctx.int32Const(`${name}_begin${i}_${j}`, begin), ctx.int32Const(`${name}_end${i}_${j}`, end),
+        ctx.int32Const(`${name}_strides${i}_${j}`, [1, sh, sw, 1])], [tap], { table: 'StridedSliceOptions', values: {} });
+      if (acc < 0) { acc = tap; continue; }
+      const last = i === kh - 1 && j === kw - 1 && !act;
+      const m = last ? out : ctx.newTensor(`${name}_max${i}_${j}`, outPhys);
+      ctx.op('MAXIMUM', [acc, tap], [m], { table: 'MaximumMinimumOptions', values: {} });
+      acc = m;
+    }
+  }
+  if (act) ctx.op(act, [acc], [out]);
 }

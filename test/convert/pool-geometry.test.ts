@@ -79,6 +79,14 @@ const cases: Case[] = [
     ops: ['TRANSPOSE', 'PAD', 'AVERAGE_POOL_2D', 'MUL', 'TRANSPOSE'],
   },
   {
+    name: 'MaxPool 3x3 dilation 2 stride 2 with pads 2, ceil_mode, then Relu: MAXIMUM of 9 strided slices and a RELU',
+    spec: graph([1, 2, 9, 8], [
+      pool('MaxPool', 'x', 'm', { kernel_shape: ints([3, 3]), dilations: ints([2, 2]), strides: ints([2, 2]), pads: ints([2, 2, 2, 2]), ceil_mode: { i: 1 } }),
+      { op: 'Relu', inputs: ['m'], outputs: ['y'] },
+    ]),
+    ops: ['TRANSPOSE', 'PADV2', 'STRIDED_SLICE', ...[...Array(8)].flatMap(() => ['STRIDED_SLICE', 'MAXIMUM']), 'RELU', 'TRANSPOSE'],
+  },
+  {
     name: 'AveragePool 1-D with ceil_mode and count_include_pad=0 pads',
     spec: graph([1, 3, 10], [pool('AveragePool', 'x', 'y', { kernel_shape: ints([3]), strides: ints([2]), pads: ints([1, 0]), ceil_mode: { i: 1 } })]),
     ops: ['RESHAPE', 'TRANSPOSE', 'PAD', 'AVERAGE_POOL_2D', 'MUL', 'RESHAPE', 'TRANSPOSE'],

@@ -58,7 +58,7 @@ describe('refusal: every blocker at once, never a wrong model', () => {
     expect(r.blockers.map((b) => `${b.op}@${b.version ?? ''}`)).toEqual(expect.arrayContaining(['Upsample@9', 'com.example:FusedThing@']));
   });
 
-  it('refuses attribute values it cannot express exactly (tf_crop_and_resize, dilated or 3-D pooling, a ceil_mode window in the end padding)', async () => {
+  it('refuses attribute values it cannot express exactly (tf_crop_and_resize, dilated average or 3-D pooling, a ceil_mode window in the end padding)', async () => {
     const r = await refusal({
       opset: 13,
       inputs: [{ name: 'x', shape: [1, 1, 4, 4] }, { name: 'v', shape: [1, 1, 2, 4, 4] }],
@@ -67,7 +67,7 @@ describe('refusal: every blocker at once, never a wrong model', () => {
         { op: 'Resize', name: 'nearest_hp', inputs: ['x', '', 's'], outputs: ['b'], attrs: { mode: { s: 'nearest' } } }, // exact
         // 4 + 1 pad with k2 s2 ceil: the third window would start at 4, inside the end padding
         { op: 'MaxPool', name: 'ceil', inputs: ['x'], outputs: ['c'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, pads: { ints: [0, 0, 1, 1] }, ceil_mode: { i: 1 } } },
-        { op: 'MaxPool', name: 'dilated', inputs: ['x'], outputs: ['d'], attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [2, 2] } } },
+        { op: 'AveragePool', name: 'dilated', inputs: ['x'], outputs: ['d'], attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [2, 2] } } },
         { op: 'AveragePool', name: 'avg3d', inputs: ['v'], outputs: ['e'], attrs: { kernel_shape: { ints: [2, 2, 2] } } },
       ],
       initializers: [{ name: 's', dims: [4], values: [1, 1, 2, 2] }, { name: 'roi', dims: [8], values: [0, 0, 0, 0, 1, 1, 1, 1] }],
