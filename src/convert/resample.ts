@@ -154,3 +154,35 @@ export function isIdentity(t: AxisTaps, L: number): boolean {
   const id: AxisTaps = { indices: [Array.from({ length: O }, (_, o) => o)], weights: [new Array<number>(O).fill(1)] };
   return sameSampling(t, id, L, 0);
 }
+
+export interface ResizePlan {
+  outShape: number[];
+  /** per axis: its taps, or undefined when the axis keeps its size and samples itself */
+  taps: (AxisTaps | undefined)[];
+  /** set when one TFLite resize op (4-D NCHW, spatial axes only) samples exactly like the taps */
+  native?: { op: TfliteResizeOp; alignCorners: boolean; halfPixel: boolean };
+}
+
+/** TFLite flag combinations a native resize may take, nearest first. */
+const NATIVE: { op: TfliteResizeOp; alignCorners: boolean; halfPixel: boolean }[] = [
+  { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixel: false },
+  { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixel: true },
+  { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: true, halfPixel: false },
+  { op: 'RESIZE_BILINEAR', alignCorners: false, halfPixel: false },
+  { op: 'RESIZE_BILINEAR', alignCorners: false, halfPixel: true },
+  { op: 'RESIZE_BILINEAR', alignCorners: true, halfPixel: false },
+];
+
+/** Taps for every axis of `x` resized to `outShape`, and the native TFLite op that samples the same, if any. */
+export function samplingPlan(x: number[], outShape: number[], scales: number[], how: Omit<AxisSpec, 'inLen' | 'outLen' | 'scale'>): ResizePlan {
+  const taps = x.map((L, i) => {
+    const t = onnxTaps({ ...how, inLen: L, outLen: outShape[i]!, scale: scales[i]! });
+    return isIdentity(t, L) ? undefined : t;
+  });
+  const p: ResizePlan = { outShape, taps };
+  if (x.length === 4 && !taps[0] && !taps[1] && (taps[2] || taps[3])) {
+    const axisTaps = (i: number): AxisTaps => taps[i] ?? { indices: [Array.from({ length: x[i]! }, (_, o) => o)], weights: [new Array<number>(x[i]!).fill(1)] };
+    p.native = NATIVE.find((c) => [2, 3].every((i) => sameSampling(tfliteTaps(c.op, c.alignCorners, c.halfPixel, x[i]!, outShape[i]!), axisTaps(i), x[i]!, 1e-6)));
+  }
+  return p;
+}

@@ -44,18 +44,18 @@ describe('refusal: every blocker at once, never a wrong model', () => {
     expect(r.exitCode).toBe(2);
   });
 
-  it('refuses an op version it has no lowering for (Upsample 9) and a custom domain', async () => {
+  it('refuses an op it has no lowering for (LRN) and a custom domain', async () => {
     const r = await refusal({
       opset: 9,
       inputs: [{ name: 'x', shape: [1, 1, 2, 2] }],
       outputs: [{ name: 'y', shape: null }, { name: 'z', shape: null }],
       nodes: [
-        { op: 'Upsample', inputs: ['x', 's'], outputs: ['y'] },
+        { op: 'LRN', inputs: ['x'], outputs: ['y'], attrs: { size: { i: 3 } } },
         { op: 'FusedThing', domain: 'com.example', inputs: ['x'], outputs: ['z'] },
       ],
       initializers: [{ name: 's', dims: [4], values: [1, 1, 2, 2] }],
     });
-    expect(r.blockers.map((b) => `${b.op}@${b.version ?? ''}`)).toEqual(expect.arrayContaining(['Upsample@9', 'com.example:FusedThing@']));
+    expect(r.blockers.map((b) => `${b.op}@${b.version ?? ''}`)).toEqual(expect.arrayContaining(['LRN@1', 'com.example:FusedThing@']));
   });
 
   it('refuses attribute values it cannot express exactly (tf_crop_and_resize, dilated average or 3-D pooling, a ceil_mode window in the end padding)', async () => {

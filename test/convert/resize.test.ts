@@ -95,6 +95,17 @@ const cases: Case[] = [
     ops: ['GATHER', 'GATHER', 'TRANSPOSE', 'RESIZE_BILINEAR', 'TRANSPOSE'],
   },
   {
+    name: 'Upsample-7 nearest (scales attribute 2 x 3): asymmetric floor, native nearest',
+    spec: { opset: 7, inputs: [{ name: 'x', shape: [1, 2, 3, 4] }], outputs: [{ name: 'y', shape: null }],
+      nodes: [{ op: 'Upsample', inputs: ['x'], outputs: ['y'], attrs: { mode: { s: 'nearest' }, scales: { floats: [1, 1, 2, 3] } } }] },
+    ops: ['TRANSPOSE', 'RESIZE_NEAREST_NEIGHBOR', 'TRANSPOSE'],
+  },
+  {
+    name: 'Upsample-9 linear (scales input 2 x 1.5): asymmetric bilinear',
+    spec: graph([1, 2, 3, 4], [{ op: 'Upsample', inputs: ['x', 'sc'], outputs: ['y'], attrs: { mode: { s: 'linear' } } }], [f32('sc', [1, 1, 2, 1.5])], 9),
+    ops: ['TRANSPOSE', 'RESIZE_BILINEAR', 'TRANSPOSE'],
+  },
+  {
     name: '1-D linear resize of a [N, C, L] tensor (asymmetric, 5 -> 8)',
     spec: graph([1, 3, 5], [resize(['x', '', '', 'sz'], { mode: { s: 'linear' }, coordinate_transformation_mode: { s: 'asymmetric' } })], [int64s('sz', [1, 3, 8])]),
     ops: ['GATHER', 'MUL', 'GATHER', 'MUL', 'ADD'],

@@ -9,29 +9,13 @@
 import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
 import { attrFloat, attrInt, attrInts, attrString, onlyAttrs, refuse, type IrNode } from '../ir.js';
-import { NHWC } from '../layout.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { requireFloat } from '../lower-util.js';
-import { isIdentity, onnxTaps, sameSampling, tfliteTaps, type AxisTaps, type ResizeMode, type TfliteResizeOp } from '../resample.js';
+import { samplingPlan, type ResizeMode, type ResizePlan } from '../resample.js';
+import { emitResize } from '../resize-emit.js';
 
-interface ResizePlan {
-  outShape: number[];
-  /** per axis: its taps, or undefined when the axis keeps its size and samples itself */
-  taps: (AxisTaps | undefined)[];
-  native?: { op: TfliteResizeOp; alignCorners: boolean; halfPixel: boolean };
-}
 
 const ATTRS = ['mode', 'coordinate_transformation_mode', 'nearest_mode', 'cubic_coeff_a', 'exclude_outside', 'extrapolation_value', 'antialias', 'axes', 'keep_aspect_ratio_policy'];
-
-/** TFLite flag combinations a native resize may take, nearest first. */
-const NATIVE: { op: TfliteResizeOp; alignCorners: boolean; halfPixel: boolean }[] = [
-  { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixel: false },
-  { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: false, halfPixel: true },
-  { op: 'RESIZE_NEAREST_NEIGHBOR', alignCorners: true, halfPixel: false },
-  { op: 'RESIZE_BILINEAR', alignCorners: false, halfPixel: false },
-  { op: 'RESIZE_BILINEAR', alignCorners: false, halfPixel: true },
-  { op: 'RESIZE_BILINEAR', alignCorners: true, halfPixel: false },
-];
 
 function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan {
   onlyAttrs(n, ATTRS);
@@ -77,18 +61,8 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
     }
   } else refuse('neither scales nor sizes is given');
   if (outShape.some((d) => !Number.isInteger(d) || d < 1)) refuse(`output shape [${outShape}] is empty or invalid`);
-  const taps = x.map((L, i) => {
-    const t = onnxTaps({ mode: mode as ResizeMode, ctm, nearestMode, cubicA: attrFloat(n, 'cubic_coeff_a', -0.75),
-      excludeOutside: attrInt(n, 'exclude_outside', 0) === 1, inLen: L, outLen: outShape[i]!, scale: scales[i]! });
-    return isIdentity(t, L) ? undefined : t;
-  });
-  const p: ResizePlan = { outShape, taps };
-  if (r === 4 && !taps[0] && !taps[1] && (taps[2] || taps[3])) {
-    // a native op must sample both spatial axes exactly as ONNX does
-    const axisTaps = (i: number) => taps[i] ?? { indices: [Array.from({ length: x[i]! }, (_, o) => o)], weights: [new Array<number>(x[i]!).fill(1)] };
-    p.native = NATIVE.find((c) => [2, 3].every((i) => sameSampling(tfliteTaps(c.op, c.alignCorners, c.halfPixel, x[i]!, outShape[i]!), axisTaps(i), x[i]!, 1e-6)));
-  }
-  return p;
+  return samplingPlan(x, outShape, scales, { mode: mode as ResizeMode, ctm, nearestMode,
+    cubicA: attrFloat(n, 'cubic_coeff_a', -0.75), excludeOutside: attrInt(n, 'exclude_outside', 0) === 1 });
 }
 
 function infer(n: IrNode, ctx: InferContext) {
@@ -97,47 +71,7 @@ function infer(n: IrNode, ctx: InferContext) {
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
-  const p = plan(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) });
-  const name = ctx.node(n);
-  if (p.native) {
-    const input = ctx.getAs(n.inputs[0]!, NHWC);
-    const out = ctx.output(n.outputs[0]!, NHWC);
-    const size = ctx.int32Const(`${name}_size`, [p.outShape[2]!, p.outShape[3]!]);
-    const values = { align_corners: p.native.alignCorners, half_pixel_centers: p.native.halfPixel };
-    ctx.op(p.native.op, [input, size], [out], { table: p.native.op === 'RESIZE_BILINEAR' ? 'ResizeBilinearOptions' : 'ResizeNearestNeighborOptions', values });
-    return;
-  }
-  // separable: resample one axis at a time on the producer's layout
-  const src = ctx.primary(n.inputs[0]!);
-  const perm = src.perm;
-  let cur = src.tensor;
-  const shape = [...ctx.shape(n.inputs[0]!)];
-  p.taps.forEach((t, axis) => {
-    if (!t) return;
-    const phys = perm.indexOf(axis);
-    shape[axis] = p.outShape[axis]!;
-    const physShape = perm.map((a) => shape[a]!);
-    const weightShape = physShape.map((d, i) => (i === phys ? d : 1));
-    const terms: number[] = [];
-    t.indices.forEach((idx, k) => {
-      const w = t.weights[k]!;
-      if (w.every((v) => v === 0)) return;
-      const g = ctx.newTensor(`${name}_axis${axis}_tap${k}`, physShape);
-      ctx.op('GATHER', [cur, ctx.int32Const(`${name}_axis${axis}_index${k}`, idx)], [g], { table: 'GatherOptions', values: { axis: phys } });
-      if (w.every((v) => v === 1)) { terms.push(g); return; }
-      const m = ctx.newTensor(`${name}_axis${axis}_weighted${k}`, physShape);
-      ctx.op('MUL', [g, ctx.floatConst(`${name}_axis${axis}_weight${k}`, weightShape, w)], [m], { table: 'MulOptions', values: {} });
-      terms.push(m);
-    });
-    let acc = terms[0]!;
-    for (const term of terms.slice(1)) {
-      const s = ctx.newTensor(`${name}_axis${axis}_sum`, physShape);
-      ctx.op('ADD', [acc, term], [s], { table: 'AddOptions', values: {} });
-      acc = s;
-    }
-    cur = acc;
-  });
-  ctx.define(n.outputs[0]!, cur, perm);
+  emitResize(n, ctx, plan(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) }));
 }
 
 export default [{ op: 'Resize', versions: [10, 11, 13, 18, 19], infer, lower }] satisfies Lowering[];
