@@ -10,7 +10,7 @@ import type { EmitContext } from '../emit.js';
 import { attrFloat, attrInt, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import { identity } from '../layout.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { aliasFold, aliasLower } from './identity.js';
+import { aliasFold, aliasLower } from '../alias.js';
 
 function ratio(n: IrNode, ctx: InferContext): number {
   if (n.since < 12) return attrFloat(n, 'ratio', 0.5);
