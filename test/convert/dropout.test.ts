@@ -1,11 +1,17 @@
 /**
  * Dropout in inference form: the output is the input (numbers: onnxruntime-node vs LiteRT.js,
  * tolerance 1e-4 x max(1, max|y|)); the mask output is an all-kept BOOL constant written by a RESHAPE
- * (LiteRT.js cannot read BOOL outputs, so its structure is checked in the written file); training
- * with a ratio other than 0 is random and refused.
+ * (LiteRT.js cannot read BOOL tensors, so the lowering's operators are checked); training with a
+ * ratio other than 0 is random and refused.
  */
 import { describe, expect, it } from 'vitest';
+import { buildIr } from '../../src/convert/build-ir.js';
+import { EmitContext } from '../../src/convert/emit.js';
 import { ConversionRefused, convertFile } from '../../src/convert/index.js';
+import { inferAndFold } from '../../src/convert/passes/infer.js';
+import { findLowering } from '../../src/convert/registry.js';
+import { TfliteGraph } from '../../src/convert/tflite/model.js';
+import { readOnnxFile } from '../../src/onnx/read.js';
 import { DT, type ModelSpec } from './helpers/onnx-builder.js';
 import { convertSpec, verify, writeModel } from './helpers/run.js';
 
@@ -28,21 +34,28 @@ describe('Dropout', () => {
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 
-  it('training_mode true with ratio 0 is the identity too; the mask output is an all-true BOOL tensor', async () => {
-    const spec: ModelSpec = {
+  it('training_mode true with ratio 0 is the identity too; the mask is an all-true BOOL tensor written by a RESHAPE', () => {
+    // lowered directly (graph-output policy for BOOL tensors is convert.ts's business, not the lowering's)
+    const loaded = readOnnxFile(writeModel({
       opset: 13,
       inputs: [{ name: 'x', shape: [2, 3] }],
       outputs: [{ name: 'y', shape: null }, { name: 'mask', shape: null, elemType: DT.BOOL }],
       nodes: [{ op: 'Dropout', inputs: ['x', 'zero', 't'], outputs: ['y', 'mask'] }],
       initializers: [scalar('zero', DT.FLOAT, 0), scalar('t', DT.BOOL, 1)],
-    };
-    const conv = await convertSpec(spec);
-    const reshapes = conv.model.operators.filter((o) => o.op === 'RESHAPE');
-    const maskOut = conv.model.tensors[conv.model.outputs[1]!]!;
-    expect(maskOut).toMatchObject({ name: 'mask', type: 'BOOL', shape: [2, 3] });
-    const writer = reshapes.find((o) => o.outputs[0] === conv.model.outputs[1])!;
-    const kept = conv.model.tensors[writer.inputs[0]!]!;
-    expect(kept.type).toBe('BOOL');
+    }));
+    const { ir, blockers } = buildIr(loaded);
+    inferAndFold(ir, blockers);
+    expect(blockers).toEqual([]);
+    expect(ir.values.get('mask')).toMatchObject({ dtype: DT.BOOL, shape: [2, 3] });
+    const g = new TfliteGraph();
+    const ctx = new EmitContext(ir, g);
+    ctx.define('x', g.addTensor('x', [2, 3]), [0, 1]);
+    findLowering('Dropout', 13)!.lower(ir.nodes[0]!, ctx);
+    expect(ctx.primary('y').tensor).toBe(ctx.primary('x').tensor); // the output is the input
+    const writer = g.operators.find((o) => o.outputs[0] === ctx.primary('mask').tensor)!;
+    expect(writer.op).toBe('RESHAPE');
+    const kept = g.tensors[writer.inputs[0]!]!;
+    expect(kept).toMatchObject({ type: 'BOOL', shape: [2, 3] });
     expect(Array.from(kept.data!)).toEqual([1, 1, 1, 1, 1, 1]);
   });
 
