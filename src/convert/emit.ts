@@ -7,8 +7,8 @@ import type { ConstTensor } from '../onnx/tensor.js';
 import { refuse, type IrGraph, type IrNode, type IrValue } from './ir.js';
 import { InferContext } from './lowering.js';
 import { identity, permute, preferredPerm, samePerm, sameMemoryOrder, transposeData } from './layout.js';
-import type { TfliteGraph, TfOperator } from './tflite/model.js';
-import type { BuiltinOpName, TensorTypeName } from './tflite/schema.js';
+import type { OperatorOptions, TfliteGraph } from './tflite/model.js';
+import type { BuiltinOpName, OptionsName, TensorTypeName } from './tflite/schema.js';
 
 export interface View {
   tensor: number;
@@ -66,7 +66,7 @@ export class EmitContext extends InferContext {
     return t;
   }
 
-  op(op: BuiltinOpName, inputs: number[], outputs: number[], options?: TfOperator['options'], version?: number): void {
+  op<T extends OptionsName>(op: BuiltinOpName, inputs: number[], outputs: number[], options?: OperatorOptions<T>, version?: number): void {
     this.g.addOp(op, inputs, outputs, options, version);
   }
 

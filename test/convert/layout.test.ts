@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NHWC, planReshape, transposeData } from '../../src/convert/layout.js';
-import { choosePadding, samePads } from '../../src/convert/lower-util.js';
+import { choosePadding, samePads } from '../../src/convert/geometry.js';
 
 describe('padding: TFLite SAME vs PyTorch symmetric pads', () => {
   it('SAME puts the odd pixel at the end', () => {

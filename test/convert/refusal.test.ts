@@ -44,37 +44,36 @@ describe('refusal: every blocker at once, never a wrong model', () => {
     expect(r.exitCode).toBe(2);
   });
 
-  it('refuses an op version it has no lowering for (Resize 10) and a custom domain', async () => {
+  it('refuses an op it has no lowering for (LRN) and a custom domain', async () => {
     const r = await refusal({
-      opset: 10,
+      opset: 9,
       inputs: [{ name: 'x', shape: [1, 1, 2, 2] }],
       outputs: [{ name: 'y', shape: null }, { name: 'z', shape: null }],
       nodes: [
-        { op: 'Resize', inputs: ['x', 's'], outputs: ['y'] },
+        { op: 'LRN', inputs: ['x'], outputs: ['y'], attrs: { size: { i: 3 } } },
         { op: 'FusedThing', domain: 'com.example', inputs: ['x'], outputs: ['z'] },
       ],
       initializers: [{ name: 's', dims: [4], values: [1, 1, 2, 2] }],
     });
-    expect(r.blockers.map((b) => `${b.op}@${b.version ?? ''}`)).toEqual(expect.arrayContaining(['Resize@10', 'com.example:FusedThing@']));
+    expect(r.blockers.map((b) => `${b.op}@${b.version ?? ''}`)).toEqual(expect.arrayContaining(['LRN@1', 'com.example:FusedThing@']));
   });
 
-  it('refuses attribute values it cannot express exactly (Resize cubic, nearest ties, ceil_mode, count_include_pad=0 asymmetric)', async () => {
+  it('refuses attribute values it cannot express exactly (tf_crop_and_resize, dilated average or 3-D pooling, a ceil_mode window in the end padding)', async () => {
     const r = await refusal({
       opset: 13,
-      inputs: [{ name: 'x', shape: [1, 1, 5, 5] }],
+      inputs: [{ name: 'x', shape: [1, 1, 4, 4] }, { name: 'v', shape: [1, 1, 2, 4, 4] }],
       nodes: [
-        { op: 'Resize', name: 'cubic', inputs: ['x', '', 's'], outputs: ['a'], attrs: { mode: { s: 'cubic' } } },
-        { op: 'Resize', name: 'nearest_hp', inputs: ['x', '', 's'], outputs: ['b'], attrs: { mode: { s: 'nearest' } } }, // 2x up: exact
-        { op: 'MaxPool', name: 'ceil', inputs: ['x'], outputs: ['c'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, ceil_mode: { i: 1 } } },
-        { op: 'AveragePool', name: 'avg', inputs: ['x'], outputs: ['d'], attrs: { kernel_shape: { ints: [3, 3] }, pads: { ints: [0, 0, 2, 2] } } },
-        // 4 -> 2 (on a 4x4 slice): exact ties where round_prefer_floor and TFLite's floor differ
-        { op: 'Slice', inputs: ['x', 'st', 'en'], outputs: ['x4'] },
-        { op: 'Resize', name: 'nearest_ties', inputs: ['x4', '', 'half'], outputs: ['e'], attrs: { mode: { s: 'nearest' } } },
+        { op: 'Resize', name: 'crop', inputs: ['x', 'roi', 's'], outputs: ['a'], attrs: { mode: { s: 'linear' }, coordinate_transformation_mode: { s: 'tf_crop_and_resize' } } },
+        { op: 'Resize', name: 'nearest_hp', inputs: ['x', '', 's'], outputs: ['b'], attrs: { mode: { s: 'nearest' } } }, // exact
+        // 4 + 1 pad with k2 s2 ceil: the third window would start at 4, inside the end padding
+        { op: 'MaxPool', name: 'ceil', inputs: ['x'], outputs: ['c'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] }, pads: { ints: [0, 0, 1, 1] }, ceil_mode: { i: 1 } } },
+        { op: 'AveragePool', name: 'dilated', inputs: ['x'], outputs: ['d'], attrs: { kernel_shape: { ints: [2, 2] }, dilations: { ints: [2, 2] } } },
+        { op: 'AveragePool', name: 'avg3d', inputs: ['v'], outputs: ['e'], attrs: { kernel_shape: { ints: [2, 2, 2] } } },
       ],
-      initializers: [{ name: 's', dims: [4], values: [1, 1, 2, 2] }, { name: 'half', dims: [4], values: [1, 1, 0.5, 0.5] }, int64s('st', [0, 0, 0, 0]), int64s('en', [1, 1, 4, 4])],
+      initializers: [{ name: 's', dims: [4], values: [1, 1, 2, 2] }, { name: 'roi', dims: [8], values: [0, 0, 0, 0, 1, 1, 1, 1] }],
       outputs: ['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, shape: null })),
     });
-    expect(r.blockers.map((b) => b.node).sort()).toEqual(['avg', 'ceil', 'cubic', 'nearest_ties']);
+    expect(r.blockers.map((b) => b.node).sort()).toEqual(['avg3d', 'ceil', 'crop', 'dilated']);
   });
 
   it('refuses a Reshape whose target is computed at run time and a run-time weight', async () => {

@@ -4,7 +4,7 @@ import { attrInt, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { constOf } from '../lower-util.js';
 import { isFloatType } from '../../onnx/tensor.js';
-import { aliasLower } from './identity.js';
+import { aliasLower } from '../alias.js';
 
 const INTS: Record<number, [number, number]> = {
   [OnnxDataType.INT8]: [-128, 127], [OnnxDataType.UINT8]: [0, 255], [OnnxDataType.INT16]: [-32768, 32767],

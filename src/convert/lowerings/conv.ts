@@ -5,7 +5,9 @@
 import { transposeData, NHWC } from '../layout.js';
 import { attrInt, attrInts, attrString, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { Lowering, InferContext } from '../lowering.js';
-import { choosePadding, fusedAct, lowerReshape, outSize, requireFloat, spatialAttrs } from '../lower-util.js';
+import { fusedAct, lowerReshape, requireFloat } from '../lower-util.js';
+import { choosePadding, outSize, spatialAttrs } from '../geometry.js';
+import { onlyOneDReaders, padInput, reshapeAlias } from '../spatial.js';
 import type { EmitContext } from '../emit.js';
 import { Padding } from '../tflite/schema.js';
 
@@ -24,7 +26,7 @@ function attrs(n: IrNode, ctx: Pick<InferContext, 'shape' | 'needConst'>) {
   if (kernel.some((k, i) => k !== w0.shape[2 + i])) refuse(`kernel_shape [${kernel}] does not match the weights`);
   if (group < 1 || x[1]! !== cinPerGroup * group || cout % group !== 0) refuse(`group ${group} does not match channels (${x[1]} in, weights ${w.shape})`);
   const get = { ints: (k: string) => attrInts(n, k), str: (k: string, d: string) => attrString(n, k, d) };
-  let sp = spatialAttrs(n, x0.slice(2), w0.shape.slice(2), get);
+  let sp = spatialAttrs(x0.slice(2), w0.shape.slice(2), get);
   if (oneD) {
     sp = { kernel: [1, kw], strides: [1, sp.strides[0]!], dilations: [1, sp.dilations[0]!], pads: [0, sp.pads[0]!, 0, sp.pads[1]!] };
   }
@@ -42,17 +44,6 @@ function infer(n: IrNode, ctx: InferContext) {
   const ow = outSize(x[3]!, sp.kernel[1]!, sp.strides[1]!, sp.dilations[1]!, sp.pads[1]!, sp.pads[3]!);
   if (oh < 1 || ow < 1) refuse('output would be empty');
   return [{ shape: oneD ? [x[0]!, cout, ow] : [x[0]!, cout, oh, ow], dtype: ctx.dtype(n.inputs[0]!) }];
-}
-
-/** Adds an explicit PAD (NHWC) when SAME/VALID cannot express the ONNX pads. Returns the input tensor and padding mode. */
-export function padInput(ctx: EmitContext, name: string, x: number, pads: number[], inPhys: number[], value?: number): number {
-  const [t, l, b, r] = pads as [number, number, number, number];
-  const phys = [inPhys[0]!, inPhys[1]! + t + b, inPhys[2]! + l + r, inPhys[3]!];
-  const out = ctx.newTensor(`${name}_pad`, phys);
-  const paddings = ctx.g.addInt32Const(`${name}_paddings`, [4, 2], [0, 0, t, b, l, r, 0, 0]);
-  if (value === undefined || value === 0) ctx.op('PAD', [x, paddings], [out], { table: 'PadOptions', values: {} });
-  else ctx.op('PADV2', [x, paddings, ctx.floatConst(`${name}_padvalue`, [], [value])], [out], { table: 'PadV2Options', values: {} });
-  return out;
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
@@ -97,28 +88,6 @@ function lower(n: IrNode, ctx: EmitContext) {
       dilation_w_factor: sp.dilations[1]!, dilation_h_factor: sp.dilations[0]! },
   });
   finish();
-}
-
-/**
- * True when every reader of a 1-D conv/pool output is another 1-D conv/pool (which take the
- * [N, C, 1, L] tensor directly), so the 3-D view need not be materialised.
- */
-export function onlyOneDReaders(ctx: EmitContext, y3: string): boolean {
-  const spatial = new Set(['Conv', 'MaxPool', 'AveragePool']);
-  return !ctx.ir.outputs.includes(y3) &&
-    ctx.ir.nodes.every((m) => !m.inputs.includes(y3) || (spatial.has(m.op) && m.inputs[0] === y3 && !m.inputs.slice(1).includes(y3)));
-}
-
-/** Registers `alias` as `name` reshaped to `shape` and lowers that reshape (layout-aware). */
-export function reshapeAlias(ctx: EmitContext, name: string, alias: string, shape: number[]): string {
-  // the output of a 1-D conv already exists as [N, O, 1, L]
-  const conv2d = `${name}__2d`;
-  if (ctx.ir.values.get(conv2d)?.shape?.join() === shape.join()) return conv2d;
-  if (!ctx.ir.values.has(alias)) {
-    ctx.ir.values.set(alias, { name: alias, dtype: ctx.value(name).dtype, shape });
-    lowerReshape(ctx, name, alias);
-  }
-  return alias;
 }
 
 export default [{ op: 'Conv', versions: [1, 11, 22], infer, lower }] satisfies Lowering[];

@@ -1,13 +1,15 @@
 /**
- * Gemm (constant B) -> FULLY_CONNECTED: weights [N, K] (transB handled), alpha folded into weights,
- * beta*C into the bias (a full [M, N] C becomes an ADD), transA through a TRANSPOSE of A.
+ * Gemm -> FULLY_CONNECTED. Constant B: weights [N, K] (transB handled), alpha folded into weights,
+ * beta*C into the bias (a full [M, N] C becomes an ADD). B computed at run time: FULLY_CONNECTED takes
+ * it as a tensor ([N, K], a TRANSPOSE when transB=0), alpha scales A, and C (constant or not) is added
+ * after, scaled by beta. transA goes through a TRANSPOSE of A.
  */
 import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
 import { attrFloat, attrInt, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import { identity, transposeData } from '../layout.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { fusedAct, requireFloat } from '../lower-util.js';
+import { broadcastShapes, fusedAct, requireFloat } from '../lower-util.js';
 
 function dims(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>) {
   onlyAttrs(n, ['alpha', 'beta', 'transA', 'transB', 'broadcast']);
@@ -16,46 +18,71 @@ function dims(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>) {
   // transA: A^T is A's tensor stored with layout [1, 0] (a TRANSPOSE emitted by getAs)
   const a = transA ? [a0[1]!, a0[0]!] : a0;
   const b = ctx.const(n.inputs[1]!);
-  if (!b) refuse('B (input 1) is computed at run time; only constant weights are supported');
-  if (a0.length !== 2 || b.shape.length !== 2) refuse('A and B must be 2-D');
+  const bShape = ctx.shape(n.inputs[1]!);
+  if (a0.length !== 2 || bShape.length !== 2) refuse('A and B must be 2-D');
   const transB = attrInt(n, 'transB', 0) === 1;
-  const [k, nOut] = transB ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
+  const [k, nOut] = transB ? [bShape[1]!, bShape[0]!] : [bShape[0]!, bShape[1]!];
   if (a[1] !== k) refuse(`inner dimensions differ (${a[1]} vs ${k})`);
   let bias: Float32Array = new Float32Array(nOut);
   /** a full [M, N] C: added after FULLY_CONNECTED */
   let matrixBias: Float32Array | undefined;
+  /** C computed at run time (or beside a run-time B): added after, times beta */
+  let addC = false;
   if (n.inputs[2]) {
     const c = ctx.const(n.inputs[2]);
-    if (!c) refuse('C (input 2) is computed at run time');
+    const cShape = ctx.shape(n.inputs[2]);
+    if (broadcastShapes([a[0]!, nOut], cShape).join() !== [a[0]!, nOut].join()) refuse(`C of shape [${cShape}] does not broadcast to [${a[0]}, ${nOut}]`);
     const beta = attrFloat(n, 'beta', 1);
-    if (c.data.length === nOut && (c.shape.length === 1 || (c.shape.length === 2 && c.shape[0] === 1))) bias = Float32Array.from(c.data, (v) => v * beta);
+    if (!c || !b) addC = true;
+    else if (c.data.length === nOut && (c.shape.length === 1 || (c.shape.length === 2 && c.shape[0] === 1))) bias = Float32Array.from(c.data, (v) => v * beta);
     else if (c.data.length === 1) bias = new Float32Array(nOut).fill(c.data[0]! * beta);
-    else if (c.shape.length === 2 && c.shape[0] === a[0] && c.shape[1] === nOut) matrixBias = Float32Array.from(c.data, (v) => v * beta);
-    else refuse(`C of shape [${c.shape}] does not broadcast to [${a[0]}, ${nOut}]`);
+    else matrixBias = Float32Array.from(c.data, (v) => v * beta);
   }
-  return { a, b, transA, transB, k, nOut, bias, matrixBias };
+  return { a, b, transA, transB, k, nOut, bias, matrixBias, addC };
 }
 
 function infer(n: IrNode, ctx: InferContext) {
   requireFloat(ctx, n.inputs[0]!);
+  requireFloat(ctx, n.inputs[1]!);
   const { a, nOut } = dims(n, ctx);
   return [{ shape: [a[0]!, nOut], dtype: OnnxDataType.FLOAT }];
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
-  const { a, b, transA, transB, k, nOut, bias, matrixBias } = dims(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) });
+  const { a, b, transA, transB, k, nOut, bias, matrixBias, addC } = dims(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) });
   const alpha = attrFloat(n, 'alpha', 1);
-  const laid = transB ? b.data : transposeData(b.data, b.shape, [1, 0]);
-  const w = alpha === 1 ? laid : laid.map((v) => v * alpha);
   const name = ctx.node(n);
-  const input = ctx.getAs(n.inputs[0]!, transA ? [1, 0] : identity(2));
+  let input = ctx.getAs(n.inputs[0]!, transA ? [1, 0] : identity(2));
+  let weights: number;
+  if (b) {
+    const laid = transB ? b.data : transposeData(b.data, b.shape, [1, 0]);
+    weights = ctx.floatConst(`${name}_weights`, [nOut, k], alpha === 1 ? laid : laid.map((v) => v * alpha));
+  } else {
+    weights = ctx.getAs(n.inputs[1]!, transB ? identity(2) : [1, 0]);
+    if (alpha !== 1) {
+      const scaled = ctx.newTensor(`${name}_alpha_a`, [a[0]!, k]);
+      ctx.op('MUL', [input, ctx.floatConst(`${name}_alpha`, [], [alpha])], [scaled], { table: 'MulOptions', values: {} });
+      input = scaled;
+    }
+  }
   const out = ctx.output(n.outputs[0]!, identity(2));
-  const fc = matrixBias ? ctx.newTensor(`${name}_fc`, [a[0]!, nOut]) : out;
-  ctx.op('FULLY_CONNECTED', [input, ctx.floatConst(`${name}_weights`, [nOut, k], w), ctx.floatConst(`${name}_bias`, [nOut], bias)], [fc], {
-    table: 'FullyConnectedOptions', values: { fused_activation_function: matrixBias ? 0 : fusedAct(n) },
+  const after = !!matrixBias || addC;
+  const fc = after ? ctx.newTensor(`${name}_fc`, [a[0]!, nOut]) : out;
+  ctx.op('FULLY_CONNECTED', [input, weights, addC ? -1 : ctx.floatConst(`${name}_bias`, [nOut], bias)], [fc], {
+    table: 'FullyConnectedOptions', values: { fused_activation_function: after ? 0 : fusedAct(n) },
   });
   if (matrixBias) {
     ctx.op('ADD', [fc, ctx.floatConst(`${name}_c`, [a[0]!, nOut], matrixBias)], [out], { table: 'AddOptions', values: { fused_activation_function: fusedAct(n) } });
+  } else if (addC) {
+    const cName = n.inputs[2]!;
+    let c = ctx.getAs(cName, identity(ctx.shape(cName).length));
+    const beta = attrFloat(n, 'beta', 1);
+    if (beta !== 1) {
+      const scaled = ctx.newTensor(`${name}_beta_c`, ctx.shape(cName));
+      ctx.op('MUL', [c, ctx.floatConst(`${name}_beta`, [], [beta])], [scaled], { table: 'MulOptions', values: {} });
+      c = scaled;
+    }
+    ctx.op('ADD', [fc, c], [out], { table: 'AddOptions', values: { fused_activation_function: fusedAct(n) } });
   }
 }
 

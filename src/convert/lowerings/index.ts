@@ -52,6 +52,7 @@ import subL from './sub.js';
 import tanhL from './tanh.js';
 import transposeL from './transpose.js';
 import unsqueezeL from './unsqueeze.js';
+import upsampleL from './upsample.js';
 import whereL from './where.js';
 
 export const allLowerings: Lowering[] = [
@@ -107,5 +108,6 @@ export const allLowerings: Lowering[] = [
   ...tanhL,
   ...transposeL,
   ...unsqueezeL,
+  ...upsampleL,
   ...whereL,
 ];

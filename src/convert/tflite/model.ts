@@ -1,5 +1,5 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
-import type { BuiltinOpName, OptionsName, TensorTypeName } from './schema.js';
+import type { BuiltinOpName, OptionsName, OptionsTables, TensorTypeName } from './schema.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -13,11 +13,19 @@ export interface TfTensor {
 
 export type OptionValue = number | boolean | number[];
 
+/** Field values of a BuiltinOptions table: names are checked against the table in schema.ts. */
+export type OptionFields<T extends OptionsName> = { [F in keyof (typeof OptionsTables)[T]['fields']]?: OptionValue };
+
+export interface OperatorOptions<T extends OptionsName = OptionsName> {
+  table: T;
+  values: OptionFields<T>;
+}
+
 export interface TfOperator {
   op: BuiltinOpName;
   inputs: number[]; // -1 = optional input left out
   outputs: number[];
-  options?: { table: OptionsName; values: Record<string, OptionValue> };
+  options?: OperatorOptions;
   /** operator version (OperatorCode.version); 1 unless a feature needs more */
   version?: number;
 }
@@ -76,7 +84,13 @@ export class TfliteGraph {
     return this.tensors.length - 1;
   }
 
-  addOp(op: BuiltinOpName, inputs: number[], outputs: number[], options?: TfOperator['options'], version?: number): void {
+  addBoolConst(name: string, shape: number[], values: ArrayLike<number>): number {
+    const data = Uint8Array.from(values, (v) => (v ? 1 : 0));
+    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'BOOL', data });
+    return this.tensors.length - 1;
+  }
+
+  addOp<T extends OptionsName>(op: BuiltinOpName, inputs: number[], outputs: number[], options?: OperatorOptions<T>, version?: number): void {
     this.operators.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(version ? { version } : {}) });
   }
 

@@ -15,6 +15,7 @@ export const BuiltinOp = {
   /** deprecated_builtin_code value meaning "look at builtin_code" */
   PLACEHOLDER_FOR_GREATER_OP_CODES: 127,
   RELU_0_TO_1: 152,
+  GATHER: 36,
 } as const;
 export type BuiltinOpName = keyof typeof BuiltinOp;
 
@@ -87,6 +88,8 @@ export const OptionsTables = {
   GeluOptions: { unionType: 116, slots: 1, fields: { approximate: { slot: 0, kind: 'bool', default: 0 } } },
   BatchMatMulOptions: { unionType: 101, slots: 3, fields: {
     adj_x: { slot: 0, kind: 'bool', default: 0 }, adj_y: { slot: 1, kind: 'bool', default: 0 } } },
+  GatherOptions: { unionType: 23, slots: 2, fields: {
+    axis: { slot: 0, kind: 'i32', default: 0 }, batch_dims: { slot: 1, kind: 'i32', default: 0 } } },
 } as const satisfies Record<string, OptionsTable>;
 export type OptionsName = keyof typeof OptionsTables;
 

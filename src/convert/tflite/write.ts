@@ -111,7 +111,7 @@ export function writeTflite(g: TfliteGraph): Uint8Array {
   const opOffsets = g.operators.map((op) => {
     const inputs = int32Vector(b, op.inputs);
     const outputs = int32Vector(b, op.outputs);
-    const options = op.options ? writeOptions(b, op.options.table, op.options.values) : 0;
+    const options = op.options ? writeOptions(b, op.options.table, op.options.values as Record<string, OptionValue>) : 0;
     b.startObject(Slots.Operator.count);
     b.addFieldInt32(Slots.Operator.opcode_index, codeIndex.get(`${op.op}/${op.version ?? 1}`)!, 0);
     b.addFieldOffset(Slots.Operator.inputs, inputs, 0);
