@@ -10,7 +10,7 @@
 // Every way uses the user's pip configuration (files and PIP_* variables) unchanged.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type { PlannedPlatform } from '../env/markers.js';
@@ -197,7 +197,7 @@ export function sameMachine(a: PlannedPlatform, b: PlannedPlatform): boolean {
 export async function ensurePipWheel(host: InterpreterInfo, dir: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const unpacked = join(dir, `pip-${PIP_WHEEL.version}`);
   const wheel = join(dir, PIP_WHEEL.file);
-  if (await isFile(join(unpacked, 'pip', '__main__.py'))) return unpacked;
+  if (await isFile(join(unpacked, 'pip', '__main__.py'))) return compiledFor(host, unpacked, timeoutMs, env);
   await mkdir(dir, { recursive: true });
   const tmp = await mkdtemp(join(dir, '.download-'));
   try {
@@ -222,10 +222,24 @@ export async function ensurePipWheel(host: InterpreterInfo, dir: string, timeout
       // another run unpacked it first
       if (!(await isFile(join(unpacked, 'pip', '__main__.py')))) throw e;
     });
-    return unpacked;
+    return compiledFor(host, unpacked, timeoutMs, env);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * Byte-compiles the unpacked pip once per interpreter version: with PYTHONDONTWRITEBYTECODE set (as on
+ * this project's machines) Python would otherwise compile all of pip on every start; compileall writes
+ * the .pyc files regardless, and Python reads them either way.
+ */
+async function compiledFor(host: InterpreterInfo, unpacked: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<string> {
+  const marker = join(unpacked, `.compiled-${host.minor}`);
+  if (await isFile(marker)) return unpacked;
+  const r = await runProcess(host.path, ['-m', 'compileall', '-q', join(unpacked, 'pip')], { timeoutMs, env });
+  // a failed compile only costs speed
+  if (r.code === 0) await writeFile(marker, '');
+  return unpacked;
 }
 
 async function isFile(p: string): Promise<boolean> {
