@@ -11,6 +11,7 @@ import { incompatibility } from '../pyindex/tags.js';
 import type { ReleaseFilter } from './domain.js';
 import { lock, type LockOutcome, type LockRequest } from './plan.js';
 import { resolveWithPip } from './referee.js';
+import { choosePip } from './pip-select.js';
 import { verifyFiles } from './verify-files.js';
 import { keepVerdict, readVerdict } from './referee-cache.js';
 import { UserError } from '../util/errors.js';
@@ -63,7 +64,11 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
         return opts.offline ? kept : verifyFiles(kept, { timeoutMs: 60_000 });
       }
       if (opts.offline) throw new UserError('--offline: pip\'s verdict on these pins is not cached', 'run the same lock once without --offline');
-      const outcome = await resolveWithPip({ python, target: req.target, requirements, constraints, timeoutMs: opts.timeoutMs ?? 900_000 });
+      // pip >= 25.3 (from its wheel, on the target interpreter, with the user's pip configuration) reads
+      // PEP 658 metadata instead of downloading every wheel of the closure, as older pips do in a dry run
+      const timeoutMs = opts.timeoutMs ?? 900_000;
+      const pip = await choosePip(req.target, { python, timeoutMs, prefer: 'wheel' });
+      const outcome = await resolveWithPip({ python, target: req.target, requirements, constraints, timeoutMs, pip });
       await keepVerdict(key, outcome);
       // a dry run reads metadata only: ask the index for every chosen file too
       return verifyFiles(outcome, { timeoutMs: 60_000 });

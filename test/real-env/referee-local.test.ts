@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentPlatform } from '../../src/env/requirements.js';
+import { currentPlatform } from '../../src/env/target.js';
 import { resolveWithPip, type RefereeOptions } from '../../src/lock/referee.js';
 import { atLeast, choosePip, probeInterpreter, type PipRunner } from '../../src/lock/pip-select.js';
 import { verifyFiles } from '../../src/lock/verify-files.js';
