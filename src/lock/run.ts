@@ -57,17 +57,17 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
   const outcome = await lock(req, {
     matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches,
     referee: async (requirements, constraints) => {
-      const key = { requirements, constraints, target: req.target, context: [python, JSON.stringify(facts.config)] };
+      // pip >= 25.3 (from its wheel, on the target interpreter, with the user's pip configuration) reads
+      // PEP 658 metadata instead of downloading every wheel of the closure, as older pips do in a dry run
+      const timeoutMs = opts.timeoutMs ?? 900_000;
+      const pip = await choosePip(req.target, { python, timeoutMs, prefer: 'wheel' });
+      const key = { requirements, constraints, target: req.target, context: [pip.python, pip.pipVersion, JSON.stringify(facts.config)] };
       const kept = await readVerdict(key);
       if (kept) {
         opts.progress?.(`pip's verdict on these pins is cached (${kept.kind})`);
         return opts.offline ? kept : verifyFiles(kept, { timeoutMs: 60_000 });
       }
       if (opts.offline) throw new UserError('--offline: pip\'s verdict on these pins is not cached', 'run the same lock once without --offline');
-      // pip >= 25.3 (from its wheel, on the target interpreter, with the user's pip configuration) reads
-      // PEP 658 metadata instead of downloading every wheel of the closure, as older pips do in a dry run
-      const timeoutMs = opts.timeoutMs ?? 900_000;
-      const pip = await choosePip(req.target, { python, timeoutMs, prefer: 'wheel' });
       const outcome = await resolveWithPip({ python, target: req.target, requirements, constraints, timeoutMs, pip });
       await keepVerdict(key, outcome);
       // a dry run reads metadata only: ask the index for every chosen file too
