@@ -50,15 +50,18 @@ function run(python, args, what) {
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${(r.stderr ?? '').split('\n').slice(-25).join('\n')}`);
 }
 
-/** Builds `dir` with `build(tmpDir)` unless it is complete; returns whether it built. */
-function ensureDir(dir, build, log) {
+/**
+ * Builds `dir` with `build(tmpDir)` unless it is complete; returns whether it built. With `resume`, the
+ * build folder is `<dir>.partial` and survives a failed build (the builder skips what it finished).
+ */
+function ensureDir(dir, build, log, { resume = false } = {}) {
   if (existsSync(join(dir, '.complete'))) return false;
   mkdirSync(dirname(dir), { recursive: true });
   const release = lock(`${dir}.lock`);
   try {
     if (existsSync(join(dir, '.complete'))) return false;
-    const tmp = `${dir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
+    const tmp = resume ? `${dir}.partial` : `${dir}.tmp-${process.pid}`;
+    if (!resume) rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     const t0 = Date.now();
     build(tmp);
@@ -136,7 +139,7 @@ export function ensureZoo({ log = (m) => process.stderr.write(`${m}\n`) } = {}) 
   ensureDir(dir, (tmp) => {
     log(`[models] exporting the torchvision zoo with ${tools.python}`);
     run(tools.python, [join(modelScripts, 'export_zoo.py'), '--out', tmp], 'export_zoo.py');
-  }, log);
+  }, log, { resume: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const models = manifest.models.map((m) => ({
     arch: m.arch, inputShape: m.input_shape, maxAbsOutput: m.max_abs_output,
@@ -154,7 +157,7 @@ export function pruneStaleModels() {
   const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools)]);
   for (const e of readdirSync(root)) {
     const p = join(root, e);
-    if (!keep.has(p) && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
+    if (!keep.has(p) && !keep.has(p.replace(/\.partial$/, '')) && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
   }
 }
 

@@ -16,6 +16,11 @@ Beside the files: <arch>.input.npy (the seeded 1x3xHxW input), <arch>.torch.npy 
 and manifest.json: versions, and per model the input shape, max|y|, and per export the file, op counts
 (op_type-since_version), opsets, external data files and onnxruntime's error against PyTorch.
 
+The build resumes: each finished model leaves <arch>.json (its manifest entry) and is skipped by a rerun
+into the same folder. Files of a model without its entry (a run that died) are kept only if the rebuilt
+model's output equals the saved <arch>.torch.npy bit for bit and onnxruntime reproduces it from each file
+within tolerance (their export seconds are then unknown: null); otherwise the model is exported again.
+
 usage: python export_zoo.py --out DIR [--only resnet18,swin_t]
 """
 from __future__ import annotations
@@ -136,6 +141,24 @@ def build(arch: str, side: int, seed: int) -> tuple[nn.Module, np.ndarray, np.nd
     return model, x, y, info
 
 
+def reuse(path: str, x: np.ndarray, y: np.ndarray, tolerance: float) -> dict | None:
+    """The facts of an export a died run left, if onnxruntime reproduces `y` from it; else None."""
+    if not os.path.exists(path):
+        return None
+    try:
+        err = ort_error(path, x, y)
+    except Exception:  # a truncated file
+        return None
+    if not err <= tolerance:
+        return None
+    files = sorted(f for f in os.listdir(os.path.dirname(path)) if f.startswith(os.path.basename(path)))
+    rec = {"seconds": None, "reused": True, "files": {f: os.path.getsize(os.path.join(os.path.dirname(path), f)) for f in files},
+           "warnings": [], "stdout_tail": []}
+    rec.update(op_counts(path))
+    rec["ort_vs_torch_max_abs"] = err
+    return rec
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -154,24 +177,34 @@ def main() -> None:
     for seed, (arch, side) in enumerate(ZOO):
         if only and arch not in only:
             continue
-        model, x, y, info = build(arch, side, seed)
         base = os.path.join(args.out, arch)
+        if os.path.exists(f"{base}.json"):
+            with open(f"{base}.json") as f:
+                manifest["models"].append(json.load(f))
+            continue
+        model, x, y, info = build(arch, side, seed)
+        reusable = os.path.exists(f"{base}.torch.npy") and np.array_equal(np.load(f"{base}.torch.npy"), y)
         np.save(f"{base}.input.npy", x)
         np.save(f"{base}.torch.npy", y)
         entry = {"arch": arch, "input_shape": list(x.shape), "output_shape": list(y.shape),
                  "max_abs_output": float(np.max(np.abs(y))), "input": f"{arch}.input.npy", "torch_output": f"{arch}.torch.npy",
                  **info, "exports": {}}
+        tolerance = 1e-4 * max(1.0, entry["max_abs_output"])
         for exporter, kwargs in EXPORTERS.items():
             path = f"{base}.{exporter}.onnx"
-            call = lambda f, kw=kwargs: torch.onnx.export(  # noqa: E731
-                model, (torch.from_numpy(x),), f, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], **kw)
-            rec = export(call, path)
-            rec.update(op_counts(path))
+            rec = reuse(path, x, y, tolerance) if reusable else None
+            if rec is None:
+                call = lambda f, kw=kwargs: torch.onnx.export(  # noqa: E731
+                    model, (torch.from_numpy(x),), f, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], **kw)
+                rec = export(call, path)
+                rec.update(op_counts(path))
+                rec["ort_vs_torch_max_abs"] = ort_error(path, x, y)
             rec["file"] = os.path.basename(path)
-            rec["ort_vs_torch_max_abs"] = ort_error(path, x, y)
             entry["exports"][exporter] = rec
             print(f"{arch}.{exporter}: {rec['nodes']} nodes, opsets {rec['opset_imports']}, {rec['seconds']} s, "
                   f"ort-vs-torch {rec['ort_vs_torch_max_abs']:.3g}", file=sys.stderr, flush=True)
+        with open(f"{base}.json", "w") as f:
+            json.dump(entry, f, indent=1)
         manifest["models"].append(entry)
         del model
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
