@@ -4,6 +4,8 @@
 // under <cache>/tfdoctor/models/<hash>/, the hash covering the model scripts, the structure files
 // and the venv (whose hash covers its pins: torch, onnx, onnxscript). The Keras twins are made by
 // scripts/models/fbnet_keras.py in the `seed` venv (tensorflow 2.20.0) into <models>/keras-<hash>/.
+// The torchvision zoo (24 classification architectures, two exports each) is made by
+// scripts/models/export_zoo.py in the same tools venv into <models>/zoo-<hash>/ (manifest.json).
 // A build happens in a temporary folder renamed into place at the end, under a lock, so concurrent
 // callers (tests, bench, other helpers) never see half a cache. Exported files are never committed.
 import { createHash } from 'node:crypto';
@@ -36,6 +38,7 @@ function hashFiles(files, extra) {
 function exportInputs() {
   return [
     join(modelScripts, 'export_fbnet.py'), join(modelScripts, 'fbnet.py'), join(modelScripts, 'fbnet_structure.py'),
+    join(modelScripts, 'onnx_facts.py'),
     ...MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)),
   ];
 }
@@ -47,15 +50,18 @@ function run(python, args, what) {
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${(r.stderr ?? '').split('\n').slice(-25).join('\n')}`);
 }
 
-/** Builds `dir` with `build(tmpDir)` unless it is complete; returns whether it built. */
-function ensureDir(dir, build, log) {
+/**
+ * Builds `dir` with `build(tmpDir)` unless it is complete; returns whether it built. With `resume`, the
+ * build folder is `<dir>.partial` and survives a failed build (the builder skips what it finished).
+ */
+function ensureDir(dir, build, log, { resume = false } = {}) {
   if (existsSync(join(dir, '.complete'))) return false;
   mkdirSync(dirname(dir), { recursive: true });
   const release = lock(`${dir}.lock`);
   try {
     if (existsSync(join(dir, '.complete'))) return false;
-    const tmp = `${dir}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
+    const tmp = resume ? `${dir}.partial` : `${dir}.tmp-${process.pid}`;
+    if (!resume) rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     const t0 = Date.now();
     build(tmp);
@@ -114,23 +120,55 @@ export function ensureKerasTwins({ log = (m) => process.stderr.write(`${m}\n`) }
   return { dir, facts, tflite: Object.fromEntries(MODEL_NAMES.map((n) => [n, join(dir, `${n}.tf.tflite`)])) };
 }
 
-/** Deletes cached model folders that are not the current one. */
+function zooInputs() {
+  return ['export_zoo.py', 'onnx_facts.py', 'torchvision_cpu.py'].map((f) => join(modelScripts, f));
+}
+
+function zooDir(toolsDir) {
+  return join(modelsRoot(), `zoo-${hashFiles(zooInputs(), [toolsDir])}`);
+}
+
+/**
+ * The torchvision zoo: returns { dir, manifest, models: [{ arch, inputShape, maxAbsOutput, input, torchOutput,
+ * exports: { dynamo, torchscript } (absolute .onnx paths) }] }, exporting with the tools venv on first use
+ * (several CPU minutes; the files take about 3 GB).
+ */
+export function ensureZoo({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  const tools = ensureVenv('tools', { log });
+  const dir = zooDir(tools.dir);
+  ensureDir(dir, (tmp) => {
+    log(`[models] exporting the torchvision zoo with ${tools.python}`);
+    run(tools.python, [join(modelScripts, 'export_zoo.py'), '--out', tmp], 'export_zoo.py');
+  }, log, { resume: true });
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  const models = manifest.models.map((m) => ({
+    arch: m.arch, inputShape: m.input_shape, maxAbsOutput: m.max_abs_output,
+    input: join(dir, m.input), torchOutput: join(dir, m.torch_output),
+    exports: Object.fromEntries(Object.entries(m.exports).map(([k, e]) => [k, join(dir, e.file)])),
+  }));
+  return { dir, manifest, models };
+}
+
+/** Deletes cached model folders that are not current (FBNet and zoo). */
 export function pruneStaleModels() {
   const root = modelsRoot();
   if (!existsSync(root)) return;
-  const keep = join(root, hashFiles(exportInputs(), [ensureVenv('tools').dir]));
+  const tools = ensureVenv('tools').dir;
+  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools)]);
   for (const e of readdirSync(root)) {
     const p = join(root, e);
-    if (p !== keep && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
+    if (!keep.has(p) && !keep.has(p.replace(/\.partial$/, '')) && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
   }
 }
 
-// CLI: node scripts/models.mjs [ensure|keras|path|prune]
+// CLI: node scripts/models.mjs [ensure|keras|path|zoo|zoo-path|prune]
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const cmd = process.argv[2] ?? 'ensure';
   if (cmd === 'ensure') console.log(JSON.stringify(ensureModels().models, null, 2));
   else if (cmd === 'path') console.log(ensureModels().dir);
   else if (cmd === 'keras') console.log(JSON.stringify(ensureKerasTwins(), null, 2));
+  else if (cmd === 'zoo') console.log(JSON.stringify(ensureZoo().models, null, 2));
+  else if (cmd === 'zoo-path') console.log(ensureZoo().dir);
   else if (cmd === 'prune') pruneStaleModels();
-  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|prune]'); process.exit(2); }
+  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|zoo|zoo-path|prune]'); process.exit(2); }
 }

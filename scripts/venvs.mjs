@@ -3,7 +3,8 @@
 // generators run against. An env is described by test/real-env/envs/<name>.txt
 // (pip requirement lines, optionally split into install steps by `# step: <pip args>`)
 // and cached under <cache>/tfdoctor/venvs/<name>-<hash>, the hash covering the file
-// and the base interpreter's version, so changing a pin builds a new env.
+// and the base interpreter's version, so changing a pin builds a new env. A spec line
+// `# python: X.Y` builds that env from pythonX.Y instead (e.g. a tool that needs a newer Python).
 // venvs are not relocatable, so a build happens at its final path and is marked usable
 // (`.complete`) only at the end: an interrupted build is thrown away and rebuilt.
 import { createHash } from 'node:crypto';
@@ -32,6 +33,22 @@ export function basePython() {
   throw new Error('no python3 found to build test venvs');
 }
 
+/** The interpreter an env is made from: pythonX.Y for a `# python: X.Y` spec line, else basePython(). */
+export function specPython(spec) {
+  const want = /^#\s*python:\s*(\d+\.\d+)\s*$/m.exec(spec)?.[1];
+  if (!want) return basePython();
+  // pythonX.Y on PATH, else a pyenv install of X.Y (its shim answers only for the pyenv-selected versions)
+  const pyenvVersions = join(process.env.PYENV_ROOT ?? join(homedir(), '.pyenv'), 'versions');
+  const installed = existsSync(pyenvVersions)
+    ? readdirSync(pyenvVersions).filter((v) => v.startsWith(`${want}.`)).sort().reverse().map((v) => join(pyenvVersions, v, 'bin', `python${want}`))
+    : [];
+  for (const cand of [`python${want}`, ...installed]) {
+    const r = spawnSync(cand, ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return r.stdout.trim();
+  }
+  throw new Error(`env spec asks for Python ${want}: no python${want} on PATH or under ${pyenvVersions}`);
+}
+
 /** Parses an env spec into install steps: [{ args: string[], requirements: string[] }]. */
 export function parseSpec(text) {
   const steps = [{ args: [], requirements: [] }];
@@ -45,8 +62,9 @@ export function parseSpec(text) {
   return steps.filter((s) => s.requirements.length > 0);
 }
 
-export function envKey(name, python = basePython()) {
+export function envKey(name, python) {
   const spec = readFileSync(join(envSpecDir, `${name}.txt`), 'utf8');
+  python ??= specPython(spec);
   const pyVersion = execFileSync(python, ['-c', 'import sys; print(sys.version)'], { encoding: 'utf8' }).trim();
   const hash = createHash('sha256').update(spec).update('\0').update(pyVersion).digest('hex').slice(0, 12);
   return { spec, hash, dir: join(cacheRoot(), `${name}-${hash}`) };
@@ -75,7 +93,7 @@ export function acquireLock(lockDir, timeoutMs = 3_600_000) {
  * `log` receives progress lines (stderr by default).
  */
 export function ensureVenv(name, { log = (m) => process.stderr.write(`${m}\n`) } = {}) {
-  const python = basePython();
+  const python = specPython(readFileSync(join(envSpecDir, `${name}.txt`), 'utf8'));
   const { spec, hash, dir } = envKey(name, python);
   if (existsSync(join(dir, '.complete'))) return { name, dir, python: venvPython(dir), built: false, seconds: 0, hash };
   mkdirSync(cacheRoot(), { recursive: true });
@@ -129,7 +147,9 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   if (cmd === 'list') {
     for (const f of readdirSync(envSpecDir).filter((f) => f.endsWith('.txt'))) console.log(f.replace(/\.txt$/, ''));
   } else if (cmd === 'build') {
-    const all = names.length ? names : readdirSync(envSpecDir).filter((f) => f.endsWith('.txt')).map((f) => f.replace(/\.txt$/, ''));
+    // without names: every env the test suite needs (a `# bench-only` spec, e.g. a peer tool, is built on demand)
+    const all = names.length ? names : readdirSync(envSpecDir).filter((f) => f.endsWith('.txt'))
+      .filter((f) => !/^#\s*bench-only\s*$/m.test(readFileSync(join(envSpecDir, f), 'utf8'))).map((f) => f.replace(/\.txt$/, ''));
     const t0 = Date.now();
     for (const n of all) {
       const r = ensureVenv(n);

@@ -12,6 +12,7 @@ NHWC when the .tflite's input shape says so (or with --nhwc). Tolerance: 1e-4 x 
 
 usage: python verify_tflite.py --onnx M.onnx --tflite M.tflite --inputs x.npy [y.npy ...]
        [--nhwc auto|yes|no] [--resolvers auto,builtin,ref] [--torch-output ref.npy]
+       python verify_tflite.py --jobs jobs.json   (many pairs, one JSON line each, one interpreter start)
 """
 from __future__ import annotations
 
@@ -95,31 +96,24 @@ def finite(v):
     return v
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--onnx", required=True)
-    ap.add_argument("--tflite", required=True)
-    ap.add_argument("--inputs", nargs="+", required=True)
-    ap.add_argument("--nhwc", default="auto", choices=["auto", "yes", "no"])
-    ap.add_argument("--resolvers", default="auto,builtin,ref")
-    ap.add_argument("--torch-output", help="PyTorch's own output (.npy) to compare the .tflite with as well")
-    ap.add_argument("--threads", type=int, default=None)
-    args = ap.parse_args()
-
-    inputs = [np.load(p) for p in args.inputs]
-    sess = ort.InferenceSession(args.onnx, providers=["CPUExecutionProvider"])
+def verify(onnx_path: str, tflite_path: str, input_paths: list[str], nhwc: str = "auto",
+           resolvers: str = "auto,builtin,ref", torch_output: str | None = None, threads: int | None = None) -> dict:
+    """One ONNX/.tflite pair on the same inputs: per resolver max abs error, pass, ops or error."""
+    inputs = [np.load(p) for p in input_paths]
+    sess = ort.InferenceSession(onnx_path, providers=["CPUExecutionProvider"])
     names = [i.name for i in sess.get_inputs()]
     ref = sess.run(None, dict(zip(names, inputs)))
+    del sess
     onnx_out_shapes = [r.shape for r in ref]
     max_ref = max(float(np.nanmax(np.abs(r), initial=0.0)) for r in ref)
     tolerance = 1e-4 * max(1.0, max_ref)
-    torch_ref = np.load(args.torch_output) if args.torch_output else None
+    torch_ref = np.load(torch_output) if torch_output else None
 
     result = {"maxRef": max_ref, "tolerance": tolerance, "resolvers": {}, "onnxruntime": ort.__version__}
-    for key in args.resolvers.split(","):
+    for key in resolvers.split(","):
         try:
-            outs, ops = run_tflite(args.tflite, inputs, names, RESOLVERS[key], args.nhwc, args.threads)
-            outs = [to_nchw(o) if len(s) == 4 and wants_nhwc(s, o.shape, args.nhwc) else o
+            outs, ops = run_tflite(tflite_path, inputs, names, RESOLVERS[key], nhwc, threads)
+            outs = [to_nchw(o) if len(s) == 4 and wants_nhwc(s, o.shape, nhwc) else o
                     for o, s in zip(outs, onnx_out_shapes)]
             if len(outs) != len(ref):
                 raise ValueError(f"the .tflite has {len(outs)} outputs, the ONNX model {len(ref)}")
@@ -135,6 +129,41 @@ def main() -> None:
     result["maxAbs"] = max(e["maxAbs"] for e in result["resolvers"].values())
     result["maxRel"] = result["maxAbs"] / max(max_ref, 1e-12)
     result["pass"] = all(e["pass"] for e in result["resolvers"].values())
+    return result
+
+
+def run_jobs(path: str) -> None:
+    """Many pairs in one interpreter (one start-up): one JSON line per job, in order, flushed as it ends."""
+    with open(path) as f:
+        jobs = json.load(f)
+    for job in jobs:
+        try:
+            result = verify(job["onnx"], job["tflite"], job["inputs"], job.get("nhwc", "auto"),
+                            job.get("resolvers", "auto,builtin,ref"), job.get("torchOutput"), job.get("threads"))
+        except Exception as err:  # onnxruntime refusing the model, a missing file: this job's result
+            result = {"pass": False, "error": f"{type(err).__name__}: {err}", "resolvers": {}}
+        result["id"] = job["id"]
+        sys.stdout.write(json.dumps(finite(result)) + "\n")
+        sys.stdout.flush()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", help="JSON file: [{id, onnx, tflite, inputs, torchOutput?, nhwc?, resolvers?, threads?}]")
+    ap.add_argument("--onnx")
+    ap.add_argument("--tflite")
+    ap.add_argument("--inputs", nargs="+")
+    ap.add_argument("--nhwc", default="auto", choices=["auto", "yes", "no"])
+    ap.add_argument("--resolvers", default="auto,builtin,ref")
+    ap.add_argument("--torch-output", help="PyTorch's own output (.npy) to compare the .tflite with as well")
+    ap.add_argument("--threads", type=int, default=None)
+    args = ap.parse_args()
+    if args.jobs:
+        run_jobs(args.jobs)
+        return
+    if not (args.onnx and args.tflite and args.inputs):
+        ap.error("--onnx, --tflite and --inputs are required (or --jobs FILE)")
+    result = verify(args.onnx, args.tflite, args.inputs, args.nhwc, args.resolvers, args.torch_output, args.threads)
     json.dump(finite(result), sys.stdout)
     sys.stdout.write("\n")
 

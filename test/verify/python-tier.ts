@@ -2,7 +2,7 @@
  * The Python verification tier, for tests and benches: scripts/models/verify_tflite.py in the `tools`
  * venv (onnxruntime + ai_edge_litert from PyPI) on .npy inputs shared with the Node tier.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -49,3 +49,33 @@ export function pythonVerify(python: string, opts: {
   const out = execFileSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
   return JSON.parse(out.trim().split('\n').at(-1)!) as PythonVerifyResult;
 }
+
+export interface PythonVerifyJob {
+  id: string; onnx: string; tflite: string; inputs: string[]; torchOutput?: string; resolvers?: string; nhwc?: 'auto' | 'yes' | 'no';
+}
+
+/**
+ * Many pairs in one Python process (one interpreter and import start-up for all): results by job id.
+ * A job the Python side could not run at all carries `error` and pass false. The process is killed after
+ * `timeoutMs` (default 60 s per job); jobs without a result line then get that as their error.
+ */
+export function pythonVerifyBatch(python: string, jobs: readonly PythonVerifyJob[], timeoutMs = 60_000 * Math.max(1, jobs.length)):
+Map<string, PythonVerifyResult & { error?: string }> {
+  const file = join(mkdtempSync(join(tmpdir(), 'tfdoctor-pyjobs-')), 'jobs.json');
+  writeFileSync(file, JSON.stringify(jobs));
+  const r = spawnSync(python, [script, '--jobs', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  const results = new Map<string, PythonVerifyResult & { error?: string }>();
+  for (const line of (r.stdout ?? '').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const res = JSON.parse(line) as PythonVerifyResult & { id: string; error?: string };
+    results.set(res.id, res);
+  }
+  const why = r.error ? `${r.error.message}` : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`;
+  for (const job of jobs) {
+    if (!results.has(job.id)) {
+      results.set(job.id, { pass: false, error: `no result from the Python tier (${why})`, maxRef: 0, tolerance: 0, maxAbs: null, maxRel: null, resolvers: {} as PythonVerifyResult['resolvers'] });
+    }
+  }
+  return results;
+}
+
