@@ -1,14 +1,13 @@
 // Loads and validates matrix/torch-export.yaml: torch version range -> default exporter and opset.
 // A malformed file fails with file:line and what is wrong.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { validRange } from '@renovatebot/pep440';
 import type { Node } from 'yaml';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
-import { packageRoot } from './tables.js';
+import { packagePath } from '../util/package-root.js';
 
-export const torchExportFile = join(packageRoot, 'matrix', 'torch-export.yaml');
+export const torchExportFile = packagePath('matrix', 'torch-export.yaml');
 
 export interface TorchExportRow {
   /** PEP 440 specifier over the torch version */

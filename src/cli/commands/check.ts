@@ -1,5 +1,4 @@
 // `tfdoctor check`: flags -> snapshot (probe or requirements file) -> matrix rules -> report.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { resolveTarget } from '../../env/discover.js';
@@ -14,6 +13,7 @@ import type { AppliedPatch } from '../../diagnose/types.js';
 import { renderHuman } from '../../report/human.js';
 import { checkDocument } from '../../report/json.js';
 import { ExitCode, UserError } from '../../util/errors.js';
+import { toolVersion } from '../../util/package-root.js';
 
 interface CheckFlags {
   python?: string;
@@ -29,10 +29,9 @@ interface CheckFlags {
   verbose?: boolean;
 }
 
-export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('diagnose a Python env (or a requirements file) and say which conversion routes work, with fixes')
+/** Adds check's options and action to the command the table created (src/cli/command-table.ts). */
+export function define(cmd: Command): void {
+  cmd
     .option('--python <path>', 'the interpreter to check')
     .option('--venv <dir>', 'a virtualenv to check')
     .option('--conda-env <name>', 'a conda env to check, by name')
@@ -136,23 +135,9 @@ export function parsePlatform(text: string): { system: string; machine: string }
   return { system: m[1]!, machine: m[2]! };
 }
 
-/** Patches tfdoctor already applied to this env (src/patch/status.ts), when the patch engine is in this build. */
+/** Patches tfdoctor already applied to this env (src/patch/status.ts); the patch engine loads only for a real env. */
 async function appliedPatchesOf(snapshot: EnvSnapshot): Promise<AppliedPatch[]> {
   if (snapshot.planned) return [];
-  const spec = '../../patch/status.js';
-  let mod: { appliedPatches?: (s: EnvSnapshot) => Promise<AppliedPatch[]> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch {
-    return [];
-  }
-  return typeof mod.appliedPatches === 'function' ? mod.appliedPatches(snapshot) : [];
-}
-
-function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+  const { appliedPatches } = await import('../../patch/status.js');
+  return appliedPatches(snapshot);
 }
