@@ -1,7 +1,7 @@
 // The deep probe (`check --deep`): really imports each route module, each in its own interpreter
 // (a failed or crashing import must not affect the others), several at once as memory allows.
 import { cpus, freemem } from 'node:os';
-import { execa } from 'execa';
+import { formatSeconds, runChild, timeoutFromEnv } from '../util/child.js';
 import { lastLine, pythonScript } from './python-scripts.js';
 
 export interface ImportOutcome {
@@ -55,6 +55,7 @@ export const DEFAULT_IMPORT_TIMEOUT_MS = 120_000;
 const BYTES_PER_CHILD = 1.5 * 1024 ** 3;
 
 export interface DeepProbeOptions {
+  /** per import; default: $TFDOCTOR_IMPORT_TIMEOUT seconds, else DEFAULT_IMPORT_TIMEOUT_MS */
   timeoutMs?: number;
   concurrency?: number;
   env?: Record<string, string>;
@@ -67,7 +68,7 @@ export function defaultConcurrency(free = freemem(), cpuCount = cpus().length): 
 }
 
 export async function deepProbe(python: string, modules: string[], opts: DeepProbeOptions = {}): Promise<Record<string, ImportOutcome>> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
+  const timeoutMs = opts.timeoutMs ?? timeoutFromEnv('TFDOCTOR_IMPORT_TIMEOUT', DEFAULT_IMPORT_TIMEOUT_MS);
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? defaultConcurrency(), modules.length || 1));
   const results: Record<string, ImportOutcome> = {};
   const queue = [...new Set(modules)];
@@ -84,24 +85,21 @@ export async function deepProbe(python: string, modules: string[], opts: DeepPro
 }
 
 async function importInChild(python: string, module: string, timeoutMs: number, env?: Record<string, string>): Promise<ImportOutcome> {
-  const started = Date.now();
-  const r = await execa(python, ['-B', pythonScript('deep_import.py'), module], {
-    reject: false,
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-    stdin: 'ignore',
+  const r = await runChild(python, ['-B', pythonScript('deep_import.py'), module], {
+    timeoutMs,
     env: { PYTHONIOENCODING: 'utf-8', ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
-  const elapsed = (Date.now() - started) / 1000;
+  const elapsed = r.ms / 1000;
   if (r.timedOut) {
     return {
       module, ok: false, seconds: elapsed, timedOut: true,
-      error: { type: 'Timeout', message: `import ${module} did not finish within ${Math.round(timeoutMs / 100) / 10} s` },
+      error: { type: 'Timeout', message: `import ${module} did not finish within ${formatSeconds(timeoutMs)}` },
     };
   }
   return parseImportAnswer(module, r.stdout, {
-    exitCode: r.exitCode, signal: r.signal, stderr: r.stderr, spawnError: (r as { code?: string }).code, elapsed,
+    ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), ...(r.signal ? { signal: r.signal } : {}),
+    stderr: r.stderr, ...(r.spawnError ? { spawnError: r.spawnError } : {}), elapsed,
   });
 }
 
