@@ -4,6 +4,7 @@
 // children run, Ctrl-C / SIGTERM / SIGHUP to tfdoctor kill their groups too (detached children are
 // outside the terminal's process group and would not get the signal themselves).
 import { spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
 import { UserError } from './errors.js';
 
 export interface ChildOptions {
@@ -17,6 +18,10 @@ export interface ChildOptions {
   input?: string;
   /** the group is killed when stdout or stderr passes this many bytes (default 256 MiB) */
   maxBuffer?: number;
+  /** called with each complete line of stdout as it arrives (stdout is still returned whole) */
+  onStdoutLine?: (line: string) => void;
+  /** aborting kills the group and returns at once, like a timeout (without timedOut) */
+  signal?: AbortSignal;
 }
 
 export interface ChildResult {
@@ -71,6 +76,8 @@ export function runChild(file: string, args: readonly string[], opts: ChildOptio
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let outBytes = 0;
+    let partial = '';
+    const decoder = new StringDecoder('utf8');
     let errBytes = 0;
     let timedOut = false;
     let overflowed = false;
@@ -115,7 +122,13 @@ export function runChild(file: string, args: readonly string[], opts: ChildOptio
 
     child.stdout!.on('data', (b: Buffer) => {
       outBytes += b.length;
-      if (outBytes > maxBuffer) { overflowed = true; stopEarly(); } else out.push(b);
+      if (outBytes > maxBuffer) { overflowed = true; stopEarly(); return; }
+      out.push(b);
+      if (opts.onStdoutLine) {
+        const lines = (partial + decoder.write(b)).split('\n');
+        partial = lines.pop()!;
+        for (const line of lines) opts.onStdoutLine(line);
+      }
     });
     child.stderr!.on('data', (b: Buffer) => {
       errBytes += b.length;
@@ -134,6 +147,8 @@ export function runChild(file: string, args: readonly string[], opts: ChildOptio
       child.stdin!.end(opts.input);
     }
     timer = setTimeout(() => { timedOut = true; stopEarly(); }, opts.timeoutMs);
+    if (opts.signal?.aborted) stopEarly();
+    else opts.signal?.addEventListener('abort', stopEarly, { once: true });
   });
 }
 

@@ -99,7 +99,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     // the probed sys.executable, not the path given: a pyenv/conda shim would start once per module
     interpreter = snapshot.python.executable || interpreter;
     const modules = [...new Set<string>([...ROUTE_MODULES, ...matrix.rules.flatMap((r) => r.observe.map((o) => o.module))])];
-    progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own interpreter)…`);
+    progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own process, the shared base imported once)…`);
     const started = Date.now();
     deep = await deepProbe(interpreter, modules, {
       onProgress: (o) => progress(`  ${o.ok ? 'ok    ' : 'FAILED'} ${o.module} (${o.seconds.toFixed(1)} s)${o.error ? `: ${o.error.type}: ${o.error.message}` : ''}`),
