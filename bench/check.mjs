@@ -9,7 +9,7 @@ import { ensureVenv } from '../scripts/venvs.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const envName = process.argv[2] ?? 'seed';
-const cli = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
+const cli = fileURLToPath(new URL('../dist/tfdoctor.mjs', import.meta.url));
 const venv = ensureVenv(envName);
 
 function timeOnce(cmd, args) {

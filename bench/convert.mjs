@@ -4,7 +4,7 @@
 // What is timed, precisely:
 //   tfdoctor convert  - the in-process `convertFile(onnx)` call (read + convert + write bytes), Node
 //                       warm (one untimed call first), median of --repeats calls; also the whole CLI
-//                       (`node dist/cli/main.js convert X -o Y`, process start to exit) once.
+//                       (`node dist/tfdoctor.mjs convert X -o Y`, process start to exit) once.
 //   TensorFlow        - `TFLiteConverter.from_keras_model(model).convert()` inside Python
 //                       (scripts/models/fbnet_keras.py, seed venv, TF 2.20), measured in this run;
 //                       TensorFlow's import and the Keras model's construction are NOT included.
@@ -73,7 +73,7 @@ for (const name of MODEL_NAMES) {
   }
   const cliOut = join(work, `${name}.cli.tflite`);
   const t0 = performance.now();
-  const cli = spawnSync(process.execPath, [join(root, 'dist', 'cli', 'main.js'), 'convert', onnx, '-o', cliOut], { encoding: 'utf8' });
+  const cli = spawnSync(process.execPath, [join(root, 'dist', 'tfdoctor.mjs'), 'convert', onnx, '-o', cliOut], { encoding: 'utf8' });
   entry.tfdoctor.cliWallMs = performance.now() - t0;
   entry.tfdoctor.cliExit = cli.status;
   latencyArgs.push(`${name}.tf=${entry.tf.tflite}`);

@@ -1,9 +1,19 @@
-# tfdoctor deep probe: imports ONE module (argv[1]) the way a user's script would, then prints one
-# JSON document on the original stdout. Whatever the import prints (Python or C level) is sent to
-# stderr, so it cannot corrupt the answer. Run by src/env/deep-probe.ts, one process per module.
+# tfdoctor deep probe. Two modes, both run by src/env/deep-probe.ts:
+#   deep_import.py MODULE   imports ONE module the way a user's script would and prints one JSON answer.
+#   deep_import.py --serve  a fork server: reads a plan (JSON on stdin: jobs of {module, base}, timeout,
+#                           concurrency), imports each shared base module (tensorflow, keras, ...) once,
+#                           and forks one child per route module from the state that has exactly that job's
+#                           base imported; every child's import fails or crashes on its own, and a crash is
+#                           that module's answer. A base module whose import fails is never forked from: its
+#                           jobs run from the state before it (a clean interpreter, at the root).
+# Answers are JSON lines on the original stdout; whatever an import prints (Python or C level) goes
+# elsewhere (stderr, or a per-module file in the server), so it cannot corrupt them.
 import json
 import os
+import select
+import signal
 import sys
+import tempfile
 import time
 
 
@@ -101,13 +111,8 @@ def import_like_from(dotted):
     return obj
 
 
-def main():
-    module = sys.argv[1]
-    here = os.path.dirname(os.path.abspath(__file__))
-    if sys.path and os.path.abspath(sys.path[0] or '.') == here:
-        del sys.path[0]  # this script's folder is not part of the user's environment
-    answer = os.dup(1)
-    os.dup2(2, 1)  # the import's own output goes to stderr
+def import_answer(module):
+    """Imports `module` here and returns the answer document (never raises)."""
     started = time.perf_counter()
     try:
         import_like_from(module)
@@ -129,12 +134,266 @@ def main():
             error['frame'] = frame
         result = {'module': module, 'ok': False, 'error': error}
     result['seconds'] = round(time.perf_counter() - started, 3)
-    os.write(answer, (json.dumps(result) + '\n').encode('utf-8'))
+    return result
+
+
+def drop_script_dir():
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or '.') == here:
+        del sys.path[0]  # this script's folder is not part of the user's environment
+
+
+def write_all(fd, data):
+    while data:
+        data = data[os.write(fd, data):]
+
+
+def main():
+    module = sys.argv[1]
+    drop_script_dir()
+    answer = os.dup(1)
+    os.dup2(2, 1)  # the import's own output goes to stderr
+    result = import_answer(module)
+    write_all(answer, (json.dumps(result) + '\n').encode('utf-8'))
     sys.stdout.flush()
     sys.stderr.flush()
     # skip interpreter teardown: some extension modules (TF) crash or hang at exit
     os._exit(0)
 
 
+# ---- the fork server -------------------------------------------------------------------------
+
+class Server:
+    """What every process of the server tree shares: the answer pipe (under a one-token lock pipe),
+    the job-token pipe that bounds how many imports run at once, the per-import timeout, a scratch dir."""
+
+    def __init__(self, answer, timeout, concurrency, scratch):
+        self.answer = answer
+        self.timeout = timeout
+        self.scratch = scratch
+        self.tokens_r, self.tokens_w = os.pipe()
+        self.lock_r, self.lock_w = os.pipe()
+        os.set_blocking(self.tokens_r, False)
+        os.write(self.tokens_w, b't' * max(1, concurrency))
+        os.write(self.lock_w, b'l')
+
+    def try_token(self):
+        try:
+            return os.read(self.tokens_r, 1) == b't'
+        except BlockingIOError:
+            return False
+
+    def release_token(self):
+        os.write(self.tokens_w, b't')
+
+    def emit(self, doc):
+        """One answer line; the lock keeps lines from different processes whole."""
+        data = (json.dumps(doc) + '\n').encode('utf-8')
+        os.read(self.lock_r, 1)
+        try:
+            write_all(self.answer, data)
+        finally:
+            os.write(self.lock_w, b'l')
+
+
+def last_line_of(path):
+    try:
+        with open(path, 'rb') as f:
+            f.seek(0, 2)
+            f.seek(max(0, f.tell() - 8192))
+            lines = [l.strip() for l in f.read().decode('utf-8', 'replace').splitlines() if l.strip()]
+        return lines[-1] if lines else ''
+    except OSError:
+        return ''
+
+
+def redirect_output(path):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+
+
+def signal_name(number):
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return 'signal %d' % number
+
+
+def run_level(server, loaded, jobs):
+    """Runs in a process where exactly the base modules `loaded` are imported. Jobs whose base is
+    `loaded` get a child each, forked here; the others are handed to a deeper level, a forked child
+    that imports the next base module; if that import fails, those jobs run here instead."""
+    here = [j for j in jobs if len(j['base']) <= len(loaded)]
+    groups = {}
+    for j in jobs:
+        if len(j['base']) > len(loaded):
+            groups.setdefault(j['base'][len(loaded)], []).append(j)
+    levels = {}   # status fd -> {'pid', 'base', 'jobs'}
+    children = {}  # pid -> {'module', 'fd', 'buf', 'out', 'started', 'killed'}
+    reading = {}   # result fd -> pid
+
+    for name, group in groups.items():
+        status_r, status_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(status_r)
+            become_level(server, loaded, name, group, status_w)
+            os._exit(0)
+        os.close(status_w)
+        levels[status_r] = {'pid': pid, 'base': name, 'jobs': group}
+
+    level_pids = {level['pid'] for level in levels.values()}  # levels not yet reaped
+    while here or children or levels or level_pids:
+        while here and server.try_token():
+            job = here.pop(0)
+            result_r, result_w = os.pipe()
+            out = os.path.join(server.scratch, '%s.%d.out' % (job['module'], os.getpid()))
+            pid = os.fork()
+            if pid == 0:
+                os.close(result_r)
+                redirect_output(out)
+                result = import_answer(job['module'])
+                write_all(result_w, (json.dumps(result) + '\n').encode('utf-8'))
+                os._exit(0)
+            os.close(result_w)
+            os.set_blocking(result_r, False)  # a grandchild of the import may hold the other end
+            children[pid] = {'module': job['module'], 'fd': result_r, 'buf': b'', 'out': out,
+                             'started': time.monotonic(), 'killed': False}
+            reading[result_r] = pid
+        watch = list(reading) + list(levels) + ([server.tokens_r] if here else [])
+        if watch:
+            ready, _, _ = select.select(watch, [], [], 0.05)
+        else:
+            ready = []
+            time.sleep(0.05)
+        for fd in ready:
+            if fd in reading:
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if chunk:
+                    children[reading[fd]]['buf'] += chunk
+                else:
+                    os.close(fd)
+                    del reading[fd]
+            elif fd in levels:
+                status = os.read(fd, 1)
+                level = levels.pop(fd)
+                os.close(fd)
+                if status != b'1':
+                    # the base import failed (or the level died): never fork from that state
+                    here.extend(level['jobs'])
+        now = time.monotonic()
+        for pid, child in children.items():
+            if not child['killed'] and now - child['started'] > server.timeout:
+                child['killed'] = True
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid in children:
+                child = children.pop(pid)
+                server.release_token()
+                if reading.get(child['fd']) == pid:  # still open (fd numbers are reused once closed)
+                    try:
+                        while True:
+                            chunk = os.read(child['fd'], 65536)
+                            if not chunk:
+                                break
+                            child['buf'] += chunk
+                    except BlockingIOError:
+                        pass
+                    os.close(child['fd'])
+                    del reading[child['fd']]
+                server.emit(child_answer(child, status, time.monotonic() - child['started']))
+            else:
+                level_pids.discard(pid)
+    return
+
+
+def child_answer(child, status, seconds):
+    """The answer of a finished import child: its own, or why it gave none."""
+    text = child['buf'].decode('utf-8', 'replace').strip()
+    if text.startswith('{'):
+        try:
+            doc = json.loads(text)
+            if doc.get('module') == child['module']:
+                return doc
+        except ValueError:
+            pass
+    doc = {'module': child['module'], 'seconds': round(seconds, 3)}
+    if child['killed']:
+        doc['timedOut'] = True
+    elif os.WIFSIGNALED(status):
+        doc['crash'] = {'signal': signal_name(os.WTERMSIG(status))}
+    else:
+        doc['crash'] = {'exitCode': os.WEXITSTATUS(status)}
+    tail = last_line_of(child['out'])
+    if tail:
+        doc['stderr'] = tail
+    return doc
+
+
+def become_level(server, loaded, name, jobs, status_w):
+    """In a forked child: import base module `name` (within the timeout), tell the parent whether it
+    worked, and if so serve `jobs` from this state."""
+    # no job token: base imports are few and one at a time per chain, and they are the long poles
+    redirect_output(os.path.join(server.scratch, 'base-%s.%d.out' % (name, os.getpid())))
+    started = time.perf_counter()
+    signal.setitimer(signal.ITIMER_REAL, server.timeout)  # SIGALRM's default action ends a hang
+    try:
+        import importlib
+        importlib.import_module(name)
+        ok, error = True, None
+    except BaseException as exc:  # noqa: BLE001
+        ok, error = False, '%s: %s' % (type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc).strip() else '')
+    signal.setitimer(signal.ITIMER_REAL, 0)
+    info = {'base': name, 'after': loaded, 'ok': ok, 'seconds': round(time.perf_counter() - started, 3)}
+    if error:
+        info['error'] = error
+    server.emit(info)
+    os.write(status_w, b'1' if ok else b'0')
+    os.close(status_w)
+    if ok:
+        run_level(server, loaded + [name], jobs)
+
+
+def serve():
+    drop_script_dir()
+    plan = json.loads(sys.stdin.read())
+    answer = os.dup(1)
+    os.dup2(2, 1)
+    scratch = tempfile.mkdtemp(prefix='tfdoctor-deep-')
+    try:
+        server = Server(answer, float(plan['timeout']), int(plan['concurrency']), scratch)
+        if not hasattr(os, 'fork'):
+            server.emit({'serving': False, 'reason': 'os.fork is not available'})
+            return
+        server.emit({'serving': True})
+        run_level(server, [], plan['jobs'])
+    finally:
+        import shutil
+        shutil.rmtree(scratch, ignore_errors=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 if __name__ == '__main__':
-    main()
+    if sys.argv[1:] == ['--serve']:
+        serve()
+    else:
+        main()

@@ -1,7 +1,10 @@
-// The deep probe (`check --deep`): really imports each route module, each in its own interpreter
-// (a failed or crashing import must not affect the others), several at once as memory allows.
+// The deep probe (`check --deep`): really imports each route module, each in its own process (a failed
+// or crashing import must not affect the others), several at once as memory allows. A fork server
+// (python/deep_import.py --serve) imports the heavy shared base (tensorflow, keras, tf_keras, onnx) once and
+// forks each module's import from a state holding only base modules that import loads anyway; where
+// fork is unavailable, or the server gives no answer for a module, that module gets its own interpreter.
 import { cpus, freemem } from 'node:os';
-import { execa } from 'execa';
+import { formatSeconds, runChild, timeoutFromEnv } from '../util/child.js';
 import { lastLine, pythonScript } from './python-scripts.js';
 
 export interface ImportOutcome {
@@ -50,15 +53,41 @@ export const ROUTE_MODULES = [
   'torch', 'onnx2tf', 'ai_edge_litert', 'litert_torch', 'ai_edge_torch', 'onnxscript', 'onnxruntime',
 ] as const;
 
+/** The shared base, in the order the fork server imports it. */
+export const BASE_MODULES = ['tensorflow', 'keras', 'tf_keras', 'onnx'] as const;
+
+/**
+ * The base modules each route module imports anyway: `sys.modules` after importing it (as the probe
+ * does) in a fresh interpreter of the seed venv (TF 2.20, keras 3.11, tf_keras 2.20.1, onnx 1.19, torch 2.13).
+ * The fork server starts that module's import from a state with exactly these imported, so a base
+ * module never runs first in an import that would not load it; modules not listed start from a clean
+ * interpreter. (onnx alone is cheap: it is not worth a level of its own.)
+ */
+export const IMPORTS_ANYWAY: Readonly<Record<string, readonly string[]>> = {
+  onnx_tf: ['tensorflow', 'keras', 'onnx'],
+  'onnx_tf.backend': ['tensorflow', 'keras', 'onnx'],
+  tensorflow: ['tensorflow', 'keras'],
+  'tensorflow.lite.python.lite': ['tensorflow', 'keras'],
+  keras: ['tensorflow', 'keras'],
+  tf_keras: ['tensorflow', 'keras', 'tf_keras'],
+  tensorflow_addons: ['tensorflow', 'keras'],
+  'tensorflow_probability.distributions': ['tensorflow', 'keras', 'tf_keras'],
+};
+
 export const DEFAULT_IMPORT_TIMEOUT_MS = 120_000;
 /** What a TensorFlow-importing interpreter holds at peak, measured roughly; used to size the pool. */
 const BYTES_PER_CHILD = 1.5 * 1024 ** 3;
 
 export interface DeepProbeOptions {
+  /** per import; default: $TFDOCTOR_IMPORT_TIMEOUT seconds, else DEFAULT_IMPORT_TIMEOUT_MS */
   timeoutMs?: number;
   concurrency?: number;
   env?: Record<string, string>;
   onProgress?: (o: ImportOutcome) => void;
+  /** 'separate': every import in its own interpreter, as without the fork server (benchmarks, comparisons) */
+  mode?: 'fork-server' | 'separate';
+  /** the shared base and what each module imports anyway (default BASE_MODULES / IMPORTS_ANYWAY) */
+  base?: { order: readonly string[]; importsAnyway: Readonly<Record<string, readonly string[]>> };
 }
 
 /** As many children as free memory allows (~1.5 GB each), at least 1, at most 2 per CPU. */
@@ -67,41 +96,116 @@ export function defaultConcurrency(free = freemem(), cpuCount = cpus().length): 
 }
 
 export async function deepProbe(python: string, modules: string[], opts: DeepProbeOptions = {}): Promise<Record<string, ImportOutcome>> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_IMPORT_TIMEOUT_MS;
+  const timeoutMs = opts.timeoutMs ?? timeoutFromEnv('TFDOCTOR_IMPORT_TIMEOUT', DEFAULT_IMPORT_TIMEOUT_MS);
   const concurrency = Math.max(1, Math.min(opts.concurrency ?? defaultConcurrency(), modules.length || 1));
+  const wanted = [...new Set(modules)];
   const results: Record<string, ImportOutcome> = {};
-  const queue = [...new Set(modules)];
+  const record = (o: ImportOutcome) => {
+    results[o.module] = o;
+    opts.onProgress?.(o);
+  };
+  if (opts.mode !== 'separate' && wanted.length > 0) {
+    const base = opts.base ?? { order: BASE_MODULES, importsAnyway: IMPORTS_ANYWAY };
+    await forkServer(python, wanted, { timeoutMs, concurrency, env: opts.env, record, base });
+  }
+  // what the server did not answer (no fork, a server that could not start or died): one interpreter each
+  const queue = wanted.filter((m) => results[m] === undefined);
   const worker = async () => {
     for (let module = queue.shift(); module !== undefined; module = queue.shift()) {
-      const outcome = await importInChild(python, module, timeoutMs, opts.env);
-      results[module] = outcome;
-      opts.onProgress?.(outcome);
+      record(await importInChild(python, module, timeoutMs, opts.env));
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, queue.length) }, worker));
   // stable order: the order asked for
-  return Object.fromEntries([...new Set(modules)].map((m) => [m, results[m]!]));
+  return Object.fromEntries(wanted.map((m) => [m, results[m]!]));
+}
+
+/** One line of the fork server: a module's answer, or (ignored here) a note on a base import. */
+interface ServerLine extends Partial<ImportOutcome> {
+  module?: string;
+  crash?: { signal?: string; exitCode?: number };
+  stderr?: string;
+  /** the server is up (true) or cannot fork (false) */
+  serving?: boolean;
+}
+
+async function forkServer(
+  python: string, modules: string[],
+  o: {
+    timeoutMs: number; concurrency: number; env: Record<string, string> | undefined; record: (o: ImportOutcome) => void;
+    base: NonNullable<DeepProbeOptions['base']>;
+  },
+): Promise<void> {
+  const jobs = modules.map((module) => ({ module, base: o.base.order.filter((b) => o.base.importsAnyway[module]?.includes(b)) }));
+  const wanted = new Set(modules);
+  const answered = new Set<string>();
+  // each import and each base import has its own timeout inside the server; this bounds the whole
+  const rounds = o.base.order.length + 1 + Math.ceil(modules.length / o.concurrency);
+  // an interpreter that hangs before the server is up would hang as each module's own interpreter too
+  const stall = new AbortController();
+  let serving = false;
+  const startWatch = setTimeout(() => stall.abort(), o.timeoutMs);
+  await runChild(python, ['-B', pythonScript('deep_import.py'), '--serve'], {
+    timeoutMs: o.timeoutMs * rounds + 10_000,
+    input: JSON.stringify({ jobs, timeout: o.timeoutMs / 1000, concurrency: o.concurrency }),
+    env: { PYTHONIOENCODING: 'utf-8', ...o.env },
+    maxBuffer: 64 * 1024 * 1024,
+    signal: stall.signal,
+    onStdoutLine: (line) => {
+      let doc: ServerLine;
+      try {
+        doc = JSON.parse(line) as ServerLine;
+      } catch {
+        return;
+      }
+      if (doc.serving !== undefined) {
+        serving = true;
+        clearTimeout(startWatch);
+      }
+      if (typeof doc.module !== 'string' || !wanted.has(doc.module) || answered.has(doc.module)) return;
+      answered.add(doc.module);
+      o.record(fromServer(doc as ServerLine & { module: string }, o.timeoutMs));
+    },
+  });
+  clearTimeout(startWatch);
+  if (!serving && stall.signal.aborted) {
+    for (const m of modules) if (!answered.has(m)) o.record(timeoutOutcome(m, o.timeoutMs / 1000, o.timeoutMs));
+  }
+}
+
+/** A server line as an outcome: the child's own answer, or a timeout / crash worded as for a separate interpreter. */
+function fromServer(doc: ServerLine & { module: string }, timeoutMs: number): ImportOutcome {
+  const seconds = doc.seconds ?? 0;
+  if (doc.timedOut) return timeoutOutcome(doc.module, seconds, timeoutMs);
+  if (doc.crash) {
+    return parseImportAnswer(doc.module, '', {
+      ...(doc.crash.signal ? { signal: doc.crash.signal } : {}),
+      ...(doc.crash.exitCode !== undefined ? { exitCode: doc.crash.exitCode } : {}),
+      ...(doc.stderr ? { stderr: doc.stderr } : {}),
+      elapsed: seconds,
+    });
+  }
+  return parseImportAnswer(doc.module, JSON.stringify(doc), { elapsed: seconds });
+}
+
+function timeoutOutcome(module: string, seconds: number, timeoutMs: number): ImportOutcome {
+  return {
+    module, ok: false, seconds, timedOut: true,
+    error: { type: 'Timeout', message: `import ${module} did not finish within ${formatSeconds(timeoutMs)}` },
+  };
 }
 
 async function importInChild(python: string, module: string, timeoutMs: number, env?: Record<string, string>): Promise<ImportOutcome> {
-  const started = Date.now();
-  const r = await execa(python, ['-B', pythonScript('deep_import.py'), module], {
-    reject: false,
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-    stdin: 'ignore',
+  const r = await runChild(python, ['-B', pythonScript('deep_import.py'), module], {
+    timeoutMs,
     env: { PYTHONIOENCODING: 'utf-8', ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
-  const elapsed = (Date.now() - started) / 1000;
-  if (r.timedOut) {
-    return {
-      module, ok: false, seconds: elapsed, timedOut: true,
-      error: { type: 'Timeout', message: `import ${module} did not finish within ${Math.round(timeoutMs / 100) / 10} s` },
-    };
-  }
+  const elapsed = r.ms / 1000;
+  if (r.timedOut) return timeoutOutcome(module, elapsed, timeoutMs);
   return parseImportAnswer(module, r.stdout, {
-    exitCode: r.exitCode, signal: r.signal, stderr: r.stderr, spawnError: (r as { code?: string }).code, elapsed,
+    ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}), ...(r.signal ? { signal: r.signal } : {}),
+    stderr: r.stderr, ...(r.spawnError ? { spawnError: r.spawnError } : {}), elapsed,
   });
 }
 

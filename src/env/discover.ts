@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { UserError } from '../util/errors.js';
 
 export interface TargetOptions {
@@ -122,8 +122,8 @@ async function condaNameTarget(name: string, env: NodeJS.ProcessEnv): Promise<Ta
 async function condaEnvList(env: NodeJS.ProcessEnv): Promise<string[] | null> {
   const conda = env.CONDA_EXE && (await isFile(env.CONDA_EXE)) ? env.CONDA_EXE : await findOnPath('conda', env);
   if (!conda) return null;
-  const r = await execa(conda, ['env', 'list', '--json'], { reject: false, timeout: 30_000, env, extendEnv: false, stdin: 'ignore' });
-  if (r.failed) return null;
+  const r = await runChild(conda, ['env', 'list', '--json'], { timeoutMs: 30_000, env, extendEnv: false });
+  if (r.exitCode !== 0) return null;
   try {
     const doc = JSON.parse(r.stdout) as { envs?: unknown };
     return Array.isArray(doc.envs) ? doc.envs.filter((e): e is string => typeof e === 'string') : null;

@@ -2,8 +2,8 @@
 // JSON answer into an EnvSnapshot. The parsing is a pure function so tests can feed recorded output.
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { execa } from 'execa';
 import { UserError } from '../util/errors.js';
+import { formatSeconds, runChild, timeoutFromEnv } from '../util/child.js';
 import type { Target } from './discover.js';
 import type { Distribution, EnvKind, EnvSnapshot } from './types.js';
 import { condaOwnedMetadataDirs } from './conda.js';
@@ -43,32 +43,30 @@ export interface ProbeOutput {
 }
 
 export interface ProbeOptions {
+  /** default: $TFDOCTOR_PROBE_TIMEOUT seconds, else DEFAULT_PROBE_TIMEOUT_MS */
   timeoutMs?: number;
 }
 
 /** Runs python/probe.py in the target's interpreter and returns the environment snapshot. */
 export async function probeEnvironment(target: Target, opts: ProbeOptions = {}): Promise<EnvSnapshot> {
-  const timeoutMs = opts.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const timeoutMs = opts.timeoutMs ?? timeoutFromEnv('TFDOCTOR_PROBE_TIMEOUT', DEFAULT_PROBE_TIMEOUT_MS);
   const interpreter = target.interpreter;
   // conda-meta is read while Python starts; the guess is the usual <prefix>/bin/python layout
   const guessedPrefix = target.prefix ?? dirname(dirname(interpreter));
   const condaGuess = condaOwnedMetadataDirs(guessedPrefix);
   // -S: no site.py (its .pth code can cost more than the probe, and runs arbitrary code; the
   // probe rebuilds the site path itself). -B: write no bytecode into the user's env.
-  const result = await execa(interpreter, ['-S', '-B', pythonScript('probe.py')], {
-    reject: false,
-    timeout: timeoutMs,
-    killSignal: 'SIGKILL',
-    stdin: 'ignore',
+  const result = await runChild(interpreter, ['-S', '-B', pythonScript('probe.py')], {
+    timeoutMs,
     maxBuffer: 1024 * 1024 * 1024,
     env: { PYTHONIOENCODING: 'utf-8' },
   });
-  const seconds = Math.round(timeoutMs / 100) / 10;
   if (result.timedOut) {
-    throw new UserError(`python at ${interpreter} did not answer within ${seconds} s`,
+    throw new UserError(`python at ${interpreter} did not answer within ${formatSeconds(timeoutMs)}`,
       'the interpreter hangs at start-up (a sitecustomize, a locked file system?); try it by hand with: ' + `${interpreter} -c pass`);
   }
-  const code = (result as { code?: string }).code;
+  if (result.overflowed) throw new UserError(`python at ${interpreter} printed more than 1 GiB in answer to the probe`);
+  const code = result.spawnError;
   if (code === 'ENOENT') {
     throw new UserError(`python at ${interpreter} was not found`, 'pass an existing interpreter with --python PATH, or an env with --venv / --conda-env');
   }

@@ -1,11 +1,8 @@
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../util/package-root.js';
 
-/**
- * Absolute path of a script in the package's python/ folder. Resolved from this module's own
- * location, which is src/env/ under vitest and dist/env/ once built: both sit two levels below the root.
- */
+/** Absolute path of a script in the package's python/ folder. */
 export function pythonScript(name: string): string {
-  return fileURLToPath(new URL(`../../python/${name}`, import.meta.url));
+  return packagePath('python', name);
 }
 
 /** Last non-empty line of a process's stderr, for one-line error messages. */

@@ -1,11 +1,11 @@
 // Loads matrix/*.yaml and validates it against the schema in types.ts. A malformed file fails
 // with one line: `matrix/rules.yaml:LINE: what is wrong`.
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
+import { packagePath } from '../util/package-root.js';
 import { isValidSpecifier, isValidVersion } from './pep440.js';
 import {
   CONDITION_KINDS, EVIDENCE_KINDS, FIX_KINDS, ROUTE_IDS, SEVERITIES,
@@ -15,7 +15,7 @@ import {
 
 /** The matrix shipped with the package (<package root>/matrix). */
 export function defaultMatrixDir(): string {
-  return fileURLToPath(new URL('../../matrix/', import.meta.url));
+  return packagePath('matrix') + sep;
 }
 
 export class MatrixError extends UserError {}

@@ -1,12 +1,9 @@
 // Loads the generated op-coverage tables shipped in matrix/generated/ (see its README).
-// Resolved relative to this module: dist/optables/*.js and src/optables/*.ts both sit two levels
-// below the package root.
 import { readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packagePath } from '../util/package-root.js';
 
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const generatedDir = join(packageRoot, 'matrix', 'generated');
+export const generatedDir = packagePath('matrix', 'generated');
 
 export interface GeneratedHeader {
   generator: string;

@@ -6,9 +6,9 @@ import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Node } from 'yaml';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
-import { packageRoot } from './tables.js';
+import { packagePath } from '../util/package-root.js';
 
-export const torchExportFile = join(packageRoot, 'matrix', 'torch-export.yaml');
+export const torchExportFile = packagePath('matrix', 'torch-export.yaml');
 
 export interface TorchExportRow {
   /** PEP 440 specifier over the torch version */

@@ -1,21 +1,20 @@
 // Loads the patch catalogue (patches/<dist><range>/<id>.yaml + <id>.diff) and validates it:
 // a malformed or inconsistent entry is a UserError naming file:line and what is wrong.
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, relative, sep } from 'node:path';
 import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Document, Node } from 'yaml';
 import { normalizeName } from '../env/names.js';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
 import { UserError } from '../util/errors.js';
+import { packagePath } from '../util/package-root.js';
 import { DiffError, diffTarget, parseUnifiedDiff } from './diff.js';
 import type { Catalogue, PatchEvidence, PatchFileSpec, PatchSpec } from './types.js';
 
 /** The catalogue shipped with tfdoctor; TFDOCTOR_PATCHES_DIR points elsewhere (tests, patch authors). */
 export function defaultCatalogueRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.TFDOCTOR_PATCHES_DIR) return env.TFDOCTOR_PATCHES_DIR;
-  // src/patch/ under vitest, dist/patch/ once built: both two levels below the package root
-  return fileURLToPath(new URL('../../patches/', import.meta.url));
+  return packagePath('patches') + sep;
 }
 
 const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

@@ -1,4 +1,4 @@
-// The built CLI (node dist/cli/main.js), run as a user would: exit codes, stdout/stderr split, no ANSI when piped.
+// The built CLI (node dist/tfdoctor.mjs, the bundled bin), run as a user would: exit codes, stdout/stderr split, no ANSI when piped.
 import { mkdtempSync, cpSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
-const bin = join(root, 'dist/cli/main.js');
+const bin = join(root, 'dist/tfdoctor.mjs');
 const demo = join(root, 'examples/seed-env.txt');
 const ANSI = /\u001b\[/;
 

@@ -1,9 +1,10 @@
 // The deep probe with the machine's real python3, importing fixture modules that succeed, fail
 // deep inside a package, load lazily, crash, exit silently or hang.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deepProbe, defaultConcurrency, parseImportAnswer, ROUTE_MODULES, type ImportOutcome } from '../../src/env/deep-probe.js';
-import { fixtures, realPython } from './helpers.js';
+import { fixtures, realPython, tempDir } from './helpers.js';
 
 const sitePackages = join(fixtures, 'deep-modules', 'site-packages');
 const env = { PYTHONPATH: sitePackages };
@@ -77,5 +78,61 @@ describe('pool size and answers', () => {
       'torch', 'onnx2tf', 'ai_edge_litert', 'litert_torch', 'ai_edge_torch', 'onnxscript', 'onnxruntime']) {
       expect(ROUTE_MODULES).toContain(m);
     }
+  });
+});
+
+describe('the fork server', () => {
+  // fixture bases: countbase logs each import of itself; failbase fails after changing process state;
+  // crashbase aborts the interpreter
+  const base = {
+    order: ['failbase', 'crashbase', 'countbase'],
+    importsAnyway: {
+      usesbase_a: ['countbase'], usesbase_b: ['countbase'], usesbase_c: ['countbase'], usesbase_crash: ['countbase'],
+      afterfail: ['failbase'], aftercrash: ['crashbase'],
+    },
+  };
+
+  function countEnv(): { env: Record<string, string>; imports: () => number } {
+    const file = join(tempDir(), 'count.txt');
+    return { env: { ...env, TFDOCTOR_FIXTURE_COUNT: file }, imports: () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').length : 0) };
+  }
+
+  it('imports a shared base once for all the modules that load it, and each module still answers on its own', async () => {
+    const { env: e, imports } = countEnv();
+    const results = await deepProbe(realPython().executable, ['usesbase_a', 'usesbase_b', 'usesbase_crash', 'usesbase_c', 'okpkg', 'brokenpkg'],
+      { env: e, base, concurrency: 2, timeoutMs: 30_000 });
+    expect(imports()).toBe(1);
+    for (const m of ['usesbase_a', 'usesbase_b', 'usesbase_c', 'okpkg']) expect(results[m]!.ok, m).toBe(true);
+    // a crash in one child is that module's answer
+    expect(results['usesbase_crash']!.error).toEqual({
+      type: 'ProcessCrash', message: 'killed by SIGABRT: usesbase_crash: fatal after the base', lastLine: 'usesbase_crash: fatal after the base',
+    });
+    expect(results['brokenpkg']!.error).toMatchObject({ type: 'ModuleNotFoundError', missingModule: 'keras_fixture_missing' });
+  });
+
+  it('separate interpreters import the base once per module (the yardstick the server is measured against)', async () => {
+    const { env: e, imports } = countEnv();
+    const results = await deepProbe(realPython().executable, ['usesbase_a', 'usesbase_b', 'usesbase_c'], { env: e, base, mode: 'separate', concurrency: 2 });
+    expect(imports()).toBe(3);
+    expect(Object.values(results).every((r) => r.ok)).toBe(true);
+  });
+
+  it('never forks from a base import that failed or crashed: those modules start clean', async () => {
+    const { env: e } = countEnv();
+    const results = await deepProbe(realPython().executable, ['afterfail', 'aftercrash', 'failbase', 'crashbase'], { env: e, base, concurrency: 2, timeoutMs: 30_000 });
+    // in the state failbase's failed import left, afterfail would fail; it is imported from a clean state instead
+    expect(results['afterfail']).toMatchObject({ ok: true, version: '2.0' });
+    expect(results['aftercrash']).toMatchObject({ ok: true, version: '3.0' });
+    expect(results['failbase']!.error).toMatchObject({ type: 'ImportError', message: 'failbase cannot load' });
+    expect(results['crashbase']!.error).toMatchObject({ type: 'ProcessCrash', message: 'killed by SIGABRT' });
+  });
+
+  it('same outcomes as separate interpreters on the fixture modules', async () => {
+    const modules = ['okpkg', 'brokenpkg', 'lazypkg.distributions', 'crashpkg', 'exitpkg', 'not_installed_anywhere', 'usesbase_a', 'afterfail', 'aftercrash'];
+    const strip = (r: Record<string, ImportOutcome>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { ...v, seconds: 0 }]));
+    const { env: e } = countEnv();
+    const served = await deepProbe(realPython().executable, modules, { env: e, base, concurrency: 2, timeoutMs: 30_000 });
+    const separate = await deepProbe(realPython().executable, modules, { env: e, base, concurrency: 2, timeoutMs: 30_000, mode: 'separate' });
+    expect(strip(served)).toEqual(strip(separate));
   });
 });

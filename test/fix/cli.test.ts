@@ -1,4 +1,4 @@
-// `tfdoctor fix` on a planned env, run as the built binary (node dist/cli/main.js): pins, --json, --write-* files, refusals.
+// `tfdoctor fix` on a planned env, run as the built binary (node dist/tfdoctor.mjs, the bundled bin): pins, --json, --write-* files, refusals.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
-const bin = join(root, 'dist/cli/main.js');
+const bin = join(root, 'dist/tfdoctor.mjs');
 const demo = join(root, 'examples/seed-env.txt');
 
 function tfdoctor(args: string[]) {

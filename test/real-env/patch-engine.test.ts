@@ -19,7 +19,7 @@ import type { PatchPlan } from '../../src/patch/types.js';
 import { treeHash } from '../patch/fixture-env.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mainJs = join(root, 'dist', 'cli', 'main.js');
+const mainJs = join(root, 'dist', 'tfdoctor.mjs');
 
 function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [mainJs, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });

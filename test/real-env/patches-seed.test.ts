@@ -23,7 +23,7 @@ import { applyFileDiff } from '../../src/patch/diff.js';
 import type { PatchSpec } from '../../src/patch/types.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const mainJs = join(root, 'dist', 'cli', 'main.js');
+const mainJs = join(root, 'dist', 'tfdoctor.mjs');
 const scripts = join(root, 'test', 'real-env', 'patches-seed');
 const catalogue = await loadCatalogue(join(root, 'patches'));
 const patch = (id: string): PatchSpec => {

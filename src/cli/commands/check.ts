@@ -1,5 +1,4 @@
 // `tfdoctor check`: flags -> snapshot (probe or requirements file) -> matrix rules -> report.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { deepProbe, ROUTE_MODULES, type ImportOutcome } from '../../env/deep-probe.js';
@@ -12,6 +11,7 @@ import { renderHuman } from '../../report/human.js';
 import { checkDocument } from '../../report/json.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags } from '../env-flags.js';
+import { toolVersion } from '../../util/package-root.js';
 
 interface CheckFlags extends EnvFlags {
   deep?: boolean;
@@ -20,10 +20,9 @@ interface CheckFlags extends EnvFlags {
   verbose?: boolean;
 }
 
-export function registerCheck(program: Command): void {
-  addEnvFlags(program
-    .command('check')
-    .description('diagnose a Python env (or a requirements file) and say which conversion routes work, with fixes'), { planned: true })
+/** Adds check's options and action to the command the table created (src/cli/command-table.ts). */
+export function define(cmd: Command): void {
+  addEnvFlags(cmd, { planned: true })
     .option('--deep', 'also import every route module in the env and compare with the predictions')
     .option('--json', 'print one JSON document on stdout (everything else goes to stderr)')
     .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
@@ -67,7 +66,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     // the probed sys.executable, not the path given: a pyenv/conda shim would start once per module
     interpreter = snapshot.python.executable || interpreter;
     const modules = [...new Set<string>([...ROUTE_MODULES, ...matrix.rules.flatMap((r) => r.observe.map((o) => o.module))])];
-    progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own interpreter)…`);
+    progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own process, the shared base imported once)…`);
     const started = Date.now();
     deep = await deepProbe(interpreter, modules, {
       onProgress: (o) => progress(`  ${o.ok ? 'ok    ' : 'FAILED'} ${o.module} (${o.seconds.toFixed(1)} s)${o.error ? `: ${o.error.type}: ${o.error.message}` : ''}`),
@@ -97,23 +96,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   return errors > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
 }
 
-/** Patches tfdoctor already applied to this env (src/patch/status.ts), when the patch engine is in this build. */
+/** Patches tfdoctor already applied to this env (src/patch/status.ts); the patch engine loads only for a real env. */
 async function appliedPatchesOf(snapshot: EnvSnapshot): Promise<AppliedPatch[]> {
   if (snapshot.planned) return [];
-  const spec = '../../patch/status.js';
-  let mod: { appliedPatches?: (s: EnvSnapshot) => Promise<AppliedPatch[]> };
-  try {
-    mod = (await import(spec)) as typeof mod;
-  } catch {
-    return [];
-  }
-  return typeof mod.appliedPatches === 'function' ? mod.appliedPatches(snapshot) : [];
-}
-
-function toolVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
+  const { appliedPatches } = await import('../../patch/status.js');
+  return appliedPatches(snapshot);
 }

@@ -43,7 +43,7 @@ async function runVerify(onnx: string, tflite: string, nhwc: boolean): Promise<V
   let mod: { verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyOutcome> };
   try {
     // imported lazily: the runtimes (onnxruntime-node, @litertjs/core) are only needed for --verify
-    mod = (await import('../../verify/index.js' as string)) as typeof mod;
+    mod = (await import('../../verify/index.js')) as typeof mod;
   } catch (err) {
     throw new UserError(`--verify is unavailable: ${(err as Error).message}`);
   }
@@ -60,10 +60,9 @@ function printSummary(out: string, s: ConvertSummary): void {
   );
 }
 
-export function registerConvert(program: Command): void {
-  program
-    .command('convert')
-    .description('convert an ONNX model to TFLite natively (no Python, no TensorFlow)')
+/** Adds convert's arguments, options and action to the command the table created (src/cli/command-table.ts). */
+export function define(cmd: Command): void {
+  cmd
     .argument('<model>', 'the .onnx file (external data beside it is read too)')
     .option('-o, --output <file>', 'the .tflite to write (default: the model name with .tflite)')
     .option('--nhwc', "make the .tflite's own 4-D inputs/outputs NHWC (default: keep ONNX's NCHW signature)")

@@ -50,8 +50,9 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-export function registerFix(program: Command): void {
-  addEnvFlags(program.command('fix').description('propose fixes for the env; with --apply-patches, apply the known source patches (reversibly)'), { planned: true })
+/** Adds fix's options and action to the command the table created (src/cli/command-table.ts). */
+export function define(cmd: Command): void {
+  addEnvFlags(cmd, { planned: true })
     .option('--apply-patches', 'apply the catalogue\'s source patches that fit the env')
     .option('--only <id>', 'only this patch (and the patches it requires); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--dry-run', 'show what would be done, change nothing')

@@ -26,10 +26,8 @@ interface LockFlags {
   matrix?: string;
 }
 
-export function registerLock(program: Command): void {
-  addTargetFlags(program
-    .command('lock'))
-    .description('solve a whole working environment for a route, Python and platform, refereed by pip\'s resolver')
+export function define(cmd: Command): void {
+  addTargetFlags(cmd)
     .option('--route <route>', `the conversion route: ${LOCK_ROUTES.join(' | ')}`)
     .option('-o, --output <file>', 'write the whole closure there (atomically)')
     .option('--format <format>', `${LOCK_FORMATS.join(' | ')}`, 'requirements')

@@ -23,9 +23,9 @@ export async function withExitCode(action: () => Promise<number>): Promise<void>
   }
 }
 
-export function registerPatch(program: Command): void {
-  const patch = program.command('patch').description('status and revert of the source patches `fix --apply-patches` applies')
-    .addHelpText('after', `
+/** Adds patch's subcommands to the command the table created (src/cli/command-table.ts). */
+export function define(patch: Command): void {
+  patch.addHelpText('after', `
 Examples:
   tfdoctor patch status --venv .venv        # applied / not applied / reverted by a reinstall / drifted
   tfdoctor patch revert --all --venv .venv  # byte-identical originals back from the backups`);

@@ -1,0 +1,134 @@
+#!/usr/bin/env node
+// Benchmark: start-up and whole-process times of the bundled CLI (package.json's bin), each against
+// a peer measured in the same run. Every figure is process start to exit (spawnSync wall time).
+//   version  `tfdoctor --version` (and --help) vs a bare `node -e 0`, interleaved run by run, median.
+//            Target: within 30 ms.
+//   convert  `tfdoctor convert` of FBNet-A (torch's default export) vs TensorFlow's converter call
+//            (TFLiteConverter.from_keras_model(twin).convert(), scripts/models/fbnet_keras.py in the seed
+//            venv, timed inside Python: TF's import and the model build are NOT counted). tfdoctor's runs
+//            are split before and after TF's. Target: >= 100x.
+//   check    static `tfdoctor check --python <seed> --json` vs `pip check` of a current pip on the same
+//            venv: the newest pip from the index is installed into a throwaway folder put first on
+//            PYTHONPATH, so the seed venv's own (old) pip is not the yardstick and the venv is unchanged.
+//            Interleaved, median. Target: <= 0.25x.
+// usage: npm run build && node bench/startup.mjs [--runs N] [--only version,convert,check] [--json]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+const runs = Number(opt('--runs', '21'));
+const only = new Set(opt('--only', 'version,convert,check').split(','));
+const asJson = args.includes('--json');
+const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+const bin = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tfdoctor);
+const work = mkdtempSync(join(tmpdir(), 'tfdoctor-startup-'));
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+function timeOnce([cmd, argv, env]) {
+  const t = performance.now();
+  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env: { ...process.env, ...env } } : {}) });
+  const ms = performance.now() - t;
+  if (r.error) throw r.error;
+  return { ms, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+/** One warm-up each, then `n` rounds, the peers in turn within a round. */
+function interleaved(peers, n) {
+  for (const p of Object.values(peers)) timeOnce(p);
+  const times = Object.fromEntries(Object.keys(peers).map((k) => [k, []]));
+  const status = {};
+  for (let i = 0; i < n; i++) {
+    for (const [name, p] of Object.entries(peers)) {
+      const r = timeOnce(p);
+      times[name].push(r.ms);
+      status[name] = r.status;
+    }
+  }
+  return Object.fromEntries(Object.keys(peers).map((k) => [k, { medianMs: median(times[k]), minMs: Math.min(...times[k]), exit: status[k] }]));
+}
+
+const report = { bin: bin.slice(root.length + 1), node: process.version, loadAverage: loadavg(), runs };
+
+if (only.has('version')) {
+  log(`version: ${runs} interleaved rounds`);
+  const t = interleaved({
+    'node -e 0': [process.execPath, ['-e', '0']],
+    'tfdoctor --version': [process.execPath, [bin, '--version']],
+    'tfdoctor --help': [process.execPath, [bin, '--help']],
+  }, runs);
+  report.version = { ...t, overheadMs: t['tfdoctor --version'].medianMs - t['node -e 0'].medianMs, helpOverheadMs: t['tfdoctor --help'].medianMs - t['node -e 0'].medianMs };
+}
+
+let seed;
+if (only.has('convert') || only.has('check')) {
+  const { ensureVenv } = await import('../scripts/venvs.mjs');
+  seed = ensureVenv('seed', { log });
+}
+
+if (only.has('convert')) {
+  const { ensureModels } = await import('../scripts/models.mjs');
+  const models = ensureModels({ log });
+  const onnx = models.models.fbnet_a.exports.dynamo;
+  const out = join(work, 'fbnet_a.tflite');
+  const cli = [process.execPath, [bin, 'convert', onnx, '-o', out, '--quiet']];
+  const half = Math.ceil(runs / 2);
+  timeOnce(cli);
+  const times = [];
+  let exit;
+  const go = () => { const r = timeOnce(cli); times.push(r.ms); exit = r.status; };
+  for (let i = 0; i < half; i++) go();
+  log('convert: TensorFlow converter on the Keras twin of FBNet-A (seed venv)...');
+  const tfOut = join(work, 'tf');
+  const tf = spawnSync(seed.python, [join(root, 'scripts', 'models', 'fbnet_keras.py'), '--models', models.dir, '--out', tfOut, '--only', 'fbnet_a'],
+    { cwd: join(root, 'scripts', 'models'), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  if (tf.status !== 0) throw new Error(`fbnet_keras.py failed:\n${tf.stderr.split('\n').slice(-20).join('\n')}`);
+  const facts = JSON.parse(readFileSync(join(tfOut, 'facts.json'), 'utf8'));
+  for (let i = 0; i < half; i++) go();
+  const tfMs = facts.models.fbnet_a.convert_seconds * 1000;
+  report.convert = { model: 'fbnet_a (dynamo export)', tensorflow: facts.tensorflow, tfConvertMs: tfMs, cli: { medianMs: median(times), minMs: Math.min(...times), exit, runs: times.length } };
+  report.convert.speedup = tfMs / report.convert.cli.medianMs;
+}
+
+if (only.has('check')) {
+  const pipDir = join(work, 'pip');
+  log('check: installing the newest pip into a throwaway folder...');
+  const inst = spawnSync(seed.python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-cache-dir', '--target', pipDir, '--upgrade', 'pip'], { encoding: 'utf8' });
+  if (inst.status !== 0) throw new Error(`installing pip failed: ${inst.stderr}`);
+  const pipEnv = { PYTHONPATH: pipDir };
+  const pipVersion = spawnSync(seed.python, ['-m', 'pip', '--version'], { encoding: 'utf8', env: { ...process.env, ...pipEnv } }).stdout.trim();
+  const seedPip = spawnSync(seed.python, ['-m', 'pip', '--version'], { encoding: 'utf8' }).stdout.trim().split(' ')[1];
+  log(`check: ${runs} interleaved rounds against ${pipVersion.split(' from ')[0]}`);
+  const t = interleaved({
+    'tfdoctor check': [process.execPath, [bin, 'check', '--python', seed.python, '--json']],
+    'pip check': [seed.python, ['-m', 'pip', 'check'], pipEnv],
+  }, runs);
+  report.check = { venv: seed.dir, pip: pipVersion.split(' ')[1], seedVenvPip: seedPip, ...t, ratio: t['tfdoctor check'].medianMs / t['pip check'].medianMs };
+}
+
+if (asJson) {
+  console.log(JSON.stringify(report, null, 2));
+} else {
+  const f = (x, d = 0) => x.toFixed(d);
+  const ok = (b) => (b ? 'ok' : 'MISSED');
+  console.log(`tfdoctor start-up (${report.bin}, node ${report.node}); load average ${report.loadAverage.map((x) => x.toFixed(1)).join(' ')}; medians of ${runs} runs`);
+  if (report.version) {
+    const v = report.version;
+    console.log(`version: node -e 0 ${f(v['node -e 0'].medianMs)} ms, tfdoctor --version ${f(v['tfdoctor --version'].medianMs)} ms, --help ${f(v['tfdoctor --help'].medianMs)} ms`);
+    console.log(`  --version overhead over bare node: ${f(v.overheadMs, 1)} ms (--help ${f(v.helpOverheadMs, 1)} ms)  [target <= 30 ms: ${ok(v.overheadMs <= 30)}]`);
+  }
+  if (report.convert) {
+    const c = report.convert;
+    console.log(`convert: ${c.model}: tfdoctor whole process ${f(c.cli.medianMs)} ms (min ${f(c.cli.minMs)}, exit ${c.cli.exit}) vs TensorFlow ${c.tensorflow} converter call ${f(c.tfConvertMs)} ms`);
+    console.log(`  speedup ${f(c.speedup, 1)}x  [target >= 100x: ${ok(c.speedup >= 100)}]`);
+  }
+  if (report.check) {
+    const c = report.check;
+    console.log(`check: ${c.venv}: tfdoctor check (static, --json) ${f(c['tfdoctor check'].medianMs)} ms (exit ${c['tfdoctor check'].exit}) vs pip ${c.pip} check ${f(c['pip check'].medianMs)} ms (exit ${c['pip check'].exit}; the venv's own pip is ${c.seedVenvPip})`);
+    console.log(`  ratio ${f(c.ratio, 3)}  [target <= 0.25: ${ok(c.ratio <= 0.25)}]`);
+  }
+}
