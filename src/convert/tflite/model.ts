@@ -76,6 +76,12 @@ export class TfliteGraph {
     return this.tensors.length - 1;
   }
 
+  addBoolConst(name: string, shape: number[], values: ArrayLike<number>): number {
+    const data = Uint8Array.from(values, (v) => (v ? 1 : 0));
+    this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'BOOL', data });
+    return this.tensors.length - 1;
+  }
+
   addOp(op: BuiltinOpName, inputs: number[], outputs: number[], options?: TfOperator['options'], version?: number): void {
     this.operators.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(version ? { version } : {}) });
   }
