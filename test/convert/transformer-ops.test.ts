@@ -108,6 +108,14 @@ const cases: Case[] = [
     ops: ['GATHER_ND'],
   },
   {
+    name: 'Gather on run-time data with constant indices: on a conv output (NHWC axis position) and a scalar index dropping the axis',
+    spec: graph([1, 3, 4, 5], [
+      node('Conv', ['x', 'w'], ['c']), node('Gather', ['c', 'ix'], ['g'], { axis: { i: 3 } }),
+      node('Gather', ['g', 'one'], ['y'], { axis: { i: 1 } }),
+    ], [weight('w', [4, 3, 1, 1], 13), { name: 'ix', dims: [2, 3], dataType: DT.INT64, values: [4, 0, -1, 2, 2, 1] }, { name: 'one', dims: [], dataType: DT.INT64, values: [1] }], 13),
+    ops: ['TRANSPOSE', 'CONV_2D', 'GATHER', 'GATHER'], // gathering away C leaves the NHWC order logical
+  },
+  {
     name: 'F.normalize(x, dim=-1): ReduceL2 (opset 13 attribute), Clip(min), Expand, Div',
     spec: graph([2, 3, 8], [
       node('ReduceL2', ['x'], ['n'], { axes: { ints: [-1] }, keepdims: { i: 1 } }), node('Clip', ['n', 'eps'], ['c']),
