@@ -4,7 +4,7 @@ import type { EmitContext } from './emit.js';
 import { onlyAttrs, refuse, type IrNode } from './ir.js';
 import type { InferContext, Lowering } from './lowering.js';
 import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, requireFloat } from './lower-util.js';
-import { OptionsTables, type BuiltinOpName, type OptionsName } from './tflite/schema.js';
+import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
 
 export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number): Lowering {
   return {
@@ -44,8 +44,9 @@ export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName,
     return ctx.getBroadcast(i, r, perm);
   });
   const out = ctx.output(n.outputs[0]!, perm);
-  const values: Record<string, number> = table && 'fused_activation_function' in OptionsTables[table].fields ? { fused_activation_function: fusedAct(n) } : {};
-  ctx.op(tfOp, tensors, [out], table ? { table, values } : undefined);
+  const values = table && 'fused_activation_function' in OptionsTables[table].fields ? { fused_activation_function: fusedAct(n) } : {};
+  // the table is chosen by the caller, so its field set is only known here, checked just above
+  ctx.op(tfOp, tensors, [out], table ? ({ table, values } as TypedOptions) : undefined);
 }
 
 /**

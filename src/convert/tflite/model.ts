@@ -1,5 +1,7 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
-import type { BuiltinOpName, OptionsName, TensorTypeName } from './schema.js';
+import type { BuiltinOpName, OptionValue, TensorTypeName, TypedOptions } from './schema.js';
+
+export type { OptionValue };
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -11,13 +13,12 @@ export interface TfTensor {
   data?: Uint8Array;
 }
 
-export type OptionValue = number | boolean | number[];
 
 export interface TfOperator {
   op: BuiltinOpName;
   inputs: number[]; // -1 = optional input left out
   outputs: number[];
-  options?: { table: OptionsName; values: Record<string, OptionValue> };
+  options?: TypedOptions;
   /** operator version (OperatorCode.version); 1 unless a feature needs more */
   version?: number;
 }

@@ -110,6 +110,13 @@ export const OptionsTables = {
 } as const satisfies Record<string, OptionsTable>;
 export type OptionsName = keyof typeof OptionsTables;
 
+/** A value a BuiltinOptions field holds (bools are written as 0/1 bytes). */
+export type OptionValue = number | boolean | number[];
+/** The field names of one options table, as the schema spells them. */
+export type OptionFieldName<T extends OptionsName> = keyof (typeof OptionsTables)[T]['fields'] & string;
+/** An operator's options: a table and values for its own fields only (a misspelt field is a type error). */
+export type TypedOptions = { [T in OptionsName]: { table: T; values: Partial<Record<OptionFieldName<T>, OptionValue>> } }[OptionsName];
+
 /** Table slot numbers of the tables the writer builds (Model, SubGraph, Tensor, ...). */
 export const Slots = {
   Model: { count: 10, version: 0, operator_codes: 1, subgraphs: 2, description: 3, buffers: 4, signature_defs: 7 },
