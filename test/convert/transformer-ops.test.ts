@@ -144,6 +144,17 @@ const cases: Case[] = [
       ], initializers: [weight('w', [6, 3], 10)] },
   },
   {
+    name: "MaxViT's attention einsums (upper case, spaces, 5-D): 'B G H I D, B G H J D -> B G H I J' then 'B G H I J, B G H J D -> B G H I D'; four batch letters merged",
+    spec: { opset: 12, inputs: [{ name: 'x', shape: [1, 2, 3, 4, 5] }, { name: 'v', shape: [1, 2, 3, 6, 5] }, { name: 'w', shape: [2, 1, 2, 3, 4, 5] }],
+      outputs: [{ name: 'y', shape: null }, { name: 'z', shape: null }, { name: 'u', shape: null }],
+      nodes: [
+        node('Einsum', ['w', 'w'], ['u'], { equation: { s: 'abcdij,abcdkj->dcbaik' } }),
+        node('Einsum', ['x', 'v'], ['s'], { equation: { s: 'B G H I D, B G H J D -> B G H I J' } }),
+        node('Einsum', ['s', 'v'], ['y'], { equation: { s: 'B G H I J, B G H J D -> B G H I D' } }),
+        node('Einsum', ['y', 'x'], ['z'], { equation: { s: 'abcij,abcik->cbajk' } }),
+      ] },
+  },
+  {
     name: 'MatMul with a constant first operand: FULLY_CONNECTED on B^T, result kept transposed as a layout',
     spec: graph([2, 4, 5], [node('MatMul', ['a', 'x'], ['m']), node('Relu', ['m'], ['y'])], [weight('a', [3, 4], 11)], 13),
     ops: ['TRANSPOSE', 'FULLY_CONNECTED', 'RELU', 'TRANSPOSE'],

@@ -126,7 +126,8 @@ function lower(n: IrNode, ctx: EmitContext) {
       table: 'FullyConnectedOptions', values: { fused_activation_function: 0, keep_num_dims: false },
     });
   } else {
-    const bt = dims(p.batch);
+    // BATCH_MATMUL takes rank <= 5: more than three batch letters are merged into one batch axis
+    const bt = p.batch.length > 3 ? [prod(p.batch)] : dims(p.batch);
     const aIn = reshaped(aView, dims([...p.batch, ...p.freeA, ...p.contracted]), [...bt, m, k], 'lhs');
     const bView = ctx.getAs(bName, axesOf(tb, [...p.batch, ...p.contracted, ...p.freeB]));
     const bIn = reshaped(bView, dims([...p.batch, ...p.contracted, ...p.freeB]), [...bt, k, nn], 'rhs');
