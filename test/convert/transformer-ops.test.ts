@@ -221,6 +221,17 @@ describe('constant folder: constant chains are evaluated at conversion time, nev
     expect(r.maxRef).toBeGreaterThan(50); // the -100 mask entries reach the output
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
+
+  it("an empty constant slice (Swin's unshifted stage slices its mask [-7:0]) folds like any other constant", async () => {
+    const spec: ModelSpec = graph([2, 4], [
+      node('Slice', ['c', 'st', 'en'], ['empty']), node('Concat', ['c', 'empty'], ['cc'], { axis: { i: 0 } }), node('Add', ['x', 'cc'], ['y']),
+    ], [f32('c', [4], [1, -2, 3, -4]), int64s('st', [-2]), int64s('en', [0])], 13);
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
 });
 
 describe('refusals name what is not converted', () => {
