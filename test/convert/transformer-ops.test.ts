@@ -201,7 +201,7 @@ describe('constant folder: constant chains are evaluated at conversion time, nev
       // position-bias MLP on a constant table: MatMul, Relu, MatMul, Sigmoid, Pow, ReduceL2, GatherND, Exp
       node('MatMul', ['table', 'w1'], ['h1']), node('Relu', ['h1'], ['h2']), node('MatMul', ['h2', 'w2'], ['h3']),
       node('Sigmoid', ['h3'], ['h4']), node('Pow', ['h4', 'two_f'], ['h5']), node('ReduceL2', ['h5', 'rax'], ['h6'], { keepdims: { i: 1 } }),
-      node('GatherND', ['h5', 'gix'], ['h7']), node('Exp', ['h6'], ['h8']), node('Mul', ['h7', 'h8'], ['bias']),
+      node('GatherND', ['h5', 'gix'], ['h7']), node('Clip', ['h6', '', 'cmax'], ['h6c']), node('Exp', ['h6c'], ['h8']), node('Mul', ['h7', 'h8'], ['bias']),
       node('Add', ['mask', 'pw'], ['m1']), node('Add', ['m1', 'bias'], ['m2']), node('Add', ['x', 'm2'], ['y']),
     ], [
       int64s('hw', [4, 4]),
@@ -212,7 +212,7 @@ describe('constant folder: constant chains are evaluated at conversion time, nev
       { name: 'r1', dims: [], dataType: DT.INT64, values: [1] }, { name: 'two', dims: [], dataType: DT.INT64, values: [2] },
       int64s('sh3', [2, 1, 4]), int64s('reps', [2, 4, 1]), f32('half', [], [0.5]), f32('two_f', [], [2]),
       weight('table', [4, 2], 20, 2), weight('w1', [2, 8], 21), weight('w2', [8, 4], 22),
-      { name: 'gix', dims: [4, 1], dataType: DT.INT64, values: [3, 2, 1, 0] }, int64s('rax', [1]),
+      { name: 'gix', dims: [4, 1], dataType: DT.INT64, values: [3, 2, 1, 0] }, int64s('rax', [1]), f32('cmax', [], [0.9]),
     ], 18);
     const conv = await convertSpec(spec);
     expect(conv.ops).toEqual(['ADD']);
