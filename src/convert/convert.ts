@@ -1,4 +1,5 @@
 /** The conversion pipeline: ONNX model -> IR -> passes -> lowerings -> TFLite graph. */
+import { OnnxDataType } from '../onnx/model.js';
 import type { LoadedOnnx } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { buildIr } from './build-ir.js';
@@ -7,6 +8,7 @@ import { NodeRefusal, type Blocker, type IrGraph } from './ir.js';
 import { NHWC, identity, permute } from './layout.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
+import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
@@ -39,6 +41,8 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   topoSort(ir, blockers);
   inferAndFold(ir, blockers);
   prune(ir);
+  fuseGelu(ir);
+  leftoverErf(ir, blockers);
   const foldedBatchNorms = foldBatchNorm(ir);
   const fusedActivations = fuseActivations(ir);
   prune(ir);
@@ -75,6 +79,11 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     }
     if (v.const) {
       blockers.push({ op: '(output)', node: name, reason: `output '${name}' is a constant; TFLite outputs must be computed` });
+      continue;
+    }
+    if (v.dtype !== OnnxDataType.FLOAT) {
+      // as for inputs: runtimes (LiteRT.js among them) take float32 model I/O; a bool mask output is refused
+      blockers.push({ op: '(output)', node: name, reason: `output '${name}' has element type ${v.dtype}; only float32 outputs are supported` });
       continue;
     }
     let t: number;

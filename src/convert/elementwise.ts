@@ -3,8 +3,8 @@ import { OnnxDataType } from '../onnx/model.js';
 import type { EmitContext } from './emit.js';
 import { onlyAttrs, refuse, type IrNode } from './ir.js';
 import type { InferContext, Lowering } from './lowering.js';
-import { broadcastBinary, broadcastShapes, fusedAct, intResult, requireFloat } from './lower-util.js';
-import type { BuiltinOpName, OptionsName } from './tflite/schema.js';
+import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, requireFloat } from './lower-util.js';
+import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
 
 export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number): Lowering {
   return {
@@ -44,15 +44,20 @@ export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName,
     return ctx.getBroadcast(i, r, perm);
   });
   const out = ctx.output(n.outputs[0]!, perm);
-  const values: Record<string, number> = table === 'MaximumMinimumOptions' || !table ? {} : { fused_activation_function: fusedAct(n) };
-  ctx.op(tfOp, tensors, [out], table ? { table, values } : undefined);
+  const values = table && 'fused_activation_function' in OptionsTables[table].fields ? { fused_activation_function: fusedAct(n) } : {};
+  // the table is chosen by the caller, so its field set is only known here, checked just above
+  ctx.op(tfOp, tensors, [out], table ? ({ table, values } as TypedOptions) : undefined);
 }
 
-/** A unary op whose TFLite twin needs no options: output keeps the input's layout. */
-export function unaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, attrs: string[] = []): Lowering {
+/**
+ * A unary op whose TFLite twin needs no options: output keeps the input's layout. With `evaluate`,
+ * the node is also folded when its input is a constant (e.g. Swin v2's constant position-bias MLP).
+ */
+export function unaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, attrs: string[] = [], evaluate?: (x: number) => number): Lowering {
   return {
     op,
     versions,
+    ...(evaluate ? { fold: (n: IrNode, ctx: InferContext) => unaryFold(n, ctx, attrs, evaluate) } : {}),
     infer(n, ctx) {
       onlyAttrs(n, attrs);
       requireFloat(ctx, n.inputs[0]!);
@@ -77,6 +82,43 @@ export function twoInputLowering(base: Lowering): Lowering {
     infer(n, ctx) {
       if (n.inputs.filter((i) => i).length !== 2) refuse('only two inputs are supported');
       return base.infer(n, ctx);
+    },
+  };
+}
+
+/** Evaluates a float unary op on a constant input; undefined when the input is computed. */
+export function unaryFold(n: IrNode, ctx: InferContext, attrs: string[], evaluate: (x: number) => number) {
+  onlyAttrs(n, attrs);
+  const c = ctx.const(n.inputs[0]!);
+  if (!c) return undefined;
+  if (c.dtype !== OnnxDataType.FLOAT && c.dtype !== OnnxDataType.DOUBLE) return undefined;
+  return [constOf(c.dtype, c.shape, Array.from(c.data, evaluate))];
+}
+
+/**
+ * A broadcasting comparison (Equal, Less, ...): folded on constants; at run time a TFLite comparison
+ * of two float tensors giving a BOOL tensor.
+ */
+export function compareLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => boolean): Lowering {
+  return {
+    op,
+    versions,
+    infer(n: IrNode, ctx: InferContext) {
+      onlyAttrs(n, []);
+      const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+      if (!ctx.const(a)) requireFloat(ctx, a);
+      if (!ctx.const(b)) requireFloat(ctx, b);
+      return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: OnnxDataType.BOOL }];
+    },
+    fold(n: IrNode, ctx: InferContext) {
+      onlyAttrs(n, []);
+      const a = ctx.const(n.inputs[0]!);
+      const b = ctx.const(n.inputs[1]!);
+      if (!a || !b) return undefined;
+      return [broadcastBinary(a, b, (x, y) => (f(x, y) ? 1 : 0), OnnxDataType.BOOL)];
+    },
+    lower(n: IrNode, ctx: EmitContext) {
+      lowerBroadcast(n, ctx, tfOp, table, n.inputs.slice(0, 2));
     },
   };
 }

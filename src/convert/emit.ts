@@ -90,6 +90,8 @@ export class EmitContext extends InferContext {
     let t: number;
     if (c.dtype === OnnxDataType.FLOAT || c.dtype === OnnxDataType.FLOAT16 || c.dtype === OnnxDataType.DOUBLE || c.dtype === OnnxDataType.BFLOAT16) {
       t = this.g.addFloatConst(name, shape, data);
+    } else if (c.dtype === OnnxDataType.BOOL) {
+      t = this.g.addBoolConst(name, shape, data);
     } else {
       for (const x of data) if (x > 2147483647 || x < -2147483648) refuse(`integer constant '${name}' does not fit int32`);
       t = this.g.addInt32Const(name, shape, data);

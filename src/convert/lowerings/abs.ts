@@ -2,4 +2,4 @@
 import { unaryLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 
-export default [unaryLowering('Abs', [6,13], 'ABS')] satisfies Lowering[];
+export default [unaryLowering('Abs', [6,13], 'ABS', [], Math.abs)] satisfies Lowering[];

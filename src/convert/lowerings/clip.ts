@@ -3,7 +3,7 @@ import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
 import { attrFloat, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { requireFloat } from '../lower-util.js';
+import { constOf, requireFloat } from '../lower-util.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
 
 /** The clamp bounds, from attributes (before 11) or constant inputs (11 and later). */
@@ -30,6 +30,14 @@ function infer(n: IrNode, ctx: InferContext) {
   return [{ shape: ctx.shape(n.inputs[0]!), dtype: OnnxDataType.FLOAT }];
 }
 
+/** Folded on a constant input (Swin v2's clamped logit scale). */
+function fold(n: IrNode, ctx: InferContext) {
+  const c = ctx.const(n.inputs[0]!);
+  if (!c) return undefined;
+  const [lo, hi] = clipBounds(n, ctx);
+  return [constOf(c.dtype, c.shape, Array.from(c.data, (v) => Math.min(Math.max(v, lo), hi)))];
+}
+
 function lower(n: IrNode, ctx: EmitContext) {
   const [lo, hi] = clipBounds(n, { const: (s) => ctx.constOf(s) });
   const src = ctx.primary(n.inputs[0]!);
@@ -51,4 +59,4 @@ function lower(n: IrNode, ctx: EmitContext) {
   if (lo === -Infinity && hi === Infinity) ctx.op('RESHAPE', [t, ctx.int32Const(`${name}_shape`, ctx.g.tensors[out]!.shape)], [out]);
 }
 
-export default [{ op: 'Clip', versions: [6, 11, 12, 13], infer, lower }] satisfies Lowering[];
+export default [{ op: 'Clip', versions: [6, 11, 12, 13], infer, fold, lower }] satisfies Lowering[];

@@ -1,15 +1,5 @@
-/** Equal: folded on constants (the legacy exporter's reshape-with--1 logic). */
-import { OnnxDataType } from '../../onnx/model.js';
-import { onlyAttrs, type IrNode } from '../ir.js';
-import { notLowered, type InferContext, type Lowering } from '../lowering.js';
-import { broadcastBinary } from '../lower-util.js';
+/** Equal: folded on constants (shape logic, attention masks); at run time EQUAL on float tensors. */
+import { compareLowering } from '../elementwise.js';
+import type { Lowering } from '../lowering.js';
 
-function fold(n: IrNode, ctx: InferContext) {
-  onlyAttrs(n, []);
-  const a = ctx.const(n.inputs[0]!);
-  const b = ctx.const(n.inputs[1]!);
-  if (!a || !b) return undefined;
-  return [broadcastBinary(a, b, (x, y) => (x === y ? 1 : 0), OnnxDataType.BOOL)];
-}
-
-export default [{ op: 'Equal', versions: [1, 7, 11, 13, 19], constantOnly: true, fold, infer: () => [], lower: notLowered }] satisfies Lowering[];
+export default [compareLowering('Equal', [1, 7, 11, 13, 19], 'EQUAL', 'EqualOptions', (x, y) => x === y)] satisfies Lowering[];

@@ -2,4 +2,4 @@
 import { unaryLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 
-export default [unaryLowering('Exp', [6,13], 'EXP')] satisfies Lowering[];
+export default [unaryLowering('Exp', [6,13], 'EXP', [], Math.exp)] satisfies Lowering[];

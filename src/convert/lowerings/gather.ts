@@ -1,7 +1,40 @@
-/** Gather: folded when data and indices are constant (shape arithmetic). */
+/**
+ * Gather: folded when data and indices are constant (shape arithmetic); on run-time data with
+ * constant indices, GATHER along the axis's physical position (indices made non-negative).
+ */
+import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
-import { notLowered, type InferContext, type Lowering } from '../lowering.js';
+import type { InferContext, Lowering } from '../lowering.js';
 import { constOf, strides } from '../lower-util.js';
+
+function plan(n: IrNode, ctx: InferContext) {
+  onlyAttrs(n, ['axis']);
+  const x = ctx.shape(n.inputs[0]!);
+  const axis = normAxis(attrInt(n, 'axis', 0), x.length);
+  const ix = ctx.needConst(n, 1, 'indices');
+  const dim = x[axis]!;
+  const indices = Array.from(ix.data, (v) => {
+    const w = v < 0 ? v + dim : v;
+    if (w < 0 || w >= dim) refuse(`index ${v} out of range for a dimension of ${dim}`);
+    return w;
+  });
+  return { x, axis, indices, indexShape: ix.shape, shape: [...x.slice(0, axis), ...ix.shape, ...x.slice(axis + 1)] };
+}
+
+function infer(n: IrNode, ctx: InferContext) {
+  return [{ shape: plan(n, ctx).shape, dtype: ctx.dtype(n.inputs[0]!) }];
+}
+
+function lower(n: IrNode, ctx: EmitContext) {
+  const { axis, indices, indexShape } = plan(n, ctx);
+  const q = indexShape.length;
+  const src = ctx.primary(n.inputs[0]!);
+  // physical output axes: the data's, with the gathered axis replaced by the indices' axes
+  const outPerm = src.perm.flatMap((a) => (a < axis ? [a] : a === axis ? indexShape.map((_, k) => axis + k) : [a + q - 1]));
+  const out = ctx.output(n.outputs[0]!, outPerm);
+  const ix = ctx.g.addInt32Const(`${ctx.node(n)}_indices`, indexShape, indices);
+  ctx.op('GATHER', [src.tensor, ix], [out], { table: 'GatherOptions', values: { axis: src.perm.indexOf(axis), batch_dims: 0 } });
+}
 
 function fold(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis']);
@@ -24,4 +57,4 @@ function fold(n: IrNode, ctx: InferContext) {
   return [constOf(d.dtype, shape, out)];
 }
 
-export default [{ op: 'Gather', versions: [1, 11, 13], constantOnly: true, fold, infer: () => [], lower: notLowered }] satisfies Lowering[];
+export default [{ op: 'Gather', versions: [1, 11, 13], fold, infer, lower }] satisfies Lowering[];

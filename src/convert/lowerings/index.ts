@@ -54,6 +54,22 @@ import transposeL from './transpose.js';
 import unsqueezeL from './unsqueeze.js';
 import upsampleL from './upsample.js';
 import whereL from './where.js';
+// issue 8: transformer ops
+import einsumL from './einsum.js';
+import erfL from './erf.js';
+import expandL from './expand.js';
+import gatherNdL from './gather-nd.js';
+import greaterL from './greater.js';
+import greaterOrEqualL from './greater-or-equal.js';
+import layerNormalizationL from './layer-normalization.js';
+import lessL from './less.js';
+import lessOrEqualL from './less-or-equal.js';
+import modL from './mod.js';
+import notL from './not.js';
+import powL from './pow.js';
+import reduceL2L from './reduce-l2.js';
+import scatterNdL from './scatter-nd.js';
+import tileL from './tile.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -110,4 +126,19 @@ export const allLowerings: Lowering[] = [
   ...unsqueezeL,
   ...upsampleL,
   ...whereL,
+  ...einsumL,
+  ...erfL,
+  ...expandL,
+  ...gatherNdL,
+  ...greaterL,
+  ...greaterOrEqualL,
+  ...layerNormalizationL,
+  ...lessL,
+  ...lessOrEqualL,
+  ...modL,
+  ...notL,
+  ...powL,
+  ...reduceL2L,
+  ...scatterNdL,
+  ...tileL,
 ];

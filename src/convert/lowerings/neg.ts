@@ -2,4 +2,4 @@
 import { unaryLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 
-export default [unaryLowering('Neg', [6,13], 'NEG')] satisfies Lowering[];
+export default [unaryLowering('Neg', [6,13], 'NEG', [], (x) => -x)] satisfies Lowering[];

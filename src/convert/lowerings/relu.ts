@@ -2,4 +2,4 @@
 import { unaryLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 
-export default [unaryLowering('Relu', [6, 13, 14], 'RELU')] satisfies Lowering[];
+export default [unaryLowering('Relu', [6, 13, 14], 'RELU', [], (x) => Math.max(x, 0))] satisfies Lowering[];

@@ -6,7 +6,7 @@ import { constOf, strides } from '../lower-util.js';
 
 interface AxisSlice { start: number; end: number; step: number; len: number }
 
-function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): AxisSlice[] {
+function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>, allowEmpty = false): AxisSlice[] {
   const x = ctx.shape(n.inputs[0]!);
   let starts: number[]; let ends: number[]; let axes: number[] | undefined; let steps: number[] | undefined;
   if (n.since < 10) {
@@ -47,7 +47,8 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): AxisSlice[
       e = Math.min(Math.max(e, -1), dim - 1);
     }
     const len = Math.max(0, Math.ceil((e - s) / step));
-    if (len === 0) refuse('the slice is empty');
+    // an empty constant is fine (Swin's unshifted last stage slices [-7:0] of its mask); a run-time one is not
+    if (len === 0 && !allowEmpty) refuse('the slice is empty');
     out[a] = { start: s, end: e, step, len };
   });
   return out;
@@ -60,7 +61,7 @@ function infer(n: IrNode, ctx: InferContext) {
 function fold(n: IrNode, ctx: InferContext) {
   const c = ctx.const(n.inputs[0]!);
   if (!c) return undefined;
-  const p = plan(n, ctx);
+  const p = plan(n, ctx, true);
   const shape = p.map((q) => q.len);
   const st = strides(c.shape);
   const total = shape.reduce((a, b) => a * b, 1);

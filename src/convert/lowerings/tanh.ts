@@ -2,4 +2,4 @@
 import { unaryLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 
-export default [unaryLowering('Tanh', [6,13], 'TANH')] satisfies Lowering[];
+export default [unaryLowering('Tanh', [6,13], 'TANH', [], Math.tanh)] satisfies Lowering[];

@@ -1,21 +1,62 @@
-/** Where: folded on constants. */
-import { onlyAttrs, type IrNode } from '../ir.js';
-import { notLowered, type InferContext, type Lowering } from '../lowering.js';
-import { broadcastBinary } from '../lower-util.js';
+/** Where: folded on constants; at run time SELECT_V2 (broadcasting) choosing between float tensors. */
+import { OnnxDataType } from '../../onnx/model.js';
+import type { EmitContext } from '../emit.js';
+import { onlyAttrs, refuse, type IrNode } from '../ir.js';
+import type { InferContext, Lowering } from '../lowering.js';
+import { elementCount, type ConstTensor } from '../../onnx/tensor.js';
+import { broadcastShapes, constOf, requireFloat, strides } from '../lower-util.js';
+
+function infer(n: IrNode, ctx: InferContext) {
+  onlyAttrs(n, []);
+  const [c, x, y] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]!];
+  if (ctx.dtype(c) !== OnnxDataType.BOOL) refuse('condition is not a bool tensor');
+  for (const v of [x, y]) if (!ctx.const(v)) requireFloat(ctx, v);
+  const shape = broadcastShapes(ctx.shape(c), broadcastShapes(ctx.shape(x), ctx.shape(y)));
+  return [{ shape, dtype: OnnxDataType.FLOAT }];
+}
+
+function lower(n: IrNode, ctx: EmitContext) {
+  const inputs = n.inputs.slice(0, 3);
+  const r = ctx.shape(n.outputs[0]!).length;
+  const perm = ctx.commonPerm(inputs, r);
+  const tensors = inputs.map((i, k) => {
+    if (!ctx.isConst(i)) return ctx.getBroadcast(i, r, perm);
+    const dt = ctx.value(i).dtype;
+    if (k > 0 && dt !== OnnxDataType.FLOAT && dt !== OnnxDataType.DOUBLE && dt !== OnnxDataType.FLOAT16) refuse(`constant '${i}' is not a float tensor`);
+    return ctx.broadcastConst(i, r, perm);
+  });
+  const out = ctx.output(n.outputs[0]!, perm);
+  ctx.op('SELECT_V2', tensors, [out], { table: 'SelectV2Options', values: {} });
+}
 
 function fold(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, []);
   const [c, x, y] = [0, 1, 2].map((i) => ctx.const(n.inputs[i]!));
   if (!c || !x || !y) return undefined;
-  // select elementwise with broadcasting: encode (cond, x) then combine with y
-  const pick = broadcastBinary(c, x, (cv, xv) => (cv ? xv : NaN), x.dtype);
-  const isX = broadcastBinary(c, x, (cv) => (cv ? 1 : 0), x.dtype);
-  const both = broadcastBinary(pick, y, (p, yv) => p * 0 + yv, x.dtype); // shape of the full broadcast
-  const sel = broadcastBinary(isX, both, (s) => s, x.dtype);
-  const px = broadcastBinary(pick, both, (p) => p, x.dtype);
-  const out = broadcastBinary(sel, both, (s, yv) => s, x.dtype);
-  for (let i = 0; i < out.data.length; i++) out.data[i] = sel.data[i] ? px.data[i]! : both.data[i]!;
-  return [out];
+  const shape = broadcastShapes(c.shape, broadcastShapes(x.shape, y.shape));
+  const r = shape.length;
+  /** strides of a constant read at output index positions (0 on broadcast axes) */
+  const reader = (t: ConstTensor) => {
+    const padded = [...new Array<number>(r - t.shape.length).fill(1), ...t.shape];
+    return strides(padded).map((st, i) => (padded[i] === 1 ? 0 : st));
+  };
+  const [sc, sx, sy] = [reader(c), reader(x), reader(y)];
+  const out = new Array<number>(elementCount(shape));
+  const idx = new Array<number>(r).fill(0);
+  for (let k = 0; k < out.length; k++) {
+    let [ic, ix, iy] = [0, 0, 0];
+    for (let i = 0; i < r; i++) {
+      ic += idx[i]! * sc[i]!;
+      ix += idx[i]! * sx[i]!;
+      iy += idx[i]! * sy[i]!;
+    }
+    out[k] = c.data[ic] ? x.data[ix]! : y.data[iy]!;
+    for (let i = r - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return [constOf(x.dtype, shape, out)];
 }
 
-export default [{ op: 'Where', versions: [9, 16], constantOnly: true, fold, infer: () => [], lower: notLowered }] satisfies Lowering[];
+export default [{ op: 'Where', versions: [9, 16], fold, infer, lower }] satisfies Lowering[];

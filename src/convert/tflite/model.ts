@@ -1,5 +1,7 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
-import type { BuiltinOpName, OptionsName, OptionsTables, TensorTypeName } from './schema.js';
+import type { BuiltinOpName, OptionsName, OptionsTables, OptionValue, TensorTypeName } from './schema.js';
+
+export type { OptionValue } from './schema.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -10,8 +12,6 @@ export interface TfTensor {
   /** constant payload (little-endian bytes); absent for activations */
   data?: Uint8Array;
 }
-
-export type OptionValue = number | boolean | number[];
 
 /** Field values of a BuiltinOptions table: names are checked against the table in schema.ts. */
 export type OptionFields<T extends OptionsName> = { [F in keyof (typeof OptionsTables)[T]['fields']]?: OptionValue };

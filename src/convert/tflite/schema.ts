@@ -15,7 +15,9 @@ export const BuiltinOp = {
   /** deprecated_builtin_code value meaning "look at builtin_code" */
   PLACEHOLDER_FOR_GREATER_OP_CODES: 127,
   RELU_0_TO_1: 152,
-  GATHER: 36,
+  GATHER: 36, LESS: 58, GREATER: 61, GREATER_EQUAL: 62, LESS_EQUAL: 63, TILE: 69, EQUAL: 71, NOT_EQUAL: 72,
+  RSQRT: 76, POW: 78, LOGICAL_NOT: 87, SQUARE: 92, FLOOR_MOD: 95, SQUARED_DIFFERENCE: 99, GATHER_ND: 107,
+  SELECT_V2: 123, BROADCAST_TO: 130,
 } as const;
 export type BuiltinOpName = keyof typeof BuiltinOp;
 
@@ -90,8 +92,30 @@ export const OptionsTables = {
     adj_x: { slot: 0, kind: 'bool', default: 0 }, adj_y: { slot: 1, kind: 'bool', default: 0 } } },
   GatherOptions: { unionType: 23, slots: 2, fields: {
     axis: { slot: 0, kind: 'i32', default: 0 }, batch_dims: { slot: 1, kind: 'i32', default: 0 } } },
+  LessOptions: { unionType: 41, slots: 0, fields: {} },
+  GreaterOptions: { unionType: 44, slots: 0, fields: {} },
+  GreaterEqualOptions: { unionType: 45, slots: 0, fields: {} },
+  LessEqualOptions: { unionType: 46, slots: 0, fields: {} },
+  TileOptions: { unionType: 51, slots: 0, fields: {} },
+  EqualOptions: { unionType: 53, slots: 0, fields: {} },
+  NotEqualOptions: { unionType: 54, slots: 0, fields: {} },
+  PowOptions: { unionType: 56, slots: 0, fields: {} },
+  LogicalNotOptions: { unionType: 63, slots: 0, fields: {} },
+  SquareOptions: { unionType: 66, slots: 0, fields: {} },
+  FloorModOptions: { unionType: 72, slots: 0, fields: {} },
+  SquaredDifferenceOptions: { unionType: 76, slots: 0, fields: {} },
+  GatherNdOptions: { unionType: 83, slots: 0, fields: {} },
+  SelectV2Options: { unionType: 98, slots: 0, fields: {} },
+  BroadcastToOptions: { unionType: 104, slots: 0, fields: {} },
 } as const satisfies Record<string, OptionsTable>;
 export type OptionsName = keyof typeof OptionsTables;
+
+/** A value a BuiltinOptions field holds (bools are written as 0/1 bytes). */
+export type OptionValue = number | boolean | number[];
+/** The field names of one options table, as the schema spells them. */
+export type OptionFieldName<T extends OptionsName> = keyof (typeof OptionsTables)[T]['fields'] & string;
+/** An operator's options: a table and values for its own fields only (a misspelt field is a type error). */
+export type TypedOptions = { [T in OptionsName]: { table: T; values: Partial<Record<OptionFieldName<T>, OptionValue>> } }[OptionsName];
 
 /** Table slot numbers of the tables the writer builds (Model, SubGraph, Tensor, ...). */
 export const Slots = {

@@ -1,0 +1,50 @@
+/** Tile (constant repeats): folded on constants; else TILE with the repeats in the input's layout. */
+import type { EmitContext } from '../emit.js';
+import { onlyAttrs, refuse, type IrNode } from '../ir.js';
+import type { InferContext, Lowering } from '../lowering.js';
+import { constOf, strides } from '../lower-util.js';
+import { elementCount } from '../../onnx/tensor.js';
+import { permute } from '../layout.js';
+
+function repeats(n: IrNode, ctx: InferContext): number[] {
+  onlyAttrs(n, []);
+  const reps = Array.from(ctx.needConst(n, 1, 'repeats').data);
+  if (reps.length !== ctx.shape(n.inputs[0]!).length) refuse('repeats do not match the input rank');
+  if (reps.some((v) => v < 1)) refuse(`repeats [${reps}] must be >= 1`);
+  return reps;
+}
+
+function infer(n: IrNode, ctx: InferContext) {
+  const reps = repeats(n, ctx);
+  return [{ shape: ctx.shape(n.inputs[0]!).map((d, i) => d * reps[i]!), dtype: ctx.dtype(n.inputs[0]!) }];
+}
+
+function fold(n: IrNode, ctx: InferContext) {
+  const c = ctx.const(n.inputs[0]!);
+  if (!c || !ctx.const(n.inputs[1]!)) return undefined;
+  const shape = infer(n, ctx)[0]!.shape;
+  const count = elementCount(shape);
+  if (count > 1 << 24) refuse('constant too large to fold');
+  const inStrides = strides(c.shape);
+  const out = new Array<number>(count);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < count; k++) {
+    let src = 0;
+    for (let i = 0; i < shape.length; i++) src += (idx[i]! % c.shape[i]!) * inStrides[i]!;
+    out[k] = c.data[src]!;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return [constOf(c.dtype, shape, out)];
+}
+
+function lower(n: IrNode, ctx: EmitContext) {
+  const reps = repeats(n, ctx);
+  const src = ctx.primary(n.inputs[0]!);
+  const out = ctx.output(n.outputs[0]!, src.perm);
+  ctx.op('TILE', [src.tensor, ctx.int32Const(`${ctx.node(n)}_multiples`, permute(reps, src.perm))], [out], { table: 'TileOptions', values: {} });
+}
+
+export default [{ op: 'Tile', versions: [6, 13], infer, fold, lower }] satisfies Lowering[];
