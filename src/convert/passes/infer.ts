@@ -2,6 +2,7 @@
  * Shape inference and constant folding, node by node in topological order. Nodes whose inputs
  * are all constant (shape arithmetic of the legacy exporter) are evaluated here and disappear.
  */
+import { MAX_ELEMENTS, TensorDataError } from '../../onnx/tensor.js';
 import { NodeRefusal, type Blocker, type IrGraph, type IrNode } from '../ir.js';
 import { InferContext } from '../lowering.js';
 import { findLowering } from '../registry.js';
@@ -31,6 +32,16 @@ export function topoSort(g: IrGraph, blockers: Blocker[]): void {
   };
   for (const n of g.nodes) visit(n);
   g.nodes = order;
+}
+
+/** TFLite dims are int32: a shape out of that range (hostile or absurd attributes) is refused, not wrapped. */
+function checkShape(shape: readonly number[], output: string): void {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0 || d > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], outside TFLite's int32 dims`);
+    n *= d;
+  }
+  if (n > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], more than ${MAX_ELEMENTS} elements`);
 }
 
 export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
@@ -63,12 +74,14 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
         continue;
       }
       const outs = lowering.infer(n, ctx);
+      outs.forEach((info, k) => checkShape(info.shape, n.outputs[k] ?? ''));
       outs.forEach((info, k) => {
         const o = n.outputs[k];
         if (o) g.values.set(o, { name: o, dtype: info.dtype, shape: info.shape });
       });
     } catch (err) {
-      if (!(err instanceof NodeRefusal)) throw err;
+      // a TensorDataError is a shape or payload the model declares but cannot hold (e.g. too large)
+      if (!(err instanceof NodeRefusal) && !(err instanceof TensorDataError)) throw err;
       blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
     }
   }
