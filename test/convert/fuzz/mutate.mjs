@@ -161,6 +161,35 @@ const STRUCTURAL = {
     replaceInt(fl, r, v);
     return `int attribute -> ${v}`;
   },
+  intPayload(tree, r) {
+    // the numbers shape arithmetic reads (Reshape targets, Slice bounds, pads, ConstantOfShape shapes, Range limits)
+    const ints = ofKind(tree, ['tensor']).filter((m) => m.fields.some((f) => f.f === 2 && f.wt === WT.VARINT && (f.v === 7n || f.v === 6n)));
+    const t = r.pick(ints);
+    const raw = t?.fields.find((f) => f.f === 9 && f.wt === WT.LEN);
+    if (raw && raw.v.length >= 4) {
+      const wide = t.fields.some((f) => f.f === 2 && f.v === 7n) ? 8 : 4;
+      const out = raw.v.slice();
+      const v = r.pick([...HUGE, ...NEGATIVE, 0n, 1n, 2n ** 15n, 2n ** 20n, 2n ** 24n + 1n, 65536n]);
+      const at = wide * r.int(out.length / wide);
+      if (wide === 8) new DataView(out.buffer).setBigInt64(at, BigInt.asIntN(64, v), true);
+      else new DataView(out.buffer).setInt32(at, Number(BigInt.asIntN(32, v)), true);
+      raw.v = out;
+      return `int payload value -> ${v}`;
+    }
+    const typed = t?.fields.find((f) => f.f === 7 || f.f === 5);
+    if (!typed) return null;
+    const v = r.pick([...HUGE, ...NEGATIVE, 0n, 2n ** 20n]);
+    replaceInt(typed, r, v);
+    return `int payload value -> ${v}`;
+  },
+  stringAttribute(tree, r) {
+    const a = r.pick(ofKind(tree, ['attribute']).filter((m) => m.fields.some((f) => f.f === 4)));
+    const fl = a?.fields.find((f) => f.f === 4);
+    if (!fl) return null;
+    const s = r.pick(['', 'SAME_UPPER', 'SAME_LOWER', 'VALID', 'NOTSET', 'reflect', 'edge', 'wrap', 'linear', 'cubic', 'nearest', '\u0000', 'x'.repeat(1000)]);
+    fl.v = enc.encode(s);
+    return `string attribute -> '${s.slice(0, 12)}'`;
+  },
   rawResize(tree, r) {
     const fl = r.pick(ofKind(tree, ['tensor']).flatMap((m) => m.fields.filter((f) => f.f === 9 || f.f === 4 || f.f === 7 || f.f === 5)));
     if (!fl || fl.wt !== WT.LEN) return null;

@@ -5,7 +5,7 @@
  * raised by more than 2x the mutant's bytes beyond a fixed allowance for the converter's own working set).
  * Workers run under `ulimit -v`, so a multi-GB allocation fails at once instead of being committed lazily.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -145,8 +145,20 @@ export async function fuzz(corpus, { seed, count, pool, onResult }) {
   return { tally, failures };
 }
 
+/** Runs a command to its end or to the time limit (then SIGKILL); resolves {status, signal, stderr, timedOut}. */
+function runLimited(cmd, args, opts, timeoutMs) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { ...opts, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    let timedOut = false;
+    p.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => { timedOut = true; p.kill('SIGKILL'); }, timeoutMs);
+    p.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stderr, timedOut }); });
+  });
+}
+
 /** Runs the real CLI (`node dist/cli/main.js convert`) on a mutant, under the same limits. */
-export function runCli(m, { timeoutMs = 20_000, readTflite }) {
+export async function runCli(m, { timeoutMs = 20_000, readTflite }) {
   const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-fuzz-cli-'));
   try {
     for (const [name, bytes] of Object.entries(m.files)) {
@@ -156,10 +168,11 @@ export function runCli(m, { timeoutMs = 20_000, readTflite }) {
     const model = join(dir, 'model.onnx');
     const out = join(dir, 'out.tflite');
     writeFileSync(model, m.bytes);
-    const [cmd, args, opts] = limitedNode([cliPath, 'convert', model, '-o', out, '-q'], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
-    const p = spawnSync(cmd, args, opts);
-    const stderr = p.stderr ?? '';
-    if (p.status === null) return { outcome: p.error?.code === 'ETIMEDOUT' || p.signal === 'SIGKILL' ? 'hang' : 'crash', message: `killed (${p.signal}) ${stderr.slice(0, 200)}` };
+    const [cmd, args, opts] = limitedNode([cliPath, 'convert', model, '-o', out, '-q'], {});
+    const p = await runLimited(cmd, args, opts, timeoutMs);
+    const stderr = p.stderr;
+    if (p.timedOut) return { outcome: 'hang', message: `no exit within ${timeoutMs} ms` };
+    if (p.status === null) return { outcome: /heap out of memory/i.test(stderr) ? 'memory' : 'crash', message: `killed by ${p.signal}: ${stderr.slice(0, 200)}` };
     if (p.status === 0) {
       if (!existsSync(out)) return { outcome: 'crash', message: 'exit 0 but no .tflite written' };
       try {

@@ -110,6 +110,25 @@ export const SEED_MODELS: SeedModel[] = [
   },
   externalSeed(),
   {
+    // constants the folder evaluates: ConstantOfShape, Range, a broadcasting Mul
+    name: 'fold',
+    spec: {
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 4] }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        { op: 'ConstantOfShape', inputs: ['cshape'], outputs: ['ones'], attrs: { value: { t: f32('v', [1], [1.5]) } } },
+        { op: 'Range', inputs: ['start', 'limit', 'delta'], outputs: ['ramp'] },
+        { op: 'Mul', inputs: ['ones', 'ramp'], outputs: ['k'] },
+        { op: 'Add', inputs: ['x', 'k'], outputs: ['a'] },
+        { op: 'Reshape', inputs: ['a', 'rshape'], outputs: ['y'] },
+      ],
+      initializers: [
+        int64s('cshape', [1, 4]), f32('start', [], [0]), f32('limit', [], [4]), f32('delta', [], [1]), int64s('rshape', [2, 2]),
+      ],
+    },
+  },
+  {
     name: 'constant',
     spec: {
       opset: 13,

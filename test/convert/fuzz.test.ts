@@ -1,0 +1,111 @@
+/**
+ * Fuzzing the converter: seeded mutants of real ONNX files (test/fixtures/onnx-fuzz and Debian's
+ * libonnx-testdata node tests) through the real pipeline. Each must end as a .tflite that reads back with
+ * the shapes the converter meant, or as a one-line refusal; never an exception of another kind, a hang
+ * (10 s per mutant, in a worker that is killed) or memory growth (see test/convert/fuzz/pool.mjs).
+ * Runs the built converter (dist/, built by `npm test`); FUZZ_SEED=n replays another seed.
+ * Every failure prints its seed and index: `node bench/fuzz.mjs --seed S --replay I` shows that mutant.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertFile } from '../../src/convert/index.js';
+import { UserError } from '../../src/util/errors.js';
+import { readTflite } from '../../src/convert/tflite/read.js';
+// @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
+import { loadCorpus } from './fuzz/corpus.mjs';
+// @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
+import { makeMutant } from './fuzz/mutate.mjs';
+// @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
+import { FuzzPool, fuzz, repoRoot, runCli } from './fuzz/pool.mjs';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261130);
+const COUNT = 1000;
+const CLI_SAMPLE = 15;
+const built = existsSync(join(repoRoot, 'dist', 'convert', 'index.js'));
+
+interface Failure { seed: number; index: number; base: string; mutations: string[]; outcome: string; message: string }
+const describeFailures = (fs: Failure[]) =>
+  fs.map((f) => `seed ${f.seed} index ${f.index} (${f.base}; ${f.mutations.join('; ')}): ${f.outcome}: ${f.message}`).join('\n');
+
+/** Mutants the fuzzer once broke the converter with, kept as bytes (seed/index as found, corpus then). */
+const REGRESSIONS: { dir: string; found: string; was: string; refusal: RegExp }[] = [
+  { dir: 'typed-data-count', found: 'seed 1 index 232', was: 'allocated for the declared dims before counting the values (RangeError under the memory limit)', refusal: /tensor '' has unsupported data type UNDEFINED/ },
+  { dir: 'reshape-of-huge-input', found: 'seed 7 index 276', was: "internal error: 'tensor of shape [1,2,2147483648,4] is too large' thrown in Reshape's inference", refusal: /dimension 2 is 2147483648, beyond TFLite's int32 dims/ },
+  { dir: 'input-dim-wraps', found: 'seed 5 index 39', was: 'wrote a .tflite whose input dim 2^53-1 wrapped to int32', refusal: /dimension 1 is 9007199254740991, beyond TFLite's int32 dims/ },
+  { dir: 'concat-dim-wraps', found: 'seed 5 index 483', was: 'wrote a .tflite whose dim 4294967301 wrapped to 5', refusal: /dimension 0 is 4294967301, beyond TFLite's int32 dims/ },
+  { dir: 'pool-pad-overflow', found: 'seed 5 index 96', was: 'wrote a .tflite with a MaxPool pad of -2^63 wrapped to int32', refusal: /would have shape \[1,3,9007199254741024,30\], outside TFLite's int32 dims/ },
+  { dir: 'slice-missing-inputs', found: 'seed 12 index 873', was: "internal error: Cannot read properties of undefined (reading 'map')", refusal: /Slice v13: starts \(input 1\) missing/ },
+  { dir: 'concat-no-inputs', found: 'seed 11 index 2092', was: "internal error: Cannot read properties of undefined (reading 'length')", refusal: /Concat v13: no inputs/ },
+];
+const regressDir = join(repoRoot, 'test', 'fixtures', 'onnx-fuzz', 'regress');
+
+describe.runIf(built)('fuzzing the converter', () => {
+  const { corpus, nodeCount } = loadCorpus();
+  let pool: InstanceType<typeof FuzzPool>;
+  beforeAll(async () => { pool = await new FuzzPool({ workers: 2, timeoutMs: 10_000 }).start(); });
+  afterAll(() => pool?.close());
+
+  it('the corpus is the seed models plus the Debian node tests that are installed, and every seed model converts unmutated', async () => {
+    expect(corpus.length).toBe(6 + nodeCount);
+    for (const c of corpus.filter((x: { name: string }) => !x.name.startsWith('node/'))) {
+      const r = await pool.run({ bytes: c.bytes, files: c.files });
+      expect(r.outcome, `${c.name}: ${r.message}`).toBe('ok');
+    }
+  });
+
+  it(`${COUNT} mutants (seed ${SEED}): each converts to a .tflite that reads back or is refused in one line; no crash, hang or memory growth`, async () => {
+    const { tally, failures } = await fuzz(corpus, { seed: SEED, count: COUNT, pool });
+    expect(describeFailures(failures)).toBe('');
+    expect(tally.ok + tally.refused).toBe(COUNT);
+    // the mutants reach both ends of the pipeline, not just the decoder's refusals
+    expect(tally.ok).toBeGreaterThan(COUNT / 20);
+    expect(tally.refused).toBeGreaterThan(COUNT / 2);
+  }, 120_000);
+
+  it(`the real CLI on ${CLI_SAMPLE} of those mutants: exit 0 with a .tflite, or exit 1/2 with a one-line message and no stack trace`, async () => {
+    const indices = Array.from({ length: CLI_SAMPLE }, (_, k) => Math.floor((k * COUNT) / CLI_SAMPLE));
+    const results: { index: number; m: ReturnType<typeof makeMutant>; r: { outcome: string; message: string } }[] = [];
+    // three processes at a time: start-up dominates each run
+    for (let k = 0; k < indices.length; k += 3) {
+      results.push(...(await Promise.all(indices.slice(k, k + 3).map(async (index) => {
+        const m = makeMutant(corpus, SEED, index);
+        return { index, m, r: await runCli(m, { timeoutMs: 30_000, readTflite }) };
+      }))));
+    }
+    const failures: Failure[] = results.filter((x) => x.r.outcome !== 'ok' && x.r.outcome !== 'refused')
+      .map((x) => ({ seed: SEED, index: x.index, base: x.m.base, mutations: x.m.mutations, ...x.r }));
+    expect(describeFailures(failures)).toBe('');
+    expect(results.some((x) => x.r.outcome === 'refused')).toBe(true);
+  }, 120_000);
+
+  it('the harness tells a hang from a refusal: a worker that overruns its time limit is killed and reported', async () => {
+    const slow = await new FuzzPool({ workers: 1, timeoutMs: 1 }).start();
+    try {
+      const big = corpus.find((c: { name: string }) => c.name === 'cnn.onnx');
+      const r = await slow.run({ bytes: big.bytes, files: big.files });
+      expect(r.outcome).toBe('hang');
+      // and the replacement worker still answers
+      const again = await pool.run({ bytes: big.bytes, files: big.files });
+      expect(again.outcome).toBe('ok');
+    } finally {
+      slow.close();
+    }
+  });
+
+  for (const reg of REGRESSIONS) {
+    it(`regression ${reg.dir} (${reg.found}; was: ${reg.was}) is refused in one line`, async () => {
+      const model = join(regressDir, reg.dir, 'model.onnx');
+      const err = await convertFile(model).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(UserError);
+      expect((err as Error).message).toMatch(reg.refusal);
+      // and under the worker's memory limit, in the built converter
+      const r = await pool.run({ bytes: new Uint8Array(readFileSync(model)), files: {} });
+      expect(r.outcome, r.message).toBe('refused');
+    });
+  }
+});
+
+it.skipIf(built)('fuzzing needs the built converter: run `npm run build` (npm test does)', () => {
+  expect.fail('dist/convert/index.js is missing');
+});
