@@ -4,7 +4,7 @@
  */
 import { MAX_ELEMENTS, TensorDataError } from '../../onnx/tensor.js';
 import { NodeRefusal, type Blocker, type IrGraph, type IrNode } from '../ir.js';
-import { InferContext } from '../lowering.js';
+import { InferContext, type Lowering, type OutputInfo } from '../lowering.js';
 import { findLowering } from '../registry.js';
 
 /** Orders nodes so producers come first; refuses a cycle. */
@@ -44,6 +44,17 @@ function checkShape(shape: readonly number[], output: string): void {
   if (n > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], more than ${MAX_ELEMENTS} elements`);
 }
 
+/** Before folding, the output sizes inference predicts must fit the fold limit (a broadcast can square them). */
+function checkFoldShapes(lowering: Lowering, n: IrNode, ctx: InferContext): void {
+  let outs: OutputInfo[];
+  try {
+    outs = lowering.infer(n, ctx);
+  } catch {
+    return; // inference may refuse what folding handles (e.g. integer shape arithmetic): fold decides
+  }
+  for (const o of outs) ctx.checkFoldSize(o.shape.reduce((p, d) => p * d, 1), n.op);
+}
+
 export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
   const ctx = new InferContext(g);
   const known = (name: string): boolean => !name || !!g.values.get(name)?.shape;
@@ -61,7 +72,9 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
     }
     if (!n.inputs.every(known)) continue; // downstream of a blocker: reported there
     try {
+      if (lowering.fold && !lowering.constantOnly && n.inputs.every((i) => !i || ctx.const(i))) checkFoldShapes(lowering, n, ctx);
       const folded = lowering.fold?.(n, ctx);
+      folded?.forEach((c) => ctx.checkFoldSize(c.data.length, n.op));
       if (folded) {
         folded.forEach((c, k) => {
           const o = n.outputs[k];

@@ -53,7 +53,7 @@ async function convertOne(job) {
       const io = (sig, names) => sig.map((x) => `${x.name}[${parsed.tensors[x.tensor]?.shape.join(',')}]`).join(' ') === names.map((x) => `${x.name}[${x.shape.join(',')}]`).join(' ');
       const sig = parsed.signature;
       result = sig && io(sig.inputs, summary.inputs) && io(sig.outputs, summary.outputs)
-        ? { outcome: 'ok', message: `${parsed.operators.length} ops, ${tflite.length} bytes` }
+        ? { outcome: 'ok', message: `${parsed.operators.length} ops, ${tflite.length} bytes`, ...(job.keep ? { tflite } : {}) }
         : { outcome: 'crash', message: `converted, but the .tflite's signature shapes differ from the converter's: ${JSON.stringify({ summary: [summary.inputs, summary.outputs], sig })}` };
     }
   } catch (err) {
@@ -74,7 +74,35 @@ async function convertOne(job) {
   return { ...result, ms, rssGrowth };
 }
 
+/**
+ * Runs a converted mutant in onnxruntime (the reference) and the .tflite in LiteRT on seeded inputs.
+ * A mutant onnxruntime itself refuses to run has no reference: it is 'unverifiable', not wrong.
+ */
+async function verifyOne(job) {
+  const { dir, model } = place(job);
+  const verify = await import(new URL('verify/index.js', dist).href);
+  try {
+    try {
+      await verify.runOnnx(model, (specs) => {
+        const dims = specs.map((s) => verify.concreteDims(s.dims));
+        const data = verify.seededInputs(dims, 7);
+        return Object.fromEntries(specs.map((s, i) => [s.name, { dims: dims[i], data: data[i] }]));
+      });
+    } catch (err) {
+      return { outcome: 'unverifiable', message: `onnxruntime: ${String(err?.message ?? err).split('\n')[0].slice(0, 200)}` };
+    }
+    const tflitePath = join(dir, 'model.tflite');
+    writeFileSync(tflitePath, job.tflite);
+    const v = await verify.verifyConversion(model, tflitePath, { seed: 7, runs: 1 });
+    return v.pass
+      ? { outcome: 'verified', message: `max abs error ${v.maxAbs.toExponential(2)}` }
+      : { outcome: 'wrong', message: `max abs error ${v.maxAbs} (tolerance ${v.tolerance.toExponential(2)}); ${v.problems.join('; ').slice(0, 300)}` };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 process.on('message', (job) => {
-  convertOne(job).then((r) => process.send({ id: job.id, ...r }));
+  (job.tflite ? verifyOne(job) : convertOne(job)).then((r) => process.send({ id: job.id, ...r }));
 });
 process.send({ ready: true });

@@ -27,16 +27,17 @@ export function mutantBytes(m) {
   return m.bytes.length + Object.values(m.files).reduce((n, b) => n + (b ? b.length : 0), 0);
 }
 
-function limitedNode(args, opts) {
+function limitedNode(args, opts, vmLimitKb = VM_LIMIT_KB) {
   // `exec` keeps the pid: killing it on a timeout kills node itself
-  return ['/bin/sh', ['-c', `ulimit -v ${VM_LIMIT_KB} 2>/dev/null; exec "$0" "$@"`, process.execPath, ...args], opts];
+  const limit = vmLimitKb ? `ulimit -v ${vmLimitKb} 2>/dev/null; ` : '';
+  return ['/bin/sh', ['-c', `${limit}exec "$0" "$@"`, process.execPath, ...args], opts];
 }
 
 class Worker {
   constructor(pool) {
     this.pool = pool;
     this.stderr = '';
-    const [cmd, args, opts] = limitedNode([childPath], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' });
+    const [cmd, args, opts] = limitedNode([childPath], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }, pool.vmLimitKb);
     this.proc = spawn(cmd, args, opts);
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-2000); });
     this.ready = new Promise((resolve, reject) => {
@@ -61,7 +62,7 @@ class Worker {
         this.finish({ outcome: 'hang', message: `no answer within ${this.pool.timeoutMs} ms` });
         this.proc.kill('SIGKILL');
       }, this.pool.timeoutMs);
-      this.proc.send({ id: job.id, bytes: job.bytes, files: job.files });
+      this.proc.send(job);
     });
   }
 
@@ -74,8 +75,10 @@ class Worker {
 }
 
 export class FuzzPool {
-  constructor({ workers = 1, timeoutMs = 10_000 } = {}) {
+  /** vmLimitKb 0: no address-space limit (the verifying pool: onnxruntime and LiteRT's wasm reserve a lot) */
+  constructor({ workers = 1, timeoutMs = 10_000, vmLimitKb = VM_LIMIT_KB } = {}) {
     this.size = workers;
+    this.vmLimitKb = vmLimitKb;
     this.timeoutMs = timeoutMs;
     this.idle = [];
     this.waiting = [];
@@ -109,10 +112,11 @@ export class FuzzPool {
     const w = await this.acquire();
     let r;
     try {
-      r = await w.run({ id: this.nextId++, bytes: m.bytes, files: m.files });
+      r = await w.run({ id: this.nextId++, bytes: m.bytes, files: m.files, ...(m.keep ? { keep: true } : {}), ...(m.tflite ? { tflite: m.tflite } : {}) });
     } finally {
       await this.release(w);
     }
+    if (m.tflite) return r; // a verification: the runtimes' memory is not the converter's
     const budget = 2 * mutantBytes(m) + RSS_ALLOWANCE;
     if ((r.outcome === 'ok' || r.outcome === 'refused') && r.rssGrowth > budget) {
       return { ...r, outcome: 'memory', message: `peak RSS rose ${(r.rssGrowth / 2 ** 20).toFixed(1)} MB for ${mutantBytes(m)} bytes of input (${r.message})` };
@@ -126,23 +130,39 @@ export class FuzzPool {
   }
 }
 
-/** Runs mutants seed/0 .. seed/(count-1) on the pool; tallies outcomes and keeps the failures. */
-export async function fuzz(corpus, { seed, count, pool, onResult }) {
+/**
+ * Runs mutants seed/0 .. seed/(count-1) on the pool; tallies outcomes and keeps the failures. With a
+ * verifyPool, the first `verify` mutants that convert are also run in onnxruntime and LiteRT:
+ * verified / unverifiable (onnxruntime refuses the mutant too) / wrong (a failure).
+ */
+export async function fuzz(corpus, { seed, count, pool, onResult, verifyPool, verify = 0 }) {
   const tally = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
+  const verified = { verified: 0, unverifiable: 0, wrong: 0, crash: 0, hang: 0, memory: 0 };
   const failures = [];
   let next = 0;
+  let toVerify = verifyPool ? verify : 0;
+  let maxRssGrowth = 0;
+  const checks = [];
   const lane = async () => {
     while (next < count) {
       const index = next++;
       const m = makeMutant(corpus, seed, index);
-      const r = await pool.run(m);
+      const r = await pool.run(toVerify > 0 ? { ...m, keep: true } : m);
       tally[r.outcome]++;
+      maxRssGrowth = Math.max(maxRssGrowth, r.rssGrowth ?? 0);
       if (r.outcome !== 'ok' && r.outcome !== 'refused') failures.push({ seed, index, base: m.base, mutations: m.mutations, ...r });
+      if (r.outcome === 'ok' && r.tflite && toVerify-- > 0) {
+        checks.push(verifyPool.run({ ...m, tflite: r.tflite }).then((v) => {
+          verified[v.outcome]++;
+          if (v.outcome !== 'verified' && v.outcome !== 'unverifiable') failures.push({ seed, index, base: m.base, mutations: m.mutations, ...v, outcome: `verify: ${v.outcome}` });
+        }));
+      }
       onResult?.(m, r);
     }
   };
   await Promise.all(Array.from({ length: pool.size }, lane));
-  return { tally, failures };
+  await Promise.all(checks);
+  return { tally, failures, maxRssGrowth, ...(verifyPool ? { verified } : {}) };
 }
 
 /** Runs a command to its end or to the time limit (then SIGKILL); resolves {status, signal, stderr, timedOut}. */
