@@ -6,12 +6,14 @@
  * Runs the built converter (dist/, built by `npm test`); FUZZ_SEED=n replays another seed.
  * Every failure prints its seed and index: `node bench/fuzz.mjs --seed S --replay I` shows that mutant.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/index.js';
 import { UserError } from '../../src/util/errors.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
+import { verifyConversion } from '../../src/verify/index.js';
+import { tempDir } from './helpers/run.js';
 // @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
 import { loadCorpus } from './fuzz/corpus.mjs';
 // @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
@@ -100,6 +102,17 @@ describe.runIf(built)('fuzzing the converter', () => {
     } finally {
       slow.close();
     }
+  });
+
+  it('regression merged-type-fields (seed 20261130 index 790 in the bench; was: a duplicated TypeProto.tensor_type read as the last one, [2,3,4], where protobuf and onnxruntime merge them into [2,3,4,2,3,4]): converts, and LiteRT matches onnxruntime', async () => {
+    const model = join(regressDir, 'merged-type-fields', 'model.onnx');
+    const { tflite, summary } = await convertFile(model);
+    expect(summary.inputs).toEqual([{ name: 'data', shape: [2, 3, 4, 2, 3, 4] }]);
+    const out = join(tempDir(), 'merged.tflite');
+    writeFileSync(out, tflite);
+    const v = await verifyConversion(model, out, { seed: 7, runs: 1 });
+    expect(v.problems).toEqual([]);
+    expect(v.pass).toBe(true);
   });
 
   for (const reg of REGRESSIONS) {
