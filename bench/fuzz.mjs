@@ -47,7 +47,7 @@ const pool = await new FuzzPool({ workers, timeoutMs }).start();
 const verifyPool = verifyCount ? await new FuzzPool({ workers: 1, timeoutMs: 60_000, vmLimitKb: 0 }).start() : undefined;
 const t0 = performance.now();
 let done = 0;
-const { tally, failures, maxRssGrowth, verified } = await fuzz(corpus, {
+const { tally, failures, maxRssGrowth, verified, unverifiable } = await fuzz(corpus, {
   seed, count, pool, verifyPool, verify: verifyCount,
   onResult: () => { if (++done % 1000 === 0) log(`${done} / ${count}`); },
 });
@@ -70,13 +70,16 @@ for (let k = 0; k < cliCount; k += workers) {
   }));
 }
 
-const result = { seed, count, seconds: Number(seconds.toFixed(1)), corpus: { seeds: corpus.length - nodeCount, nodeTests: nodeCount }, tally, maxRssGrowthMB: Number((maxRssGrowth / 2 ** 20).toFixed(1)), verified, cli: { count: cliCount, tally: cli }, failures, cliFailures };
+const result = { seed, count, seconds: Number(seconds.toFixed(1)), corpus: { seeds: corpus.length - nodeCount, nodeTests: nodeCount }, tally, maxRssGrowthMB: Number((maxRssGrowth / 2 ** 20).toFixed(1)), verified, unverifiable, cli: { count: cliCount, tally: cli }, failures, cliFailures };
 if (asJson) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 else {
   const line = (t) => OUTCOMES.map((o) => `${o} ${t[o]}`).join(', ');
   process.stdout.write(`fuzz: ${count} mutants of ${corpus.length} real ONNX files, seed ${seed}, ${seconds.toFixed(1)} s (${workers} workers)\n`);
   process.stdout.write(`  in-process convertFile: ${line(tally)}; largest peak-RSS rise ${result.maxRssGrowthMB} MB\n`);
-  if (verified) process.stdout.write(`  numerics of the first ${verifyCount} that converted (onnxruntime vs LiteRT): ${Object.entries(verified).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+  if (verified) {
+    process.stdout.write(`  numerics of the first ${verifyCount} that converted (onnxruntime vs LiteRT): ${Object.entries(verified).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+    for (const [why, n] of unverifiable.slice(0, 8)) process.stdout.write(`    unverifiable x${n}: ${why}\n`);
+  }
   process.stdout.write(`  CLI sample (${cliCount}): ${line(cli)}\n`);
   for (const f of [...failures, ...cliFailures]) {
     process.stdout.write(`  FAIL seed ${f.seed} index ${f.index} (${f.base}; ${f.mutations.join('; ')}): ${f.outcome}: ${f.message.split('\n').slice(0, 3).join(' | ')}\n`);

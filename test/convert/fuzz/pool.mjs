@@ -59,10 +59,11 @@ class Worker {
     return new Promise((resolve) => {
       this.resolve = resolve;
       this.timer = setTimeout(() => {
+        this.dead = true; // before finish(): the pool must not hand this worker out again
         this.finish({ outcome: 'hang', message: `no answer within ${this.pool.timeoutMs} ms` });
         this.proc.kill('SIGKILL');
       }, this.pool.timeoutMs);
-      this.proc.send(job);
+      this.proc.send(job, (err) => { if (err) this.finish({ outcome: 'crash', message: `worker gone: ${err.message}` }); });
     });
   }
 
@@ -94,6 +95,12 @@ export class FuzzPool {
 
   async acquire() {
     const w = this.idle.pop();
+    if (w && w.dead) {
+      // died between jobs
+      const fresh = new Worker(this);
+      await fresh.ready;
+      return fresh;
+    }
     if (w) return w;
     return new Promise((resolve) => this.waiting.push(resolve));
   }
@@ -138,6 +145,7 @@ export class FuzzPool {
 export async function fuzz(corpus, { seed, count, pool, onResult, verifyPool, verify = 0 }) {
   const tally = Object.fromEntries(OUTCOMES.map((o) => [o, 0]));
   const verified = { verified: 0, unverifiable: 0, wrong: 0, crash: 0, hang: 0, memory: 0 };
+  const unverifiable = new Map(); // onnxruntime's reason (numbers and names blanked) -> count
   const failures = [];
   let next = 0;
   let toVerify = verifyPool ? verify : 0;
@@ -154,6 +162,10 @@ export async function fuzz(corpus, { seed, count, pool, onResult, verifyPool, ve
       if (r.outcome === 'ok' && r.tflite && toVerify-- > 0) {
         checks.push(verifyPool.run({ ...m, tflite: r.tflite }).then((v) => {
           verified[v.outcome]++;
+          if (v.outcome === 'unverifiable') {
+            const why = v.message.replace(/'[^']*'|"[^"]*"|\d+/g, '_').slice(0, 140);
+            unverifiable.set(why, (unverifiable.get(why) ?? 0) + 1);
+          }
           if (v.outcome !== 'verified' && v.outcome !== 'unverifiable') failures.push({ seed, index, base: m.base, mutations: m.mutations, ...v, outcome: `verify: ${v.outcome}` });
         }));
       }
@@ -162,7 +174,7 @@ export async function fuzz(corpus, { seed, count, pool, onResult, verifyPool, ve
   };
   await Promise.all(Array.from({ length: pool.size }, lane));
   await Promise.all(checks);
-  return { tally, failures, maxRssGrowth, ...(verifyPool ? { verified } : {}) };
+  return { tally, failures, maxRssGrowth, ...(verifyPool ? { verified, unverifiable: [...unverifiable].sort((a, b) => b[1] - a[1]) } : {}) };
 }
 
 /** Runs a command to its end or to the time limit (then SIGKILL); resolves {status, signal, stderr, timedOut}. */
