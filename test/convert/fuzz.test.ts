@@ -40,6 +40,7 @@ const REGRESSIONS: { dir: string; found: string; was: string; refusal: RegExp }[
   { dir: 'pool-pad-overflow', found: 'seed 5 index 96', was: 'wrote a .tflite with a MaxPool pad of -2^63 wrapped to int32', refusal: /would have shape \[1,3,9007199254741024,30\], outside TFLite's int32 dims/ },
   { dir: 'slice-missing-inputs', found: 'seed 12 index 873', was: "internal error: Cannot read properties of undefined (reading 'map')", refusal: /Slice v13: starts \(input 1\) missing/ },
   { dir: 'fold-expands', found: 'seed 20261130 index 5825 (bench)', was: 'a 410-byte file folded ConstantOfShape [1048576, 4]: peak RSS +75 MB', refusal: /ConstantOfShape would fold to a constant of 4194304 elements, more than 1048576/ },
+  { dir: 'pool-stride-wraps', found: 'seed 77 index 518 (bench)', was: 'an AveragePool stride of 2^63-1 written as int32 -1: LiteRT failed to prepare the .tflite', refusal: /AVERAGE_POOL_2D option stride_h holds 9007199254740991, outside TFLite's int32 range/ },
   { dir: 'concat-no-inputs', found: 'seed 11 index 2092', was: "internal error: Cannot read properties of undefined (reading 'length')", refusal: /Concat v13: no inputs/ },
 ];
 const regressDir = join(repoRoot, 'test', 'fixtures', 'onnx-fuzz', 'regress');

@@ -1,6 +1,6 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
 import { NodeRefusal } from '../ir.js';
-import type { BuiltinOpName, OptionsName, TensorTypeName } from './schema.js';
+import { OptionsTables, type BuiltinOpName, type OptionsName, type TensorTypeName } from './schema.js';
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -95,6 +95,14 @@ export class TfliteGraph {
   }
 
   addOp(op: BuiltinOpName, inputs: number[], outputs: number[], options?: TfOperator['options'], version?: number): void {
+    if (options) {
+      // e.g. an ONNX stride of 2^63 - 1 must not become a TFLite stride of -1
+      const fields = OptionsTables[options.table].fields as Record<string, { kind: string }>;
+      for (const [name, v] of Object.entries(options.values)) {
+        const kind = fields[name]?.kind;
+        if (kind === 'i32' || kind === 'i32vec') checkInt32s(Array.isArray(v) ? v : [Number(v)], `${op} option ${name}`);
+      }
+    }
     this.operators.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(version ? { version } : {}) });
   }
 
