@@ -70,6 +70,8 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
     ir.values.set(vi.name, ok ? { name: vi.name, dtype: vi.elemType, shape } : { name: vi.name, dtype: vi.elemType });
   }
   ir.outputs = g.outputs.map((o) => o.name);
+  // onnxruntime refuses such a model too; a .tflite without outputs computes nothing
+  if (!ir.outputs.length) blockers.push({ op: '(model)', reason: 'the graph declares no outputs' });
 
   for (const n of g.nodes) {
     const node: IrNode = { name: n.name, op: n.opType, domain: n.domain, since: 0, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs };

@@ -13,7 +13,7 @@ import { convertFile } from '../../src/convert/index.js';
 import { UserError } from '../../src/util/errors.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { verifyConversion } from '../../src/verify/index.js';
-import { tempDir } from './helpers/run.js';
+import { tempDir, writeModel } from './helpers/run.js';
 // @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
 import { loadCorpus } from './fuzz/corpus.mjs';
 // @ts-expect-error plain ESM modules shared with bench/fuzz.mjs
@@ -40,7 +40,6 @@ const REGRESSIONS: { dir: string; found: string; was: string; refusal: RegExp }[
   { dir: 'pool-pad-overflow', found: 'seed 5 index 96', was: 'wrote a .tflite with a MaxPool pad of -2^63 wrapped to int32', refusal: /would have shape \[1,3,9007199254741024,30\], outside TFLite's int32 dims/ },
   { dir: 'slice-missing-inputs', found: 'seed 12 index 873', was: "internal error: Cannot read properties of undefined (reading 'map')", refusal: /Slice v13: starts \(input 1\) missing/ },
   { dir: 'fold-expands', found: 'seed 20261130 index 5825 (bench)', was: 'a 410-byte file folded ConstantOfShape [1048576, 4]: peak RSS +75 MB', refusal: /ConstantOfShape would fold to a constant of 4194304 elements, more than 1048576/ },
-  { dir: 'pool-stride-wraps', found: 'seed 77 index 518 (bench)', was: 'an AveragePool stride of 2^63-1 written as int32 -1: LiteRT failed to prepare the .tflite', refusal: /AVERAGE_POOL_2D option stride_h holds 9007199254740991, outside TFLite's int32 range/ },
   { dir: 'concat-no-inputs', found: 'seed 11 index 2092', was: "internal error: Cannot read properties of undefined (reading 'length')", refusal: /Concat v13: no inputs/ },
 ];
 const regressDir = join(repoRoot, 'test', 'fixtures', 'onnx-fuzz', 'regress');
@@ -106,15 +105,28 @@ describe.runIf(built)('fuzzing the converter', () => {
     }
   });
 
-  it('regression merged-type-fields (seed 20261130 index 790 in the bench; was: a duplicated TypeProto.tensor_type read as the last one, [2,3,4], where protobuf and onnxruntime merge them into [2,3,4,2,3,4]): converts, and LiteRT matches onnxruntime', async () => {
-    const model = join(regressDir, 'merged-type-fields', 'model.onnx');
-    const { tflite, summary } = await convertFile(model);
-    expect(summary.inputs).toEqual([{ name: 'data', shape: [2, 3, 4, 2, 3, 4] }]);
-    const out = join(tempDir(), 'merged.tflite');
-    writeFileSync(out, tflite);
-    const v = await verifyConversion(model, out, { seed: 7, runs: 1 });
-    expect(v.problems).toEqual([]);
-    expect(v.pass).toBe(true);
+  /** Mutants that once converted to a wrong .tflite: now they convert, and LiteRT matches onnxruntime. */
+  const WRONG_BEFORE: { dir: string; found: string; was: string; input: number[] }[] = [
+    { dir: 'merged-type-fields', found: 'seed 20261130 index 790 (bench)', was: 'a duplicated TypeProto.tensor_type read as the last one, [2,3,4], where protobuf and onnxruntime merge them into [2,3,4,2,3,4]', input: [2, 3, 4, 2, 3, 4] },
+    { dir: 'pool-stride-wraps', found: 'seed 77 index 518 (bench)', was: 'an AveragePool stride of 2^63-1 written as int32 -1: LiteRT failed to prepare the .tflite', input: [1, 3, 32, 32] },
+    { dir: 'pool-stride-int32-max', found: 'seed 4242 index 2743 (bench)', was: 'an AveragePool stride of 2^31-1 overflowed TFLite\'s int32 size arithmetic: max abs error 0.48', input: [1, 3, 32, 32] },
+  ];
+  for (const reg of WRONG_BEFORE) {
+    it(`regression ${reg.dir} (${reg.found}; was: ${reg.was}): converts, and LiteRT matches onnxruntime`, async () => {
+      const model = join(regressDir, reg.dir, 'model.onnx');
+      const { tflite, summary } = await convertFile(model);
+      expect(summary.inputs.map((i) => i.shape)).toEqual([reg.input]);
+      const out = join(tempDir(), 'regression.tflite');
+      writeFileSync(out, tflite);
+      const v = await verifyConversion(model, out, { seed: 7, runs: 1 });
+      expect(v.problems).toEqual([]);
+      expect(v.pass).toBe(true);
+    });
+  }
+
+  it('a graph that declares no outputs is refused (bench mutants that emptied the outputs converted to a .tflite computing nothing; onnxruntime refuses them)', async () => {
+    const model = writeModel({ opset: 13, inputs: [{ name: 'x', shape: [1, 4] }], outputs: [], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+    await expect(convertFile(model)).rejects.toThrow(/the graph declares no outputs/);
   });
 
   for (const reg of REGRESSIONS) {

@@ -82,8 +82,9 @@ async function verifyOne(job) {
   const { dir, model } = place(job);
   const verify = await import(new URL('verify/index.js', dist).href);
   try {
+    let reference;
     try {
-      await verify.runOnnx(model, (specs) => {
+      reference = await verify.runOnnx(model, (specs) => {
         const dims = specs.map((s) => verify.concreteDims(s.dims));
         const data = verify.seededInputs(dims, 7);
         return Object.fromEntries(specs.map((s, i) => [s.name, { dims: dims[i], data: data[i] }]));
@@ -91,6 +92,9 @@ async function verifyOne(job) {
     } catch (err) {
       return { outcome: 'unverifiable', message: `onnxruntime: ${String(err?.message ?? err).split('\n')[0].slice(0, 200)}` };
     }
+    // NaN or Inf from the reference (e.g. a BatchNormalization whose variance went negative) compares with nothing
+    const finite = reference.outputs.every((o) => Array.from(o.data, Number).every(Number.isFinite));
+    if (!finite) return { outcome: 'unverifiable', message: "onnxruntime's output is not finite" };
     const tflitePath = join(dir, 'model.tflite');
     writeFileSync(tflitePath, job.tflite);
     const v = await verify.verifyConversion(model, tflitePath, { seed: 7, runs: 1 });
