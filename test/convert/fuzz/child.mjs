@@ -12,9 +12,10 @@ const { convertFile } = await import(new URL('convert/index.js', dist).href);
 const { readTflite } = await import(new URL('convert/tflite/read.js', dist).href);
 const { UserError } = await import(new URL('util/errors.js', dist).href);
 
-const root = mkdtempSync(join(tmpdir(), 'tfdoctor-fuzz-'));
+const root = process.env.TFDOCTOR_FUZZ_TMP ?? mkdtempSync(join(tmpdir(), 'tfdoctor-fuzz-'));
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));
 
 /** Places the model and its neighbours (name -> bytes; 'name/' -> directory) in a fresh folder. */
 function place(job) {

@@ -37,7 +37,10 @@ class Worker {
   constructor(pool) {
     this.pool = pool;
     this.stderr = '';
-    const [cmd, args, opts] = limitedNode([childPath], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' }, pool.vmLimitKb);
+    // the worker's temp folder is made here, so it can be removed even when the worker is killed
+    this.tmp = mkdtempSync(join(tmpdir(), 'tfdoctor-fuzz-'));
+    const env = { ...process.env, TFDOCTOR_FUZZ_TMP: this.tmp };
+    const [cmd, args, opts] = limitedNode([childPath], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced', env }, pool.vmLimitKb);
     this.proc = spawn(cmd, args, opts);
     this.proc.stderr.on('data', (d) => { this.stderr = (this.stderr + d).slice(-2000); });
     this.ready = new Promise((resolve, reject) => {
@@ -47,6 +50,7 @@ class Worker {
     this.proc.on('message', (m) => { if (!m?.ready) this.finish(m); });
     this.proc.on('exit', (code, signal) => {
       this.dead = true;
+      rmSync(this.tmp, { recursive: true, force: true });
       if (this.job) {
         const oom = /heap out of memory|allocation failed/i.test(this.stderr);
         this.finish({ outcome: oom ? 'memory' : 'crash', message: `worker died (${signal ?? code}): ${this.stderr.trim().split('\n').slice(-3).join(' | ')}` });
@@ -132,7 +136,8 @@ export class FuzzPool {
   }
 
   close() {
-    for (const w of this.idle) w.proc.kill();
+    // disconnecting lets a worker exit on its own and remove its temp folder (a signal would skip that)
+    for (const w of this.idle) w.proc.disconnect();
     this.idle = [];
   }
 }
