@@ -2,7 +2,7 @@
 import { OnnxDataType } from '../onnx/model.js';
 import { maxKnownOpset, resolveSinceVersion } from '../onnx/opsets.js';
 import { loadTensor, type LoadedOnnx } from '../onnx/read.js';
-import type { ConstTensor } from '../onnx/tensor.js';
+import { MAX_ELEMENTS, type ConstTensor } from '../onnx/tensor.js';
 import type { Blocker, IrGraph, IrNode } from './ir.js';
 
 export interface BuildOptions {
@@ -47,7 +47,10 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
     const shape: number[] = [];
     let ok = true;
     vi.shape.forEach((d, i) => {
-      if (typeof d === 'number' && d > 0) shape.push(d);
+      if (typeof d === 'number' && d > MAX_ELEMENTS) {
+        ok = false;
+        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is ${d}, beyond TFLite's int32 dims` });
+      } else if (typeof d === 'number' && d > 0) shape.push(d);
       else if (d === 0) {
         ok = false;
         blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} has size 0; empty tensors are not supported` });
@@ -60,9 +63,15 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
         blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes` });
       }
     });
+    if (ok && shape.reduce((n, d) => n * d, 1) > MAX_ELEMENTS) {
+      ok = false;
+      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' of shape [${shape.join(',')}] has more than ${MAX_ELEMENTS} elements` });
+    }
     ir.values.set(vi.name, ok ? { name: vi.name, dtype: vi.elemType, shape } : { name: vi.name, dtype: vi.elemType });
   }
   ir.outputs = g.outputs.map((o) => o.name);
+  // onnxruntime refuses such a model too; a .tflite without outputs computes nothing
+  if (!ir.outputs.length) blockers.push({ op: '(model)', reason: 'the graph declares no outputs' });
 
   for (const n of g.nodes) {
     const node: IrNode = { name: n.name, op: n.opType, domain: n.domain, since: 0, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs };

@@ -1,7 +1,7 @@
 /** The conversion pipeline: ONNX model -> IR -> passes -> lowerings -> TFLite graph. */
 import { OnnxDataType } from '../onnx/model.js';
 import type { LoadedOnnx } from '../onnx/read.js';
-import type { ConstTensor } from '../onnx/tensor.js';
+import { TensorDataError, type ConstTensor } from '../onnx/tensor.js';
 import { buildIr } from './build-ir.js';
 import { EmitContext } from './emit.js';
 import { NodeRefusal, type Blocker, type IrGraph } from './ir.js';
@@ -66,7 +66,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     try {
       lowering.lower(n, ctx);
     } catch (err) {
-      if (!(err instanceof NodeRefusal)) throw err;
+      if (!(err instanceof NodeRefusal) && !(err instanceof TensorDataError)) throw err;
       blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
     }
   }

@@ -48,7 +48,10 @@ export function spatialAttrs(inHW: number[], kernel: number[], get: {
     }
     pads = [...b, ...e];
   } else refuse(`auto_pad '${autoPad}' is not supported`);
-  return { kernel, strides: stridesA, dilations, pads };
+  // a stride beyond the padded extent places one window whatever its value; TFLite's int32 size arithmetic
+  // overflows near 2^31 (a stride of 2^31-1 gave wrong numbers), so it is written as that extent
+  const strides = stridesA.map((s, i) => Math.min(s, Math.max(1, inHW[i]! + pads[i]! + pads[i + rank]!)));
+  return { kernel, strides, dilations, pads };
 }
 
 export function outSize(n: number, k: number, s: number, d: number, pb: number, pe: number, ceil = false): number {

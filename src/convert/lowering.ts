@@ -3,8 +3,27 @@ import type { ConstTensor } from '../onnx/tensor.js';
 import type { EmitContext } from './emit.js';
 import { refuse, type IrGraph, type IrNode, type IrValue } from './ir.js';
 
+/** A folded constant may always hold this many elements (~12 MB while folding). */
+export const FOLD_FLOOR = 2 ** 20;
+
 export class InferContext {
-  constructor(readonly ir: IrGraph) {}
+  /**
+   * Elements one folded constant may hold: twice the model's own constants, at least FOLD_FLOOR, so a
+   * tiny file cannot expand into a huge tensor (ConstantOfShape of [2^20, 4], a broadcast of two ramps).
+   */
+  readonly foldLimit: number;
+
+  constructor(readonly ir: IrGraph) {
+    let n = 0;
+    for (const v of ir.values.values()) if (v.const) n += v.const.data.length;
+    this.foldLimit = Math.max(FOLD_FLOOR, 2 * n);
+  }
+
+  /** Refuses before folding something larger than foldLimit. */
+  checkFoldSize(count: number, what: string): void {
+    if (!(count <= this.foldLimit)) refuse(`${what} would fold to a constant of ${count} elements, more than ${this.foldLimit} (twice the model's own constants, at least ${FOLD_FLOOR})`);
+  }
+
   value(name: string): IrValue {
     const v = this.ir.values.get(name);
     if (!v) refuse(`value '${name}' is not defined`);

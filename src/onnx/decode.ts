@@ -50,6 +50,18 @@ function sub(r: BinaryReader): BinaryReader {
   return new BinaryReader(r.bytes());
 }
 
+/**
+ * A singular message field may occur more than once on the wire; protobuf merges the occurrences, which
+ * is the same as decoding their bytes one after another (what onnxruntime's parser does, too).
+ */
+function merged(chunks: Uint8Array[]): BinaryReader {
+  if (chunks.length === 1) return new BinaryReader(chunks[0]!);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) { out.set(c, at); at += c.length; }
+  return new BinaryReader(out);
+}
+
 function expectWire(wt: WireType, want: WireType, field: string): void {
   if (wt !== want) bad(`field ${field} has wire type ${wt}, expected ${want}`);
 }
@@ -129,30 +141,35 @@ function decodeShape(r: BinaryReader): OnnxDim[] {
 function decodeType(r: BinaryReader, depth: number): { elemType: number; shape: OnnxDim[] | null } {
   if (depth > MAX_TYPE_DEPTH) bad('type nesting too deep');
   let elemType = 0;
-  let shape: OnnxDim[] | null = null;
+  const tensorTypes: Uint8Array[] = [];
+  const shapes: Uint8Array[] = [];
   while (r.pos < r.len) {
     const [f, wt] = r.tag();
-    if (f === 1 && wt === WireType.LengthDelimited) {
-      const t = sub(r);
-      while (t.pos < t.len) {
-        const [g, w2] = t.tag();
-        if (g === 1 && w2 === WireType.Varint) elemType = t.int32();
-        else if (g === 2 && w2 === WireType.LengthDelimited) shape = decodeShape(sub(t));
-        else t.skip(w2, g);
-      }
-    } else r.skip(wt, f, MAX_TYPE_DEPTH);
+    if (f === 1 && wt === WireType.LengthDelimited) tensorTypes.push(r.bytes());
+    else r.skip(wt, f, MAX_TYPE_DEPTH);
   }
-  return { elemType, shape };
+  if (tensorTypes.length) {
+    const t = merged(tensorTypes);
+    while (t.pos < t.len) {
+      const [g, w2] = t.tag();
+      if (g === 1 && w2 === WireType.Varint) elemType = t.int32();
+      else if (g === 2 && w2 === WireType.LengthDelimited) shapes.push(t.bytes());
+      else t.skip(w2, g);
+    }
+  }
+  return { elemType, shape: shapes.length ? decodeShape(merged(shapes)) : null };
 }
 
 function decodeValueInfo(r: BinaryReader): OnnxValueInfo {
   const v: OnnxValueInfo = { name: '', elemType: 0, shape: null };
+  const types: Uint8Array[] = [];
   while (r.pos < r.len) {
     const [f, wt] = r.tag();
     if (f === 1 && wt === WireType.LengthDelimited) v.name = r.string();
-    else if (f === 2 && wt === WireType.LengthDelimited) Object.assign(v, decodeType(sub(r), 1));
+    else if (f === 2 && wt === WireType.LengthDelimited) types.push(r.bytes());
     else r.skip(wt, f);
   }
+  if (types.length) Object.assign(v, decodeType(merged(types), 1));
   return v;
 }
 
@@ -162,8 +179,8 @@ function decodeAttribute(r: BinaryReader, depth: number): [string, AttrValue] {
   let f32 = 0;
   let i64 = 0;
   let s: Uint8Array = new Uint8Array(0);
-  let t: TensorProtoData | undefined;
-  let g: OnnxGraph | undefined;
+  const tensors: Uint8Array[] = [];
+  const graphs: Uint8Array[] = [];
   const floats: number[] = [];
   const ints: number[] = [];
   const strings: string[] = [];
@@ -176,8 +193,8 @@ function decodeAttribute(r: BinaryReader, depth: number): [string, AttrValue] {
       case 2: expectWire(wt, WireType.Bit32, 'attribute.f'); f32 = r.float(); break;
       case 3: i64 = toNum(r.int64(), 'attribute.i'); break;
       case 4: expectWire(wt, WireType.LengthDelimited, 'attribute.s'); s = r.bytes(); break;
-      case 5: expectWire(wt, WireType.LengthDelimited, 'attribute.t'); t = decodeTensor(sub(r)); break;
-      case 6: expectWire(wt, WireType.LengthDelimited, 'attribute.g'); g = decodeGraph(sub(r), depth + 1); break;
+      case 5: expectWire(wt, WireType.LengthDelimited, 'attribute.t'); tensors.push(r.bytes()); break;
+      case 6: expectWire(wt, WireType.LengthDelimited, 'attribute.g'); graphs.push(r.bytes()); break;
       case 7: readRepeated(r, wt, (x) => x.float(), floats); break;
       case 8: readRepeated(r, wt, (x) => toNum(x.int64(), 'ints'), ints); break;
       case 9: expectWire(wt, WireType.LengthDelimited, 'attribute.strings'); strings.push(dec.decode(r.bytes())); break;
@@ -185,6 +202,8 @@ function decodeAttribute(r: BinaryReader, depth: number): [string, AttrValue] {
       default: r.skip(wt, f);
     }
   }
+  const t = tensors.length ? decodeTensor(merged(tensors)) : undefined;
+  const g = graphs.length ? decodeGraph(merged(graphs), depth + 1) : undefined;
   // the type field says which value is meant (default-valued fields are absent on the wire)
   let value: AttrValue;
   switch (type) {
@@ -253,14 +272,14 @@ export function decodeGraph(r: BinaryReader, depth = 0): OnnxGraph {
 export function decodeModel(bytes: Uint8Array): OnnxModel {
   const r = new BinaryReader(bytes);
   const m: OnnxModel = { irVersion: 0, producerName: '', producerVersion: '', opsets: new Map(), graph: undefined as unknown as OnnxGraph, functions: 0 };
-  let sawGraph = false;
+  const graphs: Uint8Array[] = [];
   while (r.pos < r.len) {
     const [f, wt] = r.tag();
     switch (f) {
       case 1: expectWire(wt, WireType.Varint, 'ir_version'); m.irVersion = toNum(r.int64(), 'ir_version'); break;
       case 2: expectWire(wt, WireType.LengthDelimited, 'producer_name'); m.producerName = r.string(); break;
       case 3: expectWire(wt, WireType.LengthDelimited, 'producer_version'); m.producerVersion = r.string(); break;
-      case 7: expectWire(wt, WireType.LengthDelimited, 'graph'); m.graph = decodeGraph(sub(r)); sawGraph = true; break;
+      case 7: expectWire(wt, WireType.LengthDelimited, 'graph'); graphs.push(r.bytes()); break;
       case 8: {
         expectWire(wt, WireType.LengthDelimited, 'opset_import');
         const o = sub(r);
@@ -279,6 +298,7 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
       default: r.skip(wt, f);
     }
   }
-  if (!sawGraph) bad('no graph in the model (not an ONNX model, or truncated)');
+  if (!graphs.length) bad('no graph in the model (not an ONNX model, or truncated)');
+  m.graph = decodeGraph(merged(graphs));
   return m;
 }

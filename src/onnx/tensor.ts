@@ -101,6 +101,18 @@ export function decodeRaw(dtype: number, raw: Uint8Array, n: number, name: strin
   return out;
 }
 
+/** The typed field (onnx.proto) that carries a tensor's values when it has no raw_data. */
+function typedField(t: TensorProtoData): { field: string; values: readonly (number | bigint)[] } | undefined {
+  const dt = t.dataType;
+  if (dt === OnnxDataType.FLOAT || dt === OnnxDataType.COMPLEX64) return { field: 'float_data', values: t.floatData ?? [] };
+  if (dt === OnnxDataType.DOUBLE) return { field: 'double_data', values: t.doubleData ?? [] };
+  if (dt === OnnxDataType.INT64) return { field: 'int64_data', values: t.int64Data ?? [] };
+  if (dt === OnnxDataType.UINT64 || dt === OnnxDataType.UINT32) return { field: 'uint64_data', values: t.uint64Data ?? [] };
+  // 16-bit floats travel as their bit patterns in int32_data, like the small integer types
+  if (BYTE_WIDTH[dt] !== undefined) return { field: 'int32_data', values: t.int32Data ?? [] };
+  return undefined;
+}
+
 /**
  * Decodes the payload of a tensor whose external data (if any) was already loaded into `external`.
  */
@@ -111,41 +123,22 @@ export function decodeTensorData(t: TensorProtoData, external?: Uint8Array): Con
   if (dt === OnnxDataType.STRING || t.stringCount) throw new TensorDataError(`tensor '${t.name}' holds strings, which TFLite conversion does not support`);
   const raw = external ?? t.raw;
   if (raw) return { dtype: dt, shape, data: decodeRaw(dt, raw, n, t.name) };
-  const want = (len: number, field: string): void => {
-    if (len !== n) throw new TensorDataError(`tensor '${t.name}' has ${len} values in ${field}, expected ${n}`);
-  };
+  const typed = typedField(t);
+  if (!typed) throw new TensorDataError(`tensor '${t.name}' has unsupported data type ${dataTypeName(dt)}`);
+  // the dims are only a claim: compare them with the values present before allocating for them
+  if (typed.values.length !== n) throw new TensorDataError(`tensor '${t.name}' has ${typed.values.length} values in ${typed.field}, expected ${n}`);
   const out = allocFor(dt, n);
-  if (dt === OnnxDataType.FLOAT || dt === OnnxDataType.COMPLEX64) {
-    const src = t.floatData ?? [];
-    want(src.length, 'float_data');
-    out.set(src);
-  } else if (dt === OnnxDataType.DOUBLE) {
-    const src = t.doubleData ?? [];
-    want(src.length, 'double_data');
-    out.set(src);
-  } else if (dt === OnnxDataType.INT64) {
-    const src = t.int64Data ?? [];
-    want(src.length, 'int64_data');
-    for (let i = 0; i < n; i++) out[i] = clampBig(src[i]!);
-  } else if (dt === OnnxDataType.UINT64 || dt === OnnxDataType.UINT32) {
-    const src = t.uint64Data ?? [];
-    want(src.length, 'uint64_data');
-    for (let i = 0; i < n; i++) out[i] = clampBig(src[i]!);
-  } else if (dt === OnnxDataType.FLOAT16 || dt === OnnxDataType.BFLOAT16) {
-    // 16-bit floats travel as their bit patterns in int32_data
-    const src = t.int32Data ?? [];
-    want(src.length, 'int32_data');
+  const src = typed.values;
+  if (dt === OnnxDataType.FLOAT16 || dt === OnnxDataType.BFLOAT16) {
     for (let i = 0; i < n; i++) {
-      const bits = src[i]! & 0xffff;
+      const bits = (src[i] as number) & 0xffff;
       if (dt === OnnxDataType.FLOAT16) out[i] = halfToFloat(bits);
       else out[i] = new Float32Array(new Uint32Array([bits << 16]).buffer)[0]!;
     }
-  } else if (BYTE_WIDTH[dt] !== undefined) {
-    const src = t.int32Data ?? [];
-    want(src.length, 'int32_data');
-    out.set(src);
+  } else if (typeof src[0] === 'bigint') {
+    for (let i = 0; i < n; i++) out[i] = clampBig(src[i] as bigint);
   } else {
-    throw new TensorDataError(`tensor '${t.name}' has unsupported data type ${dataTypeName(dt)}`);
+    out.set(src as readonly number[]);
   }
   return { dtype: dt, shape, data: out };
 }

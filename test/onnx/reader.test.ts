@@ -1,6 +1,6 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import { describe, expect, it } from 'vitest';
 import { readOnnxFile, parseOnnxBytes } from '../../src/onnx/read.js';
 import { UserError } from '../../src/util/errors.js';
@@ -74,6 +74,57 @@ describe('ONNX reader: initializer encodings', () => {
   it('counts the data length against the dims', () => {
     const p = write(modelWith([{ name: 'short', dims: [4], values: [1, 2, 3], encoding: 'raw' }]));
     expect(() => readOnnxFile(p)).toThrow(/12 bytes of data, expected 16/);
+  });
+
+  it('counts typed values against the dims before allocating for them (dims of 2^31-1 with 2 values)', () => {
+    const p = write(modelWith([{ name: 'claims', dims: [2 ** 31 - 1], values: [1, 2], encoding: 'float_data' }]));
+    const before = process.memoryUsage().arrayBuffers;
+    expect(() => readOnnxFile(p)).toThrow(/has 2 values in float_data, expected 2147483647/);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+  });
+});
+
+describe('ONNX reader: repeated singular message fields merge, as protobuf (and onnxruntime) merge them', () => {
+  /** Re-encodes a model with one of its message fields split in two occurrences (fields [0, k) and [k, n)). */
+  function split(bytes: Uint8Array, path: number[]): Uint8Array {
+    const w = (fields: [number, number, Uint8Array | bigint][]) => {
+      const out = new BinaryWriter();
+      for (const [f, wt, v] of fields) {
+        if (wt === WireType.Varint) out.tag(f, wt).uint64(v as bigint);
+        else out.tag(f, WireType.LengthDelimited).bytes(v as Uint8Array);
+      }
+      return out.finish();
+    };
+    const fieldsOf = (b: Uint8Array) => {
+      const r = new BinaryReader(b);
+      const fs: [number, number, Uint8Array | bigint][] = [];
+      while (r.pos < r.len) {
+        const [f, wt] = r.tag();
+        fs.push([f, wt, wt === WireType.Varint ? BigInt(r.uint64()) : r.bytes()]);
+      }
+      return fs;
+    };
+    const [head, ...rest] = path;
+    const fields = fieldsOf(bytes);
+    const k = fields.findIndex(([f]) => f === head);
+    if (!rest.length) {
+      const inner = fieldsOf(fields[k]![2] as Uint8Array);
+      const half = Math.ceil(inner.length / 2);
+      fields.splice(k, 1, [head!, 2, w(inner.slice(0, half))], [head!, 2, w(inner.slice(half))]);
+    } else fields[k] = [head!, 2, split(fields[k]![2] as Uint8Array, rest)];
+    return w(fields);
+  }
+  const spec = modelWith([{ name: 'w', dims: [2], values: [1, 2] }], { inputs: [{ name: 'x', shape: [1, 2, 3] }] });
+
+  it('a graph in two occurrences is one graph; a shape in two occurrences has all its dims', () => {
+    const whole = parseOnnxBytes(buildModel(spec), 'whole');
+    const twoGraphs = parseOnnxBytes(split(buildModel(spec), [7]), 'two graphs');
+    expect(twoGraphs.graph.nodes.map((n) => n.opType)).toEqual(whole.graph.nodes.map((n) => n.opType));
+    expect(twoGraphs.graph.initializers.map((t) => t.name)).toEqual(['w']);
+    expect(twoGraphs.graph.inputs.map((v) => v.name)).toEqual(['x']);
+    // graph 7 > input 11 > type 2 > tensor_type 1 > shape 2: dims [1] and [2, 3] merge into [1, 2, 3]
+    const twoShapes = parseOnnxBytes(split(buildModel(spec), [7, 11, 2, 1, 2]), 'two shapes');
+    expect(twoShapes.graph.inputs[0]!.shape).toEqual([1, 2, 3]);
   });
 });
 

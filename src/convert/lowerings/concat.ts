@@ -7,6 +7,7 @@ import { constOf, strides } from '../lower-util.js';
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis']);
   const ins = n.inputs.filter((i) => i);
+  if (!ins.length) refuse('no inputs');
   const shapes = ins.map((i) => ctx.shape(i));
   const r = shapes[0]!.length;
   const axis = normAxis(attrInt(n, 'axis', 0), r);

@@ -14,7 +14,7 @@ function fold(n: IrNode, ctx: InferContext) {
   if (v && v.data.length !== 1) refuse('value must have one element');
   let count: number;
   try { count = elementCount(shape); } catch { refuse(`invalid shape [${shape}]`); }
-  if (count > 1 << 24) refuse('constant too large to fold');
+  ctx.checkFoldSize(count, 'ConstantOfShape');
   return [constOf(v?.dtype ?? OnnxDataType.FLOAT, shape, new Array<number>(count).fill(v?.data[0] ?? 0))];
 }
 

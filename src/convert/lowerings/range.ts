@@ -11,7 +11,7 @@ function fold(n: IrNode, ctx: InferContext) {
   const delta = d.data[0]!;
   if (delta === 0) refuse('delta 0');
   const count = Math.max(Math.ceil((l.data[0]! - start) / delta), 0);
-  if (count > 1 << 24) refuse('range too large to fold');
+  ctx.checkFoldSize(count, 'Range');
   return [constOf(s.dtype, [count], Array.from({ length: count }, (_, i) => start + i * delta))];
 }
 

@@ -23,8 +23,8 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>, allowEmpty 
       if (!c) refuse(`${what} (input ${i}) is computed at run time`);
       return Array.from(c.data);
     };
-    starts = get(1, 'starts')!;
-    ends = get(2, 'ends')!;
+    starts = get(1, 'starts') ?? refuse('starts (input 1) missing');
+    ends = get(2, 'ends') ?? refuse('ends (input 2) missing');
     axes = get(3, 'axes');
     steps = get(4, 'steps');
   }

@@ -2,8 +2,9 @@
  * Shape inference and constant folding, node by node in topological order. Nodes whose inputs
  * are all constant (shape arithmetic of the legacy exporter) are evaluated here and disappear.
  */
+import { MAX_ELEMENTS, TensorDataError } from '../../onnx/tensor.js';
 import { NodeRefusal, type Blocker, type IrGraph, type IrNode } from '../ir.js';
-import { InferContext } from '../lowering.js';
+import { InferContext, type Lowering, type OutputInfo } from '../lowering.js';
 import { findLowering } from '../registry.js';
 
 /** Orders nodes so producers come first; refuses a cycle. */
@@ -33,6 +34,27 @@ export function topoSort(g: IrGraph, blockers: Blocker[]): void {
   g.nodes = order;
 }
 
+/** TFLite dims are int32: a shape out of that range (hostile or absurd attributes) is refused, not wrapped. */
+function checkShape(shape: readonly number[], output: string): void {
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0 || d > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], outside TFLite's int32 dims`);
+    n *= d;
+  }
+  if (n > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], more than ${MAX_ELEMENTS} elements`);
+}
+
+/** Before folding, the output sizes inference predicts must fit the fold limit (a broadcast can square them). */
+function checkFoldShapes(lowering: Lowering, n: IrNode, ctx: InferContext): void {
+  let outs: OutputInfo[];
+  try {
+    outs = lowering.infer(n, ctx);
+  } catch {
+    return; // inference may refuse what folding handles (e.g. integer shape arithmetic): fold decides
+  }
+  for (const o of outs) ctx.checkFoldSize(o.shape.reduce((p, d) => p * d, 1), n.op);
+}
+
 export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
   const ctx = new InferContext(g);
   const known = (name: string): boolean => !name || !!g.values.get(name)?.shape;
@@ -50,7 +72,9 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
     }
     if (!n.inputs.every(known)) continue; // downstream of a blocker: reported there
     try {
+      if (lowering.fold && !lowering.constantOnly && n.inputs.every((i) => !i || ctx.const(i))) checkFoldShapes(lowering, n, ctx);
       const folded = lowering.fold?.(n, ctx);
+      folded?.forEach((c) => ctx.checkFoldSize(c.data.length, n.op));
       if (folded) {
         folded.forEach((c, k) => {
           const o = n.outputs[k];
@@ -63,12 +87,14 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
         continue;
       }
       const outs = lowering.infer(n, ctx);
+      outs.forEach((info, k) => checkShape(info.shape, n.outputs[k] ?? ''));
       outs.forEach((info, k) => {
         const o = n.outputs[k];
         if (o) g.values.set(o, { name: o, dtype: info.dtype, shape: info.shape });
       });
     } catch (err) {
-      if (!(err instanceof NodeRefusal)) throw err;
+      // a TensorDataError is a shape or payload the model declares but cannot hold (e.g. too large)
+      if (!(err instanceof NodeRefusal) && !(err instanceof TensorDataError)) throw err;
       blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
     }
   }

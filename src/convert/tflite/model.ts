@@ -1,5 +1,6 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
-import type { BuiltinOpName, OptionsName, OptionsTables, OptionValue, TensorTypeName } from './schema.js';
+import { NodeRefusal } from '../ir.js';
+import { OptionsTables, type BuiltinOpName, type OptionsName, type OptionValue, type TensorTypeName } from './schema.js';
 
 export type { OptionValue } from './schema.js';
 
@@ -35,6 +36,19 @@ export interface TfSignatureEntry {
   tensor: number;
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/** TFLite stores dims and INT32 payloads as int32: refuse what would wrap instead of writing it. */
+function checkInt32s(values: ArrayLike<number>, what: string): void {
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (!Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) {
+      throw new NodeRefusal(`${what} holds ${x}, outside TFLite's int32 range`);
+    }
+  }
+}
+
 export class TfliteGraph {
   readonly tensors: TfTensor[] = [];
   readonly operators: TfOperator[] = [];
@@ -57,11 +71,13 @@ export class TfliteGraph {
   }
 
   addTensor(name: string, shape: number[], type: TensorTypeName = 'FLOAT32'): number {
+    checkInt32s(shape, `the shape of '${name}'`);
     this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type });
     return this.tensors.length - 1;
   }
 
   addFloatConst(name: string, shape: number[], values: ArrayLike<number>): number {
+    checkInt32s(shape, `the shape of '${name}'`);
     let data: Uint8Array;
     if (LITTLE_ENDIAN_HOST) {
       // constants are never mutated after lowering, so a Float32Array is used as is (no copy)
@@ -77,6 +93,8 @@ export class TfliteGraph {
   }
 
   addInt32Const(name: string, shape: number[], values: ArrayLike<number>): number {
+    checkInt32s(shape, `the shape of '${name}'`);
+    checkInt32s(values, `constant '${name}'`);
     const data = new Uint8Array(values.length * 4);
     const v = new DataView(data.buffer);
     for (let i = 0; i < values.length; i++) v.setInt32(i * 4, values[i]!, true);
@@ -91,6 +109,14 @@ export class TfliteGraph {
   }
 
   addOp<T extends OptionsName>(op: BuiltinOpName, inputs: number[], outputs: number[], options?: OperatorOptions<T>, version?: number): void {
+    if (options) {
+      // e.g. an ONNX stride of 2^63 - 1 must not become a TFLite stride of -1
+      const fields = OptionsTables[options.table].fields as Record<string, { kind: string }>;
+      for (const [name, v] of Object.entries(options.values)) {
+        const kind = fields[name]?.kind;
+        if (kind === 'i32' || kind === 'i32vec') checkInt32s(Array.isArray(v) ? v : [Number(v)], `${op} option ${name}`);
+      }
+    }
     this.operators.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(version ? { version } : {}) });
   }
 
