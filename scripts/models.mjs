@@ -144,7 +144,9 @@ export function ensureZoo({ log = (m) => process.stderr.write(`${m}\n`) } = {}) 
   const models = manifest.models.map((m) => ({
     arch: m.arch, inputShape: m.input_shape, maxAbsOutput: m.max_abs_output,
     input: join(dir, m.input), torchOutput: join(dir, m.torch_output),
-    exports: Object.fromEntries(Object.entries(m.exports).map(([k, e]) => [k, join(dir, e.file)])),
+    // an export torch's exporter could not write is listed with its error, not as a file
+    exports: Object.fromEntries(Object.entries(m.exports).filter(([, e]) => e.file).map(([k, e]) => [k, join(dir, e.file)])),
+    exportErrors: Object.fromEntries(Object.entries(m.exports).filter(([, e]) => !e.file).map(([k, e]) => [k, e.export_error])),
   }));
   return { dir, manifest, models };
 }

@@ -196,7 +196,15 @@ def main() -> None:
             if rec is None:
                 call = lambda f, kw=kwargs: torch.onnx.export(  # noqa: E731
                     model, (torch.from_numpy(x),), f, input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], **kw)
-                rec = export(call, path)
+                try:
+                    rec = export(call, path)
+                except Exception as e:  # torch's exporter itself fails on some models (swin_v2_t, dynamo)
+                    for f in os.listdir(args.out):
+                        if f.startswith(os.path.basename(path)):
+                            os.remove(os.path.join(args.out, f))
+                    entry["exports"][exporter] = {"export_error": f"{type(e).__name__}: {str(e).splitlines()[0][:300] if str(e) else ''}"}
+                    print(f"{arch}.{exporter}: torch's exporter failed: {entry['exports'][exporter]['export_error']}", file=sys.stderr, flush=True)
+                    continue
                 rec.update(op_counts(path))
                 rec["ort_vs_torch_max_abs"] = ort_error(path, x, y)
             rec["file"] = os.path.basename(path)

@@ -143,7 +143,7 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
         kind: 'solved',
         plan: {
           route: req.route, target: req.target, requested, constraints, closure,
-          steps: planSteps(spec, result),
+          steps: planSteps(spec, result, deps.matrix),
           warnings: result.warnings, rounds: round,
           referee: { pipVersion: outcome.pipVersion, command: outcome.command, seconds: outcome.seconds },
           solverNodes: nodes,
@@ -184,10 +184,18 @@ function requestedLines(result: SolveSuccess, req: LockRequest): string[] {
   return [...lines, ...withs.map((w) => w.text)];
 }
 
-function planSteps(spec: LockRouteSpec, result: SolveSuccess): PlanStep[] {
+function planSteps(spec: LockRouteSpec, result: SolveSuccess, matrix: Matrix): PlanStep[] {
   const steps: PlanStep[] = result.patches.map((p) => ({ kind: 'patch', text: p.id, clears: p.fixes }));
   if (spec.route !== 'litert-torch') {
-    const exportFix = result.exportSteps.flatMap((f) => f.fixes.filter((x) => x.kind === 'export-option').map((x) => ({ f, x })))[0];
+    let exportFix = result.exportSteps.flatMap((f) => f.fixes.filter((x) => x.kind === 'export-option').map((x) => ({ f, x })))[0];
+    // with no torch in the plan its default export is unknown: onnx-tf without the opset-18 patch gets the
+    // export call that only emits op versions it has handlers for
+    const gapRule = matrix.rules.find((r) => r.code === 'ONNX_TF_OP_VERSION_GAP');
+    const gapFix = gapRule?.fixes.find((x) => x.kind === 'export-option');
+    if (!exportFix && spec.route === 'onnx-tf' && gapRule && gapFix && !result.pins.some((p) => p.name === 'torch')
+      && !result.patches.some((p) => p.id === 'onnx-tf-reduce-opset18')) {
+      exportFix = { f: { code: gapRule.code } as Finding, x: gapFix };
+    }
     steps.push({ kind: 'export', text: exportFix ? exportFix.x.command : TORCH_EXPORT_DEFAULT, clears: exportFix ? [exportFix.f.code] : [] });
   }
   steps.push({ kind: 'convert', text: spec.convert, clears: [] });
