@@ -2,6 +2,7 @@
 // index, filtered to those with an installable file (wheel tags, Requires-Python, not yanked),
 // newest first, optionally the newest of each minor line, with their metadata.
 import { isPrerelease, isValidVersion, compareVersions, majorMinor, satisfies } from '../matrix/pep440.js';
+import { normalizeName } from '../env/names.js';
 import type { LockPackageSpec } from './spec.js';
 import type { Candidate, Domain, ReleaseRejection } from './solve.js';
 import type { IndexFacts, IndexRelease, Target } from './types.js';
@@ -71,7 +72,8 @@ export function pythonForSpecifiers(python: string): string {
   return python.split('.').length >= 3 ? python : `${python}.0`;
 }
 
+/** Does some Requires-Dist line apply only under `extra == "<extra>"` (names compared as PEP 685 does)? */
 function declaresExtra(requiresDist: string[], extra: string): boolean {
-  const re = new RegExp(`extra\\s*==\\s*["']${extra.replace(/[-_.]+/g, '[-_.]')}["']`, 'i');
-  return requiresDist.some((r) => re.test(r));
+  const wanted = normalizeName(extra);
+  return requiresDist.some((r) => [...r.matchAll(/extra\s*==\s*["']([^"']+)["']/g)].some((m) => normalizeName(m[1]!) === wanted));
 }

@@ -138,5 +138,5 @@ function applies(marker: string | undefined, env: MarkerEnvironment, active: Rea
 }
 
 function normalizeExtra(extra: string): string {
-  return extra.replace(/[-_.]+/g, '-').toLowerCase();
+  return normalizeName(extra);
 }

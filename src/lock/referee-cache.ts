@@ -3,8 +3,9 @@
 // the verdict depends on: the requirement and constraint lines, the target, and pip's configuration
 // (index URLs, find-links, constraint files) as `pip config list` shows it. Timeouts and index
 // errors are never kept. Writes are atomic; an unwritable cache only costs speed.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeAtomic } from '../util/atomic-write.js';
 import { join } from 'node:path';
 import { cacheDir } from '../util/cache-dir.js';
 import type { RefereeOutcome, Target } from './types.js';
@@ -42,10 +43,7 @@ export async function keepVerdict(k: RefereeKey, outcome: RefereeOutcome, now = 
   if (outcome.kind !== 'resolved' && outcome.kind !== 'conflict' && outcome.kind !== 'no-distribution') return;
   try {
     await mkdir(folder(), { recursive: true });
-    const file = join(folder(), `${keyOf(k)}.json`);
-    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, JSON.stringify({ format: FORMAT, at: now, outcome }));
-    await rename(tmp, file);
+    await writeAtomic(join(folder(), `${keyOf(k)}.json`), JSON.stringify({ format: FORMAT, at: now, outcome }));
   } catch {
     // a read-only cache folder only costs speed
   }

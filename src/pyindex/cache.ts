@@ -3,7 +3,8 @@
 // so its metadata never expires). Writes are atomic (temp file + rename); a cache that cannot be
 // written only costs speed.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { writeAtomic } from '../util/atomic-write.js';
 import { dirname, join } from 'node:path';
 import type { IndexRelease } from '../lock/types.js';
 import { redactUrl } from './errors.js';
@@ -93,12 +94,10 @@ async function readJson<T>(path: string): Promise<T | undefined> {
 }
 
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const temp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
     await mkdir(dirname(path), { recursive: true });
-    await writeFile(temp, JSON.stringify(value));
-    await rename(temp, path);
+    await writeAtomic(path, JSON.stringify(value));
   } catch {
-    await rm(temp, { force: true }).catch(() => undefined);
+    // an unwritable cache only costs speed
   }
 }

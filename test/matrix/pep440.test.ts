@@ -70,6 +70,8 @@ describe('sortVersions agrees with compareVersions', () => {
     expect(versions.size).toBeGreaterThan(50);
     const byCompare = [...versions].sort(compareVersions);
     expect(sortVersions([...versions])).toEqual(byCompare);
+  });
+});
 
 describe('satisfiesExcludingPre (PEP 440: pre-releases only when the specifier names one)', () => {
   it.each([
