@@ -32,9 +32,9 @@ function timeLock() {
     encoding: 'utf8', env: { ...process.env, TFDOCTOR_CACHE_DIR: cache }, maxBuffer: 64 << 20,
   });
   const seconds = (performance.now() - t0) / 1000;
-  rmSync(cache, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`lock exited ${r.status}: ${r.stderr.split('\n').slice(-3).join(' ')}`);
-  return { seconds, doc: JSON.parse(r.stdout) };
+  // kept until the bare pip ran: the pip the lock used may live in it
+  return { seconds, doc: JSON.parse(r.stdout), cache };
 }
 
 function timeBarePip(plan) {
@@ -48,7 +48,7 @@ function timeBarePip(plan) {
   const r = spawnSync(interp, argv, { encoding: 'utf8', cwd: dir, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
   rmSync(dir, { recursive: true, force: true });
-  if (r.status !== 0) throw new Error(`bare pip exited ${r.status}`);
+  if (r.status !== 0) throw new Error(`bare pip exited ${r.status}: ${r.stderr.split('\n').slice(-3).join(' ')}`);
   return seconds;
 }
 
@@ -86,6 +86,7 @@ const pairs = [];
 for (let i = 0; i < runs; i++) {
   const lock = timeLock();
   const pip = timeBarePip(lock.doc.plan);
+  rmSync(lock.cache, { recursive: true, force: true });
   pairs.push({ lock: lock.seconds, pip });
   console.log(`run ${i + 1}: lock ${lock.seconds.toFixed(1)} s, bare pip ${pip.toFixed(1)} s (pip ${lock.doc.plan.referee.pipVersion}), ratio ${(lock.seconds / pip).toFixed(2)}`);
 }
