@@ -115,12 +115,19 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
         venvDir = join(work, `${route}-venv`);
         execFileSync('cp', ['-a', venv.dir, venvDir], { timeout: 20 * MINUTE });
         python = join(venvDir, 'bin', 'python');
-        const fix = run(process.execPath, [mainJs, 'fix', '--venv', venvDir, '--apply-patches', '--yes', '--no-probe'],
+        run(process.execPath, [mainJs, 'fix', '--venv', venvDir, '--apply-patches', '--yes', '--no-probe'],
           { timeoutMs: 20 * MINUTE, what: 'fix --apply-patches --yes', env: { NO_COLOR: '1' } });
-        for (const p of planPatches) expect(fix, `fix output names ${p}`).toContain(p);
-        // patches the env needed beyond the plan's list (the plan has no model to see opset-18+ ops)
-        extraPatches = [...new Set(fix.match(/onnx-tf-[\w-]+|tfa-[\w-]+/g) ?? [])].filter((p) => !planPatches.includes(p));
+        const status = JSON.parse(run(process.execPath, [mainJs, 'patch', 'status', '--venv', venvDir, '--json'],
+          { timeoutMs: 5 * MINUTE, what: 'patch status' })) as { patches: { id: string; state: string }[] };
+        const applied = status.patches.filter((p) => p.state === 'applied').map((p) => p.id);
+        expect(applied).toEqual(expect.arrayContaining(planPatches));
+        // patches `fix` applied beyond the plan's list (the plan, made without a model, cannot see its ops)
+        extraPatches = applied.filter((p) => !planPatches.includes(p));
       }
+      // check on the installed (and patched) env: the route is viable, nothing blocks it
+      const check = JSON.parse(run(process.execPath, [mainJs, 'check', '--venv', venvDir, '--json'],
+        { timeoutMs: 10 * MINUTE, what: 'check --venv' })) as { routes: { id: string; viable: boolean; blockers: string[] }[] };
+      expect(check.routes.find((r) => r.id === route)).toMatchObject({ viable: true, blockers: [] });
       const env = { PATH: `${join(venvDir, 'bin')}:${process.env.PATH}`, VIRTUAL_ENV: venvDir };
 
       // 5. the plan's export call (torch 2.13.0) and convert call, in the locked venv
