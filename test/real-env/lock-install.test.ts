@@ -139,6 +139,8 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
         const from = exported(exportStep.text);
         for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, f)); // onnx2tf rewrites its input
       }
+      // onnx2tf fetches its sample images from github.com unless they are in the working folder (see the script)
+      if (route === 'onnx2tf') run(tools.python, [join(scripts, 'onnx2tf_sample_data.py'), dir], { timeoutMs: 5 * MINUTE, what: 'onnx2tf sample data' });
       const t0 = Date.now();
       if (route === 'litert-torch') {
         run(python, [join(scripts, 'plan_call.py'), model.weights, model.input, model.torchOutput, dir, convert.text],
