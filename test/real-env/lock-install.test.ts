@@ -54,7 +54,9 @@ const routes: { route: string; with: string[] }[] = [
 describe('lock plans installed for real and converting FBNet-A (Python 3.11)', () => {
   let work: string;
   let model: Model;
-  let tools: Venv;
+  /** The tools venv (torch 2.13.0, onnxscript, ai_edge_litert), looked up at each use: a build of the cached envs
+   * from another checkout may prune it meanwhile, and ensureVenv then rebuilds it instead of failing with ENOENT. */
+  const tools = () => ensureVenv('tools') as Venv;
   /** The ONNX file each distinct export call wrote (one export serves every route with that call). */
   const exports = new Map<string, string>();
   const report: string[] = [];
@@ -62,7 +64,6 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
   beforeAll(() => {
     expect(existsSync(mainJs), `build first (npm run build): ${mainJs} is missing`).toBe(true);
     model = (ensureModels() as { models: Record<string, Model> }).models.fbnet_a!;
-    tools = ensureVenv('tools') as Venv;
     work = mkdtempSync(join(tmpdir(), 'tfdoctor-lock-install-'));
   });
   afterAll(() => {
@@ -75,7 +76,7 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
     const known = exports.get(call);
     if (known) return known;
     const dir = mkdtempSync(join(work, 'export-'));
-    const r = lastJson<{ rebuilt_diff: number; torch: string; files: string[] }>(run(tools.python,
+    const r = lastJson<{ rebuilt_diff: number; torch: string; files: string[] }>(run(tools().python,
       [join(scripts, 'plan_call.py'), model.weights, model.input, model.torchOutput, dir, call],
       { timeoutMs: 20 * MINUTE, what: `export ${call}` }));
     expect(r.torch).toMatch(/^2\.13\.0/);
@@ -140,7 +141,7 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
         for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, f)); // onnx2tf rewrites its input
       }
       // onnx2tf fetches its sample images from github.com unless they are in the working folder (see the script)
-      if (route === 'onnx2tf') run(tools.python, [join(scripts, 'onnx2tf_sample_data.py'), dir], { timeoutMs: 5 * MINUTE, what: 'onnx2tf sample data' });
+      if (route === 'onnx2tf') run(python, [join(scripts, 'onnx2tf_sample_data.py'), dir], { timeoutMs: 5 * MINUTE, what: 'onnx2tf sample data' });
       const t0 = Date.now();
       if (route === 'litert-torch') {
         run(python, [join(scripts, 'plan_call.py'), model.weights, model.input, model.torchOutput, dir, convert.text],
@@ -158,7 +159,7 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
       const ops = readTflite(new Uint8Array(readFileSync(tflite))).operators;
       const hist = Object.entries(ops.reduce<Record<string, number>>((h, o) => ({ ...h, [o.op]: (h[o.op] ?? 0) + 1 }), {}))
         .sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ');
-      const cmp = lastJson<Comparison>(run(tools.python, [join(scripts, 'run_tflite.py'), tflite, model.input, model.torchOutput],
+      const cmp = lastJson<Comparison>(run(tools().python, [join(scripts, 'run_tflite.py'), tflite, model.input, model.torchOutput],
         { timeoutMs: 10 * MINUTE, what: 'run_tflite.py' }));
       expect(cmp.output_shape).toEqual(cmp.torch_shape);
       const tolerance = 1e-4 * Math.max(1, cmp.max_abs_torch);
