@@ -95,11 +95,38 @@ export function acquireLock(lockDir, timeoutMs = 3_600_000) {
 export function ensureVenv(name, { log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const python = specPython(readFileSync(join(envSpecDir, `${name}.txt`), 'utf8'));
   const { spec, hash, dir } = envKey(name, python);
-  if (existsSync(join(dir, '.complete'))) return { name, dir, python: venvPython(dir), built: false, seconds: 0, hash };
+  return buildOnce({ name, python, spec, hash, dir, log });
+}
+
+/**
+ * The same for an env described by a generated file (e.g. a `tfdoctor lock` requirements file): cached
+ * under <cache>/tfdoctor/venvs/<name>-<hash of the file's content and the interpreter>, so the same lock
+ * gives the same venv and a changed lock a new one. `python` picks the base interpreter (default basePython()).
+ */
+export function ensureVenvFromFile(name, file, { python = basePython(), log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  const spec = readFileSync(file, 'utf8');
+  const pyVersion = execFileSync(python, ['-c', 'import sys; print(sys.version)'], { encoding: 'utf8' }).trim();
+  const hash = createHash('sha256').update(spec).update('\0').update(pyVersion).digest('hex').slice(0, 12);
+  return buildOnce({ name, python, spec, hash, dir: join(cacheRoot(), `${name}-${hash}`), log });
+}
+
+function readComplete(dir) {
+  try { return JSON.parse(readFileSync(join(dir, '.complete'), 'utf8')); } catch { return null; }
+}
+
+/** Builds the venv at `dir` from `spec` unless it is complete; `seconds` is the build's own time, even when cached. */
+function buildOnce({ name, python, spec, hash, dir, log }) {
+  const done = () => {
+    const c = readComplete(dir);
+    return c && { name, dir, python: venvPython(dir), built: false, seconds: 0, buildSeconds: c.seconds, hash };
+  };
+  const cached = done();
+  if (cached) return cached;
   mkdirSync(cacheRoot(), { recursive: true });
   const release = acquireLock(`${dir}.lock`);
   try {
-    if (existsSync(join(dir, '.complete'))) return { name, dir, python: venvPython(dir), built: false, seconds: 0, hash };
+    const again = done();
+    if (again) return again;
     const started = Date.now();
     rmSync(dir, { recursive: true, force: true });
     log(`[venvs] building ${name} (${hash}) from ${python}`);
@@ -123,7 +150,7 @@ export function ensureVenv(name, { log = (m) => process.stderr.write(`${m}\n`) }
     const seconds = (Date.now() - started) / 1000;
     writeFileSync(join(dir, '.complete'), JSON.stringify({ name, hash, seconds, builtAt: new Date().toISOString() }));
     log(`[venvs] built ${name} in ${seconds.toFixed(1)} s`);
-    return { name, dir, python: py, built: true, seconds, hash };
+    return { name, dir, python: py, built: true, seconds, buildSeconds: seconds, hash };
   } finally {
     release();
   }
@@ -141,7 +168,7 @@ export function pruneStale(name) {
   }
 }
 
-// CLI: node scripts/venvs.mjs build NAME... | path NAME | list
+// CLI: node scripts/venvs.mjs build NAME... | path NAME | from-file NAME FILE | list
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [cmd, ...names] = process.argv.slice(2);
   if (cmd === 'list') {
@@ -159,8 +186,11 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     console.log(`env building took ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
   } else if (cmd === 'path') {
     console.log(ensureVenv(names[0]).python);
+  } else if (cmd === 'from-file') {
+    const r = ensureVenvFromFile(names[0], names[1]);
+    console.log(`${names[0]}\t${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'cached'}\t${r.dir}`);
   } else {
-    console.error('usage: node scripts/venvs.mjs build [NAME...] | path NAME | list');
+    console.error('usage: node scripts/venvs.mjs build [NAME...] | path NAME | from-file NAME FILE | list');
     process.exit(2);
   }
 }
