@@ -106,7 +106,9 @@ export function ensureVenv(name, { log = (m) => process.stderr.write(`${m}\n`) }
 export function ensureVenvFromFile(name, file, { python = basePython(), log = (m) => process.stderr.write(`${m}\n`) } = {}) {
   const spec = readFileSync(file, 'utf8');
   const pyVersion = execFileSync(python, ['-c', 'import sys; print(sys.version)'], { encoding: 'utf8' }).trim();
-  const hash = createHash('sha256').update(spec).update('\0').update(pyVersion).digest('hex').slice(0, 12);
+  // keyed by the requirement lines alone: a lock file's comment header (its wording, the steps) installs nothing
+  const pins = spec.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#') && !/^#\s*step:/.test(l)).join('\n');
+  const hash = createHash('sha256').update(pins).update('\0').update(pyVersion).digest('hex').slice(0, 12);
   return buildOnce({ name, python, spec, hash, dir: join(cacheRoot(), `${name}-${hash}`), log });
 }
 
