@@ -98,8 +98,9 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
       '--skipLibCheck', '--types', 'node', join(root, 'test', 'patch', 'fault-cli.ts')], { stdio: 'ignore' });
     entry = join(build, 'test', 'patch', 'fault-cli.js');
     expect(existsSync(entry), `tsc did not emit ${entry}`).toBe(true);
-    writeFileSync(join(build, 'package.json'), '{"type":"module"}\n');
-    for (const dir of ['node_modules', 'patches', 'python']) symlinkSync(join(root, dir), join(build, dir));
+    // named tfdoctor: src/util/package-root.ts finds the data folders from it
+    writeFileSync(join(build, 'package.json'), '{"name":"tfdoctor","version":"0.0.0-fault","type":"module"}\n');
+    for (const dir of ['node_modules', 'matrix', 'patches', 'python']) symlinkSync(join(root, dir), join(build, dir));
     venv = join(work, 'venv');
     // the whole venv, so its interpreter (pyvenv.cfg) and prefix are the copy's own
     execFileSync('cp', ['-a', seedEnv.dir, venv]);
