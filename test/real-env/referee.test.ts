@@ -5,7 +5,7 @@
 // tensorflow 2.20.0; and the platform-flag path (pip wheel on another interpreter) reproduces the
 // closure the target interpreter's own pip resolves.
 import { describe, expect, it } from 'vitest';
-import { currentPlatform } from '../../src/env/requirements.js';
+import { currentPlatform } from '../../src/env/target.js';
 import { satisfies } from '../../src/matrix/pep440.js';
 import { choosePip } from '../../src/lock/pip-select.js';
 import { resolveWithPip } from '../../src/lock/referee.js';
