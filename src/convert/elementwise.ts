@@ -6,17 +6,20 @@ import type { InferContext, Lowering } from './lowering.js';
 import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, requireFloat } from './lower-util.js';
 import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
 
+/** Two float (or constant) inputs broadcast against each other; the result has `dtype`. */
+function inferBroadcast(n: IrNode, ctx: InferContext, dtype: number) {
+  onlyAttrs(n, []);
+  const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+  if (!ctx.const(a)) requireFloat(ctx, a);
+  if (!ctx.const(b)) requireFloat(ctx, b);
+  return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype }];
+}
+
 export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number): Lowering {
   return {
     op,
     versions,
-    infer(n: IrNode, ctx: InferContext) {
-      onlyAttrs(n, []);
-      const [a, b] = [n.inputs[0]!, n.inputs[1]!];
-      if (!ctx.const(a)) requireFloat(ctx, a);
-      if (!ctx.const(b)) requireFloat(ctx, b);
-      return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: OnnxDataType.FLOAT }];
-    },
+    infer: (n: IrNode, ctx: InferContext) => inferBroadcast(n, ctx, OnnxDataType.FLOAT),
     fold(n: IrNode, ctx: InferContext) {
       const a = ctx.const(n.inputs[0]!);
       const b = ctx.const(n.inputs[1]!);
@@ -103,13 +106,7 @@ export function compareLowering(op: string, versions: number[], tfOp: BuiltinOpN
   return {
     op,
     versions,
-    infer(n: IrNode, ctx: InferContext) {
-      onlyAttrs(n, []);
-      const [a, b] = [n.inputs[0]!, n.inputs[1]!];
-      if (!ctx.const(a)) requireFloat(ctx, a);
-      if (!ctx.const(b)) requireFloat(ctx, b);
-      return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: OnnxDataType.BOOL }];
-    },
+    infer: (n: IrNode, ctx: InferContext) => inferBroadcast(n, ctx, OnnxDataType.BOOL),
     fold(n: IrNode, ctx: InferContext) {
       onlyAttrs(n, []);
       const a = ctx.const(n.inputs[0]!);

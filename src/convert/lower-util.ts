@@ -34,6 +34,27 @@ export function strides(shape: readonly number[]): number[] {
   return s;
 }
 
+/**
+ * A constant of `shape` whose element at each index is `c`'s element at the coordinates `coord(axis, i)`
+ * gives per axis (Tile's modulo, Slice's start + i * step, ...).
+ */
+export function constFromCoords(c: ConstTensor, shape: number[], coord: (axis: number, i: number) => number): ConstTensor {
+  const st = strides(c.shape);
+  const total = elementCount(shape);
+  const out = new Array<number>(total);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let k = 0; k < total; k++) {
+    let src = 0;
+    for (let i = 0; i < shape.length; i++) src += coord(i, idx[i]!) * st[i]!;
+    out[k] = c.data[src]!;
+    for (let i = shape.length - 1; i >= 0; i--) {
+      if (++idx[i]! < shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return constOf(c.dtype, shape, out);
+}
+
 /** Elementwise binary op on constants with numpy broadcasting. */
 export function broadcastBinary(a: ConstTensor, b: ConstTensor, f: (x: number, y: number) => number, dtype = a.dtype): ConstTensor {
   const shape = broadcastShapes(a.shape, b.shape);

@@ -2,6 +2,7 @@
 // (the index's files, a release's METADATA, a matrix rule and its evidence), PubGrub-style. Data only;
 // src/report/lock.ts words it.
 import { normalizeName } from '../env/names.js';
+import { parseRequirement } from '../env/requirements.js';
 import type { Evidence, Matrix } from '../matrix/types.js';
 import type { Domain, SolveFailure } from './solve.js';
 import type { LockRouteSpec } from './spec.js';
@@ -95,5 +96,9 @@ function emptyFact(d: Domain): ExplainFact {
 }
 
 function nameOf(req: string): string {
-  return normalizeName(/^\s*([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(req)?.[1] ?? '');
+  try {
+    return normalizeName(parseRequirement(req).name);
+  } catch {
+    return '';
+  }
 }

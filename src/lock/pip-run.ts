@@ -1,7 +1,6 @@
-// Runs one child process (pip) with a deadline that really ends the wait: the child starts in its
-// own process group, and on timeout the whole group (pip and anything it started) is killed and
-// the promise settles at once. Self-contained on purpose; src/util/child.ts may replace it.
-import { spawn } from 'node:child_process';
+// pip and the interpreter probes of the lock referee, through the one child runner (src/util/child.ts:
+// own process group, a timeout that kills the group and returns at once), in the shape the referee reads.
+import { runChild } from '../util/child.js';
 
 export interface RunOptions {
   env?: NodeJS.ProcessEnv;
@@ -24,50 +23,17 @@ export interface RunResult {
 
 const DEFAULT_MAX_OUTPUT = 1_000_000;
 
-export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const started = performance.now();
+export async function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const max = opts.maxOutput ?? DEFAULT_MAX_OUTPUT;
-  const seconds = () => (performance.now() - started) / 1000;
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    let settled = false;
-    const settle = (r: Omit<RunResult, 'stdout' | 'stderr' | 'seconds'>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ ...r, stdout, stderr, seconds: seconds() });
-    };
-    const child = spawn(command, args, {
-      cwd: opts.cwd,
-      env: opts.env ?? process.env,
-      // its own process group, so a timeout can end pip and every process under it
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const timer = setTimeout(() => {
-      if (child.pid !== undefined) killGroup(child.pid);
-      settle({ code: null, timedOut: true });
-    }, opts.timeoutMs);
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => { stdout = keepTail(stdout + d, max); });
-    child.stderr.on('data', (d: string) => { stderr = keepTail(stderr + d, max); });
-    child.on('error', (err) => settle({ code: null, timedOut: false, spawnError: err.message }));
-    // 'close' (not 'exit'): both pipes are drained by then
-    child.on('close', (code) => settle({ code, timedOut: false }));
+  const r = await runChild(command, args, {
+    timeoutMs: opts.timeoutMs, env: opts.env ?? process.env, extendEnv: false, ...(opts.cwd ? { cwd: opts.cwd } : {}),
   });
-}
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is already gone; fall back to the leader alone in case it left the group
-    try { process.kill(pid, 'SIGKILL'); } catch { /* already exited */ }
-  }
-}
-
-function keepTail(text: string, max: number): string {
-  return text.length > max ? text.slice(text.length - max) : text;
+  return {
+    code: r.timedOut ? null : r.exitCode ?? null,
+    stdout: r.stdout.slice(-max),
+    stderr: r.stderr.slice(-max),
+    timedOut: r.timedOut,
+    seconds: r.ms / 1000,
+    ...(r.spawnError ? { spawnError: r.spawnError } : {}),
+  };
 }

@@ -89,7 +89,20 @@ const PROBE = [
 ].join('\n');
 
 /** Runs `python` and reports its version, pip and platform; null when it does not run (e.g. a pyenv shim of an unselected version). */
-export async function probeInterpreter(python: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<InterpreterInfo | null> {
+export function probeInterpreter(python: string, timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<InterpreterInfo | null> {
+  // the CLI, choosePip and every referee round ask about the same interpreters: one Python start each
+  const key = `${python}\0${env.PATH ?? ''}\0${env.PYENV_VERSION ?? ''}`;
+  let known = probed.get(key);
+  if (!known) {
+    known = probeOnce(python, timeoutMs, env);
+    probed.set(key, known);
+  }
+  return known;
+}
+
+const probed = new Map<string, Promise<InterpreterInfo | null>>();
+
+async function probeOnce(python: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<InterpreterInfo | null> {
   const r = await runProcess(python, ['-c', PROBE], { timeoutMs: Math.min(timeoutMs, 30_000), env });
   if (r.code !== 0) return null;
   try {

@@ -186,20 +186,26 @@ function requestedLines(result: SolveSuccess, req: LockRequest): string[] {
 
 function planSteps(spec: LockRouteSpec, result: SolveSuccess, matrix: Matrix): PlanStep[] {
   const steps: PlanStep[] = result.patches.map((p) => ({ kind: 'patch', text: p.id, clears: p.fixes }));
-  if (spec.route !== 'litert-torch') {
-    let exportFix = result.exportSteps.flatMap((f) => f.fixes.filter((x) => x.kind === 'export-option').map((x) => ({ f, x })))[0];
-    // with no torch in the plan its default export is unknown: onnx-tf without the opset-18 patch gets the
-    // export call that only emits op versions it has handlers for
-    const gapRule = matrix.rules.find((r) => r.code === 'ONNX_TF_OP_VERSION_GAP');
-    const gapFix = gapRule?.fixes.find((x) => x.kind === 'export-option');
-    if (!exportFix && spec.route === 'onnx-tf' && gapRule && gapFix && !result.pins.some((p) => p.name === 'torch')
-      && !result.patches.some((p) => p.id === 'onnx-tf-reduce-opset18')) {
-      exportFix = { f: { code: gapRule.code } as Finding, x: gapFix };
-    }
-    steps.push({ kind: 'export', text: exportFix ? exportFix.x.command : TORCH_EXPORT_DEFAULT, clears: exportFix ? [exportFix.f.code] : [] });
-  }
+  if (spec.route !== 'litert-torch') steps.push(exportStep(spec, result, matrix));
   steps.push({ kind: 'convert', text: spec.convert, clears: [] });
   return steps;
+}
+
+/** The export call: a finding's export-option fix, or torch's default call with named inputs. */
+function exportStep(spec: LockRouteSpec, result: SolveSuccess, matrix: Matrix): PlanStep {
+  for (const f of result.exportSteps) {
+    const fix = f.fixes.find((x) => x.kind === 'export-option');
+    if (fix) return { kind: 'export', text: fix.command, clears: [f.code] };
+  }
+  // with no torch in the plan its default export is unknown: onnx-tf without the opset-18 patch gets the
+  // export call that only emits op versions it has handlers for
+  const gapRule = matrix.rules.find((r) => r.code === 'ONNX_TF_OP_VERSION_GAP');
+  const gapFix = gapRule?.fixes.find((x) => x.kind === 'export-option');
+  if (spec.route === 'onnx-tf' && gapRule && gapFix && !result.pins.some((p) => p.name === 'torch')
+    && !result.patches.some((p) => p.id === 'onnx-tf-reduce-opset18')) {
+    return { kind: 'export', text: gapFix.command, clears: [gapRule.code] };
+  }
+  return { kind: 'export', text: TORCH_EXPORT_DEFAULT, clears: [] };
 }
 
 /** Nearest targets that solve: the same route on other Pythons, then other routes on this Python. */

@@ -1,7 +1,7 @@
 // The index settings of the target's pip, read through that pip (`python -m pip config list`,
 // which merges its config files and shows PIP_* variables as `:env:.` keys), with pip's order of
 // precedence for `pip install`: [global] < [install] < environment.
-import { execa } from 'execa';
+import { runChild } from '../util/child.js';
 import { UserError } from '../util/errors.js';
 import { proxyFromEnv } from './http.js';
 
@@ -90,19 +90,15 @@ export async function readPipConfig(python: string, options: ReadPipConfigOption
   const env = options.env ?? process.env;
   // pip imports a lot before it answers: seconds on a quiet machine, tens of seconds on a busy one
   const timeoutMs = options.timeoutMs ?? 120_000;
-  const run = await execa(python, ['-m', 'pip', 'config', 'list'], {
-    env: { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1' },
-    extendEnv: false,
-    reject: false,
-    timeout: timeoutMs,
-    forceKillAfterDelay: 2_000,
-    stdin: 'ignore',
+  const run = await runChild(python, ['-m', 'pip', 'config', 'list'], {
+    env: { ...env, PIP_DISABLE_PIP_VERSION_CHECK: '1' }, extendEnv: false, timeoutMs,
   });
   if (run.timedOut) throw new UserError(`${python} -m pip config list: no answer within ${timeoutMs / 1000} s`);
-  if (run.failed) {
-    const detail = `${run.stderr}`.trim().split('\n').pop() ?? `exit ${run.exitCode}`;
-    if (/No module named pip/.test(`${run.stderr}`)) return indexConfigFrom(envConfigValues(env), env);
-    throw new UserError(`${python} -m pip config list failed: ${detail || run.shortMessage}`);
+  if (run.spawnError) throw new UserError(`${python} -m pip config list failed: ${run.spawnError}`);
+  if (run.exitCode !== 0) {
+    const detail = run.stderr.trim().split('\n').pop() ?? '';
+    if (/No module named pip/.test(run.stderr)) return indexConfigFrom(envConfigValues(env), env);
+    throw new UserError(`${python} -m pip config list failed: ${detail || `exit ${run.exitCode ?? run.signal}`}`);
   }
-  return indexConfigFrom(parsePipConfigList(`${run.stdout}`), env);
+  return indexConfigFrom(parsePipConfigList(run.stdout), env);
 }

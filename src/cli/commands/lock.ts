@@ -1,10 +1,9 @@
 // `tfdoctor lock`: flags -> lock request -> the solver refereed by pip -> plan or explanation -> report.
-import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
 import { addTargetFlags, targetFromFlags } from '../env-flags.js';
 import type { LockRequest } from '../../lock/plan.js';
-import { findInterpreter, sameMachine } from '../../lock/pip-select.js';
+import { findInterpreter, probeInterpreter, sameMachine } from '../../lock/pip-select.js';
 import { LOCK_ROUTES, type LockRouteId } from '../../lock/spec.js';
 import { LOCK_FORMATS, renderLock, type LockFormat } from '../../lock/write.js';
 import { writeFileAtomic } from '../../fix/write.js';
@@ -56,7 +55,7 @@ async function parseFlags(flags: LockFlags): Promise<{ req: LockRequest; format:
     throw new UserError(`unknown route ${JSON.stringify(flags.route)}`, `routes: ${LOCK_ROUTES.join(', ')} (the native route needs no Python env: tfdoctor convert)`);
   }
   if (!(LOCK_FORMATS as readonly string[]).includes(flags.format)) throw new UserError(`unknown --format ${JSON.stringify(flags.format)}`, `formats: ${LOCK_FORMATS.join(', ')}`);
-  const asked = flags.python ?? pythonOnPath('python3') ?? undefined;
+  const asked = flags.python ?? (await probeInterpreter('python3', 15_000))?.minor;
   const { target: { platform, python: minor } } = targetFromFlags({ ...flags, python: asked });
   // X.Y means the X.Y installed here when there is one (the interpreter whose pip referees): Requires-Python
   // such as onnx2tf 1.29's ">=3.10.12" is judged on its patch level, as that pip will judge it
@@ -64,12 +63,6 @@ async function parseFlags(flags: LockFlags): Promise<{ req: LockRequest; format:
   const python = asked!.split('.').length === 2 && local && sameMachine(local.platform, platform) ? local.version : asked!;
   const pipPython = flags.pipPython ?? local?.path ?? 'python3';
   return { req: { route: flags.route as LockRouteId, target: { python, platform }, with: flags.with ?? [], allowPatches: flags.patches }, format: flags.format as LockFormat, pipPython };
-}
-
-/** The X.Y of an interpreter on PATH, or null. */
-function pythonOnPath(cmd: string): string | null {
-  const r = spawnSync(cmd, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8', timeout: 10_000 });
-  return r.status === 0 ? r.stdout.trim() : null;
 }
 
 function reproduceLine(flags: LockFlags, req: LockRequest): string {

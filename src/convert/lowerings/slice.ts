@@ -2,7 +2,7 @@
 import type { EmitContext } from '../emit.js';
 import { attrInts, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { constOf, strides } from '../lower-util.js';
+import { constFromCoords } from '../lower-util.js';
 
 interface AxisSlice { start: number; end: number; step: number; len: number }
 
@@ -63,20 +63,7 @@ function fold(n: IrNode, ctx: InferContext) {
   if (!c) return undefined;
   const p = plan(n, ctx, true);
   const shape = p.map((q) => q.len);
-  const st = strides(c.shape);
-  const total = shape.reduce((a, b) => a * b, 1);
-  const out = new Array<number>(total);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = 0; k < total; k++) {
-    let src = 0;
-    for (let i = 0; i < shape.length; i++) src += (p[i]!.start + idx[i]! * p[i]!.step) * st[i]!;
-    out[k] = c.data[src]!;
-    for (let i = shape.length - 1; i >= 0; i--) {
-      if (++idx[i]! < shape[i]!) break;
-      idx[i] = 0;
-    }
-  }
-  return [constOf(c.dtype, shape, out)];
+  return [constFromCoords(c, shape, (axis, i) => p[axis]!.start + i * p[axis]!.step)];
 }
 
 function lower(n: IrNode, ctx: EmitContext) {

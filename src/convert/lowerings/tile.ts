@@ -2,7 +2,7 @@
 import type { EmitContext } from '../emit.js';
 import { onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { constOf, strides } from '../lower-util.js';
+import { constFromCoords } from '../lower-util.js';
 import { elementCount } from '../../onnx/tensor.js';
 import { permute } from '../layout.js';
 
@@ -25,19 +25,7 @@ function fold(n: IrNode, ctx: InferContext) {
   const shape = infer(n, ctx)[0]!.shape;
   const count = elementCount(shape);
   if (count > 1 << 24) refuse('constant too large to fold');
-  const inStrides = strides(c.shape);
-  const out = new Array<number>(count);
-  const idx = new Array<number>(shape.length).fill(0);
-  for (let k = 0; k < count; k++) {
-    let src = 0;
-    for (let i = 0; i < shape.length; i++) src += (idx[i]! % c.shape[i]!) * inStrides[i]!;
-    out[k] = c.data[src]!;
-    for (let i = shape.length - 1; i >= 0; i--) {
-      if (++idx[i]! < shape[i]!) break;
-      idx[i] = 0;
-    }
-  }
-  return [constOf(c.dtype, shape, out)];
+  return [constFromCoords(c, shape, (axis, i) => i % c.shape[axis]!)];
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
