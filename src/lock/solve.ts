@@ -9,7 +9,7 @@ import { evaluateMarker, markerEnvironment, type MarkerEnvironment } from '../en
 import { parseRequirement } from '../env/requirements.js';
 import { normalizeName } from '../env/names.js';
 import { satisfies } from '../matrix/pep440.js';
-import type { Condition, Matrix } from '../matrix/types.js';
+import { staysTrueWhenPackagesAdded, type Matrix } from '../matrix/types.js';
 import type { Finding } from '../diagnose/types.js';
 import type { LockPackageSpec, LockRouteSpec } from './spec.js';
 import type { Target } from './types.js';
@@ -92,21 +92,10 @@ export interface SolveFailure {
 
 export type SolveResult = SolveSuccess | SolveFailure;
 
-/** Names of condition kinds whose truth can flip when packages are added (judged only on full choices). */
-const NON_MONOTONE = new Set(['missing', 'not', 'planned', 'python_unsupported']);
-
-function monotone(c: Condition): boolean {
-  const kind = Object.keys(c)[0]!;
-  if (NON_MONOTONE.has(kind)) return false;
-  if ('all' in c) return c.all.every(monotone);
-  if ('any' in c) return c.any.every(monotone);
-  return true;
-}
-
 export async function solve(input: SolveInput): Promise<SolveResult> {
   const { route, target, domains } = input;
   const env = markerEnvironment(target.python, target.platform);
-  const monotoneCodes = new Set(input.matrix.rules.filter((r) => monotone(r.when)).map((r) => r.code));
+  const monotoneCodes = new Set(input.matrix.rules.filter((r) => staysTrueWhenPackagesAdded(r.when)).map((r) => r.code));
   const conflictCounts = new Map<string, { conflict: Conflict; count: number }>();
   const note = (c: Conflict) => {
     const key = JSON.stringify(c);

@@ -89,6 +89,22 @@ const PARTS: { [K in ConditionKind]: (args: ConditionArgs[K]) => readonly Condit
   duplicate_providers: () => [], record_overlap: () => [], export_op_gaps: () => [],
 };
 
+/**
+ * Whether a kind, once true for some packages, stays true when more packages are added (the lock solver
+ * judges such rules on partial choices). all / any hold when their parts do; a record, so a new kind
+ * must say.
+ */
+const GROWS_TRUE: { [K in ConditionKind]: boolean } = {
+  all: true, any: true, not: false, installed: true, missing: false, version: true, python: true, platform: true,
+  env: true, planned: false, minor_mismatch: true, constraint_violated: true, python_unsupported: false,
+  duplicate_providers: true, record_overlap: true, export_op_gaps: true,
+};
+
+/** True when adding packages can never make `c` false once it is true. */
+export function staysTrueWhenPackagesAdded(c: Condition): boolean {
+  return GROWS_TRUE[conditionKind(c)] && conditionParts(c).every(staysTrueWhenPackagesAdded);
+}
+
 /** Every condition kind, in the order of the registry. */
 export const CONDITION_KINDS = Object.keys(PARTS) as readonly ConditionKind[];
 
