@@ -23,6 +23,7 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
   const fired: { rule: Rule; finding: Finding }[] = [];
 
   for (const rule of matrix.rules) {
+    if (opts.onlyCodes && !opts.onlyCodes.has(rule.code)) continue;
     const bindings = evaluateCondition(rule.when, ctx);
     const seen = new Set<string>();
     for (const b of bindings) {

@@ -17,6 +17,21 @@ export interface DomainOptions {
   filter: ReleaseFilter;
 }
 
+// A release's verdict for a target, per filter: the referee's rounds (and fix's variants) rebuild the
+// same domains, and judging every wheel tag of numpy's thousand files again costs tens of ms.
+const verdicts = new WeakMap<ReleaseFilter, WeakMap<IndexRelease, Map<string, ReturnType<ReleaseFilter>>>>();
+
+function judged(filter: ReleaseFilter, release: IndexRelease, files: IndexRelease['files'], target: Target): ReturnType<ReleaseFilter> {
+  let byRelease = verdicts.get(filter);
+  if (!byRelease) verdicts.set(filter, byRelease = new WeakMap());
+  let byTarget = byRelease.get(release);
+  if (!byTarget) byRelease.set(release, byTarget = new Map());
+  const key = JSON.stringify(target);
+  let v = byTarget.get(key);
+  if (!v) byTarget.set(key, v = filter({ ...release, files }, target));
+  return v;
+}
+
 export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, target: Target, opts: DomainOptions): Promise<Domain> {
   const project = await facts.project(spec.name);
   const base: Domain = { spec, candidates: [], rejected: [], ...(opts.fixedBy ? { fixedBy: opts.fixedBy } : {}) };
@@ -38,7 +53,7 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
       rejected.push({ kind: 'requires-python', version: release.version, requiresPython: rp });
       continue;
     }
-    const fit = opts.filter({ ...release, files }, target);
+    const fit = judged(opts.filter, release, files, target);
     if (!fit.ok) { rejected.push({ kind: 'no-file-for-target', version: release.version, tagsSeen: fit.tagsSeen }); continue; }
     if (spec.lines === 'minor' && !opts.fixed) {
       const line = majorMinor(release.version) ?? release.version;

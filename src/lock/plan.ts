@@ -27,7 +27,7 @@ export interface LockDeps {
   specs: LockRouteSpec[];
   facts: IndexFacts;
   filter: ReleaseFilter;
-  evaluate: (matrix: Matrix, snapshot: import('../env/types.js').EnvSnapshot, patches: string[]) => Finding[];
+  evaluate: (matrix: Matrix, snapshot: import('../env/types.js').EnvSnapshot, patches: string[], onlyCodes?: ReadonlySet<string>) => Finding[];
   patches: SolveInput['patches'];
   /** pip's resolver on requirement lines + constraint lines for the target */
   referee: (requirements: string[], constraints: string[]) => Promise<RefereeOutcome>;
@@ -100,7 +100,7 @@ export async function buildDomains(req: LockRequest, spec: LockRouteSpec, deps: 
 function solverInput(req: LockRequest, spec: LockRouteSpec, domains: Domain[], deps: LockDeps, nogoods: Record<string, string | null>[]): SolveInput {
   return {
     route: spec, target: req.target, domains, matrix: deps.matrix, patches: deps.patches, allowPatches: req.allowPatches, nogoods,
-    evaluate: (snapshot, patches) => deps.evaluate(deps.matrix, snapshot, patches),
+    evaluate: (snapshot, patches, onlyCodes) => deps.evaluate(deps.matrix, snapshot, patches, onlyCodes),
   };
 }
 

@@ -47,8 +47,9 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
   ]);
   const patches = catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes }));
   const byId = new Map(catalogue.patches.map((p) => [p.id, p]));
-  const evaluateWith = (m: Matrix, snapshot: EnvSnapshot, ids: string[]) => evaluate(m, snapshot, {
+  const evaluateWith = (m: Matrix, snapshot: EnvSnapshot, ids: string[], onlyCodes?: ReadonlySet<string>) => evaluate(m, snapshot, {
     predictExportGaps: predictor,
+    ...(onlyCodes ? { onlyCodes } : {}),
     appliedPatches: ids.map((id) => {
       const p = byId.get(id)!;
       return { id, fixes: p.fixes, ...(p.addsHandlers ? { addsHandlers: p.addsHandlers } : {}) };

@@ -105,6 +105,35 @@ export function staysTrueWhenPackagesAdded(c: Condition): boolean {
   return GROWS_TRUE[conditionKind(c)] && conditionParts(c).every(staysTrueWhenPackagesAdded);
 }
 
+/**
+ * The packages (matrix names: a family or a distribution) whose presence or version a condition of each
+ * kind reads, or 'any' when it looks over the whole env. The lock solver backjumps over choices a failed
+ * rule did not read; a record, so a new kind must say.
+ */
+const READS: { [K in ConditionKind]: (args: ConditionArgs[K]) => readonly string[] | 'any' } = {
+  all: () => [], any: () => [], not: () => [],
+  installed: (name) => [name], missing: (name) => [name], version: (v) => [v.package],
+  python: () => [], platform: () => [], env: () => [], planned: () => [],
+  minor_mismatch: (m) => [m.package, m.with],
+  constraint_violated: (f) => (f.package && f.dependency ? [f.package, f.dependency] : 'any'),
+  python_unsupported: (f) => (f.package ? [f.package] : 'any'),
+  duplicate_providers: () => 'any', record_overlap: () => 'any', export_op_gaps: () => 'any',
+};
+
+/** Every package a condition (with its parts) reads, or 'any'. */
+export function packagesRead(c: Condition): ReadonlySet<string> | 'any' {
+  const kind = conditionKind(c);
+  const own = (READS[kind] as (args: unknown) => readonly string[] | 'any')(conditionArgs(c, kind));
+  if (own === 'any') return 'any';
+  const out = new Set(own);
+  for (const part of conditionParts(c)) {
+    const r = packagesRead(part);
+    if (r === 'any') return 'any';
+    for (const n of r) out.add(n);
+  }
+  return out;
+}
+
 /** Every condition kind, in the order of the registry. */
 export const CONDITION_KINDS = Object.keys(PARTS) as readonly ConditionKind[];
 
