@@ -144,6 +144,7 @@ async function planFor(
   const blocks = blocksFor(route);
   const absentNames = keptOut(snapshot, deps.matrix, vars);
   const nogoods: Record<string, string | null>[] = [];
+  const released = new Set<string>();
   const constraints: { requirement: string; rule: string }[] = [];
   const maxRounds = deps.maxRounds ?? 6;
   let nodes = 0;
@@ -162,13 +163,19 @@ async function planFor(
       }
       return { kind: 'none', explanation: explainFailure(result, routeSpec, target, domains, deps.matrix) };
     }
-    const { requested, removals, changes } = requestFor(snapshot, result);
+    const { requested, removals, changes } = requestFor(snapshot, result, released);
     log(`fix (${route ?? 'any route'}, ${kind}) round ${round}: pip resolves ${requested.join(' ')}`);
     const outcome = await deps.referee(requested, constraints.map((c) => c.requirement));
     if (outcome.kind === 'timeout') return { kind: 'trouble', detail: `pip's resolver did not finish within ${outcome.seconds.toFixed(0)} s` };
     if (outcome.kind === 'index-error' || outcome.kind === 'pip-error') return { kind: 'trouble', detail: `pip: ${outcome.detail}` };
     if (outcome.kind !== 'resolved') {
-      nogoods.push(Object.fromEntries(domains.map((d) => [d.spec.name, result.pins.find((p) => p.name === d.spec.name)?.version ?? null])));
+      const why = outcome.kind === 'conflict' ? outcome.causes.join('; ') : `no distribution for ${outcome.requirement}`;
+      log(`fix (${route ?? 'any route'}, ${kind}) round ${round}: pip turns it down: ${why}`);
+      // a distribution kept at its installed version that the solver does not choose (onnxscript) is left
+      // to pip when pip names it in the conflict; otherwise the solver's choice is turned down
+      const loosen = outcome.kind === 'conflict' ? keptRootsNamed(outcome.causes, requested).filter((n) => !domains.some((d) => d.spec.name === n)) : [];
+      if (loosen.length) for (const n of loosen) released.add(n);
+      else nogoods.push(nogood(domains, result, []));
       continue;
     }
     const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name));
@@ -183,8 +190,16 @@ async function planFor(
         route: route ?? 'onnx-tf', target, requested, constraints, closure, steps, warnings: result.warnings, rounds: round,
         referee: { pipVersion: outcome.pipVersion, command: outcome.command, seconds: outcome.seconds }, solverNodes: nodes,
       };
+      // what pip chose for the distributions left to it
+      for (const n of released) {
+        const was = snapshot.distributions[n]?.version ?? null;
+        const now = closure.find((p) => p.name === n)?.version ?? null;
+        if (was !== now) changes.push({ name: n, from: was, to: now });
+      }
+      changes.sort((a, b) => a.name.localeCompare(b.name));
       return { kind: 'plan', plan: { route, kind, changes, removals, steps, lock: plan } };
     }
+    log(`fix (${route ?? 'any route'}, ${kind}) round ${round}: pip's closure trips ${tripped.map((f) => `${f.code} (${f.packages.map((p) => `${p.name} ${p.version ?? ''}`.trim()).join(', ')})`).join('; ')}`);
     let added = false;
     for (const f of tripped) {
       const dep = f.args?.dependency;
@@ -194,9 +209,19 @@ async function planFor(
         added = true;
       }
     }
-    if (!added) nogoods.push(Object.fromEntries(domains.map((d) => [d.spec.name, result.pins.find((p) => p.name === d.spec.name)?.version ?? null])));
+    if (!added) nogoods.push(nogood(domains, result, tripped));
   }
   return { kind: 'trouble', detail: `no plan survived ${maxRounds} rounds of pip's resolver` };
+}
+
+/**
+ * The choice to turn down: the variables the tripped findings name (so the search moves one of them,
+ * not merely the last variable), else every variable.
+ */
+function nogood(domains: Domain[], result: SolveSuccess, tripped: Finding[]): Record<string, string | null> {
+  const named = new Set(tripped.flatMap((f) => f.packages.map((p) => p.name)));
+  const vars = domains.filter((d) => named.has(d.spec.name));
+  return Object.fromEntries((vars.length ? vars : domains).map((d) => [d.spec.name, result.pins.find((p) => p.name === d.spec.name)?.version ?? null]));
 }
 
 /** Findings pip's closure trips that the plan's patches and export call do not clear. */
@@ -211,7 +236,9 @@ function judge(closure: ResolvedPackage[], target: Target, solved: SolveSuccess,
  * is (a planned env: its other lines; an installed env: the distributions nothing else requires, at
  * their installed version); the variables left out are uninstalled.
  */
-export function requestFor(snapshot: EnvSnapshot, solved: SolveSuccess): { requested: string[]; removals: string[]; changes: PinChange[] } {
+export function requestFor(
+  snapshot: EnvSnapshot, solved: SolveSuccess, released: ReadonlySet<string> = new Set(),
+): { requested: string[]; removals: string[]; changes: PinChange[] } {
   const chosen = new Map(solved.pins.map((p) => [p.name, p]));
   const changes: PinChange[] = [];
   const removals: string[] = [];
@@ -229,10 +256,18 @@ export function requestFor(snapshot: EnvSnapshot, solved: SolveSuccess): { reque
       changes.push({ name: d.name, from: d.version, to: null });
       continue;
     }
-    if (snapshot.planned || isRoot(snapshot, d.name)) lines.push(`${d.name}==${d.version}`);
+    if (snapshot.planned || isRoot(snapshot, d.name)) lines.push(released.has(d.name) ? d.name : `${d.name}==${d.version}`);
   }
   for (const u of snapshot.unpinned ?? []) if (!chosen.has(normalizeName(u.name))) lines.push(`${u.name}${u.specifier}`);
   return { requested: lines.sort(), removals: removals.sort(), changes: changes.sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+const CAUSE_NAME = /(?:^|;\s*)([A-Za-z0-9][A-Za-z0-9._-]*) \S+ depends on/g;
+
+/** Names in pip's conflict causes ("onnxscript 0.7.2 depends on ml_dtypes") that are requested at an exact installed version. */
+function keptRootsNamed(causes: string[], requested: string[]): string[] {
+  const named = new Set([...causes.join('; ').matchAll(CAUSE_NAME)].map((m) => normalizeName(m[1]!)));
+  return requested.map((r) => r.split('==')).filter(([n, v]) => v !== undefined && named.has(normalizeName(n!))).map(([n]) => normalizeName(n!));
 }
 
 /** Every variable the solver saw (chosen or left out). */

@@ -64,8 +64,8 @@ describe('fix plans (issue 7, "Why")', () => {
 
 describe('fix plans on the real seed venv', () => {
   it('offers both plans, each refereed by pip: keep TF 2.20 with the patches, or the pins of a coherent older stack', async () => {
-    const python = await ensureVenv('seed') as string;
-    const snapshot = await probeEnvironment(await resolveTarget({ python }));
+    const venv = ensureVenv('seed') as { dir: string };
+    const snapshot = await probeEnvironment(await resolveTarget({ venv: venv.dir }));
     const plans = await fixPlans(snapshot, await loadMatrix(), { offline: false, progress: log });
     expect(plans.routes).toEqual(['onnx-tf']);
     const patched = plans.plans.find((p) => p.kind === 'patches')!;
@@ -74,7 +74,7 @@ describe('fix plans on the real seed venv', () => {
     // keep the stack: TF 2.20 and Keras 3 stay, the patches make it work
     expect(pins(patched)).toMatchObject({ tensorflow: '2.20.0', keras: '3.11.3', 'tensorflow-addons': '0.23.0', onnx: '1.19.0' });
     expect(patched.steps.filter((s) => s.kind === 'patch').map((s) => s.text).sort())
-      .toEqual(['onnx-tf-onnx-mapping', 'tfa-keras3-abstract-rnn-cell', 'tfa-keras3-keras-tensor', 'tfa-keras3-lazyadam-get-config']);
+      .toEqual(['onnx-tf-onnx-mapping', 'onnx-tf-reduce-opset18', 'tfa-keras3-abstract-rnn-cell', 'tfa-keras3-keras-tensor', 'tfa-keras3-lazyadam-get-config']);
     // pins alone: the last Keras 2 stack tensorflow-addons supports, no patch
     expect(older.steps.filter((s) => s.kind === 'patch')).toEqual([]);
     expect(pins(older)).toMatchObject({
