@@ -40,6 +40,8 @@ export interface Domain {
   fixedBy?: string;
   /** the project is not on any configured index */
   unknown?: boolean;
+  /** fix: the variable may be left out (null), tried before ('first') or after ('last') every release */
+  absent?: 'first' | 'last';
 }
 
 /** A reason the search turned a partial choice down. */
@@ -67,6 +69,13 @@ export interface SolveInput {
   /** search budget in visited nodes; beyond it the search stops with what it found */
   maxNodes?: number;
   matrix: Matrix;
+  /** which findings rule a choice out (default: errors that block the route); fixedByPatch, export-option and partial-choice monotonicity still apply */
+  blocks?: (f: Finding) => boolean;
+  /**
+   * fix: a variable left out (null) is uninstalled, and names here stay uninstalled, so a chosen release
+   * whose Requires-Dist names either conflicts (pip would install it again)
+   */
+  absentMeansUninstalled?: { names: ReadonlySet<string> };
 }
 
 export interface SolveSuccess {
@@ -78,6 +87,8 @@ export interface SolveSuccess {
   exportSteps: Finding[];
   warnings: Finding[];
   nodes: number;
+  /** variables the plan leaves out (optional ones chosen as null) */
+  absent?: string[];
 }
 
 export interface SolveFailure {
@@ -111,8 +122,9 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
   let nodes = 0;
   const picks = new Map<string, Candidate | null>();
 
+  const blocks = input.blocks ?? ((f: Finding) => f.severity === 'error' && f.blocks.includes(route.route));
   const blockers = (findings: Finding[], partial: boolean): Finding[] => findings.filter((f) =>
-    f.severity === 'error' && f.blocks.includes(route.route) && !f.fixedByPatch
+    blocks(f) && !f.fixedByPatch
     && !f.fixes.some((x) => x.kind === 'export-option')
     && (!partial || monotoneCodes.has(f.code)));
 
@@ -164,22 +176,33 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
           && f.fixes.some((x) => x.kind === 'export-option')),
         warnings: findings.filter((f) => f.severity === 'warning'),
         nodes,
+        absent: [...picks.entries()].filter(([, c]) => c === null).map(([name]) => name),
       };
       return true;
     }
     const domain = domains[depth]!;
     const name = domain.spec.name;
-    const options: (Candidate | null)[] = domain.spec.optional && !domain.fixedBy ? [null, ...domain.candidates] : domain.candidates;
+    const options: (Candidate | null)[] = domain.absent === 'last' ? [...domain.candidates, null]
+      : domain.absent === 'first' || (domain.spec.optional && !domain.fixedBy) ? [null, ...domain.candidates] : domain.candidates;
     const why = new Set<string>();
     for (const cand of options) {
       nodes++;
       if (nodes >= maxNodes) return everything();
+      if (input.absentMeansUninstalled) {
+        const gone = absenceConflict(name, cand, picks, env);
+        if (gone) { note(gone); if (gone.kind === 'requires') why.add(gone.from.name); continue; }
+      }
       // what the chosen releases require of this one is known before its own metadata is read
       const early = cand ? requirementConflict(name, cand, picks, env, 'theirs') : null;
       if (early) { note(early); why.add(early.kind === 'requires' ? early.from.name : name); continue; }
       if (cand?.load && !(await cand.load())) continue;
       const conflict = cand ? requirementConflict(name, cand, picks, env, 'its') : null;
       if (conflict) { note(conflict); if (conflict.kind === 'requires') why.add(conflict.to.name); continue; }
+      if (cand && input.absentMeansUninstalled) {
+        const needs = absentRequirement(name, cand, picks, env, input.absentMeansUninstalled.names);
+        // a variable left out is part of the reason; a name that must stay uninstalled is not a choice
+        if (needs) { note(needs); if (needs.kind === 'requires' && picks.has(needs.to.name)) why.add(needs.to.name); continue; }
+      }
       picks.set(name, cand);
       let outcome: Outcome | null = null;
       if (cand) {
@@ -256,6 +279,32 @@ export function requirementConflict(
       if (req.name === other && req.specifier && !satisfies(chosen.version, req.specifier)) {
         return { kind: 'requires', from: { name, version: cand.version }, requirement: req.text, to: { name: other, version: chosen.version } };
       }
+    }
+  }
+  return null;
+}
+
+/** Leaving `name` out (cand null) while a chosen release requires it: pip would install it again. */
+function absenceConflict(
+  name: string, cand: Candidate | null, picks: Map<string, Candidate | null>, env: MarkerEnvironment,
+): Conflict | null {
+  if (cand) return null;
+  for (const [other, chosen] of picks) {
+    if (!chosen) continue;
+    const req = applicable(chosen, env).find((r) => r.name === name);
+    if (req) return { kind: 'requires', from: { name: other, version: chosen.version }, requirement: req.text, to: { name, version: 'uninstalled' } };
+  }
+  return null;
+}
+
+/** A release that requires a variable left out, or a name that must stay uninstalled. */
+function absentRequirement(
+  name: string, cand: Candidate, picks: Map<string, Candidate | null>, env: MarkerEnvironment, absent: ReadonlySet<string>,
+): Conflict | null {
+  for (const req of applicable(cand, env)) {
+    const leftOut = picks.has(req.name) && picks.get(req.name) === null;
+    if (leftOut || absent.has(req.name)) {
+      return { kind: 'requires', from: { name, version: cand.version }, requirement: req.text, to: { name: req.name, version: 'uninstalled' } };
     }
   }
   return null;

@@ -19,10 +19,26 @@ export interface Evidence {
 export type FixKind = 'pin' | 'patch' | 'env' | 'export-option' | 'route';
 export const FIX_KINDS: readonly FixKind[] = ['pin', 'patch', 'env', 'export-option', 'route'];
 
+/**
+ * A pin fix as data (matrix/rules.yaml `install` / `remove` / `separate_env`): what pip installs and
+ * uninstalls, or the separate venv the pins belong in. In a rule the strings are templates; in a
+ * finding they are rendered. The pip line is written from this by src/report/pin-command.ts only.
+ */
+export interface PinSpec {
+  /** requirement name (extras allowed: "onnx2tf[tensorflow]") -> PEP 440 specifier ("==1.18.0", "=={pin:tf-keras}", "{requires}"; "" = any version) */
+  install: Record<string, string>;
+  /** distributions to uninstall first (a list placeholder such as {provider_names} expands to several) */
+  remove: string[];
+  /** the pins need a separate venv: made with python<python> ("" = python3) in folder <dir> */
+  separateEnv?: { python: string; dir: string };
+}
+
 export interface Fix {
   kind: FixKind;
-  /** the exact text to run or write (templated) */
+  /** the exact text to run or write (templated); for a pin fix, written from `pin` by the one formatter */
   command: string;
+  /** pin fixes: what to install / remove, as data */
+  pin?: PinSpec;
   /** patch fixes: the patch id under patches/ */
   patch?: string;
   /** route fixes: the route to switch to */
