@@ -2,6 +2,7 @@
 
 Real torch exports, tiny weights: run with the tools venv (torch 2.13.0):
     $(node scripts/venvs.mjs path tools) scripts/models/export_model_fixtures.py test/fixtures/model
+    (--variants OUT writes the extra exports the real-env test converts.)
 Each file shows one thing a route meets in a model: an op version a converter lacks, or the
 TorchScript exporter's default input names.
 """
@@ -59,5 +60,21 @@ def main(out):
     torch.onnx.export(SqueezeArgMax().eval(), (torch.randn(2, 5),), f"{out}/squeeze-argmax.opset13.onnx", dynamo=False, opset_version=13, **named)
 
 
+def variants(out):
+    """The exports test/real-env/model-check.test.ts runs onnx-tf on besides the fixtures."""
+    os.makedirs(out, exist_ok=True)
+    flat = FlattenFirst().eval()
+    vec = torch.randn(1, 12)
+    # input.1: the name issue 7 reports for torch 2.8.0's default export of FBNet-A
+    torch.onnx.export(flat, (vec,), f"{out}/flatten.input-1.opset12.onnx", dynamo=False, opset_version=12, input_names=["input.1"])
+    torch.onnx.export(flat, (vec,), f"{out}/flatten.named.opset12.onnx", dynamo=False, opset_version=12, input_names=["input"])
+    # the opset the model check names as the highest that closes ReduceMean-18
+    torch.onnx.export(MeanHead().eval(), (torch.randn(1, 3, 4, 4),), f"{out}/mean-head.opset17.onnx", dynamo=False, opset_version=17)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "test/fixtures/model")
+    args = sys.argv[1:]
+    if args and args[0] == "--variants":
+        variants(args[1])
+    else:
+        main(args[0] if args else "test/fixtures/model")

@@ -16,6 +16,7 @@ import { verifyFiles } from './verify-files.js';
 import { keepVerdict, readVerdict } from './referee-cache.js';
 import { UserError } from '../util/errors.js';
 import { loadLockSpecs } from './spec.js';
+import { loadModelSpec } from '../model/spec.js';
 
 export interface RunLockOptions {
   /** the interpreter whose pip settings (index, find-links, constraints) apply; default python3 on PATH */
@@ -45,7 +46,8 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
     loadMatrix(opts.matrixDir), loadLockSpecs(opts.matrixDir), loadCatalogue(), loadExportGapPredictor(),
     createIndexFacts({ python, offline: opts.offline, target: req.target }),
   ]);
-  const patches = catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes }));
+  const patches = catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes, addsHandlers: p.addsHandlers }));
+  const modelSpec = req.model ? loadModelSpec(opts.matrixDir) : undefined;
   const byId = new Map(catalogue.patches.map((p) => [p.id, p]));
   const evaluateWith = (m: Matrix, snapshot: EnvSnapshot, ids: string[]) => evaluate(m, snapshot, {
     predictExportGaps: predictor,
@@ -55,7 +57,7 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
     }),
   }).findings;
   const outcome = await lock(req, {
-    matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches,
+    matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches, ...(modelSpec ? { modelSpec } : {}),
     referee: async (requirements, constraints) => {
       // pip >= 25.3 (from its wheel, on the target interpreter, with the user's pip configuration) reads
       // PEP 658 metadata instead of downloading every wheel of the closure, as older pips do in a dry run

@@ -41,6 +41,8 @@ export interface RouteModelCoverage {
   /** the converter release the table holds for, and the one found, for reason converter-version */
   versions?: string;
   found?: string;
+  /** model.yaml's note on the route's coverage */
+  note?: string;
 }
 
 /** What a route covers: 'conditional' = only when the node folds to a constant. */
@@ -98,6 +100,6 @@ export function coverageWithout(spec: RouteCoverageSpec, reason: NonNullable<Rou
   return {
     route: spec.route, coverage: spec.coverage, status: spec.coverage === 'not-applicable' ? 'not-applicable' : 'unknown',
     gaps: [], firstGap: null, closingOpset: null, resolvedAt: null, counted: [], conditional: [], reason,
-    ...(spec.versions ? { versions: spec.versions } : {}), ...(found ? { found } : {}),
+    ...(spec.versions ? { versions: spec.versions } : {}), ...(found ? { found } : {}), ...(spec.note ? { note: spec.note } : {}),
   };
 }
