@@ -48,6 +48,18 @@ class SqueezeArgMax(nn.Module):
         return torch.argmax(y, dim=1)
 
 
+class LayerNormHead(nn.Module):
+    """nn.LayerNorm: one LayerNormalization node from opset 17 on, written with other ops below it."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.norm = nn.LayerNorm(8)
+
+    def forward(self, x):
+        return self.norm(self.fc(x))
+
+
 def main(out):
     os.makedirs(out, exist_ok=True)
     img = torch.randn(1, 3, 4, 4)
@@ -58,6 +70,7 @@ def main(out):
     torch.onnx.export(mean, (img,), f"{out}/mean-head.dynamo.onnx", external_data=False, **named)
     torch.onnx.export(FlattenFirst().eval(), (torch.randn(1, 12),), f"{out}/flatten.opset12.onnx", dynamo=False, opset_version=12)
     torch.onnx.export(SqueezeArgMax().eval(), (torch.randn(2, 5),), f"{out}/squeeze-argmax.opset13.onnx", dynamo=False, opset_version=13, **named)
+    torch.onnx.export(LayerNormHead().eval(), (torch.randn(1, 8),), f"{out}/layer-norm.opset17.onnx", dynamo=False, opset_version=17, **named)
 
 
 def variants(out):
@@ -70,6 +83,9 @@ def variants(out):
     torch.onnx.export(flat, (vec,), f"{out}/flatten.named.opset12.onnx", dynamo=False, opset_version=12, input_names=["input"])
     # the opset the model check names as the highest that closes ReduceMean-18
     torch.onnx.export(MeanHead().eval(), (torch.randn(1, 3, 4, 4),), f"{out}/mean-head.opset17.onnx", dynamo=False, opset_version=17)
+    # below LayerNormalization's first version (17) torch writes it with other ops
+    named = dict(input_names=["input"], output_names=["output"])
+    torch.onnx.export(LayerNormHead().eval(), (torch.randn(1, 8),), f"{out}/layer-norm.opset16.onnx", dynamo=False, opset_version=16, **named)
 
 
 if __name__ == "__main__":

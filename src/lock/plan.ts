@@ -50,6 +50,8 @@ export interface PlanStep {
   clears: string[];
   /** an export at a chosen opset: the opset */
   opset?: number;
+  /** ops that do not exist at that opset: the exporter writes them with other ops, which were not judged */
+  decomposes?: string[];
 }
 
 /** What --model found for the plan's route, after the plan's patches. */
@@ -275,7 +277,7 @@ async function modelSteps(
     if (added.length) {
       const patched = await judge([...keptIds, ...added]);
       // patches that leave a gap only an older opset closes are not worth applying: the re-export alone decides
-      if (patched.routes[0]!.status === 'covered' || cov0.closingOpset === null) check = patched;
+      if (patched.routes[0]!.status === 'covered' || (cov0.closingOpset ?? cov0.decomposedOpset) === null) check = patched;
       else added = [];
     }
   }
@@ -284,13 +286,19 @@ async function modelSteps(
     .filter((c) => gapRules.has(c));
   const facts = check.findings.map((f) => f.code);
   const cleared = exp ? facts.filter((c) => exp.clears.includes(c)) : [];
+  const reExportAt = cov.status === 'gap' ? cov.closingOpset ?? cov.decomposedOpset : null;
   let exportStep: PlanStep | null = null;
-  let blocked = facts.some((c) => !cleared.includes(c)) || cov.status === 'gap' && cov.closingOpset === null;
+  let blocked = facts.some((c) => !cleared.includes(c)) || (cov.status === 'gap' && reExportAt === null);
   if (exp) {
-    const opset = cov.status === 'gap' ? cov.closingOpset : (model.opset !== null && model.opset >= modelSpec.exportOpsets.min && model.opset <= modelSpec.exportOpsets.torchscriptMax ? model.opset : null);
+    const { min, torchscriptMax } = modelSpec.exportOpsets;
+    // covered as it is: export at the model's own opset, which the TorchScript exporter can write
+    const opset = cov.status === 'gap' ? reExportAt : (model.opset !== null && model.opset >= min && model.opset <= torchscriptMax ? model.opset : null);
     const at = opset !== null ? exportCallAt(exp, opset) : null;
     const clears = [...new Set([...(cov.status === 'gap' && at ? [MODEL_OP_GAP] : []), ...(at || cov.status === 'covered' ? predicted : []), ...cleared])];
-    exportStep = at ? { kind: 'export', text: at, clears, opset: opset! } : { kind: 'export', text: exp.call, clears };
+    const decomposes = cov.status === 'gap' && cov.closingOpset === null && at ? cov.gaps.filter((g) => g.closedBy.opset === null).map((g) => g.op) : [];
+    exportStep = at
+      ? { kind: 'export', text: at, clears, opset: opset!, ...(decomposes.length ? { decomposes } : {}) }
+      : { kind: 'export', text: exp.call, clears };
     if (cov.status === 'gap' && !at) blocked = true;
   } else if (cov.status === 'gap') {
     blocked = true;

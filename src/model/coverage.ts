@@ -17,6 +17,11 @@ export interface OpGap {
     opset: number | null;
     /** patches (not yet counted) whose handlers cover it */
     patches: string[];
+    /**
+     * with no covering opset: the highest opset below the op's first version, where an export must write it
+     * with other ops (torch decomposes it); whether those are covered is not judged here. null: none
+     */
+    below: number | null;
   };
 }
 
@@ -30,6 +35,11 @@ export interface RouteModelCoverage {
   firstGap: OpGap | null;
   /** with gaps: the highest export opset at which none of the model's ops is a gap; null when none is */
   closingOpset: number | null;
+  /**
+   * with gaps and no closing opset: the highest opset at which every op is covered or does not exist yet
+   * (so the exporter writes it with other ops, not judged here); null when none is
+   */
+  decomposedOpset: number | null;
   /** the opset op versions were resolved at (onnx-tf: the installed onnx's max opset when lower) */
   resolvedAt: number | null;
   /** patches whose handlers count as covered */
@@ -52,6 +62,8 @@ export interface RouteTable {
   covers: Covers;
   /** the since_version `op` resolves to in a model at `opset`, as the route resolves it; null: no such op then */
   resolve: (op: string, opset: number) => number | null;
+  /** the op's first since_version in the ai.onnx schemas; undefined: onnx does not define it */
+  firstVersion: (op: string) => number | undefined;
   /** the opset the model's own ops were resolved at */
   resolvedAt: number | null;
   /** patches counted, and candidates offered as closers: op -> versions their handlers add */
@@ -60,6 +72,7 @@ export interface RouteTable {
 }
 
 function gapOf(m: ModelOp, table: RouteTable, version: number | null): boolean | 'conditional' {
+  // true: a gap; 'conditional': covered only when it folds
   if (version === null) return true;
   const c = table.covers(m.op, m.domain, version);
   return c === true ? false : c === 'conditional' ? 'conditional' : true;
@@ -69,29 +82,32 @@ function gapOf(m: ModelOp, table: RouteTable, version: number | null): boolean |
 export function coverageWith(model: ModelOps, spec: RouteCoverageSpec, table: RouteTable, opsets: ModelSpec['exportOpsets']): RouteModelCoverage {
   const gaps: OpGap[] = [];
   const conditional: string[] = [];
-  const versionAt = (m: ModelOp, opset: number): number | null => (m.domain === '' ? table.resolve(m.op, opset) : m.version);
   // re-export opsets, highest first (the model's own opset excluded: that is the export that has the gap)
   const tries: number[] = [];
   for (let o = opsets.torchscriptMax; o >= opsets.min; o--) if (o !== model.opset) tries.push(o);
+  /** at opset o: covered, or (allowNew) an ai.onnx op that does not exist yet there */
+  const okAt = (m: ModelOp, o: number, allowNew: boolean): boolean => {
+    if (m.domain !== '') return table.covers(m.op, m.domain, m.version ?? 0) !== false && m.version !== null;
+    const v = table.resolve(m.op, o);
+    if (v === null) return allowNew && (table.firstVersion(m.op) ?? 0) > o;
+    return table.covers(m.op, m.domain, v) !== false;
+  };
   for (const m of model.ops) {
     const version = m.domain === '' && table.resolvedAt !== null ? table.resolve(m.op, table.resolvedAt) : m.version;
     const g = gapOf(m, table, version);
     if (g === 'conditional') conditional.push(m.op);
     if (g !== true) continue;
-    const closingOpset = m.domain !== '' ? null : (tries.find((o) => {
-      const v = versionAt(m, o);
-      return v !== null && table.covers(m.op, m.domain, v) !== false;
-    }) ?? null);
+    const opset = m.domain !== '' ? null : (tries.find((o) => table.resolve(m.op, o) !== null && okAt(m, o, false)) ?? null);
+    const first = m.domain === '' ? table.firstVersion(m.op) : undefined;
+    const below = opset === null && first !== undefined && first - 1 >= opsets.min ? first - 1 : null;
     const patches = version === null || m.domain !== '' ? [] : table.candidates.filter((p) => p.addsHandlers[m.op]?.includes(version)).map((p) => p.id);
-    gaps.push({ op: m.op, domain: m.domain, version, node: m.node, closedBy: { opset: closingOpset, patches } });
+    gaps.push({ op: m.op, domain: m.domain, version, node: m.node, closedBy: { opset, patches, below } });
   }
-  const closingOpset = gaps.length === 0 || gaps.some((g) => g.domain !== '') ? null : (tries.find((o) => model.ops.every((m) => {
-    const v = versionAt(m, o);
-    return v !== null && table.covers(m.op, m.domain, v) !== false;
-  })) ?? null);
+  const closingOpset = gaps.length === 0 ? null : (tries.find((o) => model.ops.every((m) => okAt(m, o, false))) ?? null);
+  const decomposedOpset = gaps.length === 0 || closingOpset !== null ? null : (tries.find((o) => model.ops.every((m) => okAt(m, o, true))) ?? null);
   return {
     route: spec.route, coverage: spec.coverage, status: gaps.length ? 'gap' : 'covered', gaps, firstGap: gaps[0] ?? null,
-    closingOpset, resolvedAt: table.resolvedAt, counted: table.counted, conditional,
+    closingOpset, decomposedOpset, resolvedAt: table.resolvedAt, counted: table.counted, conditional,
   };
 }
 
@@ -99,7 +115,7 @@ export function coverageWith(model: ModelOps, spec: RouteCoverageSpec, table: Ro
 export function coverageWithout(spec: RouteCoverageSpec, reason: NonNullable<RouteModelCoverage['reason']>, found?: string): RouteModelCoverage {
   return {
     route: spec.route, coverage: spec.coverage, status: spec.coverage === 'not-applicable' ? 'not-applicable' : 'unknown',
-    gaps: [], firstGap: null, closingOpset: null, resolvedAt: null, counted: [], conditional: [], reason,
+    gaps: [], firstGap: null, closingOpset: null, decomposedOpset: null, resolvedAt: null, counted: [], conditional: [], reason,
     ...(spec.versions ? { versions: spec.versions } : {}), ...(found ? { found } : {}), ...(spec.note ? { note: spec.note } : {}),
   };
 }

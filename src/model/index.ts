@@ -4,7 +4,7 @@
 import type { RouteId } from '../matrix/types.js';
 import { satisfies } from '../matrix/pep440.js';
 import { onnxTfResolutionOpset, resolveSinceVersion } from '../optables/coverage.js';
-import { onnxTfHandlers } from '../optables/tables.js';
+import { onnxSchemas, onnxTfHandlers } from '../optables/tables.js';
 import { coverageWith, coverageWithout, type RouteModelCoverage, type RouteTable } from './coverage.js';
 import { evaluateModelFacts, type ModelFinding } from './facts.js';
 import type { ModelOps } from './read.js';
@@ -42,6 +42,8 @@ export interface ModelCheck {
   findings: ModelFinding[];
 }
 
+const firstVersion = (op: string): number | undefined => onnxSchemas().ops[op]?.since_versions[0];
+
 function onnxTfTable(model: ModelOps, ctx: ModelCheckContext): RouteTable {
   const handlers = onnxTfHandlers().handlers;
   const extra = new Map<string, Set<number>>();
@@ -50,6 +52,7 @@ function onnxTfTable(model: ModelOps, ctx: ModelCheckContext): RouteTable {
   return {
     covers: (op, domain, v) => domain === '' && (handlers[op]?.versions.includes(v) === true || extra.get(op)?.has(v) === true),
     resolve: (op, opset) => resolveSinceVersion(op, onnxTfResolutionOpset(opset, ctx.onnx)),
+    firstVersion,
     resolvedAt: model.opset === null ? null : onnxTfResolutionOpset(model.opset, ctx.onnx),
     counted: [...counted],
     candidates: ctx.candidates.filter((p) => !counted.has(p.id)),
@@ -66,6 +69,7 @@ async function nativeTable(model: ModelOps): Promise<RouteTable> {
       return l ? (l.constantOnly ? 'conditional' : true) : false;
     },
     resolve: (op, opset) => resolveSinceVersion(op, opset),
+    firstVersion,
     resolvedAt: model.opset,
     counted: [],
     candidates: [],

@@ -66,6 +66,7 @@ export function renderPlan(plan: Plan, c: ChalkInstance, reproduce: string, writ
   plan.steps.forEach((s, i) => {
     const what = s.kind === 'patch' ? `apply patch ${s.text}: tfdoctor fix --apply-patches --only ${s.text}` : s.kind === 'export' ? `export: ${s.text}` : `convert: ${s.text}`;
     out.push(`  ${i + 1}. ${what}${s.clears.length ? c.dim(`  (clears ${s.clears.join(', ')})`) : ''}`);
+    if (s.decomposes?.length) out.push(c.yellow(`     ${s.decomposes.join(', ')} ${s.decomposes.length === 1 ? 'does' : 'do'} not exist at opset ${s.opset}: torch writes ${s.decomposes.length === 1 ? 'it' : 'them'} with other ops, which this plan did not judge; run tfdoctor check --model on the new export`));
   });
   if (plan.model) {
     out.push('', ...renderModelCheck(plan.model.check, c));

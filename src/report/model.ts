@@ -11,6 +11,9 @@ function opText(g: Pick<OpGap, 'op' | 'domain' | 'version'>): string {
 export function closerText(g: OpGap): string {
   const ways = g.closedBy.patches.map((id) => `patch ${id} (tfdoctor fix --apply-patches --only ${id})`);
   if (g.closedBy.opset !== null) ways.push(`re-export at opset ${g.closedBy.opset} (torch.onnx.export(..., dynamo=False, opset_version=${g.closedBy.opset}))`);
+  else if (g.closedBy.below !== null) {
+    ways.push(`perhaps a re-export at opset ${g.closedBy.below} or lower, where ${g.op} does not exist yet and torch writes it with other ops (not judged)`);
+  }
   return ways.length ? ways.join(', or ') : 'nothing known: no patch adds it and no export opset avoids it';
 }
 
@@ -27,7 +30,8 @@ function routeLines(r: RouteModelCoverage, c: ChalkInstance): string[] {
         `      closes it: ${closerText(g)}`];
       if (r.gaps.length > 1) {
         lines.push(`      then: ${r.gaps.slice(1).map((x) => opText(x)).join(', ')}`);
-        lines.push(`      all of them: ${r.closingOpset !== null ? `re-export at opset ${r.closingOpset}` : 'no single export opset'}`);
+        lines.push(`      all of them: ${r.closingOpset !== null ? `re-export at opset ${r.closingOpset}`
+          : r.decomposedOpset !== null ? `perhaps a re-export at opset ${r.decomposedOpset} (some ops do not exist there yet; not judged)` : 'no single export opset'}`);
       }
       return lines;
     }

@@ -106,6 +106,15 @@ describe('checkModel', () => {
     expect(native.closingOpset).toBeNull();
   });
 
+  it('LayerNormalization-17: no opset at which it exists closes it; below 17 torch writes it with other ops (not judged)', async () => {
+    const c = await judge('layer-norm.opset17.onnx');
+    const tf = route(c, 'onnx-tf');
+    expect(tf.firstGap).toMatchObject({ op: 'LayerNormalization', version: 17, closedBy: { opset: null, patches: [], below: 16 } });
+    expect(tf.closingOpset).toBeNull();
+    expect(tf.decomposedOpset).toBe(16);
+    expect(route(c, 'native').status).toBe('covered');
+  });
+
   it("the TorchScript exporter's default input name stops onnx-tf (ONNX_TF_INPUT_NAME_KEYERROR)", async () => {
     const c = await judge('flatten.opset12.onnx');
     expect(c.model.inputs).toEqual(['onnx::Flatten_0']);

@@ -4,7 +4,8 @@
 // - ONNX_TF_INPUT_NAME_KEYERROR: the TorchScript exporter's default input name (onnx::Flatten_0) and
 //   input.1 end in KeyError before any conversion; input_names=["input"], or the fact's rename fix, converts;
 // - MODEL_OP_GAP: ReduceMean-18 stops onnx-tf ("ReduceMean version 18 is not implemented."); the export at
-//   the opset the check names as closing it (17) converts.
+//   the opset the check names as closing it (17) converts; LayerNormalization-17 has no covering opset, and
+//   the export below its first version (16), where torch writes it with other ops, converts.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ const checks = new Map<string, ModelCheck>();
 const FILES = [
   'flatten.opset12.onnx', 'flatten.input-1.opset12.onnx', 'flatten.named.opset12.onnx', 'flatten.renamed.opset12.onnx',
   'mean-head.opset18.onnx', 'mean-head.opset17.onnx', 'mean-head.opset12.onnx',
+  'layer-norm.opset17.onnx', 'layer-norm.opset16.onnx',
 ];
 
 beforeAll(() => {
@@ -104,5 +106,16 @@ describe('the model check against the real onnx-tf 1.10.0', () => {
       expect(c.findings, file).toEqual([]);
       expect(results.get(file)!, file).toMatchObject({ ok: true, saved_model: true });
     }
+  });
+
+  it('MODEL_OP_GAP with no covering opset: below the op\'s first version torch writes it with ops onnx-tf has', async () => {
+    const tf = (await judged('layer-norm.opset17.onnx')).routes[0]!;
+    expect(tf.firstGap).toMatchObject({ op: 'LayerNormalization', version: 17, closedBy: { opset: null, below: 16 } });
+    expect(tf.decomposedOpset).toBe(16);
+    expect(results.get('layer-norm.opset17.onnx')).toMatchObject({ ok: false });
+    expect(results.get('layer-norm.opset17.onnx')!.message).toContain('LayerNormalization');
+    // the check could not judge the opset-16 export before it existed; now it can, and onnx-tf agrees
+    expect((await judged('layer-norm.opset16.onnx')).routes[0]!.status).toBe('covered');
+    expect(results.get('layer-norm.opset16.onnx')).toMatchObject({ ok: true, saved_model: true });
   });
 });
