@@ -213,7 +213,8 @@ function checkExportSpec(spec: LockRouteSpec, deps: LockDeps): void {
   }
 }
 
-async function planSteps(
+/** The plan's non-pin steps for a solved closure. Exported for tests. */
+export async function planSteps(
   req: LockRequest, spec: LockRouteSpec, result: SolveSuccess, closure: ResolvedPackage[], deps: LockDeps,
 ): Promise<{ steps: PlanStep[]; model?: PlanModel }> {
   let patches = result.patches;
