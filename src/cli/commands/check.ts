@@ -6,9 +6,7 @@ import type { EnvSnapshot } from '../../env/types.js';
 import { loadMatrix, defaultMatrixDir } from '../../matrix/load.js';
 import { evaluate, countBySeverity } from '../../diagnose/evaluate.js';
 import { loadExportGapPredictor } from '../../diagnose/predictor.js';
-import type { AppliedPatch, Diagnosis } from '../../diagnose/types.js';
-import { satisfies } from '../../matrix/pep440.js';
-import type { ModelCheck, ModelOps } from '../../model/index.js';
+import type { AppliedPatch } from '../../diagnose/types.js';
 import { renderHuman } from '../../report/human.js';
 import { checkDocument } from '../../report/json.js';
 import { ExitCode, UserError } from '../../util/errors.js';
@@ -54,7 +52,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   }
 
   // the model first: a file that is not ONNX is a usage error before any probe
-  const modelCore = flags.model !== undefined ? await import('../../model/index.js') : undefined;
+  const modelCore = flags.model !== undefined ? await import('../../model/env.js') : undefined;
   const model = modelCore && flags.model !== undefined ? modelCore.readModelOps(flags.model) : undefined;
   const matrixDir = flags.matrix ?? defaultMatrixDir();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -88,9 +86,8 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     appliedPatches: applied,
     predictExportGaps: await loadExportGapPredictor(),
   });
-  const modelCheck = model && modelCore ? await judgeModel(modelCore, model, snapshot, applied, matrixDir) : undefined;
-  const modelBlocks = modelCheck && modelCore ? modelCore.modelBlockers(modelCheck) : new Map<string, string[]>();
-  blockRoutes(diagnosis, modelBlocks);
+  const modelCheck = model && modelCore ? await modelCore.checkModelInEnv(model, snapshot, applied, matrixDir) : undefined;
+  const modelStops = modelCheck && modelCore ? modelCore.blockRoutesByModel(diagnosis, modelCheck) : 0;
 
   if (flags.json) {
     const doc = checkDocument(diagnosis, snapshot, {
@@ -106,7 +103,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     process.stdout.write(renderHuman(diagnosis, snapshot, { verbose: !!flags.verbose, color: new Chalk(), ...(modelCheck ? { model: modelCheck } : {}) }));
   }
   const errors = countBySeverity(diagnosis.findings).error;
-  return errors > 0 || modelBlocks.size > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
+  return errors > 0 || modelStops > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
 }
 
 /** Patches tfdoctor already applied to this env (src/patch/status.ts); the patch engine loads only for a real env. */
@@ -116,29 +113,3 @@ async function appliedPatchesOf(snapshot: EnvSnapshot): Promise<AppliedPatch[]> 
   return appliedPatches(snapshot);
 }
 
-/** The model against every route, with this env's onnx-tf, onnx and patches (applied ones count, the rest close gaps). */
-async function judgeModel(
-  core: typeof import('../../model/index.js'), model: ModelOps, snapshot: EnvSnapshot, applied: AppliedPatch[], matrixDir: string,
-): Promise<ModelCheck> {
-  const { loadCatalogue } = await import('../../patch/catalogue.js');
-  const catalogue = await loadCatalogue();
-  const version = (name: string) => snapshot.distributions[name]?.version ?? null;
-  const candidates = catalogue.patches
-    .filter((p) => Object.keys(p.addsHandlers).length > 0)
-    .filter((p) => { const v = version(p.distribution); return v === null || satisfies(v, p.versions); })
-    .map((p) => ({ id: p.id, addsHandlers: p.addsHandlers }));
-  return core.checkModel(model, core.loadModelSpec(matrixDir), {
-    onnxTf: version('onnx-tf'), onnx: version('onnx'),
-    patches: applied.map((p) => ({ id: p.id, addsHandlers: p.addsHandlers ?? {} })), candidates,
-  });
-}
-
-/** A route the model stops is not viable; its verdict names the model's codes. */
-function blockRoutes(diagnosis: Diagnosis, blockers: Map<string, string[]>): void {
-  for (const r of diagnosis.routes) {
-    const codes = blockers.get(r.id);
-    if (!codes) continue;
-    r.viable = false;
-    r.blockers = [...r.blockers, ...codes];
-  }
-}
