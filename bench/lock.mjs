@@ -74,7 +74,7 @@ async function inProcessSolve() {
     const r = await solve({
       route: spec, target, domains, matrix, allowPatches: true, nogoods: [],
       patches: catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes })),
-      evaluate: (snap, ids) => evaluate(matrix, snap, { predictExportGaps: predictor, appliedPatches: ids.map((id) => ({ id, fixes: byId.get(id).fixes, addsHandlers: byId.get(id).addsHandlers })) }).findings,
+      evaluate: (snap, ids, onlyCodes) => evaluate(matrix, snap, { predictExportGaps: predictor, ...(onlyCodes ? { onlyCodes } : {}), appliedPatches: ids.map((id) => ({ id, fixes: byId.get(id).fixes, addsHandlers: byId.get(id).addsHandlers })) }).findings,
     });
     times.push(performance.now() - t0);
     if (!r.ok) throw new Error('the warm solve found no plan');

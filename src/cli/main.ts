@@ -1,9 +1,17 @@
 #!/usr/bin/env node
-import { run } from './program.js';
+// `tfdoctor --version` answers before commander and the command table load: it is the start-up figure
+// people time, and it needs only package.json.
+import { toolVersion } from '../util/package-root.js';
 
-// a reader that stops early (`tfdoctor check | head`) ends the output quietly, not with a stack trace
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
-});
-process.exitCode = await run(process.argv);
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${toolVersion()}\n`);
+} else {
+  // a reader that stops early (`tfdoctor check | head`) ends the output quietly, not with a stack trace
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+  const { run } = await import('./program.js');
+  process.exitCode = await run(process.argv);
+}

@@ -1,6 +1,7 @@
 // The rule engine: matrix + snapshot (+ deep-probe outcomes, + applied patches) -> findings and routes.
 import type { EnvSnapshot } from '../env/types.js';
-import { conditionKind, conditionParts, type Condition, type Matrix, type Rule, type Severity } from '../matrix/types.js';
+import { conditionKind, conditionParts, type Condition, type Fix, type Matrix, type PinSpec, type Rule, type Severity } from '../matrix/types.js';
+import { pinCommand } from '../report/pin-command.js';
 import { evaluateCondition, type ConditionContext } from './conditions.js';
 import { Facts } from './facts.js';
 import { compareWithImports } from './observe.js';
@@ -23,6 +24,7 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
   const fired: { rule: Rule; finding: Finding }[] = [];
 
   for (const rule of matrix.rules) {
+    if (opts.onlyCodes && !opts.onlyCodes.has(rule.code)) continue;
     const bindings = evaluateCondition(rule.when, ctx);
     const seen = new Set<string>();
     for (const b of bindings) {
@@ -33,7 +35,7 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
         message: render(rule.message, b, facts),
         packages: packagesOf(rule, b, facts),
         evidence: rule.evidence,
-        fixes: rule.fixes.map((f) => ({ ...f, command: render(f.command, b, facts), ...(f.note ? { note: render(f.note, b, facts) } : {}) })),
+        fixes: rule.fixes.map((f) => renderFix(f, b, facts)),
         blocks: [...rule.blocks],
         provenBy: rule.provenBy ?? null,
         unproven: rule.unproven === true,
@@ -78,6 +80,19 @@ export function evaluate(matrix: Matrix, snapshot: EnvSnapshot, opts: EvaluateOp
   findings.sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]);
   diagnosis.routes = routeVerdicts(matrix, findings);
   return diagnosis;
+}
+
+/** A rule's fix for one binding: templates filled; a pin fix's data rendered and its command written from it. */
+function renderFix(f: Fix, b: Record<string, string>, facts: Facts): Fix {
+  const note = f.note ? { note: render(f.note, b, facts) } : {};
+  if (!f.pin) return { ...f, command: render(f.command, b, facts), ...note };
+  const pin: PinSpec = {
+    install: Object.fromEntries(Object.entries(f.pin.install).map(([name, spec]) => [name, render(spec, b, facts)])),
+    // a list placeholder ({provider_names}) renders as several names
+    remove: f.pin.remove.flatMap((r) => render(r, b, facts).split(/\s+/).filter(Boolean)),
+    ...(f.pin.separateEnv ? { separateEnv: { ...f.pin.separateEnv } } : {}),
+  };
+  return { ...f, pin, command: pinCommand(pin), ...note };
 }
 
 /** Conditions whose evaluation already sees applied patches (the op-gap prediction). */

@@ -4,15 +4,35 @@ import { normalizeName } from '../env/names.js';
 import type { Distribution, EnvSnapshot } from '../env/types.js';
 import type { Family, Matrix } from '../matrix/types.js';
 
+interface FamilyIndex {
+  byDist: Map<string, Family>;
+  byName: Map<string, Family>;
+}
+
+// one index per loaded matrix: the lock solver builds a Facts for every candidate it judges
+const familyIndexes = new WeakMap<Matrix, FamilyIndex>();
+
+function familyIndex(matrix: Matrix): FamilyIndex {
+  let idx = familyIndexes.get(matrix);
+  if (!idx) {
+    idx = { byDist: new Map(), byName: new Map() };
+    for (const f of matrix.families) {
+      idx.byName.set(f.name, f);
+      for (const d of f.distributions) idx.byDist.set(d, f);
+    }
+    familyIndexes.set(matrix, idx);
+  }
+  return idx;
+}
+
 export class Facts {
-  private readonly familyByDist = new Map<string, Family>();
-  private readonly familyByName = new Map<string, Family>();
+  private readonly familyByDist: Map<string, Family>;
+  private readonly familyByName: Map<string, Family>;
 
   constructor(readonly matrix: Matrix, readonly snapshot: EnvSnapshot) {
-    for (const f of matrix.families) {
-      this.familyByName.set(f.name, f);
-      for (const d of f.distributions) this.familyByDist.set(d, f);
-    }
+    const idx = familyIndex(matrix);
+    this.familyByDist = idx.byDist;
+    this.familyByName = idx.byName;
   }
 
   dist(name: string): Distribution | undefined {

@@ -81,4 +81,6 @@ export interface EvaluateOptions {
   appliedPatches?: AppliedPatch[];
   /** null/undefined: op-gap prediction unavailable (reported as info) */
   predictExportGaps?: ExportGapPredictor | null;
+  /** judge only the rules with these codes (the lock solver's checks of partial choices) */
+  onlyCodes?: ReadonlySet<string>;
 }

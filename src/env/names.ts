@@ -2,8 +2,16 @@
 
 /** PEP 503 normalised project name: runs of -, _ and . become one -, lower case. */
 export function normalizeName(name: string): string {
-  return name.replace(/[-_.]+/g, '-').toLowerCase();
+  let n = normalized.get(name);
+  if (n === undefined) {
+    n = name.replace(/[-_.]+/g, '-').toLowerCase();
+    // the solver asks for the same few hundred names millions of times; the set of names is small
+    if (normalized.size < 100_000) normalized.set(name, n);
+  }
+  return n;
 }
+
+const normalized = new Map<string, string>();
 
 // A RECORD entry names importable code when it is a module file, or any file inside a package folder.
 const MODULE_FILE = /^([A-Za-z_][A-Za-z0-9_]*)(?:\.[A-Za-z0-9_-]+)*\.(?:py|pyc|pyi|so|pyd)$/;

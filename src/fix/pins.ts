@@ -7,7 +7,7 @@ import type { Distribution, EnvSnapshot } from '../env/types.js';
 import { isValidSpecifier, isValidVersion, satisfies } from '../matrix/pep440.js';
 import type { Fix, Matrix } from '../matrix/types.js';
 
-/** What one `pin` fix command asks for, read from its pip command line. */
+/** What one `pin` fix asks for, read from its data. */
 export interface PinRequest {
   /** normalised name -> exact version (`name==version`) */
   pins: Record<string, string>;
@@ -100,55 +100,31 @@ export interface ProposeOptions {
   appliedPatches?: AppliedPatch[];
 }
 
-const PIP_COMMAND = /^(?:\S*python[\d.]*\s+-m\s+)?pip\d*(?:\.\d+)?\s+(install|uninstall)\b(.*)$/;
-const TOKEN = /"([^"]*)"|'([^']*)'|(\S+)/g;
-const EXACT_PIN = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?:\[[^\]]*\])?\s*===?\s*([^\s;,]+)$/;
-const NAME_ONLY = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)$/;
-const RANGE = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?:\[[^\]]*\])?\s*((?:~=|!=|<=|>=|<|>|==)[^;\s]*(?:\s*,\s*(?:~=|!=|<=|>=|<|>|==)[^;\s,]*)*)$/;
+const EXACT = /^===?\s*(\S+)$/;
+const EXTRAS = /\[[^\]]*\]$/;
 
 /**
- * Reads a pin fix's command (`pip install "a==1" "b==2"`, `pip uninstall -y x y && pip install
- * --force-reinstall "x==3"`, `pip install "numpy>=1.23.5,<2.0.0"`) into exact pins, ranges and
- * removals; anything else (a new venv, an unrendered placeholder) is unusable.
+ * What a pin fix asks for, read from its data (matrix/types.ts PinSpec): exact pins (`==X`), ranges
+ * (any other specifier), removals (less what it reinstalls). A separate env, an unrendered version or
+ * a bare name is unusable for the env in hand.
  */
-export function parsePinCommand(command: string): PinRequest | Unusable {
+export function pinRequest(fix: Fix): PinRequest | Unusable {
+  const pin = fix.pin;
+  if (!pin) return { reason: 'nothing-pinned' };
+  if (pin.separateEnv) return { reason: 'not-pip', segment: fix.command };
   const pins: Record<string, string> = {};
   const ranges: Record<string, string> = {};
-  const removed = new Set<string>();
-  for (const raw of command.split(/&&|;/)) {
-    const segment = raw.trim();
-    if (!segment) continue;
-    const m = PIP_COMMAND.exec(segment);
-    if (!m) return { reason: 'not-pip', segment };
-    for (const token of tokens(m[2]!)) {
-      if (token.startsWith('-')) continue; // -y, --force-reinstall, -U
-      if (m[1] === 'uninstall') {
-        if (!NAME_ONLY.test(token)) return { reason: 'not-exact', requirement: token };
-        removed.add(normalizeName(token));
-        continue;
-      }
-      const pin = EXACT_PIN.exec(token);
-      if (pin && isValidVersion(pin[2]!)) {
-        const name = normalizeName(pin[1]!);
-        pins[name] = pin[2]!;
-        removed.delete(name); // uninstall then reinstall: a pin
-        continue;
-      }
-      const range = RANGE.exec(token);
-      if (!range || !isValidSpecifier(range[2]!)) return { reason: 'not-exact', requirement: token };
-      const name = normalizeName(range[1]!);
-      ranges[name] = range[2]!.replace(/\s+/g, '');
-      removed.delete(name);
-    }
+  const removed = new Set(pin.remove.map(normalizeName));
+  for (const [rawName, spec] of Object.entries(pin.install)) {
+    const name = normalizeName(rawName.replace(EXTRAS, ''));
+    const exact = EXACT.exec(spec.trim());
+    if (exact && isValidVersion(exact[1]!)) pins[name] = exact[1]!;
+    else if (spec.trim() !== '' && !exact && isValidSpecifier(spec)) ranges[name] = spec.replace(/\s+/g, '');
+    else return { reason: 'not-exact', requirement: `${rawName}${spec}` };
+    removed.delete(name); // uninstall then reinstall: a pin
   }
   if (Object.keys(pins).length === 0 && Object.keys(ranges).length === 0 && removed.size === 0) return { reason: 'nothing-pinned' };
   return { pins, removals: [...removed].sort(), ranges };
-}
-
-function tokens(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(TOKEN)) out.push(m[1] ?? m[2] ?? m[3]!);
-  return out;
 }
 
 function isRequest(r: PinRequest | Unusable): r is PinRequest {
@@ -297,7 +273,7 @@ export function proposePins(
     for (const f of findings) {
       if (f.severity === 'info' || f.fixedByPatch) continue;
       for (const fix of pinFixes(f)) {
-        const req = parsePinCommand(fix.command);
+        const req = pinRequest(fix);
         if (!isRequest(req)) continue;
         const key = requestKey(req);
         if (seen.has(key) || addsNothing(req, choice) || contradicts(req, choice)) continue;
@@ -372,7 +348,7 @@ function explain(f: Finding, choice: Choice): Remaining {
   const others = [...new Set(f.fixes.filter((x) => x.kind !== 'pin').map((x) => x.kind))];
   const alternatives = others.length ? `; fixed by ${others.join(' / ')}` : '';
   if (pins.length === 0) return { finding: f, reason: 'no-pin-fix', detail: `no pin fixes it${alternatives}` };
-  const parsed = pins.map((p) => ({ fix: p, req: parsePinCommand(p.command) }));
+  const parsed = pins.map((p) => ({ fix: p, req: pinRequest(p) }));
   const usable = parsed.filter((p): p is { fix: Fix; req: PinRequest } => isRequest(p.req));
   if (usable.length === 0) {
     const first = parsed[0]!.req as Unusable;

@@ -15,6 +15,26 @@ export interface DomainOptions {
   fixed?: string;
   fixedBy?: string;
   filter: ReleaseFilter;
+  /**
+   * fix's "fewest changes": the installed version is tried first (kept even when a pre-release), then the
+   * others by their distance from it in the candidate order (ties: the newer first). Unset: newest first.
+   */
+  prefer?: string;
+}
+
+// A release's verdict for a target, per filter: the referee's rounds (and fix's variants) rebuild the
+// same domains, and judging every wheel tag of numpy's thousand files again costs tens of ms.
+const verdicts = new WeakMap<ReleaseFilter, WeakMap<IndexRelease, Map<string, ReturnType<ReleaseFilter>>>>();
+
+function judged(filter: ReleaseFilter, release: IndexRelease, files: IndexRelease['files'], target: Target): ReturnType<ReleaseFilter> {
+  let byRelease = verdicts.get(filter);
+  if (!byRelease) verdicts.set(filter, byRelease = new WeakMap());
+  let byTarget = byRelease.get(release);
+  if (!byTarget) byRelease.set(release, byTarget = new Map());
+  const key = JSON.stringify(target);
+  let v = byTarget.get(key);
+  if (!v) byTarget.set(key, v = filter({ ...release, files }, target));
+  return v;
 }
 
 export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, target: Target, opts: DomainOptions): Promise<Domain> {
@@ -23,7 +43,8 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
   if (!project) return { ...base, unknown: true };
   const rejected: ReleaseRejection[] = [];
   const releases = [...project.releases]
-    .filter((r) => opts.fixed !== undefined && opts.fixed !== '' ? satisfies(r.version, opts.fixed) : isValidVersion(r.version) && !isPrerelease(r.version))
+    .filter((r) => opts.fixed !== undefined && opts.fixed !== '' ? satisfies(r.version, opts.fixed)
+      : isValidVersion(r.version) && (!isPrerelease(r.version) || r.version === opts.prefer))
     .sort((a, b) => compareVersions(b.version, a.version));
   const kept: IndexRelease[] = [];
   // with `lines: minor` the other releases stay candidates, after every line's newest: a release that
@@ -38,7 +59,7 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
       rejected.push({ kind: 'requires-python', version: release.version, requiresPython: rp });
       continue;
     }
-    const fit = opts.filter({ ...release, files }, target);
+    const fit = judged(opts.filter, release, files, target);
     if (!fit.ok) { rejected.push({ kind: 'no-file-for-target', version: release.version, tagsSeen: fit.tagsSeen }); continue; }
     if (spec.lines === 'minor' && !opts.fixed) {
       const line = majorMinor(release.version) ?? release.version;
@@ -48,7 +69,8 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
     kept.push(release);
   }
   // metadata is read only for the candidates the search reaches (newest first, so few)
-  const candidates = [...kept, ...later].map((r): Candidate => {
+  const ordered = opts.prefer !== undefined ? byDistance([...kept, ...later], opts.prefer) : [...kept, ...later];
+  const candidates = ordered.map((r): Candidate => {
     const cand: Candidate = { version: r.version, requiresDist: [], requiresPython: '', extras: [] };
     let loading: Promise<boolean> | null = null;
     cand.load = () => (loading ??= facts.metadata(spec.name, r.version).then((meta) => {
@@ -65,6 +87,17 @@ export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, targ
     return cand;
   });
   return { ...base, candidates, rejected };
+}
+
+/** Releases ordered by distance from `prefer` in version order (itself first; ties: the newer first). */
+function byDistance(releases: IndexRelease[], prefer: string): IndexRelease[] {
+  const sorted = [...releases].sort((a, b) => compareVersions(b.version, a.version));
+  // where the preferred version sits (or would sit) among the candidates
+  let at = sorted.findIndex((r) => compareVersions(r.version, prefer) <= 0);
+  if (at < 0) at = sorted.length;
+  const exact = sorted[at] && compareVersions(sorted[at]!.version, prefer) === 0;
+  const distance = (i: number) => (i < at ? at - i - (exact ? 0 : 0.5) : i - at + (exact ? 0 : 0.5));
+  return sorted.map((r, i) => ({ r, d: distance(i), i })).sort((a, b) => a.d - b.d || a.i - b.i).map((x) => x.r);
 }
 
 /** The version Requires-Python is checked against: "3.12" means 3.12.0, as for pip's --python-version. */

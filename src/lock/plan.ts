@@ -31,7 +31,7 @@ export interface LockDeps {
   specs: LockRouteSpec[];
   facts: IndexFacts;
   filter: ReleaseFilter;
-  evaluate: (matrix: Matrix, snapshot: import('../env/types.js').EnvSnapshot, patches: string[]) => Finding[];
+  evaluate: (matrix: Matrix, snapshot: import('../env/types.js').EnvSnapshot, patches: string[], onlyCodes?: ReadonlySet<string>) => Finding[];
   /** catalogue patches; addsHandlers (onnx-tf handler versions a patch adds) lets --model plan them */
   patches: (SolveInput['patches'][number] & { addsHandlers?: Record<string, number[]> })[];
   /** matrix/model.yaml, needed with --model */
@@ -118,7 +118,7 @@ export async function buildDomains(req: LockRequest, spec: LockRouteSpec, deps: 
 function solverInput(req: LockRequest, spec: LockRouteSpec, domains: Domain[], deps: LockDeps, nogoods: Record<string, string | null>[]): SolveInput {
   return {
     route: spec, target: req.target, domains, matrix: deps.matrix, patches: deps.patches, allowPatches: req.allowPatches, nogoods,
-    evaluate: (snapshot, patches) => deps.evaluate(deps.matrix, snapshot, patches),
+    evaluate: (snapshot, patches, onlyCodes) => deps.evaluate(deps.matrix, snapshot, patches, onlyCodes),
   };
 }
 

@@ -50,8 +50,9 @@ export function lockPatches(catalogue: Catalogue): LockDeps['patches'] {
 /** The matrix evaluated on a planned snapshot with the named catalogue patches applied. */
 export function matrixEvaluator(catalogue: Catalogue, predictor: ExportGapPredictor | null): LockDeps['evaluate'] {
   const byId = new Map(catalogue.patches.map((p) => [p.id, p]));
-  return (m: Matrix, snapshot: EnvSnapshot, ids: string[]) => evaluate(m, snapshot, {
+  return (m: Matrix, snapshot: EnvSnapshot, ids: string[], onlyCodes?: ReadonlySet<string>) => evaluate(m, snapshot, {
     predictExportGaps: predictor,
+    ...(onlyCodes ? { onlyCodes } : {}),
     appliedPatches: ids.map((id) => {
       const p = byId.get(id)!;
       return { id, fixes: p.fixes, ...(p.addsHandlers ? { addsHandlers: p.addsHandlers } : {}) };

@@ -9,7 +9,7 @@ import { evaluateMarker, markerEnvironment, type MarkerEnvironment } from '../en
 import { parseRequirement } from '../env/requirements.js';
 import { normalizeName } from '../env/names.js';
 import { satisfies } from '../matrix/pep440.js';
-import { staysTrueWhenPackagesAdded, type Matrix } from '../matrix/types.js';
+import { packagesRead, staysTrueWhenPackagesAdded, type Matrix } from '../matrix/types.js';
 import type { Finding } from '../diagnose/types.js';
 import type { LockPackageSpec, LockRouteSpec } from './spec.js';
 import type { Target } from './types.js';
@@ -40,6 +40,8 @@ export interface Domain {
   fixedBy?: string;
   /** the project is not on any configured index */
   unknown?: boolean;
+  /** fix: the variable may be left out (null), tried before ('first') or after ('last') every release */
+  absent?: 'first' | 'last';
 }
 
 /** A reason the search turned a partial choice down. */
@@ -57,8 +59,8 @@ export interface SolveInput {
   route: LockRouteSpec;
   target: Target;
   domains: Domain[];
-  /** evaluates the matrix on a planned snapshot with the given patches applied */
-  evaluate: (snapshot: EnvSnapshot, patches: string[]) => Finding[];
+  /** evaluates the matrix on a planned snapshot with the given patches applied (only the rules `onlyCodes` names, when given) */
+  evaluate: (snapshot: EnvSnapshot, patches: string[], onlyCodes?: ReadonlySet<string>) => Finding[];
   /** catalogue patches: id -> the distribution and version range it patches and the rule codes it fixes */
   patches: { id: string; distribution: string; versions: string; fixes: string[] }[];
   allowPatches: boolean;
@@ -67,6 +69,13 @@ export interface SolveInput {
   /** search budget in visited nodes; beyond it the search stops with what it found */
   maxNodes?: number;
   matrix: Matrix;
+  /** which findings rule a choice out (default: errors that block the route); fixedByPatch, export-option and partial-choice monotonicity still apply */
+  blocks?: (f: Finding) => boolean;
+  /**
+   * fix: a variable left out (null) is uninstalled, and names here stay uninstalled, so a chosen release
+   * whose Requires-Dist names either conflicts (pip would install it again)
+   */
+  absentMeansUninstalled?: { names: ReadonlySet<string> };
 }
 
 export interface SolveSuccess {
@@ -78,6 +87,8 @@ export interface SolveSuccess {
   exportSteps: Finding[];
   warnings: Finding[];
   nodes: number;
+  /** variables the plan leaves out (optional ones chosen as null) */
+  absent?: string[];
 }
 
 export interface SolveFailure {
@@ -111,8 +122,9 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
   let nodes = 0;
   const picks = new Map<string, Candidate | null>();
 
+  const blocks = input.blocks ?? ((f: Finding) => f.severity === 'error' && f.blocks.includes(route.route));
   const blockers = (findings: Finding[], partial: boolean): Finding[] => findings.filter((f) =>
-    f.severity === 'error' && f.blocks.includes(route.route) && !f.fixedByPatch
+    blocks(f) && !f.fixedByPatch
     && !f.fixes.some((x) => x.kind === 'export-option')
     && (!partial || monotoneCodes.has(f.code)));
 
@@ -123,18 +135,32 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
 
   let found: SolveSuccess | null = null;
 
-  const visit = async (depth: number): Promise<boolean> => {
-    if (nodes >= maxNodes) return false;
+  // Conflict-directed backjumping: a failed subtree returns the variables its failures read; when the
+  // variable above is not among them, its other values would fail the same way and are skipped.
+  const reads = ruleReads(input.matrix, domains, input.patches);
+  const everything = (): Set<string> => new Set(picks.keys());
+  const involved = (f: Finding): Set<string> => {
+    const r = reads.get(f.code);
+    return r === undefined || r === 'any' ? everything() : new Set([...r].filter((n) => picks.has(n)));
+  };
+  type Outcome = true | Set<string>;
+
+  const visit = async (depth: number): Promise<Outcome> => {
+    if (nodes >= maxNodes) return everything();
     if (depth === domains.length) {
       const snapshot = plannedSnapshot(picks, target);
       const withPatches = applicablePatches();
       const findings = input.evaluate(snapshot, withPatches.map((p) => p.id));
       const blocking = blockers(findings, false);
       if (blocking.length > 0) {
-        for (const f of blocking) note(ruleConflict(f));
-        return false;
+        const why = new Set<string>();
+        for (const f of blocking) {
+          note(ruleConflict(f));
+          for (const n of involved(f)) why.add(n);
+        }
+        return why;
       }
-      if (isNogood(picks, input.nogoods)) return false;
+      if (isNogood(picks, input.nogoods)) return everything();
       // patches the plan needs: those whose fixed codes show up when nothing is patched
       const unpatched = withPatches.length ? input.evaluate(snapshot, []) : findings;
       const unpatchedCodes = new Set(unpatched.filter((f) => f.severity === 'error').map((f) => f.code));
@@ -150,39 +176,84 @@ export async function solve(input: SolveInput): Promise<SolveResult> {
           && f.fixes.some((x) => x.kind === 'export-option')),
         warnings: findings.filter((f) => f.severity === 'warning'),
         nodes,
+        absent: [...picks.entries()].filter(([, c]) => c === null).map(([name]) => name),
       };
       return true;
     }
     const domain = domains[depth]!;
-    const options: (Candidate | null)[] = domain.spec.optional && !domain.fixedBy ? [null, ...domain.candidates] : domain.candidates;
+    const name = domain.spec.name;
+    const options: (Candidate | null)[] = domain.absent === 'last' ? [...domain.candidates, null]
+      : domain.absent === 'first' || (domain.spec.optional && !domain.fixedBy) ? [null, ...domain.candidates] : domain.candidates;
+    const why = new Set<string>();
     for (const cand of options) {
       nodes++;
-      if (nodes >= maxNodes) return false;
+      if (nodes >= maxNodes) return everything();
+      if (input.absentMeansUninstalled) {
+        const gone = absenceConflict(name, cand, picks, env);
+        if (gone) { note(gone); if (gone.kind === 'requires') why.add(gone.from.name); continue; }
+      }
       // what the chosen releases require of this one is known before its own metadata is read
-      const early = cand ? requirementConflict(domain.spec.name, cand, picks, env, 'theirs') : null;
-      if (early) { note(early); continue; }
+      const early = cand ? requirementConflict(name, cand, picks, env, 'theirs') : null;
+      if (early) { note(early); why.add(early.kind === 'requires' ? early.from.name : name); continue; }
       if (cand?.load && !(await cand.load())) continue;
-      const conflict = cand ? requirementConflict(domain.spec.name, cand, picks, env, 'its') : null;
-      if (conflict) { note(conflict); continue; }
-      picks.set(domain.spec.name, cand);
-      let ok = true;
+      const conflict = cand ? requirementConflict(name, cand, picks, env, 'its') : null;
+      if (conflict) { note(conflict); if (conflict.kind === 'requires') why.add(conflict.to.name); continue; }
+      if (cand && input.absentMeansUninstalled) {
+        const needs = absentRequirement(name, cand, picks, env, input.absentMeansUninstalled.names);
+        // a variable left out is part of the reason; a name that must stay uninstalled is not a choice
+        if (needs) { note(needs); if (needs.kind === 'requires' && picks.has(needs.to.name)) why.add(needs.to.name); continue; }
+      }
+      picks.set(name, cand);
+      let outcome: Outcome | null = null;
       if (cand) {
-        const partial = blockers(input.evaluate(plannedSnapshot(picks, target), applicablePatches().map((p) => p.id)), true);
+        // only rules that stay true as packages are added can turn a partial choice down
+        const partial = blockers(input.evaluate(plannedSnapshot(picks, target), applicablePatches().map((p) => p.id), monotoneCodes), true);
         if (partial.length > 0) {
-          ok = false;
-          for (const f of partial) note(ruleConflict(f));
+          outcome = new Set<string>();
+          for (const f of partial) {
+            note(ruleConflict(f));
+            for (const n of involved(f)) outcome.add(n);
+          }
         }
       }
-      if (ok && await visit(depth + 1)) return true;
-      picks.delete(domain.spec.name);
+      outcome ??= await visit(depth + 1);
+      picks.delete(name);
+      if (outcome === true) { picks.set(name, cand); return true; }
+      if (!outcome.has(name)) return outcome;
+      for (const n of outcome) if (n !== name) why.add(n);
     }
-    return false;
+    return why;
   };
 
-  await visit(0);
-  if (found) return found;
+  if ((await visit(0)) === true && found) return found;
   const conflicts = [...conflictCounts.values()].sort((a, b) => b.count - a.count);
   return { ok: false, conflicts, empty: [], nodes, exhausted: nodes < maxNodes };
+}
+
+/**
+ * For each rule code, the solver's variables its condition reads (families expanded to their
+ * distributions), or 'any'. A patch's distribution counts as read by every rule: whether a patch
+ * applies, and so whether a finding is cleared, depends on its version.
+ */
+function ruleReads(matrix: Matrix, domains: Domain[], patches: SolveInput['patches']): Map<string, ReadonlySet<string> | 'any'> {
+  const variables = new Set(domains.map((d) => d.spec.name));
+  const familyMembers = new Map(matrix.families.map((f) => [normalizeName(f.name), f.distributions.map(normalizeName)]));
+  const patched = patches.map((p) => normalizeName(p.distribution)).filter((n) => variables.has(n));
+  const out = new Map<string, ReadonlySet<string> | 'any'>();
+  for (const rule of matrix.rules) {
+    const r = packagesRead(rule.when);
+    if (r === 'any') { out.set(rule.code, 'any'); continue; }
+    const names = new Set<string>(patched);
+    for (const n of r) {
+      const norm = normalizeName(n);
+      for (const d of familyMembers.get(norm) ?? [norm]) if (variables.has(d)) names.add(d);
+    }
+    const prev = out.get(rule.code);
+    // two rules may share a code: the union of what they read
+    if (prev === 'any') continue;
+    out.set(rule.code, prev ? new Set([...prev, ...names]) : names);
+  }
+  return out;
 }
 
 function ruleConflict(f: Finding): Conflict {
@@ -208,6 +279,32 @@ export function requirementConflict(
       if (req.name === other && req.specifier && !satisfies(chosen.version, req.specifier)) {
         return { kind: 'requires', from: { name, version: cand.version }, requirement: req.text, to: { name: other, version: chosen.version } };
       }
+    }
+  }
+  return null;
+}
+
+/** Leaving `name` out (cand null) while a chosen release requires it: pip would install it again. */
+function absenceConflict(
+  name: string, cand: Candidate | null, picks: Map<string, Candidate | null>, env: MarkerEnvironment,
+): Conflict | null {
+  if (cand) return null;
+  for (const [other, chosen] of picks) {
+    if (!chosen) continue;
+    const req = applicable(chosen, env).find((r) => r.name === name);
+    if (req) return { kind: 'requires', from: { name: other, version: chosen.version }, requirement: req.text, to: { name, version: 'uninstalled' } };
+  }
+  return null;
+}
+
+/** A release that requires a variable left out, or a name that must stay uninstalled. */
+function absentRequirement(
+  name: string, cand: Candidate, picks: Map<string, Candidate | null>, env: MarkerEnvironment, absent: ReadonlySet<string>,
+): Conflict | null {
+  for (const req of applicable(cand, env)) {
+    const leftOut = picks.has(req.name) && picks.get(req.name) === null;
+    if (leftOut || absent.has(req.name)) {
+      return { kind: 'requires', from: { name, version: cand.version }, requirement: req.text, to: { name: req.name, version: 'uninstalled' } };
     }
   }
   return null;

@@ -7,10 +7,11 @@ import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js
 import { UserError } from '../util/errors.js';
 import { packagePath } from '../util/package-root.js';
 import { isValidSpecifier, isValidVersion } from './pep440.js';
+import { pinCommand } from '../report/pin-command.js';
 import {
   CONDITION_KINDS, EVIDENCE_KINDS, FIX_KINDS, ROUTE_IDS, SEVERITIES,
   type Condition, type ConditionArgs, type ConditionKind, type ConditionOf, type Constraint, type ImportFilter, type Evidence, type Family, type Fix, type Matrix, type Observation,
-  type PythonSupport, type Rule, type RouteId, type RouteSpec, type Severity,
+  type PinSpec, type PythonSupport, type Rule, type RouteId, type RouteSpec, type Severity,
 } from './types.js';
 
 /** The matrix shipped with the package (<package root>/matrix). */
@@ -54,7 +55,7 @@ export function parseMatrixFile(displayName: string, text: string): Partial<Omit
 export const MATRIX_FILES = ['packages.yaml', 'routes.yaml', 'rules.yaml'] as const;
 
 /** Bumped whenever the parsed shape changes, so stale caches are never read. */
-const PARSED_FORMAT = 1;
+const PARSED_FORMAT = 2;
 
 /**
  * Loads and validates the matrix files in `dir`. Parsing YAML with positions is the slowest part
@@ -140,17 +141,17 @@ class Ctx {
   }
 
   /** A mapping's entries, refusing unknown keys and requiring `required` ones. */
-  entries(raw: unknown, allowed: string[], required: string[], what = 'mapping'): [string, Node][] {
+  entries(raw: unknown, allowed: string[] | 'any', required: string[], what = 'mapping'): [string, Node][] {
     const node = this.r(raw);
-    if (!yaml().isMap(node)) this.fail(node as Node, `expected a ${what} with keys ${allowed.join(', ')}`);
+    if (!yaml().isMap(node)) this.fail(node as Node, allowed === 'any' ? `expected a ${what} mapping` : `expected a ${what} with keys ${allowed.join(', ')}`);
     const map = node as YAMLMap<unknown, unknown>;
     const out: [string, Node][] = [];
     for (const pair of map.items) {
       const k = pair.key;
       if (!yaml().isScalar(k) || typeof k.value !== 'string') this.fail(k as Node, 'keys must be plain strings');
       const key = k.value as string;
-      if (!allowed.includes(key)) this.fail(k, `unknown key "${key}" in ${what} (allowed: ${allowed.join(', ')})`);
-      if (pair.value === null || pair.value === undefined) this.fail(k, `"${key}" has no value`);
+      if (allowed !== 'any' && !allowed.includes(key)) this.fail(k, `unknown key "${key}" in ${what} (allowed: ${allowed.join(', ')})`);
+      if ((pair.value === null || pair.value === undefined) && allowed !== 'any') this.fail(k, `"${key}" has no value`);
       out.push([key, this.r(pair.value) as Node]);
     }
     for (const r of required) {
@@ -299,8 +300,21 @@ function readObservation(ctx: Ctx, node: Node): Observation {
 }
 
 function readFix(ctx: Ctx, node: Node): Fix {
-  const f = ctx.fields(node, ['kind', 'command', 'patch', 'route', 'env', 'note'], ['kind', 'command'], 'fix');
-  const fix: Fix = { kind: ctx.oneOf(f.get('kind'), 'fix kind', FIX_KINDS), command: ctx.str(f.get('command'), 'command') };
+  const f = ctx.fields(node, ['kind', 'command', 'patch', 'route', 'env', 'note', 'install', 'remove', 'separate_env'], ['kind'], 'fix');
+  const kind = ctx.oneOf(f.get('kind'), 'fix kind', FIX_KINDS);
+  const pinFields = ['install', 'remove', 'separate_env'].filter((k) => f.has(k));
+  let fix: Fix;
+  if (kind === 'pin') {
+    // a pin fix is data; its pip line is written by the one formatter (src/report/pin-command.ts)
+    if (f.has('command')) ctx.fail(f.get('command'), 'a pin fix is data: write install / remove / separate_env, not a command');
+    if (pinFields.length === 0) ctx.fail(node, 'a pin fix needs install, remove or separate_env');
+    const pin = readPinSpec(ctx, f);
+    fix = { kind, command: pinCommand(pin), pin };
+  } else {
+    if (pinFields.length) ctx.fail(f.get(pinFields[0]!), `${pinFields[0]} belongs to a pin fix`);
+    if (!f.has('command')) ctx.fail(node, 'fix is missing "command"');
+    fix = { kind, command: ctx.str(f.get('command'), 'command') };
+  }
   if (f.has('patch')) fix.patch = ctx.str(f.get('patch'), 'patch id', PATCH_ID);
   if (f.has('route')) fix.route = ctx.oneOf<RouteId>(f.get('route'), 'route', ROUTE_IDS);
   if (f.has('env')) fix.env = ctx.str(f.get('env'), 'env', /^[A-Z_][A-Z0-9_]*$/);
@@ -309,6 +323,35 @@ function readFix(ctx: Ctx, node: Node): Fix {
   if (fix.kind === 'route' && !fix.route) ctx.fail(node, 'a route fix needs "route: <route id>"');
   if (fix.kind === 'env' && !fix.env) ctx.fail(node, 'an env fix needs "env: <VARIABLE>"');
   return fix;
+}
+
+const REQUIREMENT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?(?:\[[a-z0-9,-]+\])?$/;
+const PLACEHOLDER = /\{[a-z_]+(?::[a-z0-9-]+)?\}/g;
+const DIR = /^\.?[A-Za-z0-9._-]+$/;
+
+/** install (name -> specifier template), remove (names or list placeholders), separate_env (python, dir). */
+function readPinSpec(ctx: Ctx, f: Map<string, Node>): PinSpec {
+  const pin: PinSpec = { install: {}, remove: [] };
+  if (f.has('install')) {
+    for (const [name, value] of ctx.entries(f.get('install'), 'any', [], 'install')) {
+      if (!REQUIREMENT_NAME.test(name)) ctx.fail(value, `install: "${name}" is not a distribution name`);
+      const node = ctx.r(value);
+      const empty = node === null || node === undefined || (yaml().isScalar(node) && (node.value === '' || node.value === null));
+      const spec = empty ? '' : ctx.str(value, `install ${name}`);
+      // a template is checked with its placeholders filled by a version (a {requires} range renders as one)
+      const filled = spec.replace(/^\{[a-z_]+\}$/, '>=1').replace(PLACEHOLDER, '1.0');
+      if (spec !== '' && !isValidSpecifier(filled)) ctx.fail(value, `install ${name}: "${spec}" is not a PEP 440 specifier`);
+      pin.install[name] = spec;
+    }
+  }
+  if (f.has('remove')) pin.remove = ctx.strList(f.get('remove'), 'remove', /^(?:[a-z0-9]+(?:-[a-z0-9]+)*|\{[a-z_]+\})$/);
+  if (f.has('separate_env')) {
+    const e = ctx.fields(f.get('separate_env'), ['python', 'dir'], ['dir'], 'separate_env');
+    const python = e.has('python') ? ctx.str(e.get('python'), 'python', /^3(?:\.\d+)?$/) : '';
+    pin.separateEnv = { python, dir: ctx.str(e.get('dir'), 'dir', DIR) };
+    if (pin.remove.length) ctx.fail(f.get('remove'), 'a separate env has nothing to remove');
+  }
+  return pin;
 }
 
 function readCondition(ctx: Ctx, node: Node): Condition {

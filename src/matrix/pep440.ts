@@ -1,10 +1,21 @@
 // The one place Python-package versions are compared (PEP 440, never semver), and the only module
 // that imports the PEP 440 library (test/structure/single-owners.test.ts holds src/ to that).
 // Non-throwing: an invalid version or specifier gives false / null.
-import { clean, compare as pepCompare, explain, parse, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
+import { clean, compare as pepCompare, explain as pepExplain, parse, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
 
 export function isValidVersion(v: string): boolean {
-  return valid(v) !== null;
+  return explain(v) !== null;
+}
+
+// The solver asks about the same few thousand versions again and again; the library parses each time.
+const explained = new Map<string, ReturnType<typeof pepExplain>>();
+
+function explain(v: string): ReturnType<typeof pepExplain> {
+  if (explained.has(v)) return explained.get(v)!;
+  const e = pepExplain(v);
+  if (explained.size > 100_000) explained.clear();
+  explained.set(v, e);
+  return e;
 }
 
 export function isValidSpecifier(spec: string): boolean {
@@ -90,7 +101,21 @@ export function satisfiesExcludingPre(v: string, spec: string): boolean {
 
 /** Orders two valid versions (negative, 0, positive); check both with isValidVersion first. */
 export function compareVersions(a: string, b: string): number {
-  return pepCompare(a, b);
+  const ka = cachedSortKey(a);
+  const kb = cachedSortKey(b);
+  return ka && kb ? compareKeys(ka, kb) : pepCompare(a, b);
+}
+
+const sortKeys = new Map<string, SortKey | null>();
+
+function cachedSortKey(v: string): SortKey | null {
+  let k = sortKeys.get(v);
+  if (k === undefined) {
+    k = sortKey(v);
+    if (sortKeys.size > 100_000) sortKeys.clear();
+    sortKeys.set(v, k);
+  }
+  return k;
 }
 
 /** "2.20.1" -> "2.20"; null for an invalid version. */
@@ -175,7 +200,7 @@ function compareKeys(a: SortKey, b: SortKey): number {
  * versions go last.
  */
 export function sortVersions(versions: readonly string[], order: 'asc' | 'desc' = 'asc'): string[] {
-  const keyed = versions.map((v) => ({ v, k: sortKey(v) }));
+  const keyed = versions.map((v) => ({ v, k: cachedSortKey(v) }));
   const sign = order === 'asc' ? 1 : -1;
   keyed.sort((x, y) => (!x.k || !y.k ? (x.k ? -1 : y.k ? 1 : 0) : sign * compareKeys(x.k, y.k)));
   return keyed.map((x) => x.v);

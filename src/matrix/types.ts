@@ -19,10 +19,26 @@ export interface Evidence {
 export type FixKind = 'pin' | 'patch' | 'env' | 'export-option' | 'route';
 export const FIX_KINDS: readonly FixKind[] = ['pin', 'patch', 'env', 'export-option', 'route'];
 
+/**
+ * A pin fix as data (matrix/rules.yaml `install` / `remove` / `separate_env`): what pip installs and
+ * uninstalls, or the separate venv the pins belong in. In a rule the strings are templates; in a
+ * finding they are rendered. The pip line is written from this by src/report/pin-command.ts only.
+ */
+export interface PinSpec {
+  /** requirement name (extras allowed: "onnx2tf[tensorflow]") -> PEP 440 specifier ("==1.18.0", "=={pin:tf-keras}", "{requires}"; "" = any version) */
+  install: Record<string, string>;
+  /** distributions to uninstall first (a list placeholder such as {provider_names} expands to several) */
+  remove: string[];
+  /** the pins need a separate venv: made with python<python> ("" = python3) in folder <dir> */
+  separateEnv?: { python: string; dir: string };
+}
+
 export interface Fix {
   kind: FixKind;
-  /** the exact text to run or write (templated) */
+  /** the exact text to run or write (templated); for a pin fix, written from `pin` by the one formatter */
   command: string;
+  /** pin fixes: what to install / remove, as data */
+  pin?: PinSpec;
   /** patch fixes: the patch id under patches/ */
   patch?: string;
   /** route fixes: the route to switch to */
@@ -103,6 +119,35 @@ const GROWS_TRUE: { [K in ConditionKind]: boolean } = {
 /** True when adding packages can never make `c` false once it is true. */
 export function staysTrueWhenPackagesAdded(c: Condition): boolean {
   return GROWS_TRUE[conditionKind(c)] && conditionParts(c).every(staysTrueWhenPackagesAdded);
+}
+
+/**
+ * The packages (matrix names: a family or a distribution) whose presence or version a condition of each
+ * kind reads, or 'any' when it looks over the whole env. The lock solver backjumps over choices a failed
+ * rule did not read; a record, so a new kind must say.
+ */
+const READS: { [K in ConditionKind]: (args: ConditionArgs[K]) => readonly string[] | 'any' } = {
+  all: () => [], any: () => [], not: () => [],
+  installed: (name) => [name], missing: (name) => [name], version: (v) => [v.package],
+  python: () => [], platform: () => [], env: () => [], planned: () => [],
+  minor_mismatch: (m) => [m.package, m.with],
+  constraint_violated: (f) => (f.package && f.dependency ? [f.package, f.dependency] : 'any'),
+  python_unsupported: (f) => (f.package ? [f.package] : 'any'),
+  duplicate_providers: () => 'any', record_overlap: () => 'any', export_op_gaps: () => 'any',
+};
+
+/** Every package a condition (with its parts) reads, or 'any'. */
+export function packagesRead(c: Condition): ReadonlySet<string> | 'any' {
+  const kind = conditionKind(c);
+  const own = (READS[kind] as (args: unknown) => readonly string[] | 'any')(conditionArgs(c, kind));
+  if (own === 'any') return 'any';
+  const out = new Set(own);
+  for (const part of conditionParts(c)) {
+    const r = packagesRead(part);
+    if (r === 'any') return 'any';
+    for (const n of r) out.add(n);
+  }
+  return out;
 }
 
 /** Every condition kind, in the order of the registry. */

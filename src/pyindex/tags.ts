@@ -17,8 +17,22 @@ export interface WheelName {
   platforms: string[];
 }
 
-/** `name-version(-build)?-python-abi-platform.whl`; null when the name does not have that shape. */
+/**
+ * `name-version(-build)?-python-abi-platform.whl`; null when the name does not have that shape.
+ * The result is shared (memoised: a solve judges the same tens of thousands of files again): do not mutate it.
+ */
 export function parseWheelFilename(filename: string): WheelName | null {
+  let w = parsedWheels.get(filename);
+  if (w === undefined) {
+    w = parseWheelFilenameOnce(filename);
+    if (parsedWheels.size < 500_000) parsedWheels.set(filename, w);
+  }
+  return w;
+}
+
+const parsedWheels = new Map<string, WheelName | null>();
+
+function parseWheelFilenameOnce(filename: string): WheelName | null {
   if (!filename.endsWith('.whl')) return null;
   const parts = filename.slice(0, -4).split('-');
   if (parts.length !== 5 && parts.length !== 6) return null;
@@ -69,10 +83,15 @@ const DEFAULT_MACOS: [number, number] = [26, 0];
 
 /** cpython minor of the target: "3.12" -> 12 (major must be 3). */
 function minorOf(python: string): number {
+  const known = minors.get(python);
+  if (known !== undefined) return known;
   const [major, minor] = python.split('.');
   if (major !== '3' || minor === undefined || !/^\d+$/.test(minor)) throw new Error(`not a CPython 3.X version: ${python}`);
+  minors.set(python, Number(minor));
   return Number(minor);
 }
+
+const minors = new Map<string, number>();
 
 /** Is the (python, abi) pair one CPython 3.`minor` accepts (ignoring the platform)? 'any' tells whether the pair may go with platform 'any'. */
 function interpreterFits(py: string, abi: string, minor: number): { fits: boolean; anyPlatform: boolean } {

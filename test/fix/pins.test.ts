@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/diagnose/evaluate.js';
 import { snapshotFromRequirements } from '../../src/env/requirements.js';
 import type { EnvSnapshot } from '../../src/env/types.js';
-import { applyPins, contradicts, parsePinCommand, proposePins } from '../../src/fix/pins.js';
+import { applyPins, contradicts, pinRequest, proposePins } from '../../src/fix/pins.js';
+import type { Fix, PinSpec } from '../../src/matrix/types.js';
+import { pinCommand } from '../../src/report/pin-command.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { predictExportGaps } from '../../src/optables/index.js';
 
@@ -19,28 +21,30 @@ const seed = () => snapshotFromRequirements(seedFile, { pythonVersion: '3.10', p
 const errorCodes = (s: EnvSnapshot, m: Awaited<ReturnType<typeof loadMatrix>>) =>
   evaluate(m, s, { predictExportGaps }).findings.filter((f) => f.severity === 'error').map((f) => f.code).sort();
 
-describe('parsePinCommand', () => {
+const pinFix = (pin: PinSpec): Fix => ({ kind: 'pin', command: pinCommand(pin), pin });
+
+describe('pinRequest (a pin fix read from its data, no command parsing)', () => {
   it('reads exact pins, PEP 503-normalised', () => {
-    expect(parsePinCommand('pip install "tensorflow==2.15.1" "Keras==2.15.0" "tf_keras==2.15.1"')).toEqual({
+    expect(pinRequest(pinFix({ install: { tensorflow: '==2.15.1', Keras: '==2.15.0', tf_keras: '==2.15.1' }, remove: [] }))).toEqual({
       pins: { tensorflow: '2.15.1', keras: '2.15.0', 'tf-keras': '2.15.1' }, removals: [], ranges: {},
     });
   });
 
   it('uninstall then reinstall is a pin; uninstall alone is a removal', () => {
-    expect(parsePinCommand('pip uninstall -y tensorflow ai-edge-tensorflow && pip install --force-reinstall "tensorflow==2.20.0"'))
+    expect(pinRequest(pinFix({ install: { tensorflow: '==2.20.0' }, remove: ['tensorflow', 'ai-edge-tensorflow'] })))
       .toEqual({ pins: { tensorflow: '2.20.0' }, removals: ['ai-edge-tensorflow'], ranges: {} });
   });
 
   it('reads a PEP 440 range (a rendered {requires}) as a range', () => {
-    expect(parsePinCommand('pip install "numpy>=1.23.5,<2.0.0"')).toEqual({ pins: {}, removals: [], ranges: { numpy: '>=1.23.5,<2.0.0' } });
-    expect(parsePinCommand('pip install "protobuf>=3.20.3,<5.0.0dev,!=4.21.0"')).toEqual({ pins: {}, removals: [], ranges: { protobuf: '>=3.20.3,<5.0.0dev,!=4.21.0' } });
+    expect(pinRequest(pinFix({ install: { numpy: '>=1.23.5,<2.0.0' }, remove: [] }))).toEqual({ pins: {}, removals: [], ranges: { numpy: '>=1.23.5,<2.0.0' } });
+    expect(pinRequest(pinFix({ install: { protobuf: '>=3.20.3,<5.0.0dev,!=4.21.0' }, remove: [] }))).toEqual({ pins: {}, removals: [], ranges: { protobuf: '>=3.20.3,<5.0.0dev,!=4.21.0' } });
   });
 
-  it('refuses unrendered versions, bad ranges and commands that make another env', () => {
-    expect(parsePinCommand('pip install "numpy>=one"')).toEqual({ reason: 'not-exact', requirement: 'numpy>=one' });
-    expect(parsePinCommand('pip install "tf-keras==a matching version"')).toMatchObject({ reason: 'not-exact' });
-    expect(parsePinCommand('python3.12 -m venv .venv-onnx2tf && .venv-onnx2tf/bin/pip install "onnx2tf[tensorflow]"'))
-      .toMatchObject({ reason: 'not-pip', segment: 'python3.12 -m venv .venv-onnx2tf' });
+  it('refuses unrendered versions, bad ranges, bare names and separate envs', () => {
+    expect(pinRequest(pinFix({ install: { numpy: '>=one' }, remove: [] }))).toEqual({ reason: 'not-exact', requirement: 'numpy>=one' });
+    expect(pinRequest(pinFix({ install: { 'tf-keras': '==a matching version' }, remove: [] }))).toMatchObject({ reason: 'not-exact' });
+    expect(pinRequest(pinFix({ install: { 'onnx2tf[tensorflow]': '' }, remove: [], separateEnv: { python: '3.12', dir: '.venv-onnx2tf' } })))
+      .toMatchObject({ reason: 'not-pip', segment: 'python3.12 -m venv .venv-onnx2tf && .venv-onnx2tf/bin/pip install "onnx2tf[tensorflow]"' });
   });
 
   it('a pin contradicts a different version or a removal of the same name', () => {
@@ -161,7 +165,7 @@ describe('proposePins with contradicting pin fixes', () => {
     unproven: true
     fixes:
       - kind: pin
-        command: pip install "onnx==1.18.0" "numpy==1.26.4"
+        install: { onnx: "==1.18.0", numpy: "==1.26.4" }
   - code: NUMPY_NOT_2_1
     severity: error
     title: numpy is not 2.1.0
@@ -172,7 +176,7 @@ describe('proposePins with contradicting pin fixes', () => {
     unproven: true
     fixes:
       - kind: pin
-        command: pip install "numpy==2.1.0"
+        install: { numpy: "==2.1.0" }
 `);
     return loadMatrix(dir);
   }

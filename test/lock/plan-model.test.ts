@@ -39,7 +39,7 @@ async function setup(opts: { torch?: string; allowPatches: boolean; model?: stri
   };
   const result = await solve({
     route: spec, target, domains, matrix, patches: deps.patches, allowPatches: opts.allowPatches,
-    evaluate: (snap, ids) => deps.evaluate(matrix, snap, ids),
+    evaluate: (snap, ids, only) => deps.evaluate(matrix, snap, ids, only),
   });
   expect(result.ok).toBe(true);
   const closure: ResolvedPackage[] = Object.entries(pins).map(([name, version]) => ({

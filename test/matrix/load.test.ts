@@ -13,7 +13,7 @@ const RULE = (extra: string) => `rules:
     evidence:
       - { kind: source, ref: r, note: n }
     fixes:
-      - { kind: pin, command: pip install x }
+      - { kind: pin, install: { x: "" } }
 ${extra}`;
 
 function errorOf(text: string): string {
@@ -59,7 +59,11 @@ describe('malformed matrix files fail with file:line and what is wrong', () => {
     ['two keys in a condition', RULE('    unproven: true').replace('{ installed: onnx-tf }', '{ installed: onnx-tf, missing: onnx }'), /^matrix\/rules\.yaml:6: a condition has exactly one key/],
     ['unknown condition', RULE('    unproven: true').replace('{ installed: onnx-tf }', '{ sunny: true }'), /^matrix\/rules\.yaml:6: unknown key "sunny" in condition/],
     ['code not SCREAMING_SNAKE', RULE('    unproven: true').replace('SOME_RULE', 'someRule'), /^matrix\/rules\.yaml:2: code "someRule" does not match/],
-    ['patch fix without id', RULE('    unproven: true').replace('{ kind: pin, command: pip install x }', '{ kind: patch, command: tfdoctor fix --apply-patches }'), /^matrix\/rules\.yaml:10: a patch fix needs "patch: <patch id>"$/],
+    ['patch fix without id', RULE('    unproven: true').replace('{ kind: pin, install: { x: "" } }', '{ kind: patch, command: tfdoctor fix --apply-patches }'), /^matrix\/rules\.yaml:10: a patch fix needs "patch: <patch id>"$/],
+    ['a pin fix as a command string', RULE('    unproven: true').replace('{ kind: pin, install: { x: "" } }', '{ kind: pin, command: pip install x }'), /^matrix\/rules\.yaml:10: a pin fix is data: write install \/ remove \/ separate_env, not a command$/],
+    ['a pin fix with nothing in it', RULE('    unproven: true').replace('{ kind: pin, install: { x: "" } }', '{ kind: pin, note: n }'), /^matrix\/rules\.yaml:10: a pin fix needs install, remove or separate_env$/],
+    ['a pin fix with a bad specifier', RULE('    unproven: true').replace('{ kind: pin, install: { x: "" } }', '{ kind: pin, install: { x: "=>1" } }'), /^matrix\/rules\.yaml:10: install x: "=>1" is not a PEP 440 specifier$/],
+    ['install on a route fix', RULE('    unproven: true').replace('{ kind: pin, install: { x: "" } }', '{ kind: route, route: native, command: c, install: { x: "" } }'), /^matrix\/rules\.yaml:10: install belongs to a pin fix$/],
     ['bad evidence kind', RULE('    unproven: true').replace('kind: source', 'kind: rumour'), /^matrix\/rules\.yaml:8: evidence kind "rumour" is not one of/],
     ['proven_by outside real-env', RULE('    proven_by: test/unit.test.ts#x'), /^matrix\/rules\.yaml:11: proven_by "test\/unit\.test\.ts#x" does not match/],
     ['blocks an unknown route', RULE('    unproven: true\n    blocks: [tflite-magic]'), /^matrix\/rules\.yaml:12: blocked route "tflite-magic" is not one of onnx-tf, onnx2tf, litert-torch, native$/],

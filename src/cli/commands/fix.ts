@@ -18,7 +18,7 @@ import { ExitCode, UserError } from '../../util/errors.js';
 import { withExitCode } from './patch.js';
 import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags, type EnvSelection } from '../env-flags.js';
 import { proposePins, type PinProposal } from '../../fix/pins.js';
-import { formatPins, pinsToJson } from '../../fix/report.js';
+import { formatPins, pinsToJson } from '../../report/fix.js';
 import { checkWritable, renderCondaEnv, renderConstraints, renderRequirements, writeFileAtomic } from '../../fix/write.js';
 import type { Matrix } from '../../matrix/types.js';
 
