@@ -6,11 +6,13 @@ import { parseRequirement } from '../env/requirements.js';
 import { normalizeName } from '../env/names.js';
 import type { Finding } from '../diagnose/types.js';
 import type { Matrix } from '../matrix/types.js';
+import { satisfies } from '../matrix/pep440.js';
+import { checkModel, MODEL_OP_GAP, type HandlerPatch, type ModelCheck, type ModelOps, type ModelSpec } from '../model/index.js';
 import { UserError } from '../util/errors.js';
 import { buildDomain, type ReleaseFilter } from './domain.js';
 import { explainFailure, type Alternative, type Explanation, type ExplainFact } from './explain.js';
 import { solve, plannedSnapshot, type Domain, type SolveInput, type SolveSuccess } from './solve.js';
-import { LOCK_ROUTES, type LockRouteId, type LockRouteSpec } from './spec.js';
+import { exportCallAt, LOCK_ROUTES, type LockExportSpec, type LockRouteId, type LockRouteSpec } from './spec.js';
 import type { IndexFacts, RefereeOutcome, ResolvedPackage, Target } from './types.js';
 
 export interface LockRequest {
@@ -19,6 +21,8 @@ export interface LockRequest {
   /** user requirements (--with), PEP 508 */
   with: string[];
   allowPatches: boolean;
+  /** --model: the model's ops and inputs decide the plan's export and op-version patch steps */
+  model?: ModelOps;
 }
 
 /** The services the use case needs; the CLI wires the real ones, tests may wire real ones differently. */
@@ -28,7 +32,10 @@ export interface LockDeps {
   facts: IndexFacts;
   filter: ReleaseFilter;
   evaluate: (matrix: Matrix, snapshot: import('../env/types.js').EnvSnapshot, patches: string[], onlyCodes?: ReadonlySet<string>) => Finding[];
-  patches: SolveInput['patches'];
+  /** catalogue patches; addsHandlers (onnx-tf handler versions a patch adds) lets --model plan them */
+  patches: (SolveInput['patches'][number] & { addsHandlers?: Record<string, number[]> })[];
+  /** matrix/model.yaml, needed with --model */
+  modelSpec?: ModelSpec;
   /** pip's resolver on requirement lines + constraint lines for the target */
   referee: (requirements: string[], constraints: string[]) => Promise<RefereeOutcome>;
   progress?: (message: string) => void;
@@ -39,8 +46,19 @@ export interface PlanStep {
   kind: 'patch' | 'export' | 'convert';
   /** patch id, or the call to make */
   text: string;
-  /** rule codes it clears */
+  /** rule codes it clears (MODEL_OP_GAP and model facts included) */
   clears: string[];
+  /** an export at a chosen opset: the opset */
+  opset?: number;
+  /** ops that do not exist at that opset: the exporter writes them with other ops, which were not judged */
+  decomposes?: string[];
+}
+
+/** What --model found for the plan's route, after the plan's patches. */
+export interface PlanModel {
+  check: ModelCheck;
+  /** the route cannot take this model: a gap no patch or export opset closes, or a fact no step clears */
+  blocked: boolean;
 }
 
 export interface Plan {
@@ -53,6 +71,8 @@ export interface Plan {
   /** pip's closure, sorted by name */
   closure: ResolvedPackage[];
   steps: PlanStep[];
+  /** with --model */
+  model?: PlanModel;
   warnings: Finding[];
   rounds: number;
   referee: { pipVersion: string; command: string[]; seconds: number };
@@ -65,8 +85,6 @@ export type LockOutcome =
   /** the plan is compatible, but this index cannot deliver a file of it */
   | { kind: 'index-lacks-file'; requested: string[]; url: string; detail: string }
   | { kind: 'referee-failed'; outcome: RefereeOutcome };
-
-const TORCH_EXPORT_DEFAULT = 'torch.onnx.export(model, args, "model.onnx", input_names=["input"], output_names=["output"])';
 
 /** Parses --with values; a malformed one is a usage error naming it. */
 export function parseWith(values: string[]): { name: string; specifier: string; text: string }[] {
@@ -107,6 +125,8 @@ function solverInput(req: LockRequest, spec: LockRouteSpec, domains: Domain[], d
 export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcome> {
   const spec = deps.specs.find((s) => s.route === req.route);
   if (!spec) throw new UserError(`unknown route ${JSON.stringify(req.route)}`, `routes: ${LOCK_ROUTES.join(', ')}`);
+  checkExportSpec(spec, deps);
+  if (req.model && !deps.modelSpec) throw new Error('lock --model needs matrix/model.yaml (deps.modelSpec)');
   const log = deps.progress ?? (() => {});
   log(`reading the index for ${spec.packages.map((p) => p.name).join(', ')}`);
   const domains = await buildDomains(req, spec, deps);
@@ -139,11 +159,12 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
     const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name));
     const judged = judgeClosure(closure, req, spec, result, deps);
     if (judged.length === 0) {
+      const { steps, model } = await planSteps(req, spec, result, closure, deps);
       return {
         kind: 'solved',
         plan: {
-          route: req.route, target: req.target, requested, constraints, closure,
-          steps: planSteps(spec, result, deps.matrix),
+          route: req.route, target: req.target, requested, constraints, closure, steps,
+          ...(model ? { model } : {}),
           warnings: result.warnings, rounds: round,
           referee: { pipVersion: outcome.pipVersion, command: outcome.command, seconds: outcome.seconds },
           solverNodes: nodes,
@@ -184,28 +205,107 @@ function requestedLines(result: SolveSuccess, req: LockRequest): string[] {
   return [...lines, ...withs.map((w) => w.text)];
 }
 
-function planSteps(spec: LockRouteSpec, result: SolveSuccess, matrix: Matrix): PlanStep[] {
-  const steps: PlanStep[] = result.patches.map((p) => ({ kind: 'patch', text: p.id, clears: p.fixes }));
-  if (spec.route !== 'litert-torch') steps.push(exportStep(spec, result, matrix));
-  steps.push({ kind: 'convert', text: spec.convert, clears: [] });
-  return steps;
+/** lock.yaml's export gaps name rules and patches: both must exist (a typo would silently drop a step). */
+function checkExportSpec(spec: LockRouteSpec, deps: LockDeps): void {
+  for (const g of spec.export?.gaps ?? []) {
+    if (!deps.matrix.rules.some((r) => r.code === g.rule)) throw new UserError(`matrix/lock.yaml: route ${spec.route}: export gap rule ${g.rule} is not in rules.yaml`);
+    if (g.patch && !deps.patches.some((p) => p.id === g.patch)) throw new UserError(`matrix/lock.yaml: route ${spec.route}: export gap patch ${g.patch} is not in the patch catalogue`);
+  }
 }
 
-/** The export call: a finding's export-option fix, or torch's default call with named inputs. */
-function exportStep(spec: LockRouteSpec, result: SolveSuccess, matrix: Matrix): PlanStep {
+/** The plan's non-pin steps for a solved closure. Exported for tests. */
+export async function planSteps(
+  req: LockRequest, spec: LockRouteSpec, result: SolveSuccess, closure: ResolvedPackage[], deps: LockDeps,
+): Promise<{ steps: PlanStep[]; model?: PlanModel }> {
+  let patches = result.patches;
+  let exportStep = spec.export ? defaultExportStep(spec.export, result) : null;
+  let model: PlanModel | undefined;
+  if (req.model && deps.modelSpec) {
+    const m = await modelSteps(req, req.model, deps.modelSpec, spec, result, closure, deps);
+    patches = m.patches;
+    if (m.exportStep) exportStep = m.exportStep;
+    model = m.model;
+  }
+  const steps: PlanStep[] = patches.map((p) => ({ kind: 'patch', text: p.id, clears: p.fixes }));
+  if (exportStep) steps.push(exportStep);
+  steps.push({ kind: 'convert', text: spec.convert, clears: [] });
+  return { steps, ...(model ? { model } : {}) };
+}
+
+/** Without a model: a finding's export-option fix, lock.yaml's opset for an unpatched gap, or the plain call. */
+function defaultExportStep(exp: LockExportSpec, result: SolveSuccess): PlanStep {
   for (const f of result.exportSteps) {
     const fix = f.fixes.find((x) => x.kind === 'export-option');
     if (fix) return { kind: 'export', text: fix.command, clears: [f.code] };
   }
-  // with no torch in the plan its default export is unknown: onnx-tf without the opset-18 patch gets the
-  // export call that only emits op versions it has handlers for
-  const gapRule = matrix.rules.find((r) => r.code === 'ONNX_TF_OP_VERSION_GAP');
-  const gapFix = gapRule?.fixes.find((x) => x.kind === 'export-option');
-  if (spec.route === 'onnx-tf' && gapRule && gapFix && !result.pins.some((p) => p.name === 'torch')
-    && !result.patches.some((p) => p.id === 'onnx-tf-reduce-opset18')) {
-    return { kind: 'export', text: gapFix.command, clears: [gapRule.code] };
+  // with no torch in the plan its default export is unknown: a gap's opset, unless its patch is planned
+  const torchPinned = result.pins.some((p) => p.name === 'torch');
+  for (const g of exp.gaps) {
+    if (g.opset === undefined || torchPinned || (g.patch && result.patches.some((p) => p.id === g.patch))) continue;
+    return { kind: 'export', text: exportCallAt(exp, g.opset)!, clears: [g.rule], opset: g.opset };
   }
-  return { kind: 'export', text: TORCH_EXPORT_DEFAULT, clears: [] };
+  return { kind: 'export', text: exp.call, clears: [] };
+}
+
+/**
+ * With --model, the model's own ops decide the op-version steps (not the prediction from torch's default
+ * export): the patches that close its gaps when the plan may patch, else a re-export at the highest opset
+ * that closes them all; the export call also answers the model facts lock.yaml says it clears.
+ */
+async function modelSteps(
+  req: LockRequest, model: ModelOps, modelSpec: ModelSpec, spec: LockRouteSpec, result: SolveSuccess, closure: ResolvedPackage[], deps: LockDeps,
+): Promise<{ patches: SolveSuccess['patches']; exportStep: PlanStep | null; model: PlanModel }> {
+  const exp = spec.export;
+  const gapRules = new Set(exp?.gaps.map((g) => g.rule) ?? []);
+  const version = (name: string) => closure.find((p) => p.name === name)?.version ?? null;
+  // patches planned only for a predicted op-version gap wait for the model's verdict
+  const kept = result.patches.filter((p) => !p.fixes.every((c) => gapRules.has(c)));
+  const handlerPatches: (HandlerPatch & { distribution: string; versions: string })[] = deps.patches
+    .filter((p) => p.addsHandlers && Object.keys(p.addsHandlers).length > 0)
+    .map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, addsHandlers: p.addsHandlers! }));
+  const applicable = req.allowPatches ? handlerPatches.filter((p) => { const v = version(p.distribution); return v !== null && satisfies(v, p.versions); }) : [];
+  const judge = (ids: string[]) => checkModel(model, modelSpec, {
+    routes: [spec.route], onnxTf: version('onnx-tf'), onnx: version('onnx'),
+    patches: applicable.filter((p) => ids.includes(p.id)), candidates: applicable,
+  });
+  const keptIds = kept.map((p) => p.id);
+  const bare = await judge(keptIds);
+  let check = bare;
+  let added: string[] = [];
+  const cov0 = bare.routes[0]!;
+  if (cov0.status === 'gap') {
+    added = [...new Set(cov0.gaps.flatMap((g) => g.closedBy.patches.slice(0, 1)))];
+    if (added.length) {
+      const patched = await judge([...keptIds, ...added]);
+      // patches that leave a gap only an older opset closes are not worth applying: the re-export alone decides
+      if (patched.routes[0]!.status === 'covered' || (cov0.closingOpset ?? cov0.decomposedOpset) === null) check = patched;
+      else added = [];
+    }
+  }
+  const cov = check.routes[0]!;
+  const predicted = [...result.exportSteps.map((f) => f.code), ...result.patches.filter((p) => !kept.includes(p)).flatMap((p) => p.fixes)]
+    .filter((c) => gapRules.has(c));
+  const facts = check.findings.map((f) => f.code);
+  const cleared = exp ? facts.filter((c) => exp.clears.includes(c)) : [];
+  const reExportAt = cov.status === 'gap' ? cov.closingOpset ?? cov.decomposedOpset : null;
+  let exportStep: PlanStep | null = null;
+  let blocked = facts.some((c) => !cleared.includes(c)) || (cov.status === 'gap' && reExportAt === null);
+  if (exp) {
+    const { min, torchscriptMax } = modelSpec.exportOpsets;
+    // covered as it is: export at the model's own opset, which the TorchScript exporter can write
+    const opset = cov.status === 'gap' ? reExportAt : (model.opset !== null && model.opset >= min && model.opset <= torchscriptMax ? model.opset : null);
+    const at = opset !== null ? exportCallAt(exp, opset) : null;
+    const clears = [...new Set([...(cov.status === 'gap' && at ? [MODEL_OP_GAP] : []), ...(at || cov.status === 'covered' ? predicted : []), ...cleared])];
+    const decomposes = cov.status === 'gap' && cov.closingOpset === null && at ? cov.gaps.filter((g) => g.closedBy.opset === null).map((g) => g.op) : [];
+    exportStep = at
+      ? { kind: 'export', text: at, clears, opset: opset!, ...(decomposes.length ? { decomposes } : {}) }
+      : { kind: 'export', text: exp.call, clears };
+    if (cov.status === 'gap' && !at) blocked = true;
+  } else if (cov.status === 'gap') {
+    blocked = true;
+  }
+  const patches = [...kept, ...added.map((id) => ({ id, fixes: [MODEL_OP_GAP, ...predicted.filter((c) => deps.patches.find((p) => p.id === id)?.fixes.includes(c))] }))];
+  return { patches, exportStep, model: { check, blocked } };
 }
 
 /** Nearest targets that solve: the same route on other Pythons, then other routes on this Python. */

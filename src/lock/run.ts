@@ -9,13 +9,16 @@ import { loadCatalogue } from '../patch/catalogue.js';
 import { createIndexFacts } from '../pyindex/index.js';
 import { incompatibility } from '../pyindex/tags.js';
 import type { ReleaseFilter } from './domain.js';
-import { lock, type LockOutcome, type LockRequest } from './plan.js';
+import { lock, type LockDeps, type LockOutcome, type LockRequest } from './plan.js';
+import type { Catalogue } from '../patch/types.js';
+import type { ExportGapPredictor } from '../diagnose/types.js';
 import { resolveWithPip } from './referee.js';
 import { choosePip } from './pip-select.js';
 import { verifyFiles } from './verify-files.js';
 import { keepVerdict, readVerdict } from './referee-cache.js';
 import { UserError } from '../util/errors.js';
 import { loadLockSpecs } from './spec.js';
+import { loadModelSpec } from '../model/spec.js';
 
 export interface RunLockOptions {
   /** the interpreter whose pip settings (index, find-links, constraints) apply; default python3 on PATH */
@@ -39,15 +42,15 @@ export const releaseFilter: ReleaseFilter = (release, target) => {
   }
 };
 
-export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{ outcome: LockOutcome; matrix: Matrix }> {
-  const python = opts.python ?? 'python3';
-  const [matrix, specs, catalogue, predictor, facts] = await Promise.all([
-    loadMatrix(opts.matrixDir), loadLockSpecs(opts.matrixDir), loadCatalogue(), loadExportGapPredictor(),
-    createIndexFacts({ python, offline: opts.offline, target: req.target }),
-  ]);
-  const patches = catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes }));
+/** The catalogue as the lock use case sees it: what each patch patches, fixes and adds (onnx-tf handlers). */
+export function lockPatches(catalogue: Catalogue): LockDeps['patches'] {
+  return catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes, addsHandlers: p.addsHandlers }));
+}
+
+/** The matrix evaluated on a planned snapshot with the named catalogue patches applied. */
+export function matrixEvaluator(catalogue: Catalogue, predictor: ExportGapPredictor | null): LockDeps['evaluate'] {
   const byId = new Map(catalogue.patches.map((p) => [p.id, p]));
-  const evaluateWith = (m: Matrix, snapshot: EnvSnapshot, ids: string[], onlyCodes?: ReadonlySet<string>) => evaluate(m, snapshot, {
+  return (m: Matrix, snapshot: EnvSnapshot, ids: string[], onlyCodes?: ReadonlySet<string>) => evaluate(m, snapshot, {
     predictExportGaps: predictor,
     ...(onlyCodes ? { onlyCodes } : {}),
     appliedPatches: ids.map((id) => {
@@ -55,8 +58,19 @@ export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{
       return { id, fixes: p.fixes, ...(p.addsHandlers ? { addsHandlers: p.addsHandlers } : {}) };
     }),
   }).findings;
+}
+
+export async function runLock(req: LockRequest, opts: RunLockOptions): Promise<{ outcome: LockOutcome; matrix: Matrix }> {
+  const python = opts.python ?? 'python3';
+  const [matrix, specs, catalogue, predictor, facts] = await Promise.all([
+    loadMatrix(opts.matrixDir), loadLockSpecs(opts.matrixDir), loadCatalogue(), loadExportGapPredictor(),
+    createIndexFacts({ python, offline: opts.offline, target: req.target }),
+  ]);
+  const patches = lockPatches(catalogue);
+  const modelSpec = req.model ? loadModelSpec(opts.matrixDir) : undefined;
+  const evaluateWith = matrixEvaluator(catalogue, predictor);
   const outcome = await lock(req, {
-    matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches,
+    matrix, specs, facts, filter: releaseFilter, evaluate: evaluateWith, patches, ...(modelSpec ? { modelSpec } : {}),
     referee: async (requirements, constraints) => {
       // pip >= 25.3 (from its wheel, on the target interpreter, with the user's pip configuration) reads
       // PEP 658 metadata instead of downloading every wheel of the closure, as older pips do in a dry run

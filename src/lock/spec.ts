@@ -27,17 +27,37 @@ export interface LockNeed {
   note: string;
 }
 
+/** An op-version rule the export step answers: the patch that closes it, else the opset to export at. */
+export interface LockExportGap {
+  rule: string;
+  patch?: string;
+  /** without the patch (and with no torch in the plan to predict from), export at this opset */
+  opset?: number;
+}
+
+export interface LockExportSpec {
+  /** the call a plan carries when nothing asks for another */
+  call: string;
+  /** the call at a chosen opset, with `{opset}` in it */
+  atOpset?: string;
+  /** model facts (matrix/model.yaml codes) these calls answer */
+  clears: string[];
+  gaps: LockExportGap[];
+}
+
 export interface LockRouteSpec {
   route: Exclude<RouteId, 'native'>;
   packages: LockPackageSpec[];
   needs: LockNeed[];
+  /** absent: the route converts the PyTorch module, no export step */
+  export?: LockExportSpec;
   convert: string;
 }
 
 export const LOCK_ROUTES = ['onnx-tf', 'onnx2tf', 'litert-torch'] as const;
 export type LockRouteId = (typeof LOCK_ROUTES)[number];
 
-const FORMAT = 1;
+const FORMAT = 2;
 
 export async function loadLockSpecs(dir: string = defaultMatrixDir()): Promise<LockRouteSpec[]> {
   const file = join(dir, 'lock.yaml');
@@ -96,6 +116,37 @@ export function parseLockSpecs(text: string, display: string): LockRouteSpec[] {
       return { package: normalizeName(n.package as string), requires: normalizeName(n.requires as string), rule: n.rule as string, note: n.note as string };
     });
     if (typeof r.convert !== 'string') fail(node, `route ${route}: expected a convert line`);
-    return { route: route as LockRouteId, packages, needs, convert: r.convert as string };
+    const exportSpec = r.export === undefined ? undefined : parseExport(r.export, route, (msg) => fail(node, msg));
+    return { route: route as LockRouteId, packages, needs, ...(exportSpec ? { export: exportSpec } : {}), convert: r.convert as string };
   });
+}
+
+function parseExport(raw: unknown, route: string, fail: (msg: string) => never): LockExportSpec {
+  const e = raw as Record<string, unknown> | null;
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return fail(`route ${route}: export must be a mapping`);
+  for (const k of Object.keys(e)) if (!['call', 'at_opset', 'clears', 'gaps'].includes(k)) fail(`route ${route}: export: unknown key \`${k}\` (allowed: call, at_opset, clears, gaps)`);
+  if (typeof e.call !== 'string' || !e.call.trim()) fail(`route ${route}: export needs a call`);
+  if (e.at_opset !== undefined && (typeof e.at_opset !== 'string' || !e.at_opset.includes('{opset}'))) fail(`route ${route}: export.at_opset must be a call with {opset} in it`);
+  const clears = e.clears ?? [];
+  if (!Array.isArray(clears) || clears.some((c) => typeof c !== 'string')) fail(`route ${route}: export.clears must be a list of codes`);
+  const gaps = e.gaps ?? [];
+  if (!Array.isArray(gaps)) return fail(`route ${route}: export.gaps must be a list`);
+  return {
+    call: e.call as string,
+    ...(e.at_opset !== undefined ? { atOpset: e.at_opset as string } : {}),
+    clears: clears as string[],
+    gaps: (gaps as Record<string, unknown>[]).map((g) => {
+      if (typeof g?.rule !== 'string') fail(`route ${route}: each export gap names its rule`);
+      if (g.patch !== undefined && typeof g.patch !== 'string') fail(`route ${route}: ${g.rule as string}: patch must be a patch id`);
+      if (g.opset !== undefined && !(typeof g.opset === 'number' && Number.isInteger(g.opset) && g.opset > 0)) fail(`route ${route}: ${g.rule as string}: opset must be a positive integer`);
+      if (g.opset !== undefined && e.at_opset === undefined) fail(`route ${route}: ${g.rule as string}: an opset needs export.at_opset`);
+      if (g.patch === undefined && g.opset === undefined) fail(`route ${route}: ${g.rule as string}: say what closes it (patch, opset or both)`);
+      return { rule: g.rule as string, ...(g.patch !== undefined ? { patch: g.patch as string } : {}), ...(g.opset !== undefined ? { opset: g.opset as number } : {}) };
+    }),
+  };
+}
+
+/** The export call at `opset`. */
+export function exportCallAt(spec: LockExportSpec, opset: number): string | null {
+  return spec.atOpset ? spec.atOpset.replaceAll('{opset}', String(opset)) : null;
 }

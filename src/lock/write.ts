@@ -20,6 +20,7 @@ function header(plan: Plan, ctx: LockFileContext): string[] {
     `# refereed by pip ${plan.referee.pipVersion} (${plan.rounds} round${plan.rounds === 1 ? '' : 's'}): ${plan.requested.join(' ')}`,
   ];
   for (const c of plan.constraints) lines.push(`# constraint from ${c.rule}: ${c.requirement}`);
+  if (plan.model) lines.push(`# model: ${plan.model.check.model.path} (ai.onnx opset ${plan.model.check.model.opset ?? 'none'})${plan.model.blocked ? ': the route cannot take it' : ''}`);
   for (const s of plan.steps) {
     if (s.kind === 'patch') lines.push(`# after install: tfdoctor fix --apply-patches --only ${s.text}${s.clears.length ? `   (clears ${s.clears.join(', ')})` : ''}`);
     else if (s.kind === 'export') lines.push(`# export with: ${s.text}`);

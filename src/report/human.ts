@@ -6,10 +6,14 @@ import type { EnvSnapshot } from '../env/types.js';
 import { countBySeverity } from '../diagnose/evaluate.js';
 import type { Diagnosis, Finding } from '../diagnose/types.js';
 import type { Severity } from '../matrix/types.js';
+import type { ModelCheck } from '../model/index.js';
+import { renderModelCheck } from './model.js';
 
 export interface HumanOptions {
   verbose: boolean;
   color: ChalkInstance;
+  /** check --model */
+  model?: ModelCheck;
 }
 
 const HEADINGS: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Info' };
@@ -40,6 +44,8 @@ export function renderHuman(d: Diagnosis, snap: EnvSnapshot, opts: HumanOptions)
       out.push(`      observed: ${g.actual}`);
     }
   }
+
+  if (opts.model) out.push('', ...renderModelCheck(opts.model, c, opts.verbose));
 
   const hiddenInfo: Finding[] = [];
   for (const sev of ['error', 'warning', 'info'] as const) {

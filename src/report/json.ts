@@ -2,6 +2,8 @@
 import type { EnvSnapshot } from '../env/types.js';
 import type { Diagnosis, Finding } from '../diagnose/types.js';
 import { countBySeverity } from '../diagnose/evaluate.js';
+import type { ModelCheck } from '../model/index.js';
+import { modelFindingText } from './model.js';
 
 export const CHECK_SCHEMA_VERSION = 1;
 
@@ -11,6 +13,8 @@ export interface CheckMeta {
   /** distributions whose family the matrix tracks, reported with versions */
   tracked: string[];
   deep: boolean;
+  /** check --model */
+  model?: ModelCheck;
 }
 
 export function checkDocument(d: Diagnosis, snap: EnvSnapshot, meta: CheckMeta) {
@@ -40,6 +44,7 @@ export function checkDocument(d: Diagnosis, snap: EnvSnapshot, meta: CheckMeta) 
     deep: meta.deep
       ? Object.values(d.imports ?? {}).map((o) => ({ module: o.module, ok: o.ok, seconds: o.seconds, ...(o.version ? { version: o.version } : {}), ...(o.error ? { error: o.error } : {}) }))
       : null,
+    ...(meta.model ? { model: { ...meta.model, findings: meta.model.findings.map((f) => ({ ...f, message: modelFindingText(f) })) } } : {}),
     summary: { ...counts, viableRoutes: d.routes.filter((r) => r.viable).map((r) => r.id), disagreements: d.disagreements.length },
   };
 }

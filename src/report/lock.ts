@@ -3,6 +3,7 @@ import type { ChalkInstance } from 'chalk';
 import type { ExplainFact, Explanation } from '../lock/explain.js';
 import type { LockOutcome, Plan } from '../lock/plan.js';
 import type { Target } from '../lock/types.js';
+import { modelFindingText, renderModelCheck } from './model.js';
 
 export const LOCK_SCHEMA_VERSION = 1;
 
@@ -65,7 +66,12 @@ export function renderPlan(plan: Plan, c: ChalkInstance, reproduce: string, writ
   plan.steps.forEach((s, i) => {
     const what = s.kind === 'patch' ? `apply patch ${s.text}: tfdoctor fix --apply-patches --only ${s.text}` : s.kind === 'export' ? `export: ${s.text}` : `convert: ${s.text}`;
     out.push(`  ${i + 1}. ${what}${s.clears.length ? c.dim(`  (clears ${s.clears.join(', ')})`) : ''}`);
+    if (s.decomposes?.length) out.push(c.yellow(`     ${s.decomposes.join(', ')} ${s.decomposes.length === 1 ? 'does' : 'do'} not exist at opset ${s.opset}: torch writes ${s.decomposes.length === 1 ? 'it' : 'them'} with other ops, which this plan did not judge; run tfdoctor check --model on the new export`));
   });
+  if (plan.model) {
+    out.push('', ...renderModelCheck(plan.model.check, c));
+    if (plan.model.blocked) out.push(c.red(`  the ${plan.route} route cannot take this model: no step of the plan closes what is marked ✗ above`));
+  }
   if (plan.warnings.length) {
     out.push('', c.bold('Warnings'));
     for (const w of plan.warnings) out.push(`  ${c.yellow('!')} ${w.code}: ${w.title}`);
@@ -79,7 +85,7 @@ export function lockDocument(outcome: LockOutcome, reproduce: string, written: s
   const base = { schemaVersion: LOCK_SCHEMA_VERSION, kind: outcome.kind, reproduce };
   switch (outcome.kind) {
     case 'solved':
-      return { ...base, written, plan: outcome.plan };
+      return { ...base, written, plan: outcome.plan.model ? { ...outcome.plan, model: modelJson(outcome.plan.model) } : outcome.plan };
     case 'no-solution':
       return { ...base, explanation: { ...outcome.explanation, text: outcome.explanation.facts.map((f) => factText(f, outcome.explanation.target)) } };
     case 'index-lacks-file':
@@ -87,6 +93,10 @@ export function lockDocument(outcome: LockOutcome, reproduce: string, written: s
     case 'referee-failed':
       return { ...base, outcome: outcome.outcome };
   }
+}
+
+function modelJson(m: NonNullable<Plan['model']>) {
+  return { ...m, check: { ...m.check, findings: m.check.findings.map((f) => ({ ...f, message: modelFindingText(f) })) } };
 }
 
 export function indexLacksText(o: Extract<LockOutcome, { kind: 'index-lacks-file' }>): string {

@@ -15,6 +15,7 @@ import { toolVersion } from '../../util/package-root.js';
 
 interface CheckFlags extends EnvFlags {
   deep?: boolean;
+  model?: string;
   json?: boolean;
   matrix?: string;
   verbose?: boolean;
@@ -24,6 +25,7 @@ interface CheckFlags extends EnvFlags {
 export function define(cmd: Command): void {
   addEnvFlags(cmd, { planned: true })
     .option('--deep', 'also import every route module in the env and compare with the predictions')
+    .option('--model <file>', "also judge an ONNX model: each route's first op-version gap and what closes it, and what in the file stops a route")
     .option('--json', 'print one JSON document on stdout (everything else goes to stderr)')
     .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
     .option('-v, --verbose', 'show info findings and evidence notes')
@@ -36,6 +38,7 @@ Exit codes: 0 no errors, 1 errors found (or a --deep disagreement), 2 usage or p
 Examples:
   tfdoctor check --venv .venv --deep
   tfdoctor check --requirements examples/seed-env.txt --python-version 3.10
+  tfdoctor check --venv .venv --model model.onnx
   tfdoctor check --json > report.json`)
     .action(async (flags: CheckFlags) => {
       process.exitCode = await runCheck(flags);
@@ -48,6 +51,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     throw new UserError('--deep needs a real environment to import from, not --requirements', 'drop --deep, or point check at the env with --venv / --python');
   }
 
+  // the model first: a file that is not ONNX is a usage error before any probe
+  const modelCore = flags.model !== undefined ? await import('../../model/env.js') : undefined;
+  const model = modelCore && flags.model !== undefined ? modelCore.readModelOps(flags.model) : undefined;
   const matrixDir = flags.matrix ?? defaultMatrixDir();
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -74,11 +80,14 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     progress(`deep probe: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
+  const applied = await appliedPatchesOf(snapshot);
   const diagnosis = evaluate(matrix, snapshot, {
     ...(deep ? { deep } : {}),
-    appliedPatches: await appliedPatchesOf(snapshot),
+    appliedPatches: applied,
     predictExportGaps: await loadExportGapPredictor(),
   });
+  const modelCheck = model && modelCore ? await modelCore.checkModelInEnv(model, snapshot, applied, matrixDir) : undefined;
+  const modelStops = modelCheck && modelCore ? modelCore.blockRoutesByModel(diagnosis, modelCheck) : 0;
 
   if (flags.json) {
     const doc = checkDocument(diagnosis, snapshot, {
@@ -86,14 +95,15 @@ async function runCheck(flags: CheckFlags): Promise<number> {
       matrixDir,
       tracked: matrix.families.flatMap((f) => f.distributions),
       deep: deep !== undefined,
+      ...(modelCheck ? { model: modelCheck } : {}),
     });
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
     // chalk's level follows stdout: 0 when piped or NO_COLOR, forced by FORCE_COLOR
-    process.stdout.write(renderHuman(diagnosis, snapshot, { verbose: !!flags.verbose, color: new Chalk() }));
+    process.stdout.write(renderHuman(diagnosis, snapshot, { verbose: !!flags.verbose, color: new Chalk(), ...(modelCheck ? { model: modelCheck } : {}) }));
   }
   const errors = countBySeverity(diagnosis.findings).error;
-  return errors > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
+  return errors > 0 || modelStops > 0 || diagnosis.disagreements.length > 0 ? ExitCode.Findings : ExitCode.Ok;
 }
 
 /** Patches tfdoctor already applied to this env (src/patch/status.ts); the patch engine loads only for a real env. */
@@ -102,3 +112,4 @@ async function appliedPatchesOf(snapshot: EnvSnapshot): Promise<AppliedPatch[]> 
   const { appliedPatches } = await import('../../patch/status.js');
   return appliedPatches(snapshot);
 }
+
