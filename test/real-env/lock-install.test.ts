@@ -23,7 +23,7 @@ const scripts = join(root, 'test', 'real-env', 'lock-proof');
 const MINUTE = 60_000;
 
 interface Step { kind: string; text: string; clears: string[] }
-interface Plan { requested: string[]; closure: { name: string; version: string }[]; steps: Step[] }
+interface Plan { requested: string[]; closure: { name: string; version: string }[]; steps: Step[]; warnings: { code: string }[] }
 interface Venv { dir: string; python: string; built: boolean; seconds: number; buildSeconds: number }
 interface Model { input: string; torchOutput: string; weights: string }
 interface Comparison { input_shape: number[]; input_nhwc: boolean; output_shape: number[]; torch_shape: number[]; max_abs_err: number | null; max_abs_torch: number }
@@ -60,6 +60,8 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
   /** The ONNX file each distinct export call wrote (one export serves every route with that call). */
   const exports = new Map<string, string>();
   const report: string[] = [];
+  /** onnx2tf 1.x's plan warnings and its convert call with the network cut (recorded by the onnx2tf case) */
+  let onnx2tfOffline: { warned: string[]; status: number | null; output: string } | undefined;
 
   beforeAll(() => {
     expect(existsSync(mainJs), `build first (npm run build): ${mainJs} is missing`).toBe(true);
@@ -140,7 +142,17 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
         const from = exported(exportStep.text);
         for (const f of readdirSync(from)) copyFileSync(join(from, f), join(dir, f)); // onnx2tf rewrites its input
       }
-      // onnx2tf fetches its sample images from github.com unless they are in the working folder (see the script)
+      // onnx2tf 1.x fetches its sample images from github.com unless they are in the working folder (see the
+      // script): the plan warns (ONNX2TF_FETCHES_SAMPLE_DATA), and with the network cut (a proxy on a closed
+      // port, so the proof does not depend on this machine's firewall) the convert call fails in that download
+      if (route === 'onnx2tf' && plan.requested.some((r) => r.startsWith('onnx2tf==1.'))) {
+        const dead = 'http://127.0.0.1:9';
+        const cut = spawnSync('sh', ['-c', convert.text], {
+          cwd: dir, encoding: 'utf8', timeout: 10 * MINUTE,
+          env: { ...process.env, ...env, HTTPS_PROXY: dead, HTTP_PROXY: dead, https_proxy: dead, http_proxy: dead, NO_PROXY: '', no_proxy: '' },
+        });
+        onnx2tfOffline = { warned: plan.warnings.map((w) => w.code), status: cut.status, output: `${cut.stdout}${cut.stderr}` };
+      }
       if (route === 'onnx2tf') run(python, [join(scripts, 'onnx2tf_sample_data.py'), dir], { timeoutMs: 5 * MINUTE, what: 'onnx2tf sample data' });
       const t0 = Date.now();
       if (route === 'litert-torch') {
@@ -174,4 +186,12 @@ describe('lock plans installed for real and converting FBNet-A (Python 3.11)', (
       expect(cmp.max_abs_err!).toBeLessThanOrEqual(tolerance);
     });
   }
+
+  // matrix/rules.yaml ONNX2TF_FETCHES_SAMPLE_DATA, from the onnx2tf case above (its plan is onnx2tf 1.29.24 on 3.11)
+  it('ONNX2TF_FETCHES_SAMPLE_DATA', () => {
+    expect(onnx2tfOffline, 'the onnx2tf case ran with an onnx2tf 1.x plan').toBeDefined();
+    expect(onnx2tfOffline!.warned).toContain('ONNX2TF_FETCHES_SAMPLE_DATA');
+    expect(onnx2tfOffline!.status).not.toBe(0);
+    expect(onnx2tfOffline!.output).toContain('download_test_image_data');
+  });
 });
