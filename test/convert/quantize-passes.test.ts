@@ -142,6 +142,8 @@ describe('convert quantization flags', () => {
     [{ quantize: 'dynamic', verify: true, minAgreement: '1.5' }, /--min-agreement must be a number in \[0, 1\]/],
     [{ quantize: 'dynamic', verify: true, minSqnr: 'loud' }, /--min-sqnr must be a number/],
     [{ quantize: 'dynamic', verify: true, tolerance: '1e-3' }, /--tolerance applies to float conversions/],
+    [{ quantize: 'dynamic', verify: true, samples: '0' }, /--samples must be a positive integer/],
+    [{ quantize: 'dynamic', samples: '5' }, /apply to --verify of a quantized model/],
   ])('refuses %o', (flags, message) => {
     expect(() => parseQuantizeFlags(flags)).toThrow(message);
   });

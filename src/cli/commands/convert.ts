@@ -18,6 +18,7 @@ interface ConvertFlags {
   io?: string;
   minAgreement?: string;
   minSqnr?: string;
+  samples?: string;
 }
 
 // the modes as data here too: importing them from convert/ would load the converter for every command
@@ -29,6 +30,8 @@ export interface QuantizeFlags {
   /** pass thresholds of --verify on a quantized model */
   minAgreement: number;
   minSqnr?: number;
+  /** held-out inputs the quantized verification runs (default: the verifier's) */
+  samples?: number;
 }
 
 /** --quantize, --calibration, --io, --min-agreement, --min-sqnr: checked together, one line per mistake. */
@@ -39,8 +42,9 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
   if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
   if (flags.io === 'int8' && mode !== 'int8') throw new UserError('--io int8 needs --quantize int8');
-  const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined;
-  if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement and --min-sqnr apply to --verify of a quantized model (add --quantize and --verify)');
+  const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined || flags.samples !== undefined;
+  if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement, --min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
+  const samples = flags.samples === undefined ? undefined : positiveInt(flags.samples, '--samples');
   const minAgreement = flags.minAgreement === undefined ? 0.98 : Number(flags.minAgreement);
   if (!(minAgreement >= 0 && minAgreement <= 1)) throw new UserError(`--min-agreement must be a number in [0, 1]; got '${flags.minAgreement}'`);
   const minSqnr = flags.minSqnr === undefined ? undefined : Number(flags.minSqnr);
@@ -56,6 +60,7 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
     } : {}),
     minAgreement,
     ...(minSqnr !== undefined ? { minSqnr } : {}),
+    ...(samples !== undefined ? { samples } : {}),
   };
 }
 
@@ -149,6 +154,7 @@ export function define(cmd: Command): void {
     .option('--io <type>', 'with --quantize int8: the .tflite\'s own inputs/outputs are float (default) or int8')
     .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98)')
     .option('--min-sqnr <db>', 'with --verify of a quantized model: least signal-to-quantization-noise ratio in dB')
+    .option('--samples <n>', 'with --verify of a quantized model: how many held-out seeded inputs (default 50)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: string, flags: ConvertFlags) => {
       const out = flags.output ?? model.replace(/\.onnx$/i, '') + '.tflite';
@@ -179,6 +185,7 @@ export function define(cmd: Command): void {
         progress?.('verifying the quantized model against the float ONNX model (onnxruntime) ...');
         quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
           nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
+          ...(quant.samples !== undefined ? { samples: quant.samples } : {}),
         });
       } else if (flags.verify) {
         progress?.('verifying against onnxruntime ...');
