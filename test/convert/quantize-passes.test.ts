@@ -103,6 +103,27 @@ describe('--quantize dynamic', () => {
   });
 });
 
+describe('--quantize dynamic: BATCH_MATMUL with a constant right operand', () => {
+  const bmm: ModelSpec = {
+    opset: 13,
+    inputs: [{ name: 'x', shape: [2, 8, 16] }],
+    outputs: [{ name: 'y', shape: [2, 8, 64] }],
+    nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+    initializers: [weight('w', [2, 16, 64], 21, 0.4)],
+  };
+
+  it('writes TF\'s form (version 4, per-tensor int8 right operand, asymmetric_quantize_inputs) and runs close to float', async () => {
+    const c = await convertSpec(bmm, { quantize: { mode: 'dynamic' } });
+    const op = c.model.operators.find((o) => o.op === 'BATCH_MATMUL')!;
+    const w = c.model.tensors[op.inputs[1]!]!;
+    expect([w.type, w.quantization!.scale.length, op.version, op.options.asymmetric_quantize_inputs]).toEqual(['INT8', 1, 4, 1]);
+    const v = await verifyQuantized(c.onnxPath, c.tflitePath, { samples: 6 });
+    expect(v.problems).toEqual([]);
+    expect(v.sqnrDb).toBeGreaterThan(25);
+    expect(v.maxRef).toBeGreaterThan(1);
+  });
+});
+
 describe('quality metrics', () => {
   it('SQNR, cosine, max error and top-1 agreement on known arrays', () => {
     const acc = new QualityAccumulator();
