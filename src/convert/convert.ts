@@ -77,10 +77,6 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       blockers.push({ op: '(output)', node: name, reason: `output '${name}' is never produced` });
       continue;
     }
-    if (v.const) {
-      blockers.push({ op: '(output)', node: name, reason: `output '${name}' is a constant; TFLite outputs must be computed` });
-      continue;
-    }
     if (v.dtype !== OnnxDataType.FLOAT) {
       // as for inputs: runtimes (LiteRT.js among them) take float32 model I/O; a bool mask output is refused
       blockers.push({ op: '(output)', node: name, reason: `output '${name}' has element type ${v.dtype}; only float32 outputs are supported` });
@@ -94,9 +90,9 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       blockers.push({ op: '(output)', node: name, reason: err.message });
       continue;
     }
-    if (graph.inputs.includes(t) || graph.outputs.includes(t)) {
-      // an output that is a graph input (Identity, Dropout, identity Transpose) or another output
-      // gets its own tensor: runtimes expect outputs to be written by an operator
+    if (v.const || graph.inputs.includes(t) || graph.outputs.includes(t)) {
+      // an output that is a constant (folded), a graph input (Identity, Dropout, identity Transpose) or
+      // another output gets its own tensor: runtimes expect outputs to be written by an operator
       const copy = graph.addTensor(name, graph.tensors[t]!.shape, graph.tensors[t]!.type);
       graph.addOp('RESHAPE', [t, graph.addInt32Const(`${name}_shape`, [graph.tensors[t]!.shape.length], graph.tensors[t]!.shape)], [copy]);
       t = copy;
