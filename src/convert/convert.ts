@@ -10,12 +10,15 @@ import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
+import { shuffleToGather } from './passes/shuffle-to-gather.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
 
 export interface PipelineOptions {
   nhwc?: boolean;
   batch?: number;
+  /** channel shuffles as one Gather (see passes/shuffle-to-gather.ts) */
+  gatherShuffles?: boolean;
   constants?: Map<string, ConstTensor>;
   onProgress?: (msg: string) => void;
 }
@@ -24,7 +27,7 @@ export interface PipelineResult {
   graph: TfliteGraph;
   ir: IrGraph;
   blockers: Blocker[];
-  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number };
+  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesGathered: number };
 }
 
 function ioPerm(rank: number, nhwc: boolean): number[] {
@@ -43,12 +46,13 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   prune(ir);
   fuseGelu(ir);
   leftoverErf(ir, blockers);
+  const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
   const foldedBatchNorms = foldBatchNorm(ir);
   const fusedActivations = fuseActivations(ir);
   prune(ir);
-  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused`);
+  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
-  const stats = { nodesIn, foldedBatchNorms, fusedActivations };
+  const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesGathered };
   if (blockers.length) return { graph, ir, blockers, stats };
 
   const ctx = new EmitContext(ir, graph);
