@@ -11,6 +11,7 @@ import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
 import { shuffleToGather } from './passes/shuffle-to-gather.js';
+import { slicesToSplit } from './passes/slices-to-split.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
 
@@ -46,11 +47,12 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   prune(ir);
   fuseGelu(ir);
   leftoverErf(ir, blockers);
+  const slicesSplit = slicesToSplit(ir);
   const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
   const foldedBatchNorms = foldBatchNorm(ir);
   const fusedActivations = fuseActivations(ir);
   prune(ir);
-  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
+  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
   const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesGathered };
   if (blockers.length) return { graph, ir, blockers, stats };

@@ -2,7 +2,8 @@
  * Channel shuffles written as one GATHER (opt-in `gatherShuffles`), on small real ONNX models:
  * the TFLite structure and onnxruntime-node vs LiteRT.js on seeded inputs; shapes that are not a
  * permutation along one axis keep their Reshape-Transpose-Reshape. Plus the conformance-driven
- * lowerings: variadic Max/Min, ScatterND on run-time data with constant indices and updates.
+ * lowerings: variadic Max/Min, ScatterND on run-time data with constant indices and updates; and
+ * step-1 slices tiling one axis written as one SPLIT_V.
  */
 import { describe, expect, it } from 'vitest';
 import { int64s, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
@@ -57,6 +58,24 @@ describe('channel shuffle as one GATHER', () => {
   it('a transpose that moves a spatial axis is not a channel permutation: left alone', async () => {
     const ops = await exact(shuffleNet(8, 2, [0, 1, 3, 2, 4]), { gatherShuffles: true });
     expect(ops).not.toContain('GATHER');
+  });
+});
+
+describe("Slices that tile one axis (torch's chunk in a TorchScript export) as one Split", () => {
+  const slice = (out: string, start: number, end: number, axis = 'ax1'): NodeSpec => node('Slice', ['a', `s${start}`, `e${end}`, axis], [out]);
+  const consts = (ranges: [number, number][]) => ranges.flatMap(([s, e]) => [int64s(`s${s}`, [s]), int64s(`e${e}`, [e])]);
+  it('two halves along channels: one SPLIT_V instead of two STRIDED_SLICE, exact', async () => {
+    const spec = graph([1, 4, 5, 5], [
+      node('Conv', ['x', 'w'], ['a']), slice('p', 0, 4), slice('q', 4, 8), node('Sub', ['p', 'q'], ['y']),
+    ], [weight('w', [8, 4, 1, 1], 3), int64s('ax1', [1]), ...consts([[0, 4], [4, 8]])]);
+    const ops = await exact(spec, { nhwc: true });
+    expect(ops).toEqual(['CONV_2D', 'SPLIT_V', 'SUB']);
+  });
+  it('slices that leave a gap stay slices', async () => {
+    const gap = graph([1, 4, 5, 5], [
+      node('Conv', ['x', 'w'], ['a']), slice('p', 0, 3), slice('q', 4, 7), node('Add', ['p', 'q'], ['y']),
+    ], [weight('w', [8, 4, 1, 1], 3), int64s('ax1', [1]), ...consts([[0, 3], [4, 7]])]);
+    expect(await exact(gap, { nhwc: true })).toEqual(['CONV_2D', 'STRIDED_SLICE', 'STRIDED_SLICE', 'ADD']);
   });
 });
 
