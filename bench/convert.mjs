@@ -51,13 +51,16 @@ const tfRun = spawnSync(seed.python, [join(root, 'scripts', 'models', 'fbnet_ker
 if (tfRun.status !== 0) throw new Error(`fbnet_keras.py failed:\n${tfRun.stderr.split('\n').slice(-20).join('\n')}`);
 const tf = JSON.parse(readFileSync(join(tfDir, 'facts.json'), 'utf8'));
 
+// nhwc-gather: --nhwc with channel shuffles as one GATHER (onnx2tf's form): fewer ops, but GATHER is not
+// delegated to XNNPACK, so its latency is measured here beside the default's
+const LAYOUTS = ['nchw', 'nhwc', 'nhwc-gather'];
 const rows = [];
 const latencyArgs = [];
 for (const name of MODEL_NAMES) {
   const onnx = models.models[name].exports[variant];
   const entry = { model: name, onnx, tf: { ...tf.models[name], tflite: join(tfDir, `${name}.tf.tflite`) }, tfdoctor: {} };
-  for (const layout of ['nchw', 'nhwc']) {
-    const o = { nhwc: layout === 'nhwc' };
+  for (const layout of LAYOUTS) {
+    const o = { nhwc: layout !== 'nchw', ...(layout === 'nhwc-gather' ? { gatherShuffles: true } : {}) };
     await convertFile(onnx, o); // warm-up: module JIT and file cache
     const times = [];
     let result;
@@ -87,7 +90,7 @@ const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_l
 const report = { variant, runs, repeats, tensorflow: tf.tensorflow, loadAverage: (await import('node:os')).loadavg(), models: [] };
 for (const e of rows) {
   const r = { model: e.model, tf: { convertS: e.tf.convert_seconds, ops: e.tf.op_count, bytes: e.tf.bytes, latency: lat[`${e.model}.tf`] }, tfdoctor: {} };
-  for (const layout of ['nchw', 'nhwc']) {
+  for (const layout of LAYOUTS) {
     const t = e.tfdoctor[layout];
     r.tfdoctor[layout] = { convertMs: t.convertMs, ops: t.ops, bytes: t.bytes, latency: lat[`${e.model}.tfdoctor.${layout}`] };
   }
@@ -102,6 +105,10 @@ for (const e of rows) {
     latency2P10: r.tfdoctor.nhwc.latency['2'].p10_ms / r.tf.latency['2'].p10_ms,
     latency1Nchw: r.tfdoctor.nchw.latency['1'].median_ms / r.tf.latency['1'].median_ms,
     latency2Nchw: r.tfdoctor.nchw.latency['2'].median_ms / r.tf.latency['2'].median_ms,
+    latency1Gather: r.tfdoctor['nhwc-gather'].latency['1'].median_ms / r.tf.latency['1'].median_ms,
+    latency2Gather: r.tfdoctor['nhwc-gather'].latency['2'].median_ms / r.tf.latency['2'].median_ms,
+    latency1GatherP10: r.tfdoctor['nhwc-gather'].latency['1'].p10_ms / r.tf.latency['1'].p10_ms,
+    latency2GatherP10: r.tfdoctor['nhwc-gather'].latency['2'].p10_ms / r.tf.latency['2'].p10_ms,
   };
   report.models.push(r);
 }
@@ -116,16 +123,18 @@ if (asJson) {
   console.log(`machine: ${(await import('node:os')).cpus().length} CPUs, load average ${report.loadAverage.map((x) => x.toFixed(1)).join(' ')} (latency is noisy when this exceeds the CPU count)\n`);
   for (const r of report.models) {
     console.log(`${r.model}`);
-    console.log(`  ${'converter'.padEnd(22)} ${'convert'.padStart(10)} ${'ops'.padStart(4)} ${'bytes'.padStart(10)} ${'lat 1t ms'.padStart(10)} ${'lat 2t ms'.padStart(10)}`);
-    const line = (label, convert, t) => console.log(`  ${label.padEnd(22)} ${convert.padStart(10)} ${String(t.ops).padStart(4)} ${String(t.bytes).padStart(10)} ${f(t.latency['1'].median_ms, 2).padStart(10)} ${f(t.latency['2'].median_ms, 2).padStart(10)}`);
+    console.log(`  ${'converter'.padEnd(34)} ${'convert'.padStart(10)} ${'ops'.padStart(4)} ${'bytes'.padStart(10)} ${'lat 1t ms'.padStart(10)} ${'lat 2t ms'.padStart(10)}`);
+    const line = (label, convert, t) => console.log(`  ${label.padEnd(34)} ${convert.padStart(10)} ${String(t.ops).padStart(4)} ${String(t.bytes).padStart(10)} ${f(t.latency['1'].median_ms, 2).padStart(10)} ${f(t.latency['2'].median_ms, 2).padStart(10)}`);
     line('TensorFlow (Keras)', `${f(r.tf.convertS, 2)} s`, r.tf);
     line('tfdoctor --nhwc', `${f(r.tfdoctor.nhwc.convertMs, 0)} ms`, r.tfdoctor.nhwc);
     line('tfdoctor (NCHW I/O)', `${f(r.tfdoctor.nchw.convertMs, 0)} ms`, r.tfdoctor.nchw);
+    line('tfdoctor --nhwc --gather-shuffles', `${f(r.tfdoctor['nhwc-gather'].convertMs, 0)} ms`, r.tfdoctor['nhwc-gather']);
     console.log(`  tfdoctor CLI wall (process start to exit): ${f(r.tfdoctor.cliWallMs, 0)} ms (exit ${r.tfdoctor.cliExit})`);
     const ok = (b) => (b ? 'ok' : 'MISSED');
     console.log(`  conversion speedup: ${f(r.ratios.conversionSpeedup)}x in-process, ${f(r.ratios.conversionSpeedupCli)}x whole CLI  [target >= 50x: ${ok(r.ratios.conversionSpeedup >= 50)}]`);
     console.log(`  latency ratio tfdoctor/TF (--nhwc): 1 thread ${f(r.ratios.latency1, 3)}, 2 threads ${f(r.ratios.latency2, 3)}  [target <= 1.0: ${ok(r.ratios.latency1 <= 1 && r.ratios.latency2 <= 1)}]`);
     console.log(`  latency ratio tfdoctor/TF (--nhwc, p10 instead of median): 1 thread ${f(r.ratios.latency1P10, 3)}, 2 threads ${f(r.ratios.latency2P10, 3)}`);
-    console.log(`  latency ratio tfdoctor/TF (NCHW I/O): 1 thread ${f(r.ratios.latency1Nchw, 3)}, 2 threads ${f(r.ratios.latency2Nchw, 3)}\n`);
+    console.log(`  latency ratio tfdoctor/TF (NCHW I/O): 1 thread ${f(r.ratios.latency1Nchw, 3)}, 2 threads ${f(r.ratios.latency2Nchw, 3)}`);
+    console.log(`  latency ratio tfdoctor/TF (--nhwc --gather-shuffles): 1 thread ${f(r.ratios.latency1Gather, 3)}, 2 threads ${f(r.ratios.latency2Gather, 3)}; p10 ${f(r.ratios.latency1GatherP10, 3)}, ${f(r.ratios.latency2GatherP10, 3)}\n`);
   }
 }

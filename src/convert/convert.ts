@@ -10,12 +10,16 @@ import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
+import { shuffleToGather } from './passes/shuffle-to-gather.js';
+import { slicesToSplit } from './passes/slices-to-split.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
 
 export interface PipelineOptions {
   nhwc?: boolean;
   batch?: number;
+  /** channel shuffles as one Gather (see passes/shuffle-to-gather.ts) */
+  gatherShuffles?: boolean;
   constants?: Map<string, ConstTensor>;
   onProgress?: (msg: string) => void;
 }
@@ -24,7 +28,7 @@ export interface PipelineResult {
   graph: TfliteGraph;
   ir: IrGraph;
   blockers: Blocker[];
-  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number };
+  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesGathered: number };
 }
 
 function ioPerm(rank: number, nhwc: boolean): number[] {
@@ -43,12 +47,14 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   prune(ir);
   fuseGelu(ir);
   leftoverErf(ir, blockers);
+  const slicesSplit = slicesToSplit(ir);
+  const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
   const foldedBatchNorms = foldBatchNorm(ir);
   const fusedActivations = fuseActivations(ir);
   prune(ir);
-  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused`);
+  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
-  const stats = { nodesIn, foldedBatchNorms, fusedActivations };
+  const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesGathered };
   if (blockers.length) return { graph, ir, blockers, stats };
 
   const ctx = new EmitContext(ir, graph);
@@ -77,10 +83,6 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       blockers.push({ op: '(output)', node: name, reason: `output '${name}' is never produced` });
       continue;
     }
-    if (v.const) {
-      blockers.push({ op: '(output)', node: name, reason: `output '${name}' is a constant; TFLite outputs must be computed` });
-      continue;
-    }
     if (v.dtype !== OnnxDataType.FLOAT) {
       // as for inputs: runtimes (LiteRT.js among them) take float32 model I/O; a bool mask output is refused
       blockers.push({ op: '(output)', node: name, reason: `output '${name}' has element type ${v.dtype}; only float32 outputs are supported` });
@@ -94,9 +96,9 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       blockers.push({ op: '(output)', node: name, reason: err.message });
       continue;
     }
-    if (graph.inputs.includes(t) || graph.outputs.includes(t)) {
-      // an output that is a graph input (Identity, Dropout, identity Transpose) or another output
-      // gets its own tensor: runtimes expect outputs to be written by an operator
+    if (v.const || graph.inputs.includes(t) || graph.outputs.includes(t)) {
+      // an output that is a constant (folded), a graph input (Identity, Dropout, identity Transpose) or
+      // another output gets its own tensor: runtimes expect outputs to be written by an operator
       const copy = graph.addTensor(name, graph.tensors[t]!.shape, graph.tensors[t]!.type);
       graph.addOp('RESHAPE', [t, graph.addInt32Const(`${name}_shape`, [graph.tensors[t]!.shape.length], graph.tensors[t]!.shape)], [copy]);
       t = copy;

@@ -78,13 +78,42 @@ export function lowerUnary(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName): vo
   ctx.op(tfOp, [src.tensor], [out]);
 }
 
-/** ONNX's variadic Max/Min as a TFLite binary op: exactly two inputs, more are refused. */
-export function twoInputLowering(base: Lowering): Lowering {
+/**
+ * ONNX's variadic Max/Min (Sum, Mean's kin): one input is the input itself; n inputs fold pairwise
+ * on constants, and at run time are a chain of n-1 broadcasting TFLite binary ops, each step's
+ * result an IR value of its own (`<node>__stepK`).
+ */
+export function variadicLowering(base: Lowering & { op: string }, tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number): Lowering {
+  const present = (n: IrNode) => n.inputs.filter((i) => i);
   return {
     ...base,
     infer(n, ctx) {
-      if (n.inputs.filter((i) => i).length !== 2) refuse('only two inputs are supported');
-      return base.infer(n, ctx);
+      onlyAttrs(n, []);
+      const ins = present(n);
+      if (ins.length === 0) refuse('no inputs');
+      for (const i of ins) if (!ctx.const(i)) requireFloat(ctx, i);
+      return [{ shape: ins.map((i) => ctx.shape(i)).reduce(broadcastShapes), dtype: OnnxDataType.FLOAT }];
+    },
+    fold(n, ctx) {
+      const cs = present(n).map((i) => ctx.const(i));
+      if (!cs.every((c) => c)) return undefined;
+      return [cs.reduce((a, b) => broadcastBinary(a!, b!, (x, y) => intResult(a!.dtype, f(x, y))))!];
+    },
+    lower(n, ctx) {
+      const ins = present(n);
+      if (ins.length === 1) {
+        const src = ctx.primary(ins[0]!);
+        ctx.define(n.outputs[0]!, src.tensor, src.perm);
+        return;
+      }
+      let acc = ins[0]!;
+      for (let k = 1; k < ins.length; k++) {
+        const last = k === ins.length - 1;
+        const target = last ? n.outputs[0]! : `${ctx.node(n)}__step${k}`;
+        if (!last) ctx.ir.values.set(target, { name: target, dtype: OnnxDataType.FLOAT, shape: broadcastShapes(ctx.shape(acc), ctx.shape(ins[k]!)) });
+        lowerBroadcast({ ...n, inputs: [acc, ins[k]!], outputs: [target] }, ctx, tfOp, table, [acc, ins[k]!]);
+        acc = target;
+      }
     },
   };
 }

@@ -5,7 +5,7 @@ import { attrInt, attrInts, normAxis, onlyAttrs, refuse, type IrNode } from './i
 import type { InferContext, Lowering } from './lowering.js';
 import { requireFloat } from './lower-util.js';
 
-export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: number, axesInputSince: number): number[] {
+export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: number, axesInputSince: number, noopIsIdentity = false): number[] {
   let axes: number[] | undefined;
   if (n.since >= axesInputSince) {
     onlyAttrs(n, ['keepdims', 'noop_with_empty_axes']);
@@ -14,7 +14,11 @@ export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: nu
       if (!c) refuse('axes (input 1) is computed at run time');
       axes = Array.from(c.data);
     }
-    if ((!axes || axes.length === 0) && attrInt(n, 'noop_with_empty_axes', 0) === 1) refuse('noop_with_empty_axes=1 with empty axes is not supported');
+    if ((!axes || axes.length === 0) && attrInt(n, 'noop_with_empty_axes', 0) === 1) {
+      // the ONNX definition: nothing is reduced, the output is the input
+      if (noopIsIdentity) return [];
+      refuse('noop_with_empty_axes=1 with empty axes is not supported');
+    }
   } else {
     onlyAttrs(n, ['keepdims', 'axes']);
     axes = attrInts(n, 'axes');
@@ -30,14 +34,20 @@ export function reduceLowering(op: string, versions: number[], tfOp: 'MEAN' | 'S
     infer(n: IrNode, ctx: InferContext) {
       requireFloat(ctx, n.inputs[0]!);
       const x = ctx.shape(n.inputs[0]!);
-      const axes = reduceAxes(n, ctx, x.length, axesInputSince);
+      const axes = reduceAxes(n, ctx, x.length, axesInputSince, true);
       const keep = attrInt(n, 'keepdims', 1) === 1;
       const shape = keep ? x.map((d, i) => (axes.includes(i) ? 1 : d)) : x.filter((_, i) => !axes.includes(i));
       return [{ shape, dtype: OnnxDataType.FLOAT }];
     },
     lower(n: IrNode, ctx: EmitContext) {
       const x = ctx.shape(n.inputs[0]!);
-      lowerReduce(n, ctx, tfOp, reduceAxes(n, { const: (s) => ctx.constOf(s) }, x.length, axesInputSince), attrInt(n, 'keepdims', 1) === 1);
+      const axes = reduceAxes(n, { const: (s) => ctx.constOf(s) }, x.length, axesInputSince, true);
+      if (axes.length === 0) {
+        const src = ctx.primary(n.inputs[0]!);
+        ctx.define(n.outputs[0]!, src.tensor, src.perm);
+        return;
+      }
+      lowerReduce(n, ctx, tfOp, axes, attrInt(n, 'keepdims', 1) === 1);
     },
   };
 }

@@ -43,11 +43,21 @@ describe('ONNX backend node-test conformance', () => {
     ]);
     expect(r.totals.tests).toBeGreaterThan(100); // the data and the supported-op list are really there
     // committed floors (issue #8): single-node tests of claimed ops in Debian's libonnx-testdata 1.12,
-    // passing as given and passing as given or with their parameter inputs baked; none may come out wrong
-    console.log(`single-node: ${JSON.stringify(r.singleNode)}`);
+    // passing as given and passing as given or with their parameter inputs baked; none may come out wrong.
+    // "claimed": float32 data and outputs, deterministic (each test outside that is listed with its reason).
+    // Measured over all ops claimed now and over the 53 ops claimed when the issue was filed.
+    console.log(`single-node (ops claimed now): ${JSON.stringify(r.singleNode)}\nsingle-node (issue #8's ops): ${JSON.stringify(r.issue8Ops)}`);
     expect(r.singleNode.wrong).toBe(0);
-    expect(r.singleNode.pass).toBeGreaterThanOrEqual(146);
-    expect(r.singleNode.bakedPass).toBeGreaterThanOrEqual(227);
+    expect(r.singleNode.claimed.pass).toBeGreaterThanOrEqual(182);
+    expect(r.singleNode.claimed.bakedPass).toBeGreaterThanOrEqual(283);
+    expect(r.singleNode.claimed.bakedPass / r.singleNode.claimed.tests).toBeGreaterThanOrEqual(0.95);
+    expect(r.issue8Ops.ops).toBe(53);
+    expect(r.issue8Ops.claimed.pass).toBeGreaterThanOrEqual(151);
+    expect(r.issue8Ops.claimed.bakedPass).toBeGreaterThanOrEqual(238);
+    expect(r.issue8Ops.claimed.bakedPass / r.issue8Ops.claimed.tests).toBeGreaterThanOrEqual(0.95);
+    // a test is left out of the claim only with a reason, and the claim covers most tests
+    expect((r.outOfScope as { reason: string }[]).every((t) => t.reason.length > 0)).toBe(true);
+    expect(r.singleNode.claimed.tests).toBeGreaterThanOrEqual(290);
     expect(bad).toEqual([]);
     expect(r.refusedWithoutReason).toEqual([]);
 
@@ -55,17 +65,28 @@ describe('ONNX backend node-test conformance', () => {
     const dataDir = r.dataDir as string;
     const readPb = (p: string) => decodeTensorData(decodeTensor(new BinaryReader(new Uint8Array(readFileSync(p)))));
     let checked = 0;
+    const noKernel: string[] = [];
     for (const t of tests.filter((x) => x.baked?.status === 'pass')) {
       const set = join(dataDir, t.name, 'test_data_set_0');
       const files = readdirSync(set);
       const x = readPb(join(set, 'input_0.pb'));
       const want = files.filter((f) => f.startsWith('output_')).sort().map((f) => readPb(join(set, f)));
-      const got = await runOnnx(t.baked!.model, (specs) => ({
-        [specs[0]!.name]: { dims: x.shape, data: specs[0]!.type === 'float32' ? Float32Array.from(x.data) : x.data, type: specs[0]!.type },
-      }));
+      let got;
+      try {
+        got = await runOnnx(t.baked!.model, (specs) => ({
+          [specs[0]!.name]: { dims: x.shape, data: specs[0]!.type === 'float32' ? Float32Array.from(x.data) : x.data, type: specs[0]!.type },
+        }));
+      } catch (err) {
+        // onnxruntime has no kernel for some type combinations the ONNX reference defines (Pow-15 with a
+        // uint64 exponent): nothing to check the baking against there
+        if (/Could not find an implementation/.test(String((err as Error).message))) { noKernel.push(t.name); continue; }
+        throw err;
+      }
       want.forEach((w, k) => expect(closeEnough(w.data, got.outputs[k]!.data).ok, `${t.name} output ${k}`).toBe(true));
       checked += 1;
     }
+    console.log(`baking checked on ${checked} models; onnxruntime has no kernel for ${noKernel.length}: ${noKernel.join(', ')}`);
     expect(checked).toBeGreaterThan(20);
+    expect(noKernel.length).toBeLessThan(5);
   }, 600_000);
 });

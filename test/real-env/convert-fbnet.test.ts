@@ -73,6 +73,35 @@ describe('TensorFlow converter on the Keras twins', () => {
   });
 });
 
+/** ChannelShuffle modules per model (the structure files; checked above) */
+const SHUFFLES: Record<string, number> = { fbnet_a: 3, fbnet_b: 0 };
+
+describe.each(MODEL_NAMES as string[])('%s with gatherShuffles (as onnx2tf writes channel shuffles)', (name) => {
+  it('each Reshape-Transpose-Reshape shuffle becomes one GATHER, exact on both tiers', async () => {
+    const onnx = models.models[name]!.exports.dynamo!;
+    const tf = twins.facts.models[name]!;
+    const r = await convertFile(onnx, { nhwc: true, gatherShuffles: true });
+    const k = SHUFFLES[name]!;
+    // FBNet-A: 84 - 2 x 3 = 78 ops (onnx2tf 2.6.9 writes 81 for it)
+    expect(r.summary.opsOut).toBe(tf.op_count - 2 * k);
+    expect(r.summary.shufflesGathered).toBe(k);
+    const want: Record<string, number> = { ...tf.ops, RESHAPE: tf.ops.RESHAPE! - 2 * k, TRANSPOSE: (tf.ops.TRANSPOSE ?? 0) - k, GATHER: k };
+    for (const op of Object.keys(want)) if (want[op] === 0) delete want[op];
+    expect(r.summary.opCounts).toEqual(want);
+    const tflite = join(out, `${name}.dynamo.gather.tflite`);
+    writeFileSync(tflite, r.tflite);
+    const node = await verifyConversion(onnx, tflite, { seed: 11, runs: 2, nhwc: true });
+    expect(node.problems).toEqual([]);
+    expect(node.pass).toBe(true);
+    const py = pythonVerify(toolsPython, { onnx, tflite, inputs: [models.models[name]!.input], torchOutput: models.models[name]!.torchOutput });
+    for (const [resolver, res] of Object.entries(py.resolvers)) {
+      expect(res.error, resolver).toBeUndefined();
+      expect(res.maxAbs!, resolver).toBeLessThanOrEqual(py.tolerance);
+    }
+    expect(py.pass).toBe(true);
+  });
+});
+
 const cases = (MODEL_NAMES as string[]).flatMap((m) => (EXPORT_VARIANTS as string[]).map((v) => [m, v] as const));
 
 describe.each(cases)('%s.%s', (name, variant) => {

@@ -8,6 +8,7 @@ import { ExitCode, UserError } from '../../util/errors.js';
 interface ConvertFlags {
   output?: string;
   nhwc?: boolean;
+  gatherShuffles?: boolean;
   json?: boolean;
   verify?: boolean;
   tolerance?: string;
@@ -145,6 +146,7 @@ export function define(cmd: Command): void {
     .argument('<model>', 'the .onnx file (external data beside it is read too)')
     .option('-o, --output <file>', 'the .tflite to write (default: the model name with .tflite)')
     .option('--nhwc', "make the .tflite's own 4-D inputs/outputs NHWC (default: keep ONNX's NCHW signature)")
+    .option('--gather-shuffles', 'write each channel shuffle (Reshape-Transpose-Reshape) as one GATHER: fewer ops, but XNNPACK does not delegate GATHER')
     .option('--batch <n>', 'value for a symbolic batch dimension (default 1)')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--verify', 'run ONNX (onnxruntime) and the .tflite (LiteRT) on seeded random inputs and compare')
@@ -167,8 +169,8 @@ export function define(cmd: Command): void {
       let converted: Awaited<ReturnType<typeof ConvertFile>>;
       try {
         converted = await convertFile(model, {
-          nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}),
-          ...(quant.quantize ? { quantize: quant.quantize } : {}),
+          nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}),
+          ...(progress ? { onProgress: progress } : {}), ...(quant.quantize ? { quantize: quant.quantize } : {}),
         });
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)

@@ -1,6 +1,7 @@
 /**
  * LayerNormalization-17 as its definition in TFLite ops, over the physical positions of the
  * normalised axes: MEAN, SUB, MUL (square), MEAN, ADD epsilon, RSQRT, MUL, then MUL scale, ADD bias.
+ * The optional Mean and InvStdDev outputs are the MEAN and RSQRT results.
  */
 import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
@@ -30,9 +31,6 @@ function infer(n: IrNode, ctx: InferContext) {
 
 function lower(n: IrNode, ctx: EmitContext) {
   const { x, axes, epsilon } = plan(n, ctx);
-  for (const o of n.outputs.slice(1)) {
-    if (o && (consumers(ctx.ir, o).length > 0 || ctx.ir.outputs.includes(o))) refuse('the Mean / InvStdDev outputs are not supported');
-  }
   const name = ctx.node(n);
   const r = x.length;
   const src = ctx.primary(n.inputs[0]!);
@@ -42,7 +40,9 @@ function lower(n: IrNode, ctx: EmitContext) {
   const axesT = ctx.int32Const(`${name}_axes`, physAxes);
   const keep = { table: 'ReducerOptions', values: { keep_dims: true } } as const;
   const noAct = (table: 'SubOptions' | 'MulOptions' | 'AddOptions') => ({ table, values: { fused_activation_function: 0 } });
-  const mean = ctx.newTensor(`${name}_mean`, statPhys);
+  // the Mean / InvStdDev outputs are the statistics themselves (x's layout, normalised axes of size 1)
+  const used = (o: string | undefined): o is string => !!o && (consumers(ctx.ir, o).length > 0 || ctx.ir.outputs.includes(o));
+  const mean = used(n.outputs[1]) ? ctx.output(n.outputs[1], src.perm) : ctx.newTensor(`${name}_mean`, statPhys);
   ctx.op('MEAN', [src.tensor, axesT], [mean], keep);
   const centred = ctx.newTensor(`${name}_centred`, phys);
   ctx.op('SUB', [src.tensor, mean], [centred], noAct('SubOptions'));
@@ -52,7 +52,7 @@ function lower(n: IrNode, ctx: EmitContext) {
   ctx.op('MEAN', [sq, axesT], [variance], keep);
   const shifted = ctx.newTensor(`${name}_variance_eps`, statPhys);
   ctx.op('ADD', [variance, ctx.floatConst(`${name}_epsilon`, [1], [epsilon])], [shifted], noAct('AddOptions'));
-  const inv = ctx.newTensor(`${name}_inv_std`, statPhys);
+  const inv = used(n.outputs[2]) ? ctx.output(n.outputs[2], src.perm) : ctx.newTensor(`${name}_inv_std`, statPhys);
   ctx.op('RSQRT', [shifted], [inv]);
   const operand = (i: number): number | undefined => {
     const p = n.inputs[i];

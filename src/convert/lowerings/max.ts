@@ -1,7 +1,9 @@
-/** Max of two inputs (numpy broadcasting) -> MAXIMUM; more than two inputs are refused. */
-import { binaryLowering, twoInputLowering } from '../elementwise.js';
+/** Max of any number of inputs (numpy broadcasting) -> a chain of MAXIMUM (one input: itself). */
+import { binaryLowering, variadicLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 
+const max = (x: number, y: number) => Math.max(x, y);
+
 export default [
-  twoInputLowering(binaryLowering('Max', [8, 12, 13], 'MAXIMUM', 'MaximumMinimumOptions', (x, y) => Math.max(x, y))),
+  variadicLowering(binaryLowering('Max', [8, 12, 13], 'MAXIMUM', 'MaximumMinimumOptions', max), 'MAXIMUM', 'MaximumMinimumOptions', max),
 ] satisfies Lowering[];

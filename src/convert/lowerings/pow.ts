@@ -1,10 +1,11 @@
 /**
  * Pow with a float base: a constant scalar exponent 1 is the identity, 2 a MUL of x by itself,
- * 0.5 a SQRT, -0.5 an RSQRT; any other exponent POW (broadcasting). Folded on constants.
+ * 0.5 a SQRT, -0.5 an RSQRT; any other exponent POW (broadcasting; an integer constant exponent is
+ * written as float). Folded on constants.
  */
 import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
-import { onlyAttrs, type IrNode } from '../ir.js';
+import { onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { broadcastBinary, broadcastShapes, intResult, requireFloat } from '../lower-util.js';
 import { lowerBroadcast } from '../elementwise.js';
@@ -49,7 +50,19 @@ function lower(n: IrNode, ctx: EmitContext) {
     else ctx.op('MUL', [src.tensor, src.tensor], [out], { table: 'MulOptions', values: { fused_activation_function: 0 } });
     return;
   }
-  lowerBroadcast(n, ctx, 'POW', 'PowOptions', [x, n.inputs[1]!]);
+  lowerBroadcast(n, ctx, 'POW', 'PowOptions', [x, floatExponent(n.inputs[1]!, ctx)]);
+}
+
+/** An integer constant exponent as a float constant (ONNX allows any numeric exponent; POW takes float). */
+function floatExponent(name: string, ctx: EmitContext): string {
+  const c = ctx.constOf(name);
+  if (!c || c.dtype === OnnxDataType.FLOAT || c.dtype === OnnxDataType.DOUBLE || c.dtype === OnnxDataType.FLOAT16) return name;
+  for (const v of c.data) if (!(Math.abs(v) <= 2 ** 24)) refuse(`integer exponent ${v} is not exact in float32`);
+  const alias = `${name}__float`;
+  if (!ctx.ir.values.has(alias)) {
+    ctx.ir.values.set(alias, { name: alias, dtype: OnnxDataType.FLOAT, shape: c.shape, const: { ...c, dtype: OnnxDataType.FLOAT, data: Float32Array.from(c.data, Number) } });
+  }
+  return alias;
 }
 
 export default [{ op: 'Pow', versions: [7, 12, 13, 15], infer, fold, lower }] satisfies Lowering[];
