@@ -6,7 +6,7 @@
 // Exports are cached under <cache>/tfdoctor/exports/, keyed by the scripts, the calls and the venv's pins.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,8 +59,13 @@ function cachedExports(python: string, venvHash: string): { dir: string; report:
   for (const f of ['export_fbnet_calls.py', 'fbnet.py', 'fbnet_structure.py', 'onnx_facts.py', 'structures/fbnet_a.txt']) {
     h.update(readFileSync(join(modelScripts, f))).update('\0');
   }
-  const dir = join(dirname(cacheRoot()), 'exports', `fbnet28-${h.update(JSON.stringify(CALLS)).update(venvHash).digest('hex').slice(0, 12)}`);
+  const root = join(dirname(cacheRoot()), 'exports');
+  const dir = join(root, `fbnet28-${h.update(JSON.stringify(CALLS)).update(venvHash).digest('hex').slice(0, 12)}`);
   if (!existsSync(join(dir, 'report.json'))) {
+    // exports made by older scripts, calls or pins are never read again
+    for (const e of existsSync(root) ? readdirSync(root) : []) {
+      if (/^fbnet28-[0-9a-f]{12}$/.test(e) && join(root, e) !== dir) rmSync(join(root, e), { recursive: true, force: true });
+    }
     mkdirSync(dirname(dir), { recursive: true });
     const tmp = mkdtempSync(`${dir}.tmp-`);
     const started = Date.now();
