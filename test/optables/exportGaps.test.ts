@@ -18,9 +18,11 @@ describe('predictExportGaps', () => {
     expect(predictExportGaps('2.13.0+cpu', null)?.exporter).toBe('dynamo');
   });
 
-  it('torch 2.8.0 (the seed): TorchScript at opset 18 -> ReduceMean-18, unproven', () => {
+  it('torch 2.8.0 (the seed): TorchScript at opset 18 -> ReduceMean-18, proven', () => {
     const p = predictExportGaps('2.8.0', '1.18.0');
-    expect(p).toMatchObject({ exporter: 'torchscript', opset: 18, unproven: true });
+    expect(p).toMatchObject({ exporter: 'torchscript', opset: 18 });
+    expect(p!.unproven).toBeUndefined();
+    expect(p!.evidence).toMatch(/proven by test\/real-env\/torch-export-28\.test\.ts/);
     expect(p!.unsupported).toEqual([{ op: 'ReduceMean', version: 18 }]);
   });
 
