@@ -8,7 +8,7 @@
 // venvs are not relocatable, so a build happens at its final path and is marked usable
 // (`.complete`) only at the end: an interrupted build is thrown away and rebuilt.
 import { createHash } from 'node:crypto';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -180,10 +180,34 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
     const all = names.length ? names : readdirSync(envSpecDir).filter((f) => f.endsWith('.txt'))
       .filter((f) => !/^#\s*bench-only\s*$/m.test(readFileSync(join(envSpecDir, f), 'utf8'))).map((f) => f.replace(/\.txt$/, ''));
     const t0 = Date.now();
-    for (const n of all) {
-      const r = ensureVenv(n);
-      console.log(`${n}\t${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'cached'}\t${r.dir}`);
-      pruneStale(n);
+    // several envs build at once, each in its own process (a build is mostly downloads and unpacking: on two
+    // cores, three overlap well); TFDOCTOR_VENV_JOBS=1 builds one after another in this process
+    const jobs = Math.max(1, Number(process.env.TFDOCTOR_VENV_JOBS ?? 3) || 1);
+    if (all.length === 1 || jobs === 1) {
+      for (const n of all) {
+        const r = ensureVenv(n);
+        console.log(`${n}\t${r.built ? `built in ${r.seconds.toFixed(1)} s` : 'cached'}\t${r.dir}`);
+        pruneStale(n);
+      }
+    } else {
+      const queue = [...all];
+      const failed = [];
+      const worker = async () => {
+        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+          const name = n;
+          const code = await new Promise((done) => {
+            const child = spawn(process.execPath, [fileURLToPath(import.meta.url), 'build', name], { stdio: 'inherit', env: { ...process.env, TFDOCTOR_VENV_JOBS: '1' } });
+            child.on('error', () => done(1));
+            child.on('exit', (c) => done(c ?? 1));
+          });
+          if (code !== 0) failed.push(name);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(jobs, all.length) }, worker));
+      if (failed.length) {
+        console.error(`env builds failed: ${failed.join(', ')}`);
+        process.exit(1);
+      }
     }
     console.log(`env building took ${((Date.now() - t0) / 1000).toFixed(1)} s in all`);
   } else if (cmd === 'path') {
