@@ -277,7 +277,8 @@ async function pinsFor(
     for (const [file, format] of outputs) if (file !== undefined) await write(file, render[format]());
     return { kind: 'matrix', proposal, ok: proposal.verified, written };
   }
-  const plans = await fixPlans(snapshot, matrix, { offline: opts.offline === true, progress: (m) => progress(`tfdoctor fix: ${m}`) });
+  // the solver's rounds are shown on a terminal only (scripts read stdout / --json)
+  const plans = await fixPlans(snapshot, matrix, { offline: opts.offline === true, ...(process.stderr.isTTY ? { progress: (m: string) => progress(`tfdoctor fix: ${m}`) } : {}) });
   const chosen = plans.plans[planIndex - 1];
   if (outputs.some(([f]) => f !== undefined)) {
     if (!chosen) throw new UserError(plans.plans.length ? `--plan ${planIndex}: there are ${plans.plans.length} plan(s)` : 'no plan to write: no pin makes the env work (see why above)');
@@ -285,7 +286,7 @@ async function pinsFor(
   }
   const color = new Chalk({ level: process.stdout.isTTY && !process.env.NO_COLOR && !opts.json ? 1 : 0 });
   log(`\n${formatFixPlans(plans, color)}`);
-  return { kind: 'plans', plans, ok: plans.plans.length > 0, written };
+  return { kind: 'plans', plans, ok: plans.plans.length > 0 || plans.none.length === 0, written };
 }
 
 /** environment.yml's name: the conda env's own, else a fixed one. */
