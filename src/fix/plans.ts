@@ -80,8 +80,9 @@ export async function proposeFixPlans(snapshot: EnvSnapshot, target: Target, dep
   const routes: (LockRouteId | null)[] = aimed.length ? aimed : [null];
   const out: FixPlans = { target, routes, planned: [], plans: [], none: [], trouble: [] };
   for (const route of routes) {
-    // nothing blocks the route (or, with none aimed at, no error): nothing to fix, no index or pip asked
-    if (!current.some((f) => blocksFor(route)(f) && f.severity !== 'info')) continue;
+    // no converter and no error: nothing to fix, no index or pip asked. A route the env aims at is always
+    // solved: what the matrix sees may be fine while the index has no file for it (tensorflow-addons on 3.12)
+    if (route === null && !current.some((f) => f.severity === 'error')) continue;
     out.planned.push(route);
     for (const kind of deps.kinds ?? ['patches', 'pins']) {
       const r = await planFor(snapshot, target, route, kind, deps);

@@ -80,6 +80,10 @@ describe('fix plans (issue 7, "Why")', () => {
     // fewest changes: one TensorFlow goes, what the user asked for otherwise stays
     expect(plan.changes).toEqual([{ name: 'tensorflow', from: '2.20.0', to: null }]);
     expect(pins(plan)).toMatchObject({ 'ai-edge-torch': '0.6.0', torch: '2.8.0', 'ai-edge-tensorflow': '2.21.0.dev20250818' });
+    // same input, same plan
+    const again = await plansFor('tensorflow==2.20.0\nai-edge-torch==0.6.0\ntorch==2.8.0\nai-edge-tensorflow==2.21.0.dev20250818\n', '3.11');
+    expect(again.plans.map((p) => [p.changes, p.lock.requested, p.lock.closure.map((c) => `${c.name}==${c.version}`)]))
+      .toEqual(plans.plans.map((p) => [p.changes, p.lock.requested, p.lock.closure.map((c) => `${c.name}==${c.version}`)]));
   });
 
   it('onnx-tf on Python 3.12: no pin can help, and the answer says why (no tensorflow-addons file for cp312) and what solves', async () => {
