@@ -55,8 +55,10 @@ export interface RefereeTrouble {
 
 export interface FixPlans {
   target: Target;
-  /** routes the env aims at */
+  /** routes the env aims at (null: none is; every error counts) */
   routes: (LockRouteId | null)[];
+  /** of those, the routes something blocks (the ones planned for) */
+  planned: (LockRouteId | null)[];
   plans: FixPlan[];
   none: NoPlan[];
   trouble: RefereeTrouble[];
@@ -76,8 +78,12 @@ export async function proposeFixPlans(snapshot: EnvSnapshot, target: Target, dep
   const current = deps.evaluate(deps.matrix, snapshot, []);
   const aimed = aimedRoutes(current, deps.specs);
   const routes: (LockRouteId | null)[] = aimed.length ? aimed : [null];
-  const out: FixPlans = { target, routes, plans: [], none: [], trouble: [] };
+  const out: FixPlans = { target, routes, planned: [], plans: [], none: [], trouble: [] };
   for (const route of routes) {
+    // no converter and no error: nothing to fix, no index or pip asked. A route the env aims at is always
+    // solved: what the matrix sees may be fine while the index has no file for it (tensorflow-addons on 3.12)
+    if (route === null && !current.some((f) => f.severity === 'error')) continue;
+    out.planned.push(route);
     for (const kind of deps.kinds ?? ['patches', 'pins']) {
       const r = await planFor(snapshot, target, route, kind, deps);
       if (r.kind === 'plan') {

@@ -9,6 +9,9 @@ import type { Matrix } from '../matrix/types.js';
 import { writeAtomic } from '../util/atomic-write.js';
 import { UserError } from '../util/errors.js';
 import type { PinProposal } from './pins.js';
+import type { FixPlan } from './plans.js';
+import { renderLock, type LockFormat } from '../lock/write.js';
+import { pinLines } from '../report/pin-command.js';
 
 export interface PinnedLine {
   /** normalised name */
@@ -159,4 +162,16 @@ export async function writeFileAtomic(file: string, text: string): Promise<'writ
     throw new UserError(`cannot write ${file}: ${e.code ?? e.message}`);
   }
   return 'written';
+}
+
+/**
+ * A fix plan as a file: pip's whole closure (as `lock` writes it), headed by what the plan changes, what to
+ * uninstall first and the patches to apply after install.
+ */
+export function renderPlanFile(plan: FixPlan, index: number, format: LockFormat, ctx: RenderContext & { name: string }): string {
+  const body = renderLock(plan.lock, format, { reproduce: ctx.command, name: ctx.name }).split('\n');
+  const what = plan.changes.length ? plan.changes.map((c) => `${c.name} ${c.from ?? '(new)'} -> ${c.to ?? 'uninstalled'}`).join(', ') : 'no version changes';
+  const head = [`# tfdoctor fix: plan ${index} for ${plan.route ? `the ${plan.route} route` : 'the env'} (${plan.kind === 'patches' ? 'keep the stack, apply patches' : 'pins alone'}): ${what}`];
+  if (plan.removals.length) head.push(`# uninstall first: ${pinLines({}, plan.removals).join(' && ')}`);
+  return [...head, ...body.slice(1)].join('\n');
 }

@@ -57,6 +57,7 @@ function planTitle(p: FixPlan): string {
 /** The plans, each with its changes, pip lines, steps and pip's verdict; for a route with none, why and what solves. */
 export function formatFixPlans(plans: FixPlans, c: ChalkInstance, written: Record<string, string> = {}): string {
   const out: string[] = [];
+  if (plans.planned.length === 0) return 'Pins: nothing to fix (no conversion route installed, no error)';
   const py = `Python ${plans.target.python} on ${plans.target.platform.system}-${plans.target.platform.machine}`;
   if (plans.plans.length) out.push(c.bold(`Plans (the lock solver, fewest changes to what is installed; each refereed by pip's resolver for ${py}):`));
   plans.plans.forEach((p, i) => {
@@ -88,6 +89,7 @@ export function fixPlansToJson(plans: FixPlans): Record<string, unknown> {
     schema: FIX_PLANS_SCHEMA,
     target: plans.target,
     routes: plans.routes,
+    planned: plans.planned,
     plans: plans.plans.map((p) => ({
       route: p.route, kind: p.kind, changes: p.changes, removals: p.removals, steps: p.steps,
       requested: p.lock.requested, constraints: p.lock.constraints, rounds: p.lock.rounds, referee: p.lock.referee,

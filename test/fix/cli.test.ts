@@ -1,4 +1,6 @@
-// `tfdoctor fix` on a planned env, run as the built binary (node dist/tfdoctor.mjs, the bundled bin): pins, --json, --write-* files, refusals.
+// `tfdoctor fix` on a planned env, run as the built binary (node dist/tfdoctor.mjs, the bundled bin): the matrix-only pins
+// (--no-index: no package index, no pip, so this stays a fast test), --json, --write-* files, refusals. The refereed
+// plans (index + pip) are tested in test/real-env/fix-plans.test.ts.
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +18,7 @@ function tfdoctor(args: string[]) {
 
 describe('tfdoctor fix --requirements (built binary)', () => {
   it('prints the verified pins and what pins do not fix', async () => {
-    const r = await tfdoctor(['fix', '--requirements', demo, '--python-version', '3.10', '--platform', 'linux-x86_64']);
+    const r = await tfdoctor(['fix', '--requirements', demo, '--python-version', '3.10', '--platform', 'linux-x86_64', '--no-index']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain('Pins (verified: check re-evaluated the env with them):');
     expect(r.stdout).toContain('fixes   TFA_KERAS3_KERAS_SRC_ENGINE: tensorflow==2.15.1 keras==2.15.0 tensorflow-probability==0.23.0 onnx==1.16.2 numpy==1.26.4');
@@ -29,7 +31,7 @@ describe('tfdoctor fix --requirements (built binary)', () => {
     const req = join(dir, 'requirements.lock.txt');
     const con = join(dir, 'constraints.txt');
     const env = join(dir, 'environment.yml');
-    const r = await tfdoctor(['fix', '--requirements', demo, '--python-version', '3.10', '--platform', 'linux-x86_64', '--json',
+    const r = await tfdoctor(['fix', '--requirements', demo, '--python-version', '3.10', '--platform', 'linux-x86_64', '--json', '--no-index',
       '--write-requirements', req, '--write-constraints', con, '--write-conda-env', env]);
     expect(r.exitCode, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { pins: { pins: Record<string, string>; removals: string[]; verified: boolean; remaining: { code: string; reason: string }[] }; pinFiles: Record<string, string> };
@@ -56,6 +58,7 @@ describe('tfdoctor fix --requirements (built binary)', () => {
       [['--requirements', demo, '--python-version', '3.10', '--write-requirements', out, '--write-constraints', out], /named by two --write-\* flags/],
       [['--requirements', demo, '--python-version', '3.10', '--write-requirements', dir], /it is a folder/],
       [['--python-version', '3.10'], /--python-version only applies with --requirements/],
+      [['--requirements', demo, '--python-version', '3.10', '--no-index', '--plan', 'x', '--write-requirements', out], /--plan "x" is not a plan number/],
     ];
     for (const [args, message] of cases) {
       const r = await tfdoctor(['fix', ...args]);

@@ -18,8 +18,12 @@ import { ExitCode, UserError } from '../../util/errors.js';
 import { withExitCode } from './patch.js';
 import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags, type EnvSelection } from '../env-flags.js';
 import { proposePins, type PinProposal } from '../../fix/pins.js';
-import { formatPins, pinsToJson } from '../../report/fix.js';
-import { checkWritable, renderCondaEnv, renderConstraints, renderRequirements, writeFileAtomic } from '../../fix/write.js';
+import { fixPlansToJson, formatFixPlans, formatPins, pinsToJson } from '../../report/fix.js';
+import { checkWritable, renderCondaEnv, renderConstraints, renderPlanFile, renderRequirements, writeFileAtomic } from '../../fix/write.js';
+import type { FixPlans } from '../../fix/plans.js';
+import { fixPlans } from '../../fix/services.js';
+import type { LockFormat } from '../../lock/write.js';
+import { Chalk } from 'chalk';
 import type { Matrix } from '../../matrix/types.js';
 
 interface FixFlags extends EnvFlags {
@@ -33,6 +37,9 @@ interface FixFlags extends EnvFlags {
   writeRequirements?: string;
   writeConstraints?: string;
   writeCondaEnv?: string;
+  index?: boolean;
+  offline?: boolean;
+  plan?: string;
 }
 
 /** Route modules whose top-level package is installed (the others fail trivially and slowly tell nothing). */
@@ -63,10 +70,16 @@ export function define(cmd: Command): void {
     .option('--write-requirements <file>', 'write the env with the proposed pins as a pinned requirements.txt')
     .option('--write-constraints <file>', 'write the proposed pins as a constraints file (pip install -c FILE)')
     .option('--write-conda-env <file>', 'write a conda environment.yml: python from conda-forge, the pins through pip')
+    .option('--plan <n>', 'which plan the --write-* files hold (1 = the first listed)', '1')
+    .option('--offline', 'answer from the package-index and pip-verdict caches only')
+    .option('--no-index', 'pins from the matrix alone: no package index, no pip referee (fast, offline, not refereed)')
     .addHelpText('after', `
-Pins: fix applies the pin fixes of check's findings to a planned copy of the env, re-evaluates it,
-and repeats until no pin helps; it proposes only pins the re-evaluation confirms, and names the
-errors that need a patch, an export option or another route. The --write-* files are replaced atomically.
+Plans: for each route the env aims at (its converter is installed), the lock solver chooses versions with
+the fewest changes to what is installed: one plan keeps the stack and applies catalogue patches, one uses
+pins alone (a coherent older stack); pip's resolver referees each (pip install --dry-run --report), and
+the --write-* files hold pip's whole closure of the chosen plan. With no plan, fix says why (the index's
+facts) and which Python or route would work. --no-index: the matrix-only proposal (pin fixes of check's
+findings re-evaluated until no pin helps; not refereed). The --write-* files are replaced atomically.
 
 Backups and the journal live in <env prefix>/.tfdoctor/patches/; undo with \`tfdoctor patch revert --all\`.
 Exit codes: 0 applied or nothing to do, 1 refused (conflicting file, read-only env, lock held, declined) or the pins
@@ -99,12 +112,12 @@ async function runFix(opts: FixFlags): Promise<number> {
   const advice = matrix instanceof UserError ? null : await checkAdvice(matrix, catalogue, snapshot, plans);
   if (advice) log(`\n${formatAdvice(advice)}`);
   const proposal = await pinsFor(snapshot, opts, log, progress, matrix, await appliedPatches(snapshot, catalogue));
-  const pins = proposal ? { pins: pinsToJson(proposal.proposal), pinFiles: proposal.written } : {};
+  const pins = proposal ? pinsDocument(proposal) : {};
 
   if (!opts.applyPatches || opts.dryRun) {
     if (!opts.applyPatches && pending.length) log(`\nto apply: tfdoctor fix --apply-patches --yes${flagsEcho(opts)}`);
     if (opts.json) process.stdout.write(`${JSON.stringify({ env: description, dryRun: true, plan: planToJson(plans), advice, ...pins }, null, 2)}\n`);
-    return (opts.applyPatches && blocked.length) || (proposal && !proposal.proposal.verified) ? ExitCode.Findings : ExitCode.Ok;
+    return (opts.applyPatches && blocked.length) || (proposal && !proposal.ok) ? ExitCode.Findings : ExitCode.Ok;
   }
   // a run a crash interrupted is rolled back by the engine (under the lock) before it decides again
   const interrupted = await hasInterruptedRun(snapshot.prefix);
@@ -149,7 +162,7 @@ async function runFix(opts: FixFlags): Promise<number> {
       recovered: outcome.recovered,
       ...(modules.length ? { imports: { before, after } } : {}),
       ...(routesBefore && routesAfter ? { routes: { before: routesBefore, after: routesAfter } } : {}),
-      ...(proposal ? { pins: pinsToJson(proposal.proposal), pinFiles: proposal.written } : {}),
+      ...pins,
     }, null, 2)}\n`);
   }
   return ExitCode.Ok;
@@ -219,36 +232,61 @@ async function runPlannedFix(
   log(`\n${formatAdvice(advice)}`);
   const result = await pinsFor(snapshot, opts, log, progress, matrix);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ env: description, advice, ...(result ? { pins: pinsToJson(result.proposal), pinFiles: result.written } : {}) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ env: description, advice, ...(result ? pinsDocument(result) : {}) }, null, 2)}\n`);
   }
-  return result && !result.proposal.verified ? ExitCode.Findings : ExitCode.Ok;
+  return result && !result.ok ? ExitCode.Findings : ExitCode.Ok;
 }
 
-/** The pin proposal, printed, and the --write-* files; null when the matrix cannot be used (already noted). */
+/** fix's pins: the refereed plans, or the matrix-only proposal (--no-index); printed, with the --write-* files. */
+type PinsOutcome = { ok: boolean; written: Record<string, string> } & (
+  | { kind: 'plans'; plans: FixPlans }
+  | { kind: 'matrix'; proposal: PinProposal }
+);
+
+function pinsDocument(p: PinsOutcome): Record<string, unknown> {
+  return p.kind === 'plans' ? { plans: fixPlansToJson(p.plans), pinFiles: p.written } : { pins: pinsToJson(p.proposal), pinFiles: p.written };
+}
+
+/** The pins, printed, and the --write-* files; null when the matrix cannot be used (already noted). */
 async function pinsFor(
   snapshot: EnvSnapshot, opts: FixFlags, log: (l: string) => void, progress: (l: string) => void, matrix: Matrix | UserError,
   applied: AppliedPatch[] = [],
-): Promise<{ proposal: PinProposal; written: Record<string, string> } | null> {
+): Promise<PinsOutcome | null> {
   if (matrix instanceof UserError) {
     if (opts.writeRequirements || opts.writeConstraints || opts.writeCondaEnv) throw matrix;
     return null;
   }
-  const proposal = proposePins(matrix, snapshot, await loadExportGapPredictor(), { appliedPatches: applied });
-  log(`\n${formatPins(proposal)}`);
+  const planIndex = Number(opts.plan ?? '1');
+  if (!Number.isInteger(planIndex) || planIndex < 1) throw new UserError(`--plan ${JSON.stringify(opts.plan)} is not a plan number`, 'give 1 for the first plan listed, 2 for the second');
   const ctx = { command: `tfdoctor ${process.argv.slice(2).join(' ')}` };
+  const outputs: [string | undefined, LockFormat][] = [[opts.writeRequirements, 'requirements'], [opts.writeConstraints, 'constraints'], [opts.writeCondaEnv, 'conda']];
   const written: Record<string, string> = {};
-  const outputs: [string | undefined, () => string][] = [
-    [opts.writeRequirements, () => renderRequirements(matrix, snapshot, proposal, ctx)],
-    [opts.writeConstraints, () => renderConstraints(matrix, snapshot, proposal, ctx)],
-    [opts.writeCondaEnv, () => renderCondaEnv(matrix, snapshot, proposal, { ...ctx, name: condaName(snapshot) })],
-  ];
-  for (const [file, render] of outputs) {
-    if (file === undefined) continue;
-    const outcome = await writeFileAtomic(file, render());
+  const write = async (file: string, text: string) => {
+    const outcome = await writeFileAtomic(file, text);
     written[file] = outcome;
     progress(`${outcome === 'written' ? 'wrote' : 'unchanged'} ${file}`);
+  };
+  if (opts.index === false) {
+    const proposal = proposePins(matrix, snapshot, await loadExportGapPredictor(), { appliedPatches: applied });
+    log(`\n${formatPins(proposal)}`);
+    const render: Record<LockFormat, () => string> = {
+      requirements: () => renderRequirements(matrix, snapshot, proposal, ctx),
+      constraints: () => renderConstraints(matrix, snapshot, proposal, ctx),
+      conda: () => renderCondaEnv(matrix, snapshot, proposal, { ...ctx, name: condaName(snapshot) }),
+    };
+    for (const [file, format] of outputs) if (file !== undefined) await write(file, render[format]());
+    return { kind: 'matrix', proposal, ok: proposal.verified, written };
   }
-  return { proposal, written };
+  // the solver's rounds are shown on a terminal only (scripts read stdout / --json)
+  const plans = await fixPlans(snapshot, matrix, { offline: opts.offline === true, ...(process.stderr.isTTY ? { progress: (m: string) => progress(`tfdoctor fix: ${m}`) } : {}) });
+  const chosen = plans.plans[planIndex - 1];
+  if (outputs.some(([f]) => f !== undefined)) {
+    if (!chosen) throw new UserError(plans.plans.length ? `--plan ${planIndex}: there are ${plans.plans.length} plan(s)` : 'no plan to write: no pin makes the env work (see why above)');
+    for (const [file, format] of outputs) if (file !== undefined) await write(file, renderPlanFile(chosen, planIndex, format, { ...ctx, name: condaName(snapshot) }));
+  }
+  const color = new Chalk({ level: process.stdout.isTTY && !process.env.NO_COLOR && !opts.json ? 1 : 0 });
+  log(`\n${formatFixPlans(plans, color)}`);
+  return { kind: 'plans', plans, ok: plans.plans.length > 0 || plans.none.length === 0, written };
 }
 
 /** environment.yml's name: the conda env's own, else a fixed one. */
