@@ -12,6 +12,14 @@ export interface TfTensor {
   type: TensorTypeName;
   /** constant payload (little-endian bytes); absent for activations */
   data?: Uint8Array;
+  /** integer tensors: real = (q - zeroPoint) x scale, per tensor or per slice of quantizedDimension */
+  quantization?: TfQuantization;
+}
+
+export interface TfQuantization {
+  scale: number[];
+  zeroPoint: number[];
+  quantizedDimension?: number;
 }
 
 /** Field values of a BuiltinOptions table: names are checked against the table in schema.ts. */
