@@ -41,8 +41,13 @@ export function quantizeValues(values: ArrayLike<number>, p: QuantParams): Int8A
   const s = p.scale[0]!;
   const zp = p.zeroPoint[0]!;
   const out = new Int8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = Math.min(INT8_MAX, Math.max(INT8_MIN, Math.round(values[i]! / s) + zp));
+  for (let i = 0; i < values.length; i++) out[i] = Math.min(INT8_MAX, Math.max(INT8_MIN, roundAway(values[i]! / s) + zp));
   return out;
+}
+
+/** round half away from zero, as TF's quantizer (std::round) does; Math.round rounds -63.5 to -63 */
+export function roundAway(x: number): number {
+  return Math.sign(x) * Math.round(Math.abs(x));
 }
 
 function symmetricScale(maxAbs: number): number {
@@ -67,7 +72,7 @@ export function quantizeWeights(values: ArrayLike<number>, shape: readonly numbe
   const scale = Array.from(maxAbs, symmetricScale);
   const data = new Int8Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const q = Math.round(values[i]! / scale[channelOf(i)]!);
+    const q = roundAway(values[i]! / scale[channelOf(i)]!);
     data[i] = Math.min(INT8_MAX, Math.max(-INT8_MAX, q));
   }
   return {
@@ -82,7 +87,7 @@ export function quantizeBias(values: ArrayLike<number>, inputScale: number, weig
   const scale = perChannel ? weightScales.map((s) => inputScale * s) : [inputScale * weightScales[0]!];
   const data = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
-    const q = Math.round(values[i]! / scale[perChannel ? i : 0]!);
+    const q = roundAway(values[i]! / scale[perChannel ? i : 0]!);
     data[i] = Math.min(INT32_MAX, Math.max(INT32_MIN, q));
   }
   return { data, params: { scale, zeroPoint: new Array<number>(scale.length).fill(0), ...(perChannel ? { quantizedDimension: 0 } : {}) } };
