@@ -39,6 +39,19 @@ export interface Int8Report {
   requantizeOps: number;
   inputs: IoQuantization[];
   outputs: IoQuantization[];
+  /** per operator of the float graph: int8 (with what) or float (with why) */
+  perOp: { status: 'quantized' | 'float'; detail: string }[];
+}
+
+function int8Detail(rule: Int8Rule): string {
+  switch (rule.kind) {
+    case 'weighted':
+      return rule.weightAxis === undefined ? 'int8, per-tensor weights, int32 bias' : `int8, per-channel weights (dimension ${rule.weightAxis}), int32 bias`;
+    case 'own': return 'int8';
+    case 'same': return "int8, output at the input's scale and zero point";
+    case 'tied': return "int8, inputs at the output's scale and zero point (requantized where they differ)";
+    case 'fixed': return `int8, output scale 1/${Math.round(1 / rule.scale)} and zero point ${rule.zeroPoint} (fixed by the kernel)`;
+  }
 }
 
 type Plan = { rule: Int8Rule } | { reason: string };
@@ -88,7 +101,7 @@ class Int8Rewriter {
     this.q.description = g.description;
     this.isConst = (t) => !!g.tensors[t]!.data;
     this.isFloatAct = (t) => t >= 0 && g.tensors[t]!.type === 'FLOAT32' && !g.tensors[t]!.data;
-    this.report = { io, int8Ops: {}, floatOps: [], quantizeOps: 0, dequantizeOps: 0, requantizeOps: 0, inputs: [], outputs: [] };
+    this.report = { io, int8Ops: {}, floatOps: [], quantizeOps: 0, dequantizeOps: 0, requantizeOps: 0, inputs: [], outputs: [], perOp: [] };
     this.plans = g.operators.map((op) => this.plan(op));
     this.assignParams();
   }
@@ -301,6 +314,7 @@ class Int8Rewriter {
       const plan = this.plans[i]!;
       if ('rule' in plan) this.lowerInt8(op, plan.rule);
       else this.lowerFloat(op, plan.reason);
+      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: int8Detail(plan.rule) } : { status: 'float', detail: plan.reason });
     });
     for (const t of g.outputs) {
       let n = !this.isFloatAct(t) ? this.plain(t) : this.io === 'int8' && this.params.has(t) ? this.int8Act(t) : this.floatAct(t);
