@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
-import type { ConvertSummary, convertFile as ConvertFile } from '../../convert/index.js';
+import type { ConvertSummary, QuantizeOptions, convertFile as ConvertFile } from '../../convert/index.js';
 import { writeAtomicSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
@@ -12,6 +12,50 @@ interface ConvertFlags {
   tolerance?: string;
   batch?: string;
   quiet?: boolean;
+  quantize?: string;
+  calibration?: string;
+  io?: string;
+  minAgreement?: string;
+  minSqnr?: string;
+}
+
+// the modes as data here too: importing them from convert/ would load the converter for every command
+const MODES = ['float16', 'dynamic', 'int8'];
+const IO = ['float', 'int8'];
+
+export interface QuantizeFlags {
+  quantize?: QuantizeOptions;
+  /** pass thresholds of --verify on a quantized model */
+  minAgreement: number;
+  minSqnr?: number;
+}
+
+/** --quantize, --calibration, --io, --min-agreement, --min-sqnr: checked together, one line per mistake. */
+export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
+  const mode = flags.quantize;
+  if (mode !== undefined && !MODES.includes(mode)) throw new UserError(`--quantize must be one of ${MODES.join(', ')}; got '${mode}'`);
+  if (flags.calibration !== undefined && mode !== 'int8') throw new UserError('--calibration applies to --quantize int8 only');
+  if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
+  if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
+  if (flags.io === 'int8' && mode !== 'int8') throw new UserError('--io int8 needs --quantize int8');
+  const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined;
+  if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement and --min-sqnr apply to --verify of a quantized model (add --quantize and --verify)');
+  const minAgreement = flags.minAgreement === undefined ? 0.98 : Number(flags.minAgreement);
+  if (!(minAgreement >= 0 && minAgreement <= 1)) throw new UserError(`--min-agreement must be a number in [0, 1]; got '${flags.minAgreement}'`);
+  const minSqnr = flags.minSqnr === undefined ? undefined : Number(flags.minSqnr);
+  if (minSqnr !== undefined && (flags.minSqnr!.trim() === '' || !Number.isFinite(minSqnr))) throw new UserError(`--min-sqnr must be a number of dB; got '${flags.minSqnr}'`);
+  if (flags.tolerance !== undefined && mode) throw new UserError('--tolerance applies to float conversions; a quantized model is judged by --min-agreement / --min-sqnr');
+  return {
+    ...(mode ? {
+      quantize: {
+        mode: mode as QuantizeOptions['mode'],
+        ...(flags.calibration !== undefined ? { calibration: flags.calibration } : {}),
+        ...(flags.io !== undefined ? { io: flags.io as 'float' | 'int8' } : {}),
+      },
+    } : {}),
+    minAgreement,
+    ...(minSqnr !== undefined ? { minSqnr } : {}),
+  };
 }
 
 interface VerifyOutcome {
@@ -70,17 +114,26 @@ export function define(cmd: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .option('--verify', 'run ONNX (onnxruntime) and the .tflite (LiteRT) on seeded random inputs and compare')
     .option('--tolerance <x>', 'with --verify: max abs error allowed (default 1e-4 x max(1, max|output|))')
+    .option('--quantize <mode>', 'post-training quantization: float16 (fp16 weights), dynamic (int8 weights, float activations) or int8 (full integer)')
+    .option('--calibration <data>', 'with --quantize int8: samples for activation ranges (.npy/.npz, a folder of them, or `random`)')
+    .option('--io <type>', 'with --quantize int8: the .tflite\'s own inputs/outputs are float (default) or int8')
+    .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98)')
+    .option('--min-sqnr <db>', 'with --verify of a quantized model: least signal-to-quantization-noise ratio in dB')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: string, flags: ConvertFlags) => {
       const out = flags.output ?? model.replace(/\.onnx$/i, '') + '.tflite';
       const tol = flags.tolerance !== undefined ? Number(flags.tolerance) : undefined;
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
+      const quant = parseQuantizeFlags(flags);
       const progress = flags.quiet ? undefined : (msg: string) => process.stderr.write(`convert: ${msg}\n`);
       const { ConversionRefused, convertFile } = await import('../../convert/index.js');
       let converted: Awaited<ReturnType<typeof ConvertFile>>;
       try {
-        converted = await convertFile(model, { nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}) });
+        converted = await convertFile(model, {
+          nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}),
+          ...(quant.quantize ? { quantize: quant.quantize } : {}),
+        });
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)
         if (flags.json && err instanceof ConversionRefused) {
