@@ -1,8 +1,8 @@
 /**
  * The arithmetic of TFLite's int8 scheme (quantization_spec: real = (q - zero_point) x scale):
  * activations per-tensor asymmetric in [-128, 127] with a zero point in that range; weights
- * symmetric in [-127, 127] with zero point 0, per channel for convolutions; biases int32 with
- * scale = input_scale x weight_scale and zero point 0.
+ * symmetric in [-127, 127] with zero point 0 (weights.ts); biases int32 with scale =
+ * input_scale x weight_scale and zero point 0.
  */
 
 export interface QuantParams {
@@ -27,7 +27,8 @@ const MIN_SPAN = 1e-8;
 export function activationParams(min: number, max: number): QuantParams {
   const lo = Math.min(0, min);
   const hi = Math.max(0, max);
-  const scale = Math.max(hi - lo, MIN_SPAN) / (INT8_MAX - INT8_MIN);
+  // the file stores float32 scales: derive the zero point from the value the runtime reads back
+  const scale = Math.fround(Math.max(hi - lo, MIN_SPAN) / (INT8_MAX - INT8_MIN));
   const zp = Math.round(INT8_MIN - lo / scale);
   return { scale: [scale], zeroPoint: [Math.min(INT8_MAX, Math.max(INT8_MIN, zp))] };
 }
@@ -50,41 +51,10 @@ export function roundAway(x: number): number {
   return Math.sign(x) * Math.round(Math.abs(x));
 }
 
-function symmetricScale(maxAbs: number): number {
-  // an all-zero channel: any positive scale represents it exactly
-  return maxAbs > 0 ? maxAbs / INT8_MAX : 1;
-}
-
-/**
- * Symmetric weights: one scale per slice along `axis` (per channel), or one for the whole tensor
- * when `axis` is undefined. Values in [-127, 127], zero point 0.
- */
-export function quantizeWeights(values: ArrayLike<number>, shape: readonly number[], axis?: number): { data: Int8Array; params: QuantParams } {
-  const channels = axis === undefined ? 1 : shape[axis]!;
-  const inner = axis === undefined ? values.length : shape.slice(axis + 1).reduce((n, d) => n * d, 1);
-  const channelOf = (i: number) => (axis === undefined ? 0 : Math.floor(i / inner) % channels);
-  const maxAbs = new Float64Array(channels);
-  for (let i = 0; i < values.length; i++) {
-    const c = channelOf(i);
-    const a = Math.abs(values[i]!);
-    if (a > maxAbs[c]!) maxAbs[c] = a;
-  }
-  const scale = Array.from(maxAbs, symmetricScale);
-  const data = new Int8Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const q = roundAway(values[i]! / scale[channelOf(i)]!);
-    data[i] = Math.min(INT8_MAX, Math.max(-INT8_MAX, q));
-  }
-  return {
-    data,
-    params: { scale, zeroPoint: new Array<number>(channels).fill(0), ...(axis !== undefined ? { quantizedDimension: axis } : {}) },
-  };
-}
-
 /** int32 bias: scale_c = input_scale x weight_scale_c (one per output channel), zero point 0. */
 export function quantizeBias(values: ArrayLike<number>, inputScale: number, weightScales: readonly number[]): { data: Int32Array; params: QuantParams } {
   const perChannel = weightScales.length > 1;
-  const scale = perChannel ? weightScales.map((s) => inputScale * s) : [inputScale * weightScales[0]!];
+  const scale = (perChannel ? weightScales.map((s) => inputScale * s) : [inputScale * weightScales[0]!]).map(Math.fround);
   const data = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const q = roundAway(values[i]! / scale[perChannel ? i : 0]!);

@@ -7,9 +7,11 @@
  */
 import { TfliteGraph, type TfOperator } from '../tflite/model.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
-import { activationParams, quantizeBias, quantizeValues, quantizeWeights, sameParams, type QuantParams } from './int8-params.js';
+import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
 import { DEQUANTIZE_VERSION, floatReason, INT8_RULES, QUANTIZE_VERSION, REQUANTIZE_VERSION, type Int8Rule } from './int8-rules.js';
 import type { Range } from './ranges.js';
+import { countAdded, startReport, type QuantizeReport } from './report.js';
+import { symmetricInt8 } from './weights.js';
 
 export type IoMode = 'float' | 'int8';
 
@@ -229,8 +231,18 @@ class Int8Rewriter {
     if (n === undefined) {
       n = this.newTensor(t, '_int8', 'INT8', p, int8Bytes(quantizeValues(floatValues(this.g.tensors[t]!.data!), p)));
       this.constCache.set(key, n);
+      this.countConst(t, n);
     }
     return n;
+  }
+
+  /** float32 constant bytes re-encoded: the report's weight totals */
+  readonly weights = { tensors: 0, floatBytes: 0, quantizedBytes: 0 };
+
+  private countConst(from: number, to: number): void {
+    this.weights.tensors++;
+    this.weights.floatBytes += this.g.tensors[from]!.data!.length;
+    this.weights.quantizedBytes += this.q.tensors[to]!.data!.length;
   }
 
   private lowerWeighted(op: TfOperator, rule: Extract<Int8Rule, { kind: 'weighted' }>): number[] {
@@ -241,8 +253,10 @@ class Int8Rewriter {
     let wq = this.weightCache.get(wKey);
     if (wq === undefined) {
       const wt = this.g.tensors[w]!;
-      const weights = quantizeWeights(floatValues(wt.data!), wt.shape, rule.weightAxis);
-      wq = { tensor: this.newTensor(w, '_int8', 'INT8', weights.params, int8Bytes(weights.data)), scales: weights.params.scale };
+      const weights = symmetricInt8(floatValues(wt.data!), wt.shape, rule.weightAxis);
+      const params = { scale: weights.scale, zeroPoint: weights.zeroPoint, ...(rule.weightAxis !== undefined ? { quantizedDimension: rule.weightAxis } : {}) };
+      wq = { tensor: this.newTensor(w, '_int8', 'INT8', params, int8Bytes(weights.values)), scales: weights.scale };
+      this.countConst(w, wq.tensor);
       this.weightCache.set(wKey, wq);
     }
     const inputs = [xq, wq.tensor];
@@ -250,7 +264,9 @@ class Int8Rewriter {
       if (b < 0) inputs.push(b);
       else {
         const bias = quantizeBias(floatValues(this.g.tensors[b]!.data!), xScale, wq.scales);
-        inputs.push(this.newTensor(b, '_int32', 'INT32', bias.params, int32Bytes(bias.data)));
+        const bq = this.newTensor(b, '_int32', 'INT32', bias.params, int32Bytes(bias.data));
+        this.countConst(b, bq);
+        inputs.push(bq);
       }
     }
     return [...inputs, ...op.inputs.slice(3).map((t) => this.plain(t))];
@@ -333,6 +349,33 @@ class Int8Rewriter {
     this.report.outputs = q.signatureOutputs.map((s) => this.ioEntry(s.name, s.tensor));
     return { graph: q, report: this.report };
   }
+}
+
+/**
+ * `--quantize int8` as a pass of the driver (index.ts): rewrites `graph` in place into its int8
+ * model and reports every operator of the float graph as quantized (how) or float (why).
+ */
+export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float'): QuantizeReport {
+  const report = startReport('int8', graph, '');
+  const rewriter = new Int8Rewriter(graph, ranges, io);
+  const { graph: q, report: int8 } = rewriter.run();
+  int8.perOp.forEach((p, i) => { report.ops[i]!.status = p.status; report.ops[i]!.detail = p.detail; });
+  report.weights = { ...rewriter.weights };
+  if (int8.quantizeOps + int8.requantizeOps) countAdded(report, 'QUANTIZE', int8.quantizeOps + int8.requantizeOps);
+  if (int8.dequantizeOps) countAdded(report, 'DEQUANTIZE', int8.dequantizeOps);
+  if (int8.requantizeOps) report.notes.push(`${int8.requantizeOps} int8 -> int8 QUANTIZE (requantize) where a kernel needs its input at its output's scale`);
+  for (const e of [...int8.inputs.map((x) => ['input', x] as const), ...int8.outputs.map((x) => ['output', x] as const)]) {
+    const [kind, x] = e;
+    if (x.type === 'INT8') report.notes.push(`${kind} '${x.name}': int8, scale ${x.scale}, zero point ${x.zeroPoint} (real = (q - zero point) x scale)`);
+  }
+  // the float graph's tensors and operators are replaced wholesale (nothing else holds their indexes)
+  graph.tensors.splice(0, graph.tensors.length, ...q.tensors);
+  graph.operators.splice(0, graph.operators.length, ...q.operators);
+  graph.inputs = q.inputs;
+  graph.outputs = q.outputs;
+  graph.signatureInputs = q.signatureInputs;
+  graph.signatureOutputs = q.signatureOutputs;
+  return report;
 }
 
 /**
