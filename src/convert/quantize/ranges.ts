@@ -73,12 +73,12 @@ export type RangeMethod = 'minmax' | 'mse';
 
 export interface CollectOptions {
   /**
-   * 'minmax': the observed min/max (what TF's calibrator keeps); 'mse' (default): a second pass
-   * histograms each tensor and narrows its range where clipping the rare extremes costs less
-   * squared error than the coarser step the full range forces on every value.
+   * 'minmax': the observed min/max (what TF's calibrator keeps); 'mse' (default): each tensor's
+   * histogram narrows its range where clipping the rare extremes costs less squared error than the
+   * coarser step the full range forces on every value (histogram.ts).
    */
   method?: RangeMethod;
-  onProgress?: (pass: number, done: number) => void;
+  onProgress?: (done: number) => void;
 }
 
 /**
@@ -86,12 +86,18 @@ export interface CollectOptions {
  * graph input i, in the .tflite's own input layout). Rejects when LiteRT reports an error.
  */
 export async function collectRanges(g: TfliteGraph, samples: readonly Float32Array[][], opts: CollectOptions = {}): Promise<Map<number, Range>> {
+  const method = opts.method ?? 'mse';
   const observed = new Map<number, Range>();
-  const acts = await visitActivations(g, samples, (t, data) => observed.set(t, widen(observed.get(t), data)), (k) => opts.onProgress?.(1, k));
-  for (const t of acts) if (!observed.has(t)) throw new Error(`calibration did not see tensor '${g.tensors[t]!.name}'`);
-  if ((opts.method ?? 'mse') === 'minmax') return observed;
   const histograms = new Map<number, Histogram>();
-  for (const [t, r] of observed) histograms.set(t, new Histogram(r.min, r.max));
-  await visitActivations(g, samples, (t, data) => histograms.get(t)!.add(data), (k) => opts.onProgress?.(2, k));
-  return new Map([...histograms].map(([t, h]) => [t, h.bestInt8Range()]));
+  const visit: Visit = method === 'minmax'
+    ? (t, data) => observed.set(t, widen(observed.get(t), data))
+    : (t, data) => {
+      let h = histograms.get(t);
+      if (!h) histograms.set(t, (h = new Histogram()));
+      h.add(data);
+    };
+  const acts = await visitActivations(g, samples, visit, opts.onProgress);
+  const ranges = method === 'minmax' ? observed : new Map([...histograms].map(([t, h]) => [t, h.bestInt8Range()]));
+  for (const t of acts) if (!ranges.has(t)) throw new Error(`calibration did not see tensor '${g.tensors[t]!.name}'`);
+  return ranges;
 }
