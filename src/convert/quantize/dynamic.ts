@@ -11,6 +11,10 @@
  *   DEPTHWISE_CONV_2D  1 [1,H,W,C], 3                   6 (per-channel hybrid)
  *   FULLY_CONNECTED    1 [O,I], 0                       12 (per-channel hybrid), asymmetric_quantize_inputs
  *   TRANSPOSE_CONV     1 [O,H,W,I], 0                   2 (int8 filter)
+ *   BATCH_MATMUL       1 (constant right operand), per tensor   4, asymmetric_quantize_inputs
+ *
+ * (TF also gives a GATHER of a constant table an int8 table and a DEQUANTIZE after the lookup; the
+ * converter's Gather takes constant indices only, so a constant table is folded away before this pass.)
  */
 import type { TfliteGraph } from '../tflite/model.js';
 import { startReport, type QuantizeReport } from './report.js';
@@ -21,20 +25,24 @@ export const MIN_WEIGHT_ELEMENTS = 1024;
 
 interface HybridRule {
   weight: number;
-  axis: number;
+  /** per-channel axis; undefined: one scale for the tensor */
+  axis?: number;
+  /** the float activation input */
+  input: number;
   version: (graph: TfliteGraph, inputs: number[]) => number;
   asymmetricInputs?: boolean;
 }
 
 const HYBRID: Record<string, HybridRule> = {
   CONV_2D: {
-    weight: 1, axis: 0,
+    weight: 1, axis: 0, input: 0,
     // grouped: the filter's depth is a fraction of the input's channels
     version: (g, inputs) => (g.tensors[inputs[0]!]!.shape[3] !== g.tensors[inputs[1]!]!.shape[3] ? 6 : 5),
   },
-  DEPTHWISE_CONV_2D: { weight: 1, axis: 3, version: () => 6 },
-  FULLY_CONNECTED: { weight: 1, axis: 0, version: () => 12, asymmetricInputs: true },
-  TRANSPOSE_CONV: { weight: 1, axis: 0, version: () => 2 },
+  DEPTHWISE_CONV_2D: { weight: 1, axis: 3, input: 0, version: () => 6 },
+  FULLY_CONNECTED: { weight: 1, axis: 0, input: 0, version: () => 12, asymmetricInputs: true },
+  TRANSPOSE_CONV: { weight: 1, axis: 0, input: 2, version: () => 2 },
+  BATCH_MATMUL: { weight: 1, input: 0, version: () => 4, asymmetricInputs: true },
 };
 
 export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
@@ -54,9 +62,9 @@ export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
       entry.detail = 'the weights are computed at run time';
       return;
     }
-    const input = graph.tensors[op.inputs[inputIndex(op.op)]!]!;
-    if (input.type !== 'FLOAT32') {
-      entry.detail = `the input is ${input.type}`;
+    const input = graph.tensors[op.inputs[rule.input]!]!;
+    if (input.type !== 'FLOAT32' || input.data) {
+      entry.detail = input.data ? 'both operands are constants' : `the input is ${input.type}`;
       return;
     }
     const n = wt.shape.reduce((a, d) => a * d, 1);
@@ -64,7 +72,7 @@ export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
       entry.detail = `weights have ${n} elements, under ${MIN_WEIGHT_ELEMENTS} (TF's threshold)`;
       return;
     }
-    const key = `${w}/${rule.axis}`;
+    const key = `${w}/${rule.axis ?? 'tensor'}`;
     let q = int8Of.get(key);
     if (q === undefined) {
       const quant = symmetricInt8(graph.floatValues(w)!, wt.shape, rule.axis);
@@ -82,13 +90,8 @@ export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
       op.options = { ...op.options, values: { ...op.options.values, asymmetric_quantize_inputs: true } };
     }
     entry.status = 'quantized';
-    entry.detail = 'int8 weights per channel (hybrid kernel, float activations)';
+    entry.detail = `int8 weights ${rule.axis === undefined ? 'per tensor' : 'per channel'} (hybrid kernel, float activations)`;
   });
   graph.removeUnusedTensors();
   return report;
-}
-
-/** the activation input: TRANSPOSE_CONV takes (output_shape, weights, input, bias), the others input first */
-function inputIndex(op: string): number {
-  return op === 'TRANSPOSE_CONV' ? 2 : 0;
 }
