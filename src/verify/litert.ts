@@ -96,10 +96,10 @@ export interface TfliteRun {
   log: string[];
 }
 
-export const SERIOUS = /^ERROR:|Failed to allocate|failed to prepare|Node number \d+ .* failed/i;
-export const NOISE = /Failed to create default WebGPU device/;
+const SERIOUS = /^ERROR:|Failed to allocate|failed to prepare|Node number \d+ .* failed/i;
+const NOISE = /Failed to create default WebGPU device/;
 
-export function detailsOf(d: { name: string; dtype: string; shape: ArrayLike<number> }): TfliteDetails {
+function detailsOf(d: { name: string; dtype: string; shape: ArrayLike<number> }): TfliteDetails {
   return { name: d.name, dtype: d.dtype, dims: Array.from({ length: d.shape.length }, (_, i) => d.shape[i]!) };
 }
 

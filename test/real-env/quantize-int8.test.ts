@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertFile, type ConvertSummary } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
-import { openTfliteSession } from '../../src/verify/litert-session.js';
+import { openTflite } from '../../src/verify/litert.js';
 import { encodeNpyFloat32 } from '../../src/verify/npy.js';
 import { runOnnx } from '../../src/verify/onnxrt.js';
 import { seededInputs } from '../../src/verify/prng.js';
@@ -88,10 +88,14 @@ describe('--quantize int8, FBNet-A, 200 calibration inputs', () => {
   });
 
   it('Node tier (LiteRT.js) agrees with the float model on 100 other inputs', async () => {
-    const session = await openTfliteSession(new Uint8Array(readFileSync(built.float.path)));
+    const session = await openTflite(new Uint8Array(readFileSync(built.float.path)));
     const outs: Float32Array[] = [];
     try {
-      for (const x of heldOut.xs) outs.push((await session.run([{ dims: SHAPE, data: x }]))[0]!.data as Float32Array);
+      for (const x of heldOut.xs) {
+        const run = await session.run([{ dims: SHAPE, data: x }]);
+        expect(run.errors).toEqual([]);
+        outs.push(run.outputs[0]!.data as Float32Array);
+      }
     } finally {
       session.close();
     }

@@ -4,7 +4,7 @@
  * sample, and the min/max of each tensor is kept. The ranges so belong to the TFLite tensors
  * themselves, after folding and activation fusion (a conv's output range is its fused-ReLU range).
  */
-import { openTfliteSession } from '../../verify/litert-session.js';
+import { openTflite } from '../../verify/litert.js';
 import { TfliteGraph } from '../tflite/model.js';
 import { writeTflite } from '../tflite/write.js';
 import { Histogram } from './histogram.js';
@@ -49,14 +49,15 @@ type Visit = (tensor: number, data: ArrayLike<number>) => void;
 /** Runs the float graph on every sample and shows `visit` each graph input and activation. */
 async function visitActivations(g: TfliteGraph, samples: readonly Float32Array[][], visit: Visit, onProgress?: (done: number) => void): Promise<number[]> {
   const acts = activationTensors(g);
-  const session = await openTfliteSession(writeTflite(withOutputs(g, acts)));
+  const session = await openTflite(writeTflite(withOutputs(g, acts)));
   const byName = new Map(acts.map((t) => [g.tensors[t]!.name, t]));
   try {
     for (let k = 0; k < samples.length; k++) {
       const sample = samples[k]!;
       g.inputs.forEach((t, i) => visit(t, sample[i]!));
-      const outputs = await session.run(g.inputs.map((t, i) => ({ dims: g.tensors[t]!.shape, data: sample[i]! })));
-      for (const out of outputs) {
+      const run = await session.run(g.inputs.map((t, i) => ({ dims: g.tensors[t]!.shape, data: sample[i]! })));
+      if (run.errors.length) throw new Error(`LiteRT could not run the float model on calibration sample ${k}: ${run.errors.join('; ')}`);
+      for (const out of run.outputs) {
         const t = byName.get(out.name);
         if (t === undefined) throw new Error(`calibration run returned an unknown output '${out.name}'`);
         visit(t, out.data as ArrayLike<number>);
