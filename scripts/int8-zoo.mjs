@@ -25,7 +25,7 @@ const withPython = args.includes('--python');
 
 const { convertFile } = await import(join(dist, 'convert', 'index.js'));
 const { openTflite } = await import(join(dist, 'verify', 'litert.js'));
-const { runOnnx } = await import(join(dist, 'verify', 'onnxrt.js'));
+const { openOnnx } = await import(join(dist, 'verify', 'onnxrt.js'));
 const { seededInputs } = await import(join(dist, 'verify', 'prng.js'));
 const { encodeNpyFloat32 } = await import(join(dist, 'verify', 'npy.js'));
 
@@ -70,15 +70,16 @@ for (const m of modelList()) {
     row.floatOps = summary.quantization.ops.filter((o) => o.status === 'float').map((o) => `${o.op}: ${o.detail}`);
     row.sizeRatio = +(tflite.length / floatRun.tflite.length).toFixed(3);
     const s = await openTflite(tflite);
+    const ort = await openOnnx(m.onnx);
     let agree = 0; let sig = 0; let noise = 0;
     try {
       for (const x of held.xs) {
-        const ref = (await runOnnx(m.onnx, { [inputName]: { dims, data: x } })).outputs[0].data;
+        const ref = (await ort.run({ [inputName]: { dims, data: x } })).outputs[0].data;
         const out = (await s.run([{ dims, data: x }])).outputs[0].data;
         if (argmax(ref) === argmax(out)) agree++;
         for (let i = 0; i < ref.length; i++) { sig += ref[i] ** 2; noise += (ref[i] - out[i]) ** 2; }
       }
-    } finally { s.close(); }
+    } finally { s.close(); await ort.close(); }
     row.node = { agreement: agree / nHeld, sqnrDb: +(10 * Math.log10(sig / noise)).toFixed(2) };
     if (withPython) {
       const py = ensureVenv('tools').python;
