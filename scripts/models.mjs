@@ -166,7 +166,7 @@ function quantInputs() {
     .concat(MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)));
 }
 
-function quantDir(toolsDir, seedDir) {
+export function quantDir(toolsDir = ensureVenv('tools').dir, seedDir = ensureVenv('seed').dir) {
   return join(modelsRoot(), `quant-${hashFiles(quantInputs(), [toolsDir, seedDir, SKLEARN_PIN])}`);
 }
 
@@ -206,29 +206,40 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
       log('[models] training and exporting the digits CNN');
       run(tools.python, [script('digits_cnn.py'), '--wheel', join(wheel, whl), '--out', d], 'digits_cnn.py', { timeoutMs });
     });
+    const tfDigits = step(tmp, 'tf-digits', (d) => {
+      log(`[models] TensorFlow's float32/float16/int8 of the digits Keras twin (${seed.python})`);
+      run(seed.python, [script('quant_keras.py'), '--digits', digits, '--out', d], 'quant_keras.py --digits', { timeoutMs });
+    });
+    const evaluate = (args) => JSON.parse(run(tools.python, [script('tflite_eval.py'), ...args], 'tflite_eval.py', { timeoutMs }));
+    step(tmp, 'scores-digits', (d) => {
+      log('[models] scoring TensorFlow\'s digits .tflite files with ai_edge_litert');
+      const scores = evaluate(['--inputs', join(digits, 'digits.test.npy'), '--labels', join(digits, 'digits.test.labels.npy'),
+        '--reference', join(digits, 'digits.torch.test.npy'),
+        ...['float32', 'float16', 'int8'].map((m) => `${m}=${join(tfDigits, `digits.tf.${m}.tflite`)}`)]);
+      writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
+    });
     const fbnet = step(tmp, 'fbnet', (d) => {
       log('[models] FBNet-A/B with balanced statistics, calibration and evaluation inputs');
       run(tools.python, [script('fbnet_quant.py'), '--out', d], 'fbnet_quant.py', { timeoutMs });
     });
-    const tf = step(tmp, 'tf', (d) => {
-      log(`[models] TensorFlow's float16/int8 of the Keras twins (${seed.python})`);
-      run(seed.python, [script('quant_keras.py'), '--digits', digits, '--fbnet', fbnet, '--out', d], 'quant_keras.py', { timeoutMs });
+    const tfFbnet = step(tmp, 'tf-fbnet', (d) => {
+      log(`[models] TensorFlow's int8 of the FBNet-A/B Keras twins (${seed.python})`);
+      run(seed.python, [script('quant_keras.py'), '--fbnet', fbnet, '--out', d], 'quant_keras.py --fbnet', { timeoutMs });
     });
-    step(tmp, 'scores', (d) => {
-      log('[models] scoring TensorFlow\'s .tflite files with ai_edge_litert');
-      const evaluate = (args) => JSON.parse(run(tools.python, [script('tflite_eval.py'), ...args], 'tflite_eval.py', { timeoutMs }));
-      const digitsScores = evaluate(['--inputs', join(digits, 'digits.test.npy'), '--labels', join(digits, 'digits.test.labels.npy'),
-        '--reference', join(digits, 'digits.torch.test.npy'),
-        ...['float32', 'float16', 'int8'].map((m) => `${m}=${join(tf, `digits.tf.${m}.tflite`)}`)]);
-      const fbnetScores = Object.fromEntries(MODEL_NAMES.map((n) => [n, evaluate(['--inputs', join(fbnet, 'fbnet.eval.npy'),
-        '--reference', join(fbnet, `${n}.torch.eval.npy`), `int8=${join(tf, `${n}.tf.int8.tflite`)}`]).int8]));
-      writeFileSync(join(d, 'scores.json'), JSON.stringify({ digits: digitsScores, fbnet: fbnetScores }, null, 2));
+    step(tmp, 'scores-fbnet', (d) => {
+      log('[models] scoring TensorFlow\'s FBNet int8 .tflite files with ai_edge_litert (1000 inputs each)');
+      const scores = Object.fromEntries(MODEL_NAMES.map((n) => [n, evaluate(['--inputs', join(fbnet, 'fbnet.eval.npy'),
+        '--reference', join(fbnet, `${n}.torch.eval.npy`), `int8=${join(tfFbnet, `${n}.tf.int8.tflite`)}`]).int8]));
+      writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
     });
     rmSync(join(wheel, whl));
     const read = (p) => JSON.parse(readFileSync(p, 'utf8'));
+    const [tfd, tff] = [read(join(tfDigits, 'facts.json')), read(join(tfFbnet, 'facts.json'))];
     writeFileSync(join(tmp, 'facts.json'), JSON.stringify({
       sklearn: SKLEARN_PIN, digits: read(join(digits, 'facts.json')), fbnet: read(join(fbnet, 'facts.json')),
-      tf: read(join(tf, 'facts.json')), tfScores: read(join(tmp, 'scores', 'scores.json')),
+      tf: { tensorflow: tfd.tensorflow, keras: tfd.keras, files: { ...tfd.files, ...tff.files },
+        twin_vs_torch_max_abs: { ...tfd.twin_vs_torch_max_abs, ...tff.twin_vs_torch_max_abs } },
+      tfScores: { digits: read(join(tmp, 'scores-digits', 'scores.json')), fbnet: read(join(tmp, 'scores-fbnet', 'scores.json')) },
     }, null, 2));
   }, log, { resume: true });
   const d = (f) => join(dir, 'digits', f);
@@ -237,13 +248,13 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
     digits: {
       onnx: d('digits.onnx'), calib: d('digits.calib.npy'), test: d('digits.test.npy'), labels: d('digits.test.labels.npy'),
       torchTest: d('digits.torch.test.npy'),
-      tf: Object.fromEntries(['float32', 'float16', 'int8'].map((m) => [m, join(dir, 'tf', `digits.tf.${m}.tflite`)])),
+      tf: Object.fromEntries(['float32', 'float16', 'int8'].map((m) => [m, join(dir, 'tf-digits', `digits.tf.${m}.tflite`)])),
     },
     fbnet: {
       calib: join(dir, 'fbnet', 'fbnet.calib.npy'), eval: join(dir, 'fbnet', 'fbnet.eval.npy'),
       models: Object.fromEntries(MODEL_NAMES.map((n) => [n, {
         onnx: join(dir, 'fbnet', `${n}.dynamo.onnx`), torchEval: join(dir, 'fbnet', `${n}.torch.eval.npy`),
-        tfInt8: join(dir, 'tf', `${n}.tf.int8.tflite`),
+        tfInt8: join(dir, 'tf-fbnet', `${n}.tf.int8.tflite`),
       }])),
     },
     evalScript: script('tflite_eval.py'), latencyScript: join(here, '..', 'bench', 'litert_latency.py'), tools,

@@ -14,7 +14,7 @@ Writes to --out: digits.tf.{float32,float16,int8}.tflite, <name>.tf.int8.tflite 
 versions, each file's bytes, and each twin's max abs error against PyTorch: Keras on the whole digits test
 set, on the first 8 FBNet evaluation inputs).
 
-usage: python quant_keras.py --digits DIR --fbnet DIR --out DIR   (seed venv: tensorflow 2.20)
+usage: python quant_keras.py [--digits DIR] [--fbnet DIR] --out DIR   (seed venv: tensorflow 2.20; either or both)
 """
 from __future__ import annotations
 
@@ -94,33 +94,42 @@ def write(out: str, name: str, flat: bytes, facts: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--digits", required=True, help="folder made by digits_cnn.py")
-    ap.add_argument("--fbnet", required=True, help="folder made by fbnet_quant.py")
+    ap.add_argument("--digits", help="folder made by digits_cnn.py")
+    ap.add_argument("--fbnet", help="folder made by fbnet_quant.py")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     facts: dict = {"tensorflow": tf.__version__, "keras": keras.__version__, "files": {}, "twin_vs_torch_max_abs": {}}
 
-    w = dict(np.load(os.path.join(args.digits, "digits.weights.npz")))
-    model = digits_twin(w)
-    test = nhwc(np.load(os.path.join(args.digits, "digits.test.npy")))
-    ref = np.load(os.path.join(args.digits, "digits.torch.test.npy"))
-    facts["twin_vs_torch_max_abs"]["digits"] = float(np.max(np.abs(keras_outputs(model, test) - ref)))
-    calib = nhwc(np.load(os.path.join(args.digits, "digits.calib.npy")))
-    for mode in ("float32", "float16", "int8"):
-        write(args.out, f"digits.tf.{mode}.tflite", convert(model, mode, calib), facts)
-
-    calib = nhwc(np.load(os.path.join(args.fbnet, "fbnet.calib.npy")))
-    first = nhwc(np.load(os.path.join(args.fbnet, "fbnet.eval.npy"), mmap_mode="r")[:8])
-    for name in ("fbnet_a", "fbnet_b"):
-        w = dict(np.load(os.path.join(args.fbnet, f"{name}.weights.npz")))
-        model = build_twin(read_structure(os.path.join(HERE, "structures", f"{name}.txt")), w)
-        ref = np.load(os.path.join(args.fbnet, f"{name}.torch.eval.npy"))[:8]
-        facts["twin_vs_torch_max_abs"][name] = float(np.max(np.abs(keras_outputs(model, first) - ref)))
-        write(args.out, f"{name}.tf.int8.tflite", convert(model, "int8", calib), facts)
+    if args.digits:
+        digits(args.digits, args.out, facts)
+    if args.fbnet:
+        fbnet(args.fbnet, args.out, facts)
     print(f"twin vs torch: {facts['twin_vs_torch_max_abs']}", file=sys.stderr)
     with open(os.path.join(args.out, "facts.json"), "w") as f:
         json.dump(facts, f, indent=2)
+
+
+def digits(src: str, out: str, facts: dict) -> None:
+    w = dict(np.load(os.path.join(src, "digits.weights.npz")))
+    model = digits_twin(w)
+    test = nhwc(np.load(os.path.join(src, "digits.test.npy")))
+    ref = np.load(os.path.join(src, "digits.torch.test.npy"))
+    facts["twin_vs_torch_max_abs"]["digits"] = float(np.max(np.abs(keras_outputs(model, test) - ref)))
+    calib = nhwc(np.load(os.path.join(src, "digits.calib.npy")))
+    for mode in ("float32", "float16", "int8"):
+        write(out, f"digits.tf.{mode}.tflite", convert(model, mode, calib), facts)
+
+
+def fbnet(src: str, out: str, facts: dict) -> None:
+    calib = nhwc(np.load(os.path.join(src, "fbnet.calib.npy")))
+    first = nhwc(np.load(os.path.join(src, "fbnet.eval.npy"), mmap_mode="r")[:8])
+    for name in ("fbnet_a", "fbnet_b"):
+        w = dict(np.load(os.path.join(src, f"{name}.weights.npz")))
+        model = build_twin(read_structure(os.path.join(HERE, "structures", f"{name}.txt")), w)
+        ref = np.load(os.path.join(src, f"{name}.torch.eval.npy"))[:8]
+        facts["twin_vs_torch_max_abs"][name] = float(np.max(np.abs(keras_outputs(model, first) - ref)))
+        write(out, f"{name}.tf.int8.tflite", convert(model, "int8", calib), facts)
 
 
 if __name__ == "__main__":
