@@ -3,12 +3,15 @@ import { performance } from 'node:perf_hooks';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
+import { quantizeGraph, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { ConversionRefused } from './refusal.js';
 import { writeTflite } from './tflite/write.js';
 
 export { ConversionRefused } from './refusal.js';
 export { supportedOps } from './registry.js';
 export type { Blocker } from './ir.js';
+export { QUANTIZE_MODES } from './quantize/index.js';
+export type { OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
 
 export interface ConvertOptions {
   /** make the .tflite's own 4-D inputs/outputs NHWC (default: keep the ONNX NCHW signature) */
@@ -21,6 +24,8 @@ export interface ConvertOptions {
    */
   constants?: Record<string, { dims: number[]; data: ArrayLike<number>; dataType?: number }>;
   onProgress?: (msg: string) => void;
+  /** post-training quantization of the converted graph (a pass after emission) */
+  quantize?: QuantizeOptions;
 }
 
 export interface ConvertSummary {
@@ -37,6 +42,8 @@ export interface ConvertSummary {
   foldedBatchNorms?: number;
   fusedActivations?: number;
   layout?: 'nchw-io' | 'nhwc-io';
+  /** what --quantize did, per operator of the float graph */
+  quantization?: QuantizeReport;
 }
 
 export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary }> {
@@ -58,6 +65,12 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
     ...(constants ? { constants } : {}),
   });
   if (blockers.length) throw new ConversionRefused(onnxPath, blockers);
+  let quantization: QuantizeReport | undefined;
+  if (opts.quantize) {
+    quantization = quantizeGraph(graph, opts.quantize);
+    const q = quantization.ops.filter((o) => o.status === 'quantized').length;
+    progress(`quantized (${quantization.mode}): ${q} of ${quantization.ops.length} operators, ${quantization.weights.tensors} constants re-encoded`);
+  }
   const tflite = writeTflite(graph);
   const opCounts: Record<string, number> = {};
   for (const op of graph.operators) opCounts[op.op] = (opCounts[op.op] ?? 0) + 1;
@@ -78,6 +91,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       foldedBatchNorms: stats.foldedBatchNorms,
       fusedActivations: stats.fusedActivations,
       layout: opts.nhwc ? 'nhwc-io' : 'nchw-io',
+      ...(quantization ? { quantization } : {}),
     },
   };
 }

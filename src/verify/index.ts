@@ -5,17 +5,14 @@
  * error reported by LiteRT.
  */
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
 import { compareArrays, verifyTolerance, type Comparison } from './compare.js';
-import { runTflite, type TfliteDetails } from './litert.js';
-import { concreteDims, runOnnx, type OnnxInputSpec } from './onnxrt.js';
-import { seededInputs } from './prng.js';
-import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4, sameDims, type TensorValue } from './tensors.js';
+import { openPair, runtimeNames, type PairRunner } from './pair.js';
 
 export { compareArrays, compareOutputs, verifyTolerance } from './compare.js';
-export { captureStderr, loadLiteRtNode, runTflite, tfliteInputs } from './litert.js';
-export { concreteDims, loadOrt, runOnnx } from './onnxrt.js';
+export { openPair, runtimeNames, type PairRunner } from './pair.js';
+export { captureStderr, loadLiteRtNode, openTflite, runTflite, tfliteInputs } from './litert.js';
+export { concreteDims, loadOrt, openOnnx, runOnnx } from './onnxrt.js';
 export { mulberry32, seededInputs } from './prng.js';
 export { decodeNpy, encodeNpyFloat32 } from './npy.js';
 
@@ -38,64 +35,11 @@ export interface VerifyResult extends Comparison {
   runs: number;
 }
 
-function packageVersion(name: string): string {
-  try {
-    return (createRequire(import.meta.url)(`${name}/package.json`) as { version: string }).version;
-  } catch {
-    return '?';
-  }
-}
-
-/** Which ONNX input feeds which .tflite input: by signature name when all names match, else by position. */
-function pairByName<T extends { name: string }>(onnx: readonly { name: string }[], tfl: readonly T[]): (T | undefined)[] {
-  const byName = new Map(tfl.map((t) => [t.name, t]));
-  return onnx.every((o) => byName.has(o.name)) ? onnx.map((o) => byName.get(o.name)) : onnx.map((_, i) => tfl[i]);
-}
-
-function wantsNhwc(onnxDims: readonly number[], tflDims: readonly number[], nhwc: boolean | undefined): boolean {
-  if (onnxDims.length !== 4) return false;
-  if (nhwc !== undefined) return nhwc;
-  const asNhwc = NCHW_TO_NHWC.map((p) => onnxDims[p]!);
-  return !sameDims(onnxDims, tflDims) && sameDims(asNhwc, tflDims);
-}
-
-async function verifyOnce(onnxPath: string, tflite: Uint8Array, seed: number, nhwc: boolean | undefined, problems: string[]): Promise<Comparison> {
-  let fed: TensorValue[] = [];
-  const makeFeeds = (specs: OnnxInputSpec[]) => {
-    const dims = specs.map((s) => concreteDims(s.dims));
-    const bad = specs.find((s) => s.type !== 'float32');
-    if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32 inputs only`);
-    const data = seededInputs(dims, seed);
-    fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: data[i]! }));
-    return Object.fromEntries(fed.map((t) => [t.name, t]));
-  };
-  const ref = await runOnnx(onnxPath, makeFeeds);
-  let tflIn: TfliteDetails[] = [];
-  const cand = await runTflite(tflite, (details) => {
-    tflIn = details;
-    if (details.length !== fed.length) throw new Error(`the .tflite has ${details.length} inputs, the ONNX model ${fed.length}`);
-    const pairs = pairByName(fed, details);
-    const ordered = details.map((d) => fed[pairs.indexOf(d)] ?? fed[details.indexOf(d)]!);
-    return ordered.map((t, i) => (wantsNhwc(t.dims, details[i]!.dims, nhwc) ? permute4(t.data, t.dims, NCHW_TO_NHWC) : t));
-  });
-  problems.push(...cand.errors.map((e) => `LiteRT: ${e}`));
-  if (tflIn.length === 0 && fed.length > 0) problems.push('the .tflite reported no inputs');
-  if (cand.outputs.length !== ref.outputs.length) {
-    problems.push(`the .tflite has ${cand.outputs.length} outputs, the ONNX model ${ref.outputs.length}`);
-    return { maxAbs: Infinity, maxRel: Infinity, maxRef: 0 };
-  }
+async function verifyOnce(pair: PairRunner, seed: number, problems: string[]): Promise<Comparison> {
+  const outs = await pair.run(seed, problems);
+  if (!outs) return { maxAbs: Infinity, maxRel: Infinity, maxRef: 0 };
   let acc: Comparison = { maxAbs: 0, maxRel: 0, maxRef: 0 };
-  const pairs = pairByName(ref.outputs, cand.outputs);
-  ref.outputs.forEach((r, i) => {
-    let c = pairs[i]!;
-    if (wantsNhwc(r.dims, c.dims, nhwc)) c = { ...c, ...permute4(c.data, c.dims, NHWC_TO_NCHW) };
-    if (!sameDims(r.dims, c.dims)) {
-      problems.push(`output '${r.name}': .tflite shape [${c.dims.join(',')}] vs ONNX [${r.dims.join(',')}]`);
-      acc = { ...acc, maxAbs: Infinity, maxRel: Infinity };
-      return;
-    }
-    acc = compareArrays(r.data as ArrayLike<number>, c.data as ArrayLike<number>, acc);
-  });
+  outs.ref.forEach((r, i) => { acc = compareArrays(r.data as ArrayLike<number>, outs.cand[i]!.data as ArrayLike<number>, acc); });
   return acc;
 }
 
@@ -106,17 +50,20 @@ export async function verifyConversion(onnxPath: string, tflitePath: string, opt
   const problems: string[] = [];
   let maxAbs = 0;
   let maxRef = 0;
-  for (let k = 0; k < runs; k++) {
-    try {
-      const c = await verifyOnce(onnxPath, tflite, seed + k, opts.nhwc, problems);
+  let pair: PairRunner | undefined;
+  try {
+    pair = await openPair(onnxPath, tflite, opts.nhwc);
+    for (let k = 0; k < runs; k++) {
+      const c = await verifyOnce(pair, seed + k, problems);
       if (!(c.maxAbs <= maxAbs)) maxAbs = c.maxAbs;
       maxRef = Math.max(maxRef, c.maxRef);
-    } catch (err) {
-      if (err instanceof UserError && /needs|verification feeds/.test(err.message)) throw err;
-      problems.push(err instanceof Error ? err.message : String(err));
-      maxAbs = Infinity;
-      break;
     }
+  } catch (err) {
+    if (err instanceof UserError && /needs|verification feeds/.test(err.message)) throw err;
+    problems.push(err instanceof Error ? err.message : String(err));
+    maxAbs = Infinity;
+  } finally {
+    await pair?.close();
   }
   const tolerance = verifyTolerance(maxRef);
   return {
@@ -125,8 +72,11 @@ export async function verifyConversion(onnxPath: string, tflitePath: string, opt
     maxRef,
     tolerance,
     pass: problems.length === 0 && maxAbs <= tolerance,
-    runtime: `LiteRT.js ${packageVersion('@litertjs/core')} (wasm) vs onnxruntime-node ${packageVersion('onnxruntime-node')}`,
+    runtime: runtimeNames(),
     problems,
     runs,
   };
 }
+
+export { HELD_OUT_SEED, verifyQuantized, type QuantizedVerifyOptions, type QuantizedVerifyResult } from './quantized.js';
+export { QualityAccumulator, isClassification, type OutputQuality } from './quality.js';

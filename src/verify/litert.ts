@@ -115,47 +115,73 @@ export async function tfliteInputs(bytes: Uint8Array): Promise<TfliteDetails[]> 
   }
 }
 
-/**
- * Runs a .tflite with LiteRT.js (wasm/XNNPACK) on positional inputs (float32, int32 or uint8, the
- * types LiteRT.js can feed); inputs may be given as a function of the model's input details.
- * Rejects when LiteRT.js cannot load/compile/run the model; ERROR lines come back in `errors`.
- */
-export async function runTflite(
-  bytes: Uint8Array,
-  inputs: readonly { dims: readonly number[]; data: TensorArray }[] | ((details: TfliteDetails[]) => readonly { dims: readonly number[]; data: TensorArray }[]),
-): Promise<TfliteRun> {
+type Feed = readonly { dims: readonly number[]; data: TensorArray }[];
+
+/** A compiled .tflite kept open for many runs (one compile: the quantized verification runs it 100 times). */
+export interface OpenTflite {
+  inputs: TfliteDetails[];
+  /** one inference; ERROR lines LiteRT printed come back in `errors` */
+  run(inputs: Feed | ((details: TfliteDetails[]) => Feed)): Promise<TfliteRun>;
+  close(): void;
+}
+
+/** Compiles a .tflite with LiteRT.js (wasm/XNNPACK); rejects when LiteRT.js cannot load or compile it. */
+export async function openTflite(bytes: Uint8Array): Promise<OpenTflite> {
   const lite = await loadLiteRtNode();
-  const log: string[] = [];
+  const compileLog: string[] = [];
   const compiled = await captureStderr(() => lite.loadAndCompile(bytes, { accelerator: 'wasm' }));
-  log.push(...compiled.lines);
+  compileLog.push(...compiled.lines);
   if (compiled.error || !compiled.value) {
     const msg = compiled.error instanceof Error ? compiled.error.message : String(compiled.error);
     throw new Error(`LiteRT.js could not load the model: ${msg}${compiled.lines.some((l) => SERIOUS.test(l)) ? ` (${compiled.lines.filter((l) => SERIOUS.test(l)).join('; ')})` : ''}`);
   }
   const model = compiled.value;
-  const tensors: LiteRtJs.Tensor[] = [];
-  try {
-    const inDetails = model.getInputDetails().map(detailsOf);
-    const given = typeof inputs === 'function' ? inputs(inDetails) : inputs;
-    if (given.length !== inDetails.length) throw new Error(`the model takes ${inDetails.length} inputs, ${given.length} given`);
-    for (const t of given) {
-      if (!(t.data instanceof Float32Array || t.data instanceof Int32Array || t.data instanceof Uint8Array)) {
-        throw new Error(`LiteRT.js cannot feed ${t.data.constructor.name} inputs (float32, int32, uint8 only)`);
+  const inDetails = model.getInputDetails().map(detailsOf);
+  let first = true;
+  return {
+    inputs: inDetails,
+    close: () => model.delete(),
+    async run(inputs) {
+      // compile-time ERROR lines (a failed delegation) belong to the first run's report
+      const log: string[] = first ? [...compileLog] : [];
+      first = false;
+      const tensors: LiteRtJs.Tensor[] = [];
+      try {
+        const given = typeof inputs === 'function' ? inputs(inDetails) : inputs;
+        if (given.length !== inDetails.length) throw new Error(`the model takes ${inDetails.length} inputs, ${given.length} given`);
+        for (const t of given) {
+          if (!(t.data instanceof Float32Array || t.data instanceof Int32Array || t.data instanceof Uint8Array)) {
+            throw new Error(`LiteRT.js cannot feed ${t.data.constructor.name} inputs (float32, int32, uint8 only)`);
+          }
+          tensors.push(new lite.Tensor(t.data as LiteRtJs.TypedArray, [...t.dims]));
+        }
+        const ran = await captureStderr(() => model.run(tensors));
+        log.push(...ran.lines);
+        if (ran.error || !ran.value) throw ran.error ?? new Error('LiteRT.js run returned nothing');
+        const outDetails = model.getOutputDetails().map(detailsOf);
+        const outputs = ran.value.map((t, i) => {
+          tensors.push(t);
+          const data = t.toTypedArray();
+          return { name: outDetails[i]?.name ?? `output_${i}`, dims: outDetails[i]?.dims ?? [data.length], data: data.slice() as TensorArray };
+        });
+        return { inputs: inDetails, outputs, errors: log.filter((l) => SERIOUS.test(l) && !NOISE.test(l)), log };
+      } finally {
+        for (const t of tensors) if (!t.deleted) t.delete();
       }
-      tensors.push(new lite.Tensor(t.data as LiteRtJs.TypedArray, [...t.dims]));
-    }
-    const ran = await captureStderr(() => model.run(tensors));
-    log.push(...ran.lines);
-    if (ran.error || !ran.value) throw ran.error ?? new Error('LiteRT.js run returned nothing');
-    const outDetails = model.getOutputDetails().map(detailsOf);
-    const outputs = ran.value.map((t, i) => {
-      tensors.push(t);
-      const data = t.toTypedArray();
-      return { name: outDetails[i]?.name ?? `output_${i}`, dims: outDetails[i]?.dims ?? [data.length], data: data.slice() as TensorArray };
-    });
-    return { inputs: inDetails, outputs, errors: log.filter((l) => SERIOUS.test(l) && !NOISE.test(l)), log };
+    },
+  };
+}
+
+/**
+ * Runs a .tflite with LiteRT.js (wasm/XNNPACK) on positional inputs (float32, int32 or uint8, the
+ * types LiteRT.js can feed); inputs may be given as a function of the model's input details.
+ * Rejects when LiteRT.js cannot load/compile/run the model; ERROR lines come back in `errors`.
+ */
+export async function runTflite(bytes: Uint8Array, inputs: Feed | ((details: TfliteDetails[]) => Feed)): Promise<TfliteRun> {
+  const model = await openTflite(bytes);
+  try {
+    return await model.run(inputs);
   } finally {
-    for (const t of tensors) if (!t.deleted) t.delete();
-    model.delete();
+    model.close();
   }
 }

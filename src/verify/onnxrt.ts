@@ -30,38 +30,54 @@ export interface OnnxRun {
   outputs: TensorValue[];
 }
 
-/**
- * Runs an ONNX model (external data resolved by onnxruntime relative to the model's folder) on
- * `feeds` (by input name); `feeds` may be a function that gets the input specs and returns them.
- * Outputs come in the model's output order.
- */
-export async function runOnnx(
-  path: string,
-  feeds: Record<string, { dims: readonly number[]; data: TensorArray; type?: string }>
-    | ((inputs: OnnxInputSpec[]) => Record<string, { dims: readonly number[]; data: TensorArray; type?: string }>),
-): Promise<OnnxRun> {
+type Feeds = Record<string, { dims: readonly number[]; data: TensorArray; type?: string }>;
+
+/** An onnxruntime session kept open for many runs. */
+export interface OpenOnnx {
+  inputs: OnnxInputSpec[];
+  run(feeds: Feeds | ((inputs: OnnxInputSpec[]) => Feeds)): Promise<OnnxRun>;
+  close(): Promise<void>;
+}
+
+/** Opens an ONNX model (external data resolved by onnxruntime relative to the model's folder). */
+export async function openOnnx(path: string): Promise<OpenOnnx> {
   const ort = await loadOrt();
   const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const inputs: OnnxInputSpec[] = session.inputMetadata.map((m) => ({
+    name: m.name,
+    type: m.isTensor ? String(m.type) : 'non-tensor',
+    dims: m.isTensor ? [...m.shape] : [],
+  }));
+  return {
+    inputs,
+    close: () => session.release(),
+    async run(feeds) {
+      const given = typeof feeds === 'function' ? feeds(inputs) : feeds;
+      const ortFeeds: Record<string, Ort.Tensor> = {};
+      for (const [name, t] of Object.entries(given)) {
+        const type = t.type ?? ORT_TYPE[t.data.constructor.name] ?? 'float32';
+        ortFeeds[name] = new ort.Tensor(type as 'float32', t.data as Float32Array, [...t.dims]);
+      }
+      const result = await session.run(ortFeeds);
+      const outputs = session.outputNames.map((name) => {
+        const v = result[name] as Ort.Tensor;
+        return { name, dims: [...v.dims], data: v.data as TensorArray };
+      });
+      return { inputs, outputs };
+    },
+  };
+}
+
+/**
+ * Runs an ONNX model once on `feeds` (by input name); `feeds` may be a function that gets the input
+ * specs and returns them. Outputs come in the model's output order.
+ */
+export async function runOnnx(path: string, feeds: Feeds | ((inputs: OnnxInputSpec[]) => Feeds)): Promise<OnnxRun> {
+  const session = await openOnnx(path);
   try {
-    const inputs: OnnxInputSpec[] = session.inputMetadata.map((m) => ({
-      name: m.name,
-      type: m.isTensor ? String(m.type) : 'non-tensor',
-      dims: m.isTensor ? [...m.shape] : [],
-    }));
-    const given = typeof feeds === 'function' ? feeds(inputs) : feeds;
-    const ortFeeds: Record<string, Ort.Tensor> = {};
-    for (const [name, t] of Object.entries(given)) {
-      const type = t.type ?? ORT_TYPE[t.data.constructor.name] ?? 'float32';
-      ortFeeds[name] = new ort.Tensor(type as 'float32', t.data as Float32Array, [...t.dims]);
-    }
-    const result = await session.run(ortFeeds);
-    const outputs = session.outputNames.map((name) => {
-      const v = result[name] as Ort.Tensor;
-      return { name, dims: [...v.dims], data: v.data as TensorArray };
-    });
-    return { inputs, outputs };
+    return await session.run(feeds);
   } finally {
-    await session.release();
+    await session.close();
   }
 }
 

@@ -79,3 +79,32 @@ Map<string, PythonVerifyResult & { error?: string }> {
   return results;
 }
 
+
+export interface PythonQualityOutput { sqnrDb: number | null; cosine: number; maxAbs: number | null; top1Agreement?: number }
+export interface PythonQualityResult {
+  samples: number;
+  pass: boolean;
+  resolvers: Record<string, { pass: boolean; outputs?: PythonQualityOutput[]; error?: string }>;
+}
+
+/**
+ * verify_tflite.py --quality: a quantized .tflite against the float ONNX model in ai_edge_litert over
+ * samples stacked on a leading axis of each input (`samples[k][i]` = input i of sample k).
+ */
+export function pythonVerifyQuality(python: string, opts: {
+  onnx: string; tflite: string; samples: readonly (readonly { dims: readonly number[]; data: Float32Array }[])[];
+  resolvers?: string; minAgreement?: number; minSqnr?: number; timeoutMs?: number;
+}): PythonQualityResult {
+  const first = opts.samples[0]!;
+  const stacked = first.map((t, i) => {
+    const data = new Float32Array(t.data.length * opts.samples.length);
+    opts.samples.forEach((s, k) => data.set(s[i]!.data, k * t.data.length));
+    return { dims: [opts.samples.length, ...t.dims], data };
+  });
+  const args = [script, '--quality', '--onnx', opts.onnx, '--tflite', opts.tflite, '--inputs', ...writeNpyInputs(stacked),
+    '--resolvers', opts.resolvers ?? 'auto,builtin,ref', '--min-agreement', String(opts.minAgreement ?? 0.98)];
+  if (opts.minSqnr !== undefined) args.push('--min-sqnr', String(opts.minSqnr));
+  const r = spawnSync(python, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20, timeout: opts.timeoutMs ?? 600_000, killSignal: 'SIGKILL' });
+  if (r.status !== 0) throw new Error(`verify_tflite.py --quality failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PythonQualityResult;
+}

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
-import type { ConvertSummary, convertFile as ConvertFile } from '../../convert/index.js';
+import type { ConvertSummary, QuantizeOptions, QuantizeReport, convertFile as ConvertFile } from '../../convert/index.js';
+import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import { writeAtomicSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
@@ -12,6 +13,55 @@ interface ConvertFlags {
   tolerance?: string;
   batch?: string;
   quiet?: boolean;
+  quantize?: string;
+  calibration?: string;
+  io?: string;
+  minAgreement?: string;
+  minSqnr?: string;
+  samples?: string;
+}
+
+// the modes as data here too: importing them from convert/ would load the converter for every command
+const MODES = ['float16', 'dynamic', 'int8'];
+const IO = ['float', 'int8'];
+
+export interface QuantizeFlags {
+  quantize?: QuantizeOptions;
+  /** pass thresholds of --verify on a quantized model */
+  minAgreement: number;
+  minSqnr?: number;
+  /** held-out inputs the quantized verification runs (default: the verifier's) */
+  samples?: number;
+}
+
+/** --quantize, --calibration, --io, --min-agreement, --min-sqnr: checked together, one line per mistake. */
+export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
+  const mode = flags.quantize;
+  if (mode !== undefined && !MODES.includes(mode)) throw new UserError(`--quantize must be one of ${MODES.join(', ')}; got '${mode}'`);
+  if (flags.calibration !== undefined && mode !== 'int8') throw new UserError('--calibration applies to --quantize int8 only');
+  if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
+  if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
+  if (flags.io === 'int8' && mode !== 'int8') throw new UserError('--io int8 needs --quantize int8');
+  const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined || flags.samples !== undefined;
+  if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement, --min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
+  const samples = flags.samples === undefined ? undefined : positiveInt(flags.samples, '--samples');
+  const minAgreement = flags.minAgreement === undefined ? 0.98 : Number(flags.minAgreement);
+  if (!(minAgreement >= 0 && minAgreement <= 1)) throw new UserError(`--min-agreement must be a number in [0, 1]; got '${flags.minAgreement}'`);
+  const minSqnr = flags.minSqnr === undefined ? undefined : Number(flags.minSqnr);
+  if (minSqnr !== undefined && (flags.minSqnr!.trim() === '' || !Number.isFinite(minSqnr))) throw new UserError(`--min-sqnr must be a number of dB; got '${flags.minSqnr}'`);
+  if (flags.tolerance !== undefined && mode) throw new UserError('--tolerance applies to float conversions; a quantized model is judged by --min-agreement / --min-sqnr');
+  return {
+    ...(mode ? {
+      quantize: {
+        mode: mode as QuantizeOptions['mode'],
+        ...(flags.calibration !== undefined ? { calibration: flags.calibration } : {}),
+        ...(flags.io !== undefined ? { io: flags.io as 'float' | 'int8' } : {}),
+      },
+    } : {}),
+    minAgreement,
+    ...(minSqnr !== undefined ? { minSqnr } : {}),
+    ...(samples !== undefined ? { samples } : {}),
+  };
 }
 
 interface VerifyOutcome {
@@ -39,15 +89,44 @@ function writeOutput(path: string, bytes: Uint8Array): void {
   }
 }
 
-async function runVerify(onnx: string, tflite: string, nhwc: boolean): Promise<VerifyOutcome> {
-  let mod: { verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyOutcome> };
+interface VerifyModule {
+  verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyOutcome>;
+  verifyQuantized: (o: string, t: string, opts?: QuantizedVerifyOptions) => Promise<QuantizedVerifyResult>;
+}
+
+async function loadVerify(): Promise<VerifyModule> {
   try {
     // imported lazily: the runtimes (onnxruntime-node, @litertjs/core) are only needed for --verify
-    mod = (await import('../../verify/index.js')) as typeof mod;
+    return (await import('../../verify/index.js')) as VerifyModule;
   } catch (err) {
     throw new UserError(`--verify is unavailable: ${(err as Error).message}`);
   }
-  return mod.verifyConversion(onnx, tflite, { nhwc });
+}
+
+const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : x > 0 ? 'inf dB (identical)' : '-inf dB');
+
+function printQuantization(q: QuantizeReport): void {
+  const quantized = q.ops.filter((o) => o.status === 'quantized').length;
+  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
+  const added = Object.entries(q.addedOps).map(([k, v]) => `${k} x${v}`).join(', ');
+  const why = new Map<string, number>();
+  for (const o of q.ops) if (o.status === 'float') why.set(o.detail, (why.get(o.detail) ?? 0) + 1);
+  process.stdout.write(
+    `  quantized (${q.mode}): ${quantized} of ${q.ops.length} operators; ${q.weights.tensors} constants ${mb(q.weights.floatBytes)} -> ${mb(q.weights.quantizedBytes)}` +
+      (added ? `; added ${added}` : '') + '\n' +
+      [...why].map(([reason, n]) => `  kept float: ${n} x ${reason}\n`).join('') +
+      q.notes.map((n) => `  note: ${n}\n`).join(''),
+  );
+}
+
+function printQuantizedVerify(v: QuantizedVerifyResult): void {
+  process.stdout.write(
+    `verify: ${v.pass ? 'PASS' : 'FAIL'} vs the float ONNX model on ${v.samples} held-out inputs: ` +
+      (v.top1Agreement !== undefined ? `top-1 agreement ${v.top1Agreement.toFixed(3)} (min ${v.thresholds.minAgreement}), ` : '') +
+      `SQNR ${db(v.sqnrDb)}${v.thresholds.minSqnr !== undefined ? ` (min ${v.thresholds.minSqnr})` : ''}, cosine ${v.cosine.toFixed(5)}, ` +
+      `max abs error ${v.maxAbs.toExponential(2)} (max |output| ${v.maxRef.toPrecision(4)}); ${v.runtime}\n` +
+      v.problems.map((p) => `  problem: ${p}\n`).join(''),
+  );
 }
 
 function printSummary(out: string, s: ConvertSummary): void {
@@ -70,17 +149,27 @@ export function define(cmd: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .option('--verify', 'run ONNX (onnxruntime) and the .tflite (LiteRT) on seeded random inputs and compare')
     .option('--tolerance <x>', 'with --verify: max abs error allowed (default 1e-4 x max(1, max|output|))')
+    .option('--quantize <mode>', 'post-training quantization: float16 (fp16 weights), dynamic (int8 weights, float activations) or int8 (full integer)')
+    .option('--calibration <data>', 'with --quantize int8: samples for activation ranges (.npy/.npz, a folder of them, or `random`)')
+    .option('--io <type>', 'with --quantize int8: the .tflite\'s own inputs/outputs are float (default) or int8')
+    .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98)')
+    .option('--min-sqnr <db>', 'with --verify of a quantized model: least signal-to-quantization-noise ratio in dB')
+    .option('--samples <n>', 'with --verify of a quantized model: how many held-out seeded inputs (default 50)')
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (model: string, flags: ConvertFlags) => {
       const out = flags.output ?? model.replace(/\.onnx$/i, '') + '.tflite';
       const tol = flags.tolerance !== undefined ? Number(flags.tolerance) : undefined;
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
+      const quant = parseQuantizeFlags(flags);
       const progress = flags.quiet ? undefined : (msg: string) => process.stderr.write(`convert: ${msg}\n`);
       const { ConversionRefused, convertFile } = await import('../../convert/index.js');
       let converted: Awaited<ReturnType<typeof ConvertFile>>;
       try {
-        converted = await convertFile(model, { nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}) });
+        converted = await convertFile(model, {
+          nhwc: !!flags.nhwc, ...(batch ? { batch } : {}), ...(progress ? { onProgress: progress } : {}),
+          ...(quant.quantize ? { quantize: quant.quantize } : {}),
+        });
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)
         if (flags.json && err instanceof ConversionRefused) {
@@ -91,16 +180,27 @@ export function define(cmd: Command): void {
       const { tflite, summary } = converted;
       writeOutput(out, tflite);
       let verify: (VerifyOutcome & { pass: boolean }) | undefined;
-      if (flags.verify) {
+      let quantVerify: QuantizedVerifyResult | undefined;
+      if (flags.verify && quant.quantize) {
+        progress?.('verifying the quantized model against the float ONNX model (onnxruntime) ...');
+        quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
+          nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
+          ...(quant.samples !== undefined ? { samples: quant.samples } : {}),
+        });
+      } else if (flags.verify) {
         progress?.('verifying against onnxruntime ...');
-        const v = await runVerify(model, out, !!flags.nhwc);
+        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc });
         const tolerance = tol ?? v.tolerance;
         verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
       }
       if (flags.json) {
-        process.stdout.write(JSON.stringify({ output: out, ...summary, ...(verify ? { verify } : {}) }, null, 2) + '\n');
+        // JSON has no Infinity: an SQNR of identical outputs is written as null
+        const verifyDoc = quantVerify ? { kind: 'quantized', ...quantVerify } : verify;
+        process.stdout.write(JSON.stringify({ output: out, ...summary, ...(verifyDoc ? { verify: verifyDoc } : {}) }, null, 2) + '\n');
       } else {
         printSummary(out, summary);
+        if (summary.quantization) printQuantization(summary.quantization);
+        if (quantVerify) printQuantizedVerify(quantVerify);
         if (verify) {
           process.stdout.write(
             `verify: ${verify.pass ? 'PASS' : 'FAIL'} max abs error ${verify.maxAbs.toExponential(2)} (tolerance ${verify.tolerance.toExponential(2)}, ` +
@@ -109,6 +209,6 @@ export function define(cmd: Command): void {
           );
         }
       }
-      if (verify && !verify.pass) process.exitCode = ExitCode.Findings;
+      if ((verify && !verify.pass) || (quantVerify && !quantVerify.pass)) process.exitCode = ExitCode.Findings;
     });
 }

@@ -2,7 +2,8 @@
 import * as flatbuffers from 'flatbuffers';
 import { BuiltinOp, OptionsTables, Slots, TensorType } from './schema.js';
 
-export interface ReadTensor { name: string; shape: number[]; type: string; bytes: number; data?: Uint8Array }
+export interface ReadQuantization { scale: number[]; zeroPoint: number[]; quantizedDimension: number; min?: number[]; max?: number[] }
+export interface ReadTensor { name: string; shape: number[]; type: string; bytes: number; data?: Uint8Array; quantization?: ReadQuantization }
 export interface ReadOperator { op: string; version: number; inputs: number[]; outputs: number[]; optionsType: string | undefined; options: Record<string, number | number[]> }
 export interface ReadModel {
   version: number;
@@ -35,6 +36,18 @@ class Table {
     const n = this.bb.__vector_len(this.pos + o);
     return Array.from({ length: n }, (_, i) => this.bb.readInt32(start + 4 * i));
   }
+  float32s(slot: number): number[] {
+    const o = this.off(slot);
+    if (!o) return [];
+    const start = this.bb.__vector(this.pos + o);
+    return Array.from({ length: this.bb.__vector_len(this.pos + o) }, (_, i) => this.bb.readFloat32(start + 4 * i));
+  }
+  int64s(slot: number): number[] {
+    const o = this.off(slot);
+    if (!o) return [];
+    const start = this.bb.__vector(this.pos + o);
+    return Array.from({ length: this.bb.__vector_len(this.pos + o) }, (_, i) => Number(this.bb.readInt64(start + 8 * i)));
+  }
   bytes(slot: number): Uint8Array | undefined {
     const o = this.off(slot);
     if (!o) return undefined;
@@ -52,6 +65,24 @@ class Table {
 
 const opNames = new Map<number, string>(Object.entries(BuiltinOp).map(([k, v]) => [v, k]));
 const typeNames = new Map<number, string>(Object.entries(TensorType).map(([k, v]) => [v, k]));
+/** A tensor's QuantizationParameters; absent when there are none or they carry no scale. */
+function readQuantization(t: Table): ReadQuantization | undefined {
+  const q = t.table(Slots.Tensor.quantization);
+  if (!q) return undefined;
+  const S = Slots.QuantizationParameters;
+  const scale = q.float32s(S.scale);
+  const min = q.float32s(S.min);
+  const max = q.float32s(S.max);
+  if (!scale.length && !min.length) return undefined;
+  return {
+    scale,
+    zeroPoint: q.int64s(S.zero_point),
+    quantizedDimension: q.int32(S.quantized_dimension),
+    ...(min.length ? { min } : {}),
+    ...(max.length ? { max } : {}),
+  };
+}
+
 const optionTables = new Map(Object.entries(OptionsTables).map(([k, v]) => [v.unionType as number, [k, v] as const]));
 
 export function readTflite(bytes: Uint8Array): ReadModel {
@@ -67,12 +98,14 @@ export function readTflite(bytes: Uint8Array): ReadModel {
   const tensors = sg.tables(Slots.SubGraph.tensors).map((t) => {
     const bufIdx = t.int32(Slots.Tensor.buffer);
     const data = bufIdx ? buffers[bufIdx]?.bytes(Slots.Buffer.data) : undefined;
+    const quantization = readQuantization(t);
     return {
       name: t.string(Slots.Tensor.name),
       shape: t.int32s(Slots.Tensor.shape),
       type: typeNames.get(t.int8(Slots.Tensor.type)) ?? String(t.int8(Slots.Tensor.type)),
       bytes: data?.length ?? 0,
       ...(data ? { data } : {}),
+      ...(quantization ? { quantization } : {}),
     };
   });
   const operators = sg.tables(Slots.SubGraph.operators).map((o) => {

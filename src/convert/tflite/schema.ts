@@ -18,11 +18,12 @@ export const BuiltinOp = {
   GATHER: 36, LESS: 58, GREATER: 61, GREATER_EQUAL: 62, LESS_EQUAL: 63, TILE: 69, EQUAL: 71, NOT_EQUAL: 72,
   RSQRT: 76, POW: 78, LOGICAL_NOT: 87, SQUARE: 92, FLOOR_MOD: 95, SQUARED_DIFFERENCE: 99, GATHER_ND: 107,
   SELECT_V2: 123, BROADCAST_TO: 130,
+  DEQUANTIZE: 6, QUANTIZE: 114,
 } as const;
 export type BuiltinOpName = keyof typeof BuiltinOp;
 
 /** TensorType enum values. */
-export const TensorType = { FLOAT32: 0, FLOAT16: 1, INT32: 2, UINT8: 3, INT64: 4, BOOL: 6, INT8: 9 } as const;
+export const TensorType = { FLOAT32: 0, FLOAT16: 1, INT32: 2, UINT8: 3, INT64: 4, BOOL: 6, INT16: 7, INT8: 9 } as const;
 export type TensorTypeName = keyof typeof TensorType;
 
 /** Padding enum. */
@@ -58,7 +59,9 @@ export const OptionsTables = {
     filter_height: { slot: 4, kind: 'i32', default: 0 }, fused_activation_function: { slot: 5, kind: 'i8', default: 0 } } },
   FullyConnectedOptions: { unionType: 8, slots: 5, fields: {
     fused_activation_function: { slot: 0, kind: 'i8', default: 0 }, weights_format: { slot: 1, kind: 'i8', default: 0 },
-    keep_num_dims: { slot: 2, kind: 'bool', default: 0 } } },
+    keep_num_dims: { slot: 2, kind: 'bool', default: 0 },
+    // hybrid (dynamic-range) kernels quantize the float input per batch row with a zero point
+    asymmetric_quantize_inputs: { slot: 3, kind: 'bool', default: 0 } } },
   SoftmaxOptions: { unionType: 9, slots: 1, fields: { beta: { slot: 0, kind: 'f32', default: 0 } } },
   ConcatenationOptions: { unionType: 10, slots: 2, fields: {
     axis: { slot: 0, kind: 'i32', default: 0 }, fused_activation_function: { slot: 1, kind: 'i8', default: 0 } } },
@@ -89,7 +92,8 @@ export const OptionsTables = {
   LeakyReluOptions: { unionType: 75, slots: 1, fields: { alpha: { slot: 0, kind: 'f32', default: 0 } } },
   GeluOptions: { unionType: 116, slots: 1, fields: { approximate: { slot: 0, kind: 'bool', default: 0 } } },
   BatchMatMulOptions: { unionType: 101, slots: 3, fields: {
-    adj_x: { slot: 0, kind: 'bool', default: 0 }, adj_y: { slot: 1, kind: 'bool', default: 0 } } },
+    adj_x: { slot: 0, kind: 'bool', default: 0 }, adj_y: { slot: 1, kind: 'bool', default: 0 },
+    asymmetric_quantize_inputs: { slot: 2, kind: 'bool', default: 0 } } },
   GatherOptions: { unionType: 23, slots: 2, fields: {
     axis: { slot: 0, kind: 'i32', default: 0 }, batch_dims: { slot: 1, kind: 'i32', default: 0 } } },
   LessOptions: { unionType: 41, slots: 0, fields: {} },
@@ -107,6 +111,8 @@ export const OptionsTables = {
   GatherNdOptions: { unionType: 83, slots: 0, fields: {} },
   SelectV2Options: { unionType: 98, slots: 0, fields: {} },
   BroadcastToOptions: { unionType: 104, slots: 0, fields: {} },
+  DequantizeOptions: { unionType: 38, slots: 0, fields: {} },
+  QuantizeOptions: { unionType: 89, slots: 0, fields: {} },
 } as const satisfies Record<string, OptionsTable>;
 export type OptionsName = keyof typeof OptionsTables;
 
@@ -121,7 +127,9 @@ export type TypedOptions = { [T in OptionsName]: { table: T; values: Partial<Rec
 export const Slots = {
   Model: { count: 10, version: 0, operator_codes: 1, subgraphs: 2, description: 3, buffers: 4, signature_defs: 7 },
   SubGraph: { count: 6, tensors: 0, inputs: 1, outputs: 2, operators: 3, name: 4 },
-  Tensor: { count: 11, shape: 0, type: 1, buffer: 2, name: 3 },
+  Tensor: { count: 11, shape: 0, type: 1, buffer: 2, name: 3, quantization: 4 },
+  /** scale[] (f32), zero_point[] (i64), quantized_dimension (i32); min/max (f32 vectors) are informational */
+  QuantizationParameters: { count: 7, min: 0, max: 1, scale: 2, zero_point: 3, quantized_dimension: 6 },
   Operator: { count: 14, opcode_index: 0, inputs: 1, outputs: 2, builtin_options_type: 3, builtin_options: 4 },
   OperatorCode: { count: 4, deprecated_builtin_code: 0, custom_code: 1, version: 2, builtin_code: 3 },
   Buffer: { count: 3, data: 0 },

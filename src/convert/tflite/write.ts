@@ -1,7 +1,7 @@
 /** Serialises a TfliteGraph as a TFLite flatbuffer (schema version 3, identifier TFL3). */
 import * as flatbuffers from 'flatbuffers';
 import { UserError } from '../../util/errors.js';
-import type { TfliteGraph, OptionValue } from './model.js';
+import type { OptionValue, TfliteGraph, TfQuantization } from './model.js';
 import { BuiltinOp, FILE_IDENTIFIER, OptionsTables, SCHEMA_VERSION, Slots, TensorType } from './schema.js';
 
 type Builder = flatbuffers.Builder;
@@ -17,6 +17,34 @@ function int32Vector(b: Builder, items: number[]): Offset {
   b.startVector(4, items.length, 4);
   for (let i = items.length - 1; i >= 0; i--) b.addInt32(items[i]!);
   return b.endVector();
+}
+
+function float32Vector(b: Builder, items: number[]): Offset {
+  b.startVector(4, items.length, 4);
+  for (let i = items.length - 1; i >= 0; i--) b.addFloat32(items[i]!);
+  return b.endVector();
+}
+
+function int64Vector(b: Builder, items: number[]): Offset {
+  b.startVector(8, items.length, 8);
+  for (let i = items.length - 1; i >= 0; i--) b.addInt64(BigInt(items[i]!));
+  return b.endVector();
+}
+
+/** QuantizationParameters table (vectors first: a flatbuffer table cannot be open while they are built). */
+function writeQuantization(b: Builder, q: TfQuantization): Offset {
+  const S = Slots.QuantizationParameters;
+  const min = q.min ? float32Vector(b, q.min) : 0;
+  const max = q.max ? float32Vector(b, q.max) : 0;
+  const scale = float32Vector(b, q.scale);
+  const zeroPoint = int64Vector(b, q.zeroPoint);
+  b.startObject(S.count);
+  if (min) b.addFieldOffset(S.min, min, 0);
+  if (max) b.addFieldOffset(S.max, max, 0);
+  b.addFieldOffset(S.scale, scale, 0);
+  b.addFieldOffset(S.zero_point, zeroPoint, 0);
+  b.addFieldInt32(S.quantized_dimension, q.quantizedDimension ?? 0, 0);
+  return b.endObject();
 }
 
 function byteVector(b: Builder, data: Uint8Array): Offset {
@@ -81,11 +109,13 @@ export function writeTflite(g: TfliteGraph): Uint8Array {
   const tensorOffsets = g.tensors.map((t, i) => {
     const name = b.createString(t.name);
     const shape = int32Vector(b, t.shape);
+    const quantization = t.quantization ? writeQuantization(b, t.quantization) : 0;
     b.startObject(Slots.Tensor.count);
     b.addFieldOffset(Slots.Tensor.shape, shape, 0);
     b.addFieldInt8(Slots.Tensor.type, TensorType[t.type], 0);
     b.addFieldInt32(Slots.Tensor.buffer, tensorBuffer[i]!, 0);
     b.addFieldOffset(Slots.Tensor.name, name, 0);
+    if (quantization) b.addFieldOffset(Slots.Tensor.quantization, quantization, 0);
     return b.endObject();
   });
 

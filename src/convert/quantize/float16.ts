@@ -1,0 +1,53 @@
+/**
+ * --quantize float16, as TF's converter writes it (checked on its output for FBNet's Keras twin, TF 2.20):
+ * every FLOAT32 constant becomes a FLOAT16 constant read by a DEQUANTIZE (version 3) that writes the
+ * float32 tensor the operators already read; the DEQUANTIZE ops lead the graph. Activations, I/O and
+ * integer constants stay as they are. Runtimes fold the DEQUANTIZE of a constant once (XNNPACK keeps
+ * the weights in fp16 for GPU delegates and dequantizes at load on CPU).
+ */
+import type { TfliteGraph, TfOperator } from '../tflite/model.js';
+import { countAdded, startReport, type QuantizeReport } from './report.js';
+
+/** the largest finite binary16 value; a larger weight would become Infinity */
+const FLOAT16_MAX = 65504;
+
+export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
+  const report = startReport('float16', graph, 'no float constants (activations stay float32)');
+  const readers = new Map<number, number[]>();
+  graph.operators.forEach((op, i) => {
+    for (const t of op.inputs) if (t >= 0 && graph.tensors[t]!.data && graph.tensors[t]!.type === 'FLOAT32') {
+      const list = readers.get(t) ?? [];
+      if (!list.includes(i)) list.push(i);
+      readers.set(t, list);
+    }
+  });
+  const dequantize: TfOperator[] = [];
+  const tooLarge = new Set<number>();
+  for (const [t, ops] of [...readers].sort((a, b) => a[0] - b[0])) {
+    const tensor = graph.tensors[t]!;
+    const values = graph.floatValues(t)!;
+    let max = 0;
+    for (const v of values) if (Number.isFinite(v) && Math.abs(v) > max) max = Math.abs(v);
+    if (max > FLOAT16_MAX) {
+      ops.forEach((i) => tooLarge.add(i));
+      report.notes.push(`'${tensor.name}' holds ${max.toPrecision(6)}, beyond float16's range; kept float32`);
+      continue;
+    }
+    const half = graph.addFloat16Const(`${tensor.name}_fp16`, tensor.shape, values);
+    report.weights.tensors++;
+    report.weights.floatBytes += tensor.data!.length;
+    report.weights.quantizedBytes += graph.tensors[half]!.data!.length;
+    // the float tensor stays where it is and becomes the DEQUANTIZE output: no reader changes
+    delete tensor.data;
+    dequantize.push({ op: 'DEQUANTIZE', inputs: [half], outputs: [t], version: 3 });
+    for (const i of ops) report.ops[i]!.status = 'quantized';
+  }
+  for (const entry of report.ops) {
+    if (tooLarge.has(entry.index)) {
+      entry.detail = entry.status === 'quantized' ? 'float16 weights, except a constant beyond float16 range' : 'a constant beyond float16 range stays float32';
+    } else if (entry.status === 'quantized') entry.detail = 'float16 weights';
+  }
+  graph.operators.unshift(...dequantize);
+  if (dequantize.length) countAdded(report, 'DEQUANTIZE', dequantize.length);
+  return report;
+}

@@ -1,0 +1,43 @@
+/**
+ * Post-training quantization: passes over the TfliteGraph that emission wrote (emission reads only the
+ * IR and never sees these). One module per job:
+ *   index.ts    the pass driver (this file): picks the pass, checks options, returns the report
+ *   report.ts   the report types and the per-operator bookkeeping every pass shares
+ *   weights.ts  weight quantization arithmetic (symmetric int8 per channel / per tensor)
+ *   float16.ts  --quantize float16: FLOAT16 constants + DEQUANTIZE, as TF's float16 quantization writes
+ *   dynamic.ts  --quantize dynamic: int8 weights on TFLite's hybrid kernels, float activations
+ *   (int8: full-integer PTQ, calibrated beforehand, lands beside these)
+ *
+ * The interface: `quantizeGraph(graph, opts)` rewrites `graph` in place and returns a QuantizeReport that
+ * lists every operator the float graph had as "quantized" or "float" (with the reason), so `--json` can
+ * say which. A pass never changes what the graph computes beyond the quantization error, never changes
+ * the signature of a float-I/O model, and leaves no tensor unused. Anything asynchronous (running the
+ * float model on calibration data) happens before the pass and reaches it through `opts`.
+ */
+import { UserError } from '../../util/errors.js';
+import type { TfliteGraph } from '../tflite/model.js';
+import { quantizeDynamic } from './dynamic.js';
+import { quantizeFloat16 } from './float16.js';
+import type { QuantizeReport } from './report.js';
+
+export type { OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
+export { QUANTIZE_MODES } from './report.js';
+
+export interface QuantizeOptions {
+  mode: import('./report.js').QuantizeMode;
+  /** int8: where calibration samples come from (a .npy/.npz path, a folder, or 'random') */
+  calibration?: string;
+  /** int8: the .tflite's own inputs/outputs stay float (default) or become int8 */
+  io?: 'float' | 'int8';
+}
+
+export function quantizeGraph(graph: TfliteGraph, opts: QuantizeOptions): QuantizeReport {
+  switch (opts.mode) {
+    case 'float16':
+      return quantizeFloat16(graph);
+    case 'dynamic':
+      return quantizeDynamic(graph);
+    case 'int8':
+      throw new UserError('--quantize int8 is not yet supported (float16 and dynamic are)');
+  }
+}
