@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
-import { quantizeGraph, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { calibrateInt8, quantizeGraph, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { ConversionRefused } from './refusal.js';
 import { writeTflite } from './tflite/write.js';
 
@@ -67,7 +67,20 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   if (blockers.length) throw new ConversionRefused(onnxPath, blockers);
   let quantization: QuantizeReport | undefined;
   if (opts.quantize) {
-    quantization = quantizeGraph(graph, opts.quantize);
+    let quantize = opts.quantize;
+    let calibrationNotes: string[] = [];
+    let calibrationWarnings: string[] = [];
+    if (quantize.mode === 'int8') {
+      const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
+      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress });
+      quantize = { ...quantize, ranges: calibrated.ranges };
+      calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
+      calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`, ...calibrationWarnings];
+    }
+    quantization = quantizeGraph(graph, quantize);
+    quantization.notes.unshift(...calibrationNotes);
+    // random calibration must not pass unnoticed: the summary's notes are printed with the result too
+    ir.notes.push(...calibrationWarnings);
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
     progress(`quantized (${quantization.mode}): ${q} of ${quantization.ops.length} operators, ${quantization.weights.tensors} constants re-encoded`);
   }

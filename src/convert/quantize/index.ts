@@ -6,7 +6,8 @@
  *   weights.ts  weight quantization arithmetic (symmetric int8 per channel / per tensor)
  *   float16.ts  --quantize float16: FLOAT16 constants + DEQUANTIZE, as TF's float16 quantization writes
  *   dynamic.ts  --quantize dynamic: int8 weights on TFLite's hybrid kernels, float activations
- *   (int8: full-integer PTQ, calibrated beforehand, lands beside these)
+ *   calibration.ts, calibrate.ts, ranges.ts, histogram.ts  int8 calibration: samples -> LiteRT runs -> ranges
+ *   int8-params.ts, int8-rules.ts, int8.ts  --quantize int8: full-integer PTQ over the calibrated ranges
  *
  * The interface: `quantizeGraph(graph, opts)` rewrites `graph` in place and returns a QuantizeReport that
  * lists every operator the float graph had as "quantized" or "float" (with the reason), so `--json` can
@@ -18,10 +19,13 @@ import { UserError } from '../../util/errors.js';
 import type { TfliteGraph } from '../tflite/model.js';
 import { quantizeDynamic } from './dynamic.js';
 import { quantizeFloat16 } from './float16.js';
+import { quantizeInt8InPlace } from './int8.js';
+import type { Range } from './ranges.js';
 import type { QuantizeReport } from './report.js';
 
 export type { OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
 export { QUANTIZE_MODES } from './report.js';
+export { calibrateInt8 } from './calibrate.js';
 
 export interface QuantizeOptions {
   mode: import('./report.js').QuantizeMode;
@@ -29,6 +33,8 @@ export interface QuantizeOptions {
   calibration?: string;
   /** int8: the .tflite's own inputs/outputs stay float (default) or become int8 */
   io?: 'float' | 'int8';
+  /** int8: the calibrated range of every graph input and activation (calibrateInt8, run before the pass) */
+  ranges?: ReadonlyMap<number, Range>;
 }
 
 export function quantizeGraph(graph: TfliteGraph, opts: QuantizeOptions): QuantizeReport {
@@ -38,6 +44,7 @@ export function quantizeGraph(graph: TfliteGraph, opts: QuantizeOptions): Quanti
     case 'dynamic':
       return quantizeDynamic(graph);
     case 'int8':
-      throw new UserError('--quantize int8 is not yet supported (float16 and dynamic are)');
+      if (!opts.ranges) throw new UserError('--quantize int8 needs calibrated ranges (--calibration)');
+      return quantizeInt8InPlace(graph, opts.ranges, opts.io ?? 'float');
   }
 }

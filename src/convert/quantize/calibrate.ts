@@ -1,0 +1,49 @@
+/**
+ * The asynchronous half of `--quantize int8`, run before the pass: reads `--calibration`, lays the
+ * samples out as the .tflite's inputs (NCHW data for an `--nhwc` model is transposed) and measures
+ * every activation's range by running the float graph in LiteRT (ranges.ts).
+ */
+import { UserError } from '../../util/errors.js';
+import { NCHW_TO_NHWC, permute4, sameDims } from '../../verify/tensors.js';
+import type { TfliteGraph } from '../tflite/model.js';
+import { loadCalibration, type ModelInput } from './calibration.js';
+import { collectRanges, type Range, type RangeMethod } from './ranges.js';
+
+export interface Calibrated {
+  ranges: Map<number, Range>;
+  samples: number;
+  source: string;
+  warnings: string[];
+}
+
+/** The .tflite's inputs in the ONNX layout: what calibration files hold. */
+export function onnxLayoutInputs(g: TfliteGraph, onnxDims: ReadonlyMap<string, readonly number[]>): ModelInput[] {
+  return g.signatureInputs.map((s) => ({ name: s.name, dims: [...(onnxDims.get(s.name) ?? g.tensors[s.tensor]!.shape)] }));
+}
+
+export async function calibrateInt8(
+  g: TfliteGraph,
+  onnxDims: ReadonlyMap<string, readonly number[]>,
+  calibration: string | undefined,
+  opts: { method?: RangeMethod; onProgress?: (msg: string) => void } = {},
+): Promise<Calibrated> {
+  if (calibration === undefined) {
+    throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
+  }
+  const inputs = onnxLayoutInputs(g, onnxDims);
+  const set = loadCalibration(calibration, inputs);
+  for (const w of set.warnings) opts.onProgress?.(`WARNING: ${w}`);
+  // samples[k] follows the signature order; the graph's input order may differ
+  const order = g.inputs.map((t) => g.signatureInputs.findIndex((s) => s.tensor === t));
+  const samples = set.samples.map((sample) => order.map((si, gi) => {
+    const data = sample[si]!;
+    const from = inputs[si]!.dims;
+    const to = g.tensors[g.inputs[gi]!]!.shape;
+    if (sameDims(from, to)) return data;
+    if (from.length === 4 && sameDims(NCHW_TO_NHWC.map((p) => from[p]!), to)) return permute4(data, from, NCHW_TO_NHWC).data as Float32Array;
+    throw new Error(`internal: calibration input [${from.join(',')}] does not fit the .tflite input [${to.join(',')}]`);
+  }));
+  opts.onProgress?.(`calibrating on ${samples.length} samples from ${set.source} (LiteRT runs of the float model)`);
+  const ranges = await collectRanges(g, samples, { ...(opts.method ? { method: opts.method } : {}) });
+  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings };
+}

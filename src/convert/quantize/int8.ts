@@ -1,0 +1,387 @@
+/**
+ * Full-integer post-training quantization of a float TfliteGraph: operators with an int8 rule
+ * (int8-rules.ts) run on int8 tensors whose params come from the calibrated ranges and the kernels'
+ * restrictions; every other operator keeps float32, fed through DEQUANTIZE and read back through
+ * QUANTIZE. `io: 'float'` keeps float32 model inputs/outputs (QUANTIZE after the inputs, DEQUANTIZE
+ * before the outputs); `io: 'int8'` makes them int8 with their params on the tensors.
+ */
+import { TfliteGraph, type TfOperator } from '../tflite/model.js';
+import type { BuiltinOpName } from '../tflite/schema.js';
+import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
+import { DEQUANTIZE_VERSION, floatReason, INT8_RULES, QUANTIZE_VERSION, REQUANTIZE_VERSION, type Int8Rule } from './int8-rules.js';
+import type { Range } from './ranges.js';
+import { countAdded, startReport, type QuantizeReport } from './report.js';
+import { symmetricInt8 } from './weights.js';
+
+export type IoMode = 'float' | 'int8';
+
+export interface FloatKept {
+  op: BuiltinOpName;
+  /** the operator's first output tensor, as the float model names it */
+  output: string;
+  reason: string;
+}
+
+export interface IoQuantization {
+  name: string;
+  type: 'FLOAT32' | 'INT8';
+  scale?: number;
+  zeroPoint?: number;
+}
+
+export interface Int8Report {
+  io: IoMode;
+  /** operators running in int8, by op */
+  int8Ops: Record<string, number>;
+  /** operators kept in float32, each with its reason */
+  floatOps: FloatKept[];
+  quantizeOps: number;
+  dequantizeOps: number;
+  /** int8 -> int8 QUANTIZE inserted where a kernel needs its input at other params */
+  requantizeOps: number;
+  inputs: IoQuantization[];
+  outputs: IoQuantization[];
+  /** per operator of the float graph: int8 (with what) or float (with why) */
+  perOp: { status: 'quantized' | 'float'; detail: string }[];
+}
+
+function int8Detail(rule: Int8Rule): string {
+  switch (rule.kind) {
+    case 'weighted':
+      return rule.weightAxis === undefined ? 'int8, per-tensor weights, int32 bias' : `int8, per-channel weights (dimension ${rule.weightAxis}), int32 bias`;
+    case 'own': return 'int8';
+    case 'same': return "int8, output at the input's scale and zero point";
+    case 'tied': return "int8, inputs at the output's scale and zero point (requantized where they differ)";
+    case 'fixed': return `int8, output scale 1/${Math.round(1 / rule.scale)} and zero point ${rule.zeroPoint} (fixed by the kernel)`;
+  }
+}
+
+type Plan = { rule: Int8Rule } | { reason: string };
+
+function floatValues(data: Uint8Array): Float32Array {
+  return new Float32Array(data.slice().buffer);
+}
+
+function int8Bytes(v: Int8Array): Uint8Array {
+  return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+}
+
+function int32Bytes(v: Int32Array): Uint8Array {
+  const out = new Uint8Array(v.length * 4);
+  const view = new DataView(out.buffer);
+  v.forEach((x, i) => view.setInt32(i * 4, x, true));
+  return out;
+}
+
+const paramsKey = (p: QuantParams) => `${p.scale.join(',')}|${p.zeroPoint.join(',')}`;
+
+function minMax(values: ArrayLike<number>): Range {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i]! < min) min = values[i]!;
+    if (values[i]! > max) max = values[i]!;
+  }
+  return { min, max };
+}
+
+class Int8Rewriter {
+  readonly q = new TfliteGraph();
+  readonly report: Int8Report;
+  private readonly isConst: (t: number) => boolean;
+  private readonly isFloatAct: (t: number) => boolean;
+  private readonly plans: Plan[];
+  private readonly params = new Map<number, QuantParams>();
+  private readonly int8Of = new Map<number, number>();
+  private readonly floatOf = new Map<number, number>();
+  private readonly plainOf = new Map<number, number>();
+  private readonly constCache = new Map<string, number>();
+  private readonly requantCache = new Map<string, number>();
+  private readonly weightCache = new Map<string, { tensor: number; scales: number[] }>();
+
+  constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode) {
+    this.q.description = g.description;
+    this.isConst = (t) => !!g.tensors[t]!.data;
+    this.isFloatAct = (t) => t >= 0 && g.tensors[t]!.type === 'FLOAT32' && !g.tensors[t]!.data;
+    this.report = { io, int8Ops: {}, floatOps: [], quantizeOps: 0, dequantizeOps: 0, requantizeOps: 0, inputs: [], outputs: [], perOp: [] };
+    this.plans = g.operators.map((op) => this.plan(op));
+    this.assignParams();
+  }
+
+  private plan(op: TfOperator): Plan {
+    const rule = INT8_RULES[op.op];
+    if (!rule) return { reason: floatReason(op.op) };
+    const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
+    if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
+    for (const t of op.outputs) {
+      if (!this.isFloatAct(t)) return { reason: `${op.op} writes a ${this.g.tensors[t]!.type} tensor` };
+      if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
+    }
+    for (const t of floatIns) if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
+    if (rule.kind === 'weighted') {
+      const [x, w, b] = op.inputs as [number, number, number | undefined];
+      if (!this.isFloatAct(x)) return { reason: `${op.op} input is not a float activation` };
+      if (w < 0 || !this.isConst(w) || this.g.tensors[w]!.type !== 'FLOAT32') return { reason: `${op.op} weights are computed at run time (int8 needs constant weights)` };
+      if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { reason: `${op.op} bias is computed at run time` };
+    }
+    return { rule };
+  }
+
+  /** Params of every float activation an int8 operator touches: calibrated, then the kernels' ties. */
+  private assignParams(): void {
+    const { g } = this;
+    for (const [t, r] of this.ranges) if (this.isFloatAct(t)) this.params.set(t, activationParams(r.min, r.max));
+    const producer = new Map<number, number>();
+    const consumers = new Map<number, number[]>();
+    g.operators.forEach((op, i) => {
+      for (const t of op.outputs) producer.set(t, i);
+      for (const t of op.inputs) if (t >= 0) consumers.set(t, [...(consumers.get(t) ?? []), i]);
+    });
+    // a CONCATENATION input made only for it takes the output's params: no requantize needed
+    // (the output's range holds every input's range)
+    g.operators.forEach((op, i) => {
+      const plan = this.plans[i]!;
+      if (op.op !== 'CONCATENATION' || !('rule' in plan)) return;
+      const out = this.params.get(op.outputs[0]!)!;
+      for (const t of op.inputs) {
+        const p = producer.get(t);
+        const pPlan = p === undefined ? undefined : this.plans[p];
+        const ownKind = pPlan && 'rule' in pPlan && (pPlan.rule.kind === 'own' || pPlan.rule.kind === 'weighted');
+        if (ownKind && consumers.get(t)?.length === 1 && !g.outputs.includes(t)) this.params.set(t, out);
+      }
+    });
+    g.operators.forEach((op, i) => {
+      const plan = this.plans[i]!;
+      if (!('rule' in plan)) return;
+      const { rule } = plan;
+      if (rule.kind === 'same') {
+        const src = this.params.get(op.inputs.find((t) => this.isFloatAct(t))!)!;
+        for (const t of op.outputs) this.params.set(t, src);
+      } else if (rule.kind === 'fixed') {
+        for (const t of op.outputs) this.params.set(t, { scale: [rule.scale], zeroPoint: [rule.zeroPoint] });
+      }
+    });
+  }
+
+  private newTensor(from: number, suffix: string, type: 'FLOAT32' | 'INT8' | 'INT32', quant?: QuantParams, data?: Uint8Array): number {
+    const src = this.g.tensors[from]!;
+    const t = this.q.addTensor(src.name + suffix, src.shape, type);
+    const tensor = this.q.tensors[t]!;
+    if (data) tensor.data = data;
+    if (quant) tensor.quantization = quant;
+    return t;
+  }
+
+  private addOp(op: BuiltinOpName, inputs: number[], outputs: number[], version: number, from?: TfOperator): void {
+    this.q.addOp(op, inputs, outputs, from?.options, version > 1 ? version : undefined);
+  }
+
+  /** A non-float or float-constant tensor copied as it is. */
+  private plain(t: number): number {
+    if (t < 0) return t;
+    let n = this.plainOf.get(t);
+    if (n === undefined) {
+      const src = this.g.tensors[t]!;
+      n = this.newTensor(t, '', src.type as 'FLOAT32', src.quantization, src.data);
+      this.plainOf.set(t, n);
+    }
+    return n;
+  }
+
+  /** The float32 version of an activation, through DEQUANTIZE when only its int8 version exists. */
+  private floatAct(t: number): number {
+    let f = this.floatOf.get(t);
+    if (f !== undefined) return f;
+    const i8 = this.int8Of.get(t);
+    if (i8 === undefined) throw new Error(`internal: '${this.g.tensors[t]!.name}' used before it is produced`);
+    f = this.newTensor(t, '_dequant', 'FLOAT32');
+    this.addOp('DEQUANTIZE', [i8], [f], DEQUANTIZE_VERSION);
+    this.report.dequantizeOps++;
+    this.floatOf.set(t, f);
+    return f;
+  }
+
+  /** The int8 version of an activation (QUANTIZE from float when needed), requantized to `want` if given. */
+  private int8Act(t: number, want?: QuantParams): number {
+    let i8 = this.int8Of.get(t);
+    if (i8 === undefined) {
+      const f = this.floatOf.get(t);
+      if (f === undefined) throw new Error(`internal: '${this.g.tensors[t]!.name}' used before it is produced`);
+      i8 = this.newTensor(t, '_int8', 'INT8', this.params.get(t)!);
+      this.addOp('QUANTIZE', [f], [i8], QUANTIZE_VERSION);
+      this.report.quantizeOps++;
+      this.int8Of.set(t, i8);
+    }
+    if (!want || sameParams(want, this.params.get(t)!)) return i8;
+    const key = `${t}|${paramsKey(want)}`;
+    let r = this.requantCache.get(key);
+    if (r === undefined) {
+      r = this.newTensor(t, '_requant', 'INT8', want);
+      this.addOp('QUANTIZE', [i8], [r], REQUANTIZE_VERSION);
+      this.report.requantizeOps++;
+      this.requantCache.set(key, r);
+    }
+    return r;
+  }
+
+  /** A float constant read by an int8 op as an int8 tensor with `p` (per tensor). */
+  private int8Const(t: number, p: QuantParams): number {
+    const key = `c${t}|${paramsKey(p)}`;
+    let n = this.constCache.get(key);
+    if (n === undefined) {
+      n = this.newTensor(t, '_int8', 'INT8', p, int8Bytes(quantizeValues(floatValues(this.g.tensors[t]!.data!), p)));
+      this.constCache.set(key, n);
+      this.countConst(t, n);
+    }
+    return n;
+  }
+
+  /** float32 constant bytes re-encoded: the report's weight totals */
+  readonly weights = { tensors: 0, floatBytes: 0, quantizedBytes: 0 };
+
+  private countConst(from: number, to: number): void {
+    this.weights.tensors++;
+    this.weights.floatBytes += this.g.tensors[from]!.data!.length;
+    this.weights.quantizedBytes += this.q.tensors[to]!.data!.length;
+  }
+
+  private lowerWeighted(op: TfOperator, rule: Extract<Int8Rule, { kind: 'weighted' }>): number[] {
+    const [x, w, b] = op.inputs as [number, number, number | undefined];
+    const xq = this.int8Act(x);
+    const xScale = this.params.get(x)!.scale[0]!;
+    const wKey = `w${w}|${rule.weightAxis ?? 't'}`;
+    let wq = this.weightCache.get(wKey);
+    if (wq === undefined) {
+      const wt = this.g.tensors[w]!;
+      const weights = symmetricInt8(floatValues(wt.data!), wt.shape, rule.weightAxis);
+      const params = { scale: weights.scale, zeroPoint: weights.zeroPoint, ...(rule.weightAxis !== undefined ? { quantizedDimension: rule.weightAxis } : {}) };
+      wq = { tensor: this.newTensor(w, '_int8', 'INT8', params, int8Bytes(weights.values)), scales: weights.scale };
+      this.countConst(w, wq.tensor);
+      this.weightCache.set(wKey, wq);
+    }
+    const inputs = [xq, wq.tensor];
+    if (b !== undefined) {
+      if (b < 0) inputs.push(b);
+      else {
+        const bias = quantizeBias(floatValues(this.g.tensors[b]!.data!), xScale, wq.scales);
+        const bq = this.newTensor(b, '_int32', 'INT32', bias.params, int32Bytes(bias.data));
+        this.countConst(b, bq);
+        inputs.push(bq);
+      }
+    }
+    return [...inputs, ...op.inputs.slice(3).map((t) => this.plain(t))];
+  }
+
+  private lowerInt8(op: TfOperator, rule: Int8Rule): void {
+    let inputs: number[];
+    if (rule.kind === 'weighted') inputs = this.lowerWeighted(op, rule);
+    else {
+      const outParams = this.params.get(op.outputs[0]!)!;
+      inputs = op.inputs.map((t) => {
+        if (t < 0) return t;
+        if (this.isFloatAct(t)) return this.int8Act(t, rule.kind === 'tied' ? outParams : undefined);
+        const src = this.g.tensors[t]!;
+        if (src.type !== 'FLOAT32') return this.plain(t);
+        // a float constant operand: at the output's params where the kernel ties them, else its own range
+        const values = floatValues(src.data!);
+        const r = minMax(values);
+        return this.int8Const(t, rule.kind === 'same' || rule.kind === 'tied' ? outParams : activationParams(r.min, r.max));
+      });
+    }
+    const outputs = op.outputs.map((t) => {
+      const n = this.newTensor(t, '', 'INT8', this.params.get(t)!);
+      this.int8Of.set(t, n);
+      return n;
+    });
+    this.addOp(op.op, inputs, outputs, Math.max(op.version ?? 1, rule.version), op);
+    this.report.int8Ops[op.op] = (this.report.int8Ops[op.op] ?? 0) + 1;
+  }
+
+  private lowerFloat(op: TfOperator, reason: string): void {
+    const inputs = op.inputs.map((t) => (this.isFloatAct(t) ? this.floatAct(t) : this.plain(t)));
+    const outputs = op.outputs.map((t) => {
+      if (!this.isFloatAct(t)) return this.plain(t);
+      const n = this.newTensor(t, '', 'FLOAT32');
+      this.floatOf.set(t, n);
+      return n;
+    });
+    this.addOp(op.op, inputs, outputs, op.version ?? 1, op);
+    const touchesFloat = op.inputs.some((t) => this.isFloatAct(t)) || op.outputs.some((t) => this.isFloatAct(t));
+    if (touchesFloat) this.report.floatOps.push({ op: op.op, output: this.g.tensors[op.outputs[0]!]!.name, reason });
+  }
+
+  private ioEntry(name: string, t: number): IoQuantization {
+    const tensor = this.q.tensors[t]!;
+    return tensor.type === 'INT8'
+      ? { name, type: 'INT8', scale: tensor.quantization!.scale[0]!, zeroPoint: tensor.quantization!.zeroPoint[0]! }
+      : { name, type: 'FLOAT32' };
+  }
+
+  run(): { graph: TfliteGraph; report: Int8Report } {
+    const { g, q } = this;
+    for (const t of g.inputs) {
+      const quantIn = this.io === 'int8' && g.tensors[t]!.type === 'FLOAT32' && this.params.has(t);
+      const n = quantIn ? this.newTensor(t, '', 'INT8', this.params.get(t)!) : this.newTensor(t, '', g.tensors[t]!.type as 'FLOAT32');
+      (quantIn ? this.int8Of : g.tensors[t]!.type === 'FLOAT32' ? this.floatOf : this.plainOf).set(t, n);
+      q.inputs.push(n);
+    }
+    q.signatureInputs = g.signatureInputs.map((s) => ({ name: s.name, tensor: q.inputs[g.inputs.indexOf(s.tensor)]! }));
+    g.operators.forEach((op, i) => {
+      const plan = this.plans[i]!;
+      if ('rule' in plan) this.lowerInt8(op, plan.rule);
+      else this.lowerFloat(op, plan.reason);
+      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: int8Detail(plan.rule) } : { status: 'float', detail: plan.reason });
+    });
+    for (const t of g.outputs) {
+      let n = !this.isFloatAct(t) ? this.plain(t) : this.io === 'int8' && this.params.has(t) ? this.int8Act(t) : this.floatAct(t);
+      const name = g.tensors[t]!.name;
+      if (q.tensors[n]!.name !== name) {
+        const clash = q.tensors.findIndex((x) => x.name === name);
+        if (clash >= 0) q.renameTensor(clash, `${name}_internal`);
+        q.renameTensor(n, name);
+      }
+      if (q.inputs.includes(n)) throw new Error(`internal: output '${name}' is an input`);
+      q.outputs.push(n);
+      n = q.outputs[q.outputs.length - 1]!;
+    }
+    q.signatureOutputs = g.signatureOutputs.map((s) => ({ name: s.name, tensor: q.outputs[g.outputs.indexOf(s.tensor)]! }));
+    this.report.inputs = q.signatureInputs.map((s) => this.ioEntry(s.name, s.tensor));
+    this.report.outputs = q.signatureOutputs.map((s) => this.ioEntry(s.name, s.tensor));
+    return { graph: q, report: this.report };
+  }
+}
+
+/**
+ * `--quantize int8` as a pass of the driver (index.ts): rewrites `graph` in place into its int8
+ * model and reports every operator of the float graph as quantized (how) or float (why).
+ */
+export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float'): QuantizeReport {
+  const report = startReport('int8', graph, '');
+  const rewriter = new Int8Rewriter(graph, ranges, io);
+  const { graph: q, report: int8 } = rewriter.run();
+  int8.perOp.forEach((p, i) => { report.ops[i]!.status = p.status; report.ops[i]!.detail = p.detail; });
+  report.weights = { ...rewriter.weights };
+  if (int8.quantizeOps + int8.requantizeOps) countAdded(report, 'QUANTIZE', int8.quantizeOps + int8.requantizeOps);
+  if (int8.dequantizeOps) countAdded(report, 'DEQUANTIZE', int8.dequantizeOps);
+  if (int8.requantizeOps) report.notes.push(`${int8.requantizeOps} int8 -> int8 QUANTIZE (requantize) where a kernel needs its input at its output's scale`);
+  for (const e of [...int8.inputs.map((x) => ['input', x] as const), ...int8.outputs.map((x) => ['output', x] as const)]) {
+    const [kind, x] = e;
+    if (x.type === 'INT8') report.notes.push(`${kind} '${x.name}': int8, scale ${x.scale}, zero point ${x.zeroPoint} (real = (q - zero point) x scale)`);
+  }
+  // the float graph's tensors and operators are replaced wholesale (nothing else holds their indexes)
+  graph.tensors.splice(0, graph.tensors.length, ...q.tensors);
+  graph.operators.splice(0, graph.operators.length, ...q.operators);
+  graph.inputs = q.inputs;
+  graph.outputs = q.outputs;
+  graph.signatureInputs = q.signatureInputs;
+  graph.signatureOutputs = q.signatureOutputs;
+  return report;
+}
+
+/**
+ * The int8 model of float graph `g`, given the calibrated min/max of its inputs and activations
+ * (collectRanges). `g` is not changed.
+ */
+export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode } = {}): { graph: TfliteGraph; report: Int8Report } {
+  return new Int8Rewriter(g, ranges, opts.io ?? 'float').run();
+}
