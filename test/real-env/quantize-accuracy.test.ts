@@ -102,6 +102,9 @@ describe('the yardsticks', () => {
       expect(tf.input_dtype).toBe('float32');
       const floatBytes = Object.values(m.export.files as Record<string, number>).reduce((a, b) => a + b, 0);
       expect(tf.bytes, name).toBeLessThan(floatBytes * 0.4);
+      // Known to fail (measured 2026-12-01: TF int8 agreement 0.08 / 0.038, SQNR 0.9 / -0.5 dB): balancing the head
+      // divides each logit by its small input-dependent spread, so int8 noise in the pooled features swamps it.
+      // A yardstick that TensorFlow's own int8 cannot pass judges nothing; the model construction needs redoing.
       expect(tf.agreement, name).toBeGreaterThan(0.5);
     }
   });
@@ -128,7 +131,7 @@ describe('tfdoctor convert --quantize against TensorFlow\'s quantizer', () => {
     expect(s.accuracy!).toBeGreaterThanOrEqual(tf.accuracy);
   });
 
-  it.each(MODEL_NAMES as string[])('%s int8: top-1 agreement >= TensorFlow\'s int8, size within 5 %%', (name) => {
+  it.each(MODEL_NAMES as string[])('%s int8: top-1 agreement >= TensorFlow\'s int8, size within 5 percent', (name) => {
     const m = q.fbnet.models[name]!;
     const path = convert(m.onnx, `${name}.int8`, ['--quantize', 'int8', '--calibration', q.fbnet.calib]);
     const s = score(q.fbnet.eval, { ours: path }, { reference: m.torchEval }).ours!;
