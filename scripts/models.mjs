@@ -45,9 +45,14 @@ function exportInputs() {
 
 const lock = acquireLock;
 
-function run(python, args, what) {
-  const r = spawnSync(python, args, { cwd: modelScripts, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20 });
+function run(python, args, what, { timeoutMs } = {}) {
+  const r = spawnSync(python, args, {
+    cwd: modelScripts, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20,
+    ...(timeoutMs ? { timeout: timeoutMs, killSignal: 'SIGKILL' } : {}),
+  });
+  if (r.error) throw new Error(`${what} failed: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}):\n${(r.stderr ?? '').split('\n').slice(-25).join('\n')}`);
+  return r.stdout;
 }
 
 /**
@@ -151,19 +156,124 @@ export function ensureZoo({ log = (m) => process.stderr.write(`${m}\n`) } = {}) 
   return { dir, manifest, models };
 }
 
-/** Deletes cached model folders that are not current (FBNet and zoo). */
+/** scikit-learn's wheel carries the digits data (sklearn/datasets/data/digits.csv.gz); read, never installed. */
+export const SKLEARN_PIN = 'scikit-learn==1.9.1';
+const QUANT_MINUTES = 30;
+
+function quantInputs() {
+  return ['digits_cnn.py', 'fbnet_quant.py', 'quant_keras.py', 'tflite_eval.py', 'fbnet.py', 'fbnet_structure.py',
+    'fbnet_keras.py', 'onnx_facts.py'].map((f) => join(modelScripts, f))
+    .concat(MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)));
+}
+
+export function quantDir(toolsDir = ensureVenv('tools').dir, seedDir = ensureVenv('seed').dir) {
+  return join(modelsRoot(), `quant-${hashFiles(quantInputs(), [toolsDir, seedDir, SKLEARN_PIN])}`);
+}
+
+/** Runs `step(dir)` into `<root>/<name>` unless its `.done` marker is there (resumable builds). */
+function step(root, name, body) {
+  const dir = join(root, name);
+  if (existsSync(join(dir, '.done'))) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  body(dir);
+  writeFileSync(join(dir, '.done'), '');
+  return dir;
+}
+
+/**
+ * The quantization yardsticks (issue 9): the digits CNN trained on scikit-learn's digits and FBNet-A/B with
+ * balanced statistics, their ONNX exports, calibration and evaluation inputs, TensorFlow's own float16 and
+ * int8 conversions of their Keras twins (same weights), scored with ai_edge_litert. Returns
+ * { dir, facts, digits: { onnx, calib, test, labels, torchTest, tf: { float32, float16, int8 } },
+ *   fbnet: { calib, eval, models: { fbnet_a: { onnx, torchEval, tfInt8 }, fbnet_b } } }.
+ * Built once (several CPU minutes) into <models>/quant-<hash>/, resumable step by step.
+ */
+export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+  const tools = ensureVenv('tools', { log });
+  const seed = ensureVenv('seed', { log });
+  const dir = quantDir(tools.dir, seed.dir);
+  const timeoutMs = QUANT_MINUTES * 60_000;
+  const script = (name) => join(modelScripts, name);
+  ensureDir(dir, (tmp) => {
+    const wheel = step(tmp, 'wheel', (d) => {
+      log(`[models] pip download ${SKLEARN_PIN} (the digits data)`);
+      run(tools.python, ['-m', 'pip', 'download', SKLEARN_PIN, '--no-deps', '--only-binary=:all:', '-q', '-d', d],
+        'pip download scikit-learn', { timeoutMs: 600_000 });
+    });
+    const whl = readdirSync(wheel).find((f) => f.endsWith('.whl'));
+    const digits = step(tmp, 'digits', (d) => {
+      log('[models] training and exporting the digits CNN');
+      run(tools.python, [script('digits_cnn.py'), '--wheel', join(wheel, whl), '--out', d], 'digits_cnn.py', { timeoutMs });
+    });
+    const tfDigits = step(tmp, 'tf-digits', (d) => {
+      log(`[models] TensorFlow's float32/float16/int8 of the digits Keras twin (${seed.python})`);
+      run(seed.python, [script('quant_keras.py'), '--digits', digits, '--out', d], 'quant_keras.py --digits', { timeoutMs });
+    });
+    const evaluate = (args) => JSON.parse(run(tools.python, [script('tflite_eval.py'), ...args], 'tflite_eval.py', { timeoutMs }));
+    step(tmp, 'scores-digits', (d) => {
+      log('[models] scoring TensorFlow\'s digits .tflite files with ai_edge_litert');
+      const scores = evaluate(['--inputs', join(digits, 'digits.test.npy'), '--labels', join(digits, 'digits.test.labels.npy'),
+        '--reference', join(digits, 'digits.torch.test.npy'),
+        ...['float32', 'float16', 'int8'].map((m) => `${m}=${join(tfDigits, `digits.tf.${m}.tflite`)}`)]);
+      writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
+    });
+    const fbnet = step(tmp, 'fbnet', (d) => {
+      log('[models] FBNet-A/B with balanced statistics, calibration and evaluation inputs');
+      run(tools.python, [script('fbnet_quant.py'), '--out', d], 'fbnet_quant.py', { timeoutMs });
+    });
+    const tfFbnet = step(tmp, 'tf-fbnet', (d) => {
+      log(`[models] TensorFlow's int8 of the FBNet-A/B Keras twins (${seed.python})`);
+      run(seed.python, [script('quant_keras.py'), '--fbnet', fbnet, '--out', d], 'quant_keras.py --fbnet', { timeoutMs });
+    });
+    step(tmp, 'scores-fbnet', (d) => {
+      log('[models] scoring TensorFlow\'s FBNet int8 .tflite files with ai_edge_litert (1000 inputs each)');
+      const scores = Object.fromEntries(MODEL_NAMES.map((n) => [n, evaluate(['--inputs', join(fbnet, 'fbnet.eval.npy'),
+        '--reference', join(fbnet, `${n}.torch.eval.npy`), `int8=${join(tfFbnet, `${n}.tf.int8.tflite`)}`]).int8]));
+      writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
+    });
+    rmSync(join(wheel, whl));
+    const read = (p) => JSON.parse(readFileSync(p, 'utf8'));
+    const [tfd, tff] = [read(join(tfDigits, 'facts.json')), read(join(tfFbnet, 'facts.json'))];
+    writeFileSync(join(tmp, 'facts.json'), JSON.stringify({
+      sklearn: SKLEARN_PIN, digits: read(join(digits, 'facts.json')), fbnet: read(join(fbnet, 'facts.json')),
+      tf: { tensorflow: tfd.tensorflow, keras: tfd.keras, files: { ...tfd.files, ...tff.files },
+        twin_vs_torch_max_abs: { ...tfd.twin_vs_torch_max_abs, ...tff.twin_vs_torch_max_abs } },
+      tfScores: { digits: read(join(tmp, 'scores-digits', 'scores.json')), fbnet: read(join(tmp, 'scores-fbnet', 'scores.json')) },
+    }, null, 2));
+  }, log, { resume: true });
+  const d = (f) => join(dir, 'digits', f);
+  return {
+    dir, facts: JSON.parse(readFileSync(join(dir, 'facts.json'), 'utf8')),
+    digits: {
+      onnx: d('digits.onnx'), calib: d('digits.calib.npy'), test: d('digits.test.npy'), labels: d('digits.test.labels.npy'),
+      torchTest: d('digits.torch.test.npy'),
+      tf: Object.fromEntries(['float32', 'float16', 'int8'].map((m) => [m, join(dir, 'tf-digits', `digits.tf.${m}.tflite`)])),
+    },
+    fbnet: {
+      calib: join(dir, 'fbnet', 'fbnet.calib.npy'), eval: join(dir, 'fbnet', 'fbnet.eval.npy'),
+      models: Object.fromEntries(MODEL_NAMES.map((n) => [n, {
+        onnx: join(dir, 'fbnet', `${n}.dynamo.onnx`), torchEval: join(dir, 'fbnet', `${n}.torch.eval.npy`),
+        tfInt8: join(dir, 'tf-fbnet', `${n}.tf.int8.tflite`),
+      }])),
+    },
+    evalScript: script('tflite_eval.py'), latencyScript: join(here, '..', 'bench', 'litert_latency.py'), tools,
+  };
+}
+
+/** Deletes cached model folders that are not current (FBNet, zoo and quantization yardsticks). */
 export function pruneStaleModels() {
   const root = modelsRoot();
   if (!existsSync(root)) return;
   const tools = ensureVenv('tools').dir;
-  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools)]);
+  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools), quantDir(tools, ensureVenv('seed').dir)]);
   for (const e of readdirSync(root)) {
     const p = join(root, e);
     if (!keep.has(p) && !keep.has(p.replace(/\.partial$/, '')) && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
   }
 }
 
-// CLI: node scripts/models.mjs [ensure|keras|path|zoo|zoo-path|prune]
+// CLI: node scripts/models.mjs [ensure|keras|path|zoo|zoo-path|quant|quant-path|prune]
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const cmd = process.argv[2] ?? 'ensure';
   if (cmd === 'ensure') console.log(JSON.stringify(ensureModels().models, null, 2));
@@ -171,6 +281,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   else if (cmd === 'keras') console.log(JSON.stringify(ensureKerasTwins(), null, 2));
   else if (cmd === 'zoo') console.log(JSON.stringify(ensureZoo().models, null, 2));
   else if (cmd === 'zoo-path') console.log(ensureZoo().dir);
+  else if (cmd === 'quant') console.log(JSON.stringify(ensureQuantYardsticks(), null, 2));
+  else if (cmd === 'quant-path') console.log(ensureQuantYardsticks().dir);
   else if (cmd === 'prune') pruneStaleModels();
-  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|zoo|zoo-path|prune]'); process.exit(2); }
+  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|zoo|zoo-path|quant|quant-path|prune]'); process.exit(2); }
 }
