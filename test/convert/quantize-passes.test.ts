@@ -157,7 +157,8 @@ describe('convert quantization flags', () => {
   it.each([
     [{ quantize: 'int4' }, /--quantize must be one of float16, dynamic, int8/],
     [{ quantize: 'dynamic', calibration: 'x.npy' }, /--calibration applies to --quantize int8/],
-    [{ quantize: 'int8', io: 'uint8' }, /--io must be float or int8/],
+    [{ quantize: 'int8', calibration: 'random', io: 'uint8' }, /--io must be float or int8/],
+    [{ quantize: 'int8' }, /--quantize int8 needs --calibration DATA/],
     [{ quantize: 'float16', io: 'int8' }, /--io int8 needs --quantize int8/],
     [{ quantize: 'dynamic', minSqnr: '20' }, /apply to --verify of a quantized model/],
     [{ quantize: 'dynamic', verify: true, minAgreement: '1.5' }, /--min-agreement must be a number in \[0, 1\]/],
