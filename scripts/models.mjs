@@ -166,8 +166,9 @@ function quantInputs() {
     .concat(MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)));
 }
 
-export function quantDir(toolsDir = ensureVenv('tools').dir, seedDir = ensureVenv('seed').dir) {
-  return join(modelsRoot(), `quant-${hashFiles(quantInputs(), [toolsDir, seedDir, SKLEARN_PIN])}`);
+/** The yardsticks' folder; the digits-only set (what the test suite builds) is its own cache entry. */
+export function quantDir(toolsDir = ensureVenv('tools').dir, seedDir = ensureVenv('seed').dir, { fbnet = true } = {}) {
+  return join(modelsRoot(), `quant-${fbnet ? '' : 'digits-'}${hashFiles(quantInputs(), [toolsDir, seedDir, SKLEARN_PIN])}`);
 }
 
 /** Runs `step(dir)` into `<root>/<name>` unless its `.done` marker is there (resumable builds). */
@@ -189,10 +190,10 @@ function step(root, name, body) {
  *   fbnet: { calib, eval, models: { fbnet_a: { onnx, torchEval, tfInt8 }, fbnet_b } } }.
  * Built once (several CPU minutes) into <models>/quant-<hash>/, resumable step by step.
  */
-export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\n`) } = {}) {
+export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\n`), fbnet: withFbnet = true } = {}) {
   const tools = ensureVenv('tools', { log });
   const seed = ensureVenv('seed', { log });
-  const dir = quantDir(tools.dir, seed.dir);
+  const dir = quantDir(tools.dir, seed.dir, { fbnet: withFbnet });
   const timeoutMs = QUANT_MINUTES * 60_000;
   const script = (name) => join(modelScripts, name);
   ensureDir(dir, (tmp) => {
@@ -218,28 +219,35 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
         ...['float32', 'float16', 'int8'].map((m) => `${m}=${join(tfDigits, `digits.tf.${m}.tflite`)}`)]);
       writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
     });
-    const fbnet = step(tmp, 'fbnet', (d) => {
-      log('[models] FBNet-A/B with balanced statistics, calibration and evaluation inputs');
-      run(tools.python, [script('fbnet_quant.py'), '--out', d], 'fbnet_quant.py', { timeoutMs });
-    });
-    const tfFbnet = step(tmp, 'tf-fbnet', (d) => {
-      log(`[models] TensorFlow's int8 of the FBNet-A/B Keras twins (${seed.python})`);
-      run(seed.python, [script('quant_keras.py'), '--fbnet', fbnet, '--out', d], 'quant_keras.py --fbnet', { timeoutMs });
-    });
-    step(tmp, 'scores-fbnet', (d) => {
-      log('[models] scoring TensorFlow\'s FBNet int8 .tflite files with ai_edge_litert (1000 inputs each)');
-      const scores = Object.fromEntries(MODEL_NAMES.map((n) => [n, evaluate(['--inputs', join(fbnet, 'fbnet.eval.npy'),
-        '--reference', join(fbnet, `${n}.torch.eval.npy`), `int8=${join(tfFbnet, `${n}.tf.int8.tflite`)}`]).int8]));
-      writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
-    });
+    // FBNet's part (about ten CPU minutes and 0.8 GB) is built for bench/quant.mjs, not for the test suite
+    let tfFbnet = null;
+    let fbnet = null;
+    if (withFbnet) {
+      fbnet = step(tmp, 'fbnet', (d) => {
+        log('[models] FBNet-A/B with balanced statistics, calibration and evaluation inputs');
+        run(tools.python, [script('fbnet_quant.py'), '--out', d], 'fbnet_quant.py', { timeoutMs });
+      });
+      tfFbnet = step(tmp, 'tf-fbnet', (d) => {
+        log(`[models] TensorFlow's int8 of the FBNet-A/B Keras twins (${seed.python})`);
+        run(seed.python, [script('quant_keras.py'), '--fbnet', fbnet, '--out', d], 'quant_keras.py --fbnet', { timeoutMs });
+      });
+      step(tmp, 'scores-fbnet', (d) => {
+        log('[models] scoring TensorFlow\'s FBNet int8 .tflite files with ai_edge_litert (1000 inputs each)');
+        const scores = Object.fromEntries(MODEL_NAMES.map((n) => [n, evaluate(['--inputs', join(fbnet, 'fbnet.eval.npy'),
+          '--reference', join(fbnet, `${n}.torch.eval.npy`), `int8=${join(tfFbnet, `${n}.tf.int8.tflite`)}`]).int8]));
+        writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
+      });
+    }
     rmSync(join(wheel, whl));
     const read = (p) => JSON.parse(readFileSync(p, 'utf8'));
-    const [tfd, tff] = [read(join(tfDigits, 'facts.json')), read(join(tfFbnet, 'facts.json'))];
+    const tfd = read(join(tfDigits, 'facts.json'));
+    const tff = tfFbnet ? read(join(tfFbnet, 'facts.json')) : { files: {}, twin_vs_torch_max_abs: {} };
     writeFileSync(join(tmp, 'facts.json'), JSON.stringify({
-      sklearn: SKLEARN_PIN, digits: read(join(digits, 'facts.json')), fbnet: read(join(fbnet, 'facts.json')),
+      sklearn: SKLEARN_PIN, digits: read(join(digits, 'facts.json')), ...(fbnet ? { fbnet: read(join(fbnet, 'facts.json')) } : {}),
       tf: { tensorflow: tfd.tensorflow, keras: tfd.keras, files: { ...tfd.files, ...tff.files },
         twin_vs_torch_max_abs: { ...tfd.twin_vs_torch_max_abs, ...tff.twin_vs_torch_max_abs } },
-      tfScores: { digits: read(join(tmp, 'scores-digits', 'scores.json')), fbnet: read(join(tmp, 'scores-fbnet', 'scores.json')) },
+      tfScores: { digits: read(join(tmp, 'scores-digits', 'scores.json')),
+        ...(fbnet ? { fbnet: read(join(tmp, 'scores-fbnet', 'scores.json')) } : {}) },
     }, null, 2));
   }, log, { resume: true });
   const d = (f) => join(dir, 'digits', f);
@@ -266,7 +274,8 @@ export function pruneStaleModels() {
   const root = modelsRoot();
   if (!existsSync(root)) return;
   const tools = ensureVenv('tools').dir;
-  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools), quantDir(tools, ensureVenv('seed').dir)]);
+  const seed = ensureVenv('seed').dir;
+  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools), quantDir(tools, seed), quantDir(tools, seed, { fbnet: false })]);
   for (const e of readdirSync(root)) {
     const p = join(root, e);
     if (!keep.has(p) && !keep.has(p.replace(/\.partial$/, '')) && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
