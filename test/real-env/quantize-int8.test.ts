@@ -2,7 +2,10 @@
  * `--quantize int8` end to end on FBNet-A (torch 2.13's default export, random weights with BatchNorm
  * statistics): 200 seeded normal calibration inputs, then 100 other inputs through the int8 .tflite on
  * both verification tiers (Node: LiteRT.js; Python: ai_edge_litert with XNNPACK, builtin and reference
- * kernels) against the float ONNX model in onnxruntime: top-1 agreement and SQNR.
+ * kernels) against the float ONNX model in onnxruntime: top-1 agreement and SQNR. Measured (2026-12-01):
+ * SQNR 28.9 dB on every runtime and kernel set, agreement 0.75 (XNNPACK, both tiers) to 0.81 (builtin);
+ * the bounds below (20 dB, 0.6) leave room for runtime versions, not for a broken quantizer (DEQUANTIZE
+ * of wrong params or a missing bias gives SQNR near 0 dB and chance agreement).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -41,9 +41,9 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   if (mode !== undefined && !MODES.includes(mode)) throw new UserError(`--quantize must be one of ${MODES.join(', ')}; got '${mode}'`);
   if (flags.calibration !== undefined && mode !== 'int8') throw new UserError('--calibration applies to --quantize int8 only');
   if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
-  if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
   if (flags.io === 'int8' && mode !== 'int8') throw new UserError('--io int8 needs --quantize int8');
+  if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined || flags.samples !== undefined;
   if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement, --min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
   const samples = flags.samples === undefined ? undefined : positiveInt(flags.samples, '--samples');
