@@ -82,7 +82,7 @@ describe('the bundled bin', () => {
     expect((JSON.parse(stdout) as { routes: unknown[] }).routes.length).toBeGreaterThan(0);
     // data files (matrix/, patches/) are read, not imported; yaml loads only on a parse-cache miss
     const own = ownFiles(files);
-    expect(own.every((f) => f === 'dist/tfdoctor.mjs' || f.startsWith('dist/bundle/')), own.join(' ')).toBe(true);
+    expect(own.every((f) => f === 'dist/tfdoctor.cjs' || f === 'dist/tfdoctor.mjs' || f.startsWith('dist/bundle/')), own.join(' ')).toBe(true);
     expect(own.some((f) => /^dist\/bundle\/check-/.test(f))).toBe(true);
     expect(own.filter((f) => /^dist\/bundle\/(convert|fix|verify)-/.test(f))).toEqual([]);
   });
