@@ -7,6 +7,8 @@
 //     freeze, so the seed venv is copied (cp -a) and patched there instead of building a twin;
 //   plan 2 (pins alone, the older stack) is written with `--plan 2 --write-requirements` and installed with
 //     pip into a fresh venv cached by its pins (scripts/venvs.mjs ensureVenvFromFile); pip freeze must equal it.
+//     `check` there still predicts torch 2.13's default export (opset 20) to fail in onnx-tf: the plan's export
+//     call (TorchScript, opset 12) is its fix, and check --model on that call's output finds onnx-tf covers it.
 // Prints, per plan: install (or copy) time, conversion time, op count, max error, tolerance.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { ensureVenv, ensureVenvFromFile } from '../../scripts/venvs.mjs';
 import { ensureModels } from '../../scripts/models.mjs';
 import { loadLockSpecs, type LockRouteSpec } from '../../src/lock/spec.js';
 import {
-  MINUTE, closurePins, compareWithTorch, convertDir, convertFbnet, expectRouteViable, exporter, frozenPins, mainJs, patchedCopy, run,
+  MINUTE, checkEnv, closurePins, compareWithTorch, convertDir, convertFbnet, expectRouteViable, exporter, frozenPins, mainJs, patchedCopy, run,
   type Model, type Step, type Venv,
 } from './install-proof.js';
 
@@ -116,7 +118,14 @@ describe('fix plans on the real seed venv installed for real and converting FBNe
     const venv = ensureVenvFromFile('fix-seed-plan2', file) as Venv;
     const installSeconds = venv.built ? venv.seconds : venv.buildSeconds;
     expect(frozenPins(venv.python)).toEqual(closurePins(plan.closure));
-    expectRouteViable(venv.dir, 'onnx-tf');
+    // check on the installed env: the one thing blocking onnx-tf is torch 2.13's default export (predicted from
+    // the installed torch), and its export-option fix is the plan's own export call; check on the model that call
+    // writes finds no op onnx-tf lacks
+    const exportCall = plan.steps.find((s) => s.kind === 'export')!.text;
+    const check = checkEnv(venv.dir, join(exported(exportCall), 'model.onnx'));
+    expect(check.routes.find((r) => r.id === 'onnx-tf')!.blockers).toEqual(['ONNX_TF_OP_VERSION_GAP']);
+    expect(check.findings.find((f) => f.code === 'ONNX_TF_OP_VERSION_GAP')!.fixes).toContainEqual(expect.objectContaining({ kind: 'export-option', command: exportCall }));
+    expect(check.model!.routes.find((r) => r.route === 'onnx-tf')).toMatchObject({ status: 'covered', gaps: [] });
     const versions = execFileSync(venv.python, ['-c', 'import tensorflow as tf, keras; print(tf.__version__, keras.__version__)'],
       { encoding: 'utf8', timeout: 10 * MINUTE }).trim();
     expect(versions).toBe('2.15.1 2.15.0');

@@ -26,14 +26,14 @@ const norm = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
 const SEEDED = new Set(['pip', 'setuptools', 'wheel']);
 
 /** Runs a child with a timeout that really ends it; returns stdout, or fails the test with stderr's tail. */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; what: string }): string {
+export function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs: number; what: string; exitCodes?: number[] }): string {
   const r = spawnSync(cmd, args, {
     cwd: opts.cwd, env: { ...process.env, ...opts.env }, encoding: 'utf8', maxBuffer: 256 << 20,
     timeout: opts.timeoutMs, killSignal: 'SIGKILL',
   });
   const tail = `${(r.stderr ?? '').split('\n').slice(-25).join('\n')}\n${(r.stdout ?? '').split('\n').slice(-10).join('\n')}`;
   expect(r.error, `${opts.what}: ${r.error?.message}`).toBeUndefined();
-  expect(r.status, `${opts.what} exited ${r.status}:\n${tail}`).toBe(0);
+  expect(opts.exitCodes ?? [0], `${opts.what} exited ${r.status}:\n${tail}`).toContain(r.status);
   return r.stdout;
 }
 export const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').at(-1)!) as T;
@@ -61,6 +61,17 @@ export function patchedCopy(from: string, to: string, planPatches: string[]): { 
   const applied = status.patches.filter((p) => p.state === 'applied').map((p) => p.id);
   expect(applied).toEqual(expect.arrayContaining(planPatches));
   return { python: join(to, 'bin', 'python'), extraPatches: applied.filter((p) => !planPatches.includes(p)) };
+}
+
+export interface CheckDoc {
+  routes: { id: string; viable: boolean; blockers: string[] }[];
+  findings: { code: string; severity: string; fixes: { kind: string; command: string }[] }[];
+  model?: { routes: { route: string; status: string; gaps: unknown[] }[] };
+}
+/** `check --venv [--model]`'s JSON, whether or not it finds errors (exit 0 or 1). */
+export function checkEnv(venvDir: string, modelPath?: string): CheckDoc {
+  return JSON.parse(run(process.execPath, [mainJs, 'check', '--venv', venvDir, ...(modelPath ? ['--model', modelPath] : []), '--json'],
+    { timeoutMs: 10 * MINUTE, what: 'check --venv', exitCodes: [0, 1] })) as CheckDoc;
 }
 
 /** `check --venv`: the route is viable and nothing blocks it. */
