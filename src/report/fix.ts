@@ -5,6 +5,9 @@ import type { PinProposal } from '../fix/pins.js';
 import { factText, renderExplanation } from './lock.js';
 import { pinLines } from './pin-command.js';
 import type { ChalkInstance } from 'chalk';
+import type { FixProgress, FixReport, FixSection, PinsOutcome } from '../fix/run.js';
+import { formatApplyOutcome, formatImportTable, formatPlan, formatRouteTable, planToJson } from '../patch/report.js';
+import { formatAdvice } from '../patch/advice.js';
 
 export function formatPins(p: PinProposal): string {
   const lines: string[] = [];
@@ -99,4 +102,65 @@ export function fixPlansToJson(plans: FixPlans): Record<string, unknown> {
     none: plans.none.map((n) => ({ route: n.route, kind: n.kind, explanation: { ...n.explanation, text: n.explanation.facts.map((f) => factText(f, n.explanation.target)) } })),
     trouble: plans.trouble,
   };
+}
+
+/** One section of fix's run, as the lines printed for it; `applyFlags` echoes the env flags in the hint to apply. */
+export function formatFixSection(s: FixSection, c: ChalkInstance, applyFlags: string): string {
+  switch (s.kind) {
+    case 'header': return `tfdoctor fix: ${s.description}`;
+    case 'patch-plan': return formatPlan(s.plans, s.description);
+    case 'advice': return `\n${formatAdvice(s.advice)}`;
+    case 'pins': return `\n${formatPins(s.proposal)}`;
+    case 'plans': return `\n${formatFixPlans(s.plans, c)}`;
+    case 'apply-hint': return `\nto apply: tfdoctor fix --apply-patches --yes${applyFlags}`;
+    case 'nothing-to-do': return 'nothing to do: every relevant patch is already applied';
+    case 'declined': return 'nothing changed';
+    case 'applied': return formatApplyOutcome(s.outcome);
+    case 'imports': return `\n${formatImportTable(s.before, s.after)}`;
+    case 'routes': return `\n${formatRouteTable(s.before, s.after)}`;
+  }
+}
+
+/** fix's progress line (stderr). */
+export function formatFixProgress(p: FixProgress): string {
+  switch (p.kind) {
+    case 'matrix-unusable': return `note: the compatibility matrix could not be used (${p.reason}); showing the patch plan only`;
+    case 'probe-before': return `probing imports before patching: ${p.modules.join(', ')}`;
+    case 'probe-after': return 'probing imports after patching';
+    case 'file': return `${p.outcome === 'written' ? 'wrote' : 'unchanged'} ${p.file}`;
+    case 'solver': return `tfdoctor fix: ${p.message}`;
+  }
+}
+
+/** The question asked before the env changes. */
+export function fixConfirmQuestion(pending: number, description: string): string {
+  const what = pending ? `apply ${pending} patch${pending === 1 ? '' : 'es'} to` : 'roll back the interrupted run in';
+  return `${what} ${description}? [y/N] `;
+}
+
+function pinsDocument(p: PinsOutcome | null): Record<string, unknown> {
+  if (!p) return {};
+  return p.kind === 'plans' ? { plans: fixPlansToJson(p.plans), pinFiles: p.written } : { pins: pinsToJson(p.proposal), pinFiles: p.written };
+}
+
+/** fix's --json document; null when there is none (the user declined). */
+export function fixReportToJson(r: FixReport): Record<string, unknown> | null {
+  switch (r.kind) {
+    case 'planned': return { env: r.description, advice: r.advice, ...pinsDocument(r.pins) };
+    case 'dry-run': return { env: r.description, dryRun: true, plan: planToJson(r.plans), advice: r.advice, ...pinsDocument(r.pins) };
+    case 'nothing-to-do': return { env: r.description, plan: planToJson(r.plans), advice: r.advice, applied: [], written: 0, ...pinsDocument(r.pins) };
+    case 'declined': return null;
+    case 'applied': return {
+      env: r.description,
+      plan: planToJson(r.outcome.plans),
+      advice: r.advice,
+      applied: r.outcome.plans.filter((p) => p.decision === 'apply').map((p) => p.id),
+      written: r.outcome.written,
+      stateDir: r.outcome.stateDir,
+      recovered: r.outcome.recovered,
+      ...(r.imports ? { imports: r.imports } : {}),
+      ...(r.routes ? { routes: r.routes } : {}),
+      ...pinsDocument(r.pins),
+    };
+  }
 }
