@@ -69,18 +69,25 @@ def compare(ref: list[np.ndarray], cand: list[np.ndarray]) -> float:
     return worst
 
 
-def run_tflite(path: str, inputs: list[np.ndarray], onnx_names: list[str], resolver, mode: str, threads: int | None):
+def open_interpreter(path: str, onnx_names: list[str], resolver, threads: int | None):
+    """An allocated interpreter, its input details, and for each ONNX input (in order) the index into those
+    details: by the serving signature's names when they are the ONNX names, else by position."""
     interp = Interpreter(model_path=path, experimental_op_resolver_type=resolver, num_threads=threads)
     interp.allocate_tensors()
     details = interp.get_input_details()
-    if len(details) != len(inputs):
-        raise ValueError(f"the .tflite has {len(details)} inputs, the ONNX model {len(inputs)}")
     sig = interp.get_signature_list().get("serving_default", {})
     order = list(range(len(details)))
     if sig and sorted(sig.get("inputs", [])) == sorted(onnx_names):
         runner_details = interp.get_signature_runner("serving_default").get_input_details()
         by_index = {d["index"]: i for i, d in enumerate(details)}
         order = [by_index[runner_details[n]["index"]] for n in onnx_names]
+    return interp, details, order
+
+
+def run_tflite(path: str, inputs: list[np.ndarray], onnx_names: list[str], resolver, mode: str, threads: int | None):
+    interp, details, order = open_interpreter(path, onnx_names, resolver, threads)
+    if len(details) != len(inputs):
+        raise ValueError(f"the .tflite has {len(details)} inputs, the ONNX model {len(inputs)}")
     for onnx_i, det_i in enumerate(order):
         x = inputs[onnx_i]
         if wants_nhwc(x.shape, details[det_i]["shape"], mode):
@@ -152,15 +159,7 @@ class Quality:
 
 def run_samples(path: str, samples: list[list[np.ndarray]], onnx_names: list[str], resolver, mode: str, threads: int | None):
     """Runs the .tflite once per sample (one interpreter); float outputs in the model's own layout."""
-    interp = Interpreter(model_path=path, experimental_op_resolver_type=resolver, num_threads=threads)
-    interp.allocate_tensors()
-    details = interp.get_input_details()
-    sig = interp.get_signature_list().get("serving_default", {})
-    order = list(range(len(details)))
-    if sig and sorted(sig.get("inputs", [])) == sorted(onnx_names):
-        runner_details = interp.get_signature_runner("serving_default").get_input_details()
-        by_index = {d["index"]: i for i, d in enumerate(details)}
-        order = [by_index[runner_details[n]["index"]] for n in onnx_names]
+    interp, details, order = open_interpreter(path, onnx_names, resolver, threads)
     out_details = interp.get_output_details()
     for inputs in samples:
         if len(details) != len(inputs):

@@ -62,6 +62,19 @@ export function useCounts(g: IrGraph): Map<string, number> {
   return m;
 }
 
+/** Who writes each value, and the single reader of a value (none when it has several or is a graph output). */
+export function graphLinks(g: IrGraph): { producer: Map<string, IrNode>; only: (value: string) => IrNode | undefined } {
+  const producer = new Map<string, IrNode>();
+  const consumer = new Map<string, IrNode>();
+  const uses = useCounts(g);
+  for (const n of g.nodes) {
+    for (const o of n.outputs) if (o) producer.set(o, n);
+    for (const i of n.inputs) if (i) consumer.set(i, n);
+  }
+  const only = (v: string): IrNode | undefined => (uses.get(v) === 1 && !g.outputs.includes(v) ? consumer.get(v) : undefined);
+  return { producer, only };
+}
+
 // ---- attribute access (types checked; a wrong type is a refusal, never a guess) ----
 
 export function attrInt(n: IrNode, name: string, dflt: number): number {

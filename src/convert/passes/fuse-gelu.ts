@@ -4,7 +4,7 @@
  * may be multiplied in any order; x/sqrt(2) may be a Div by sqrt(2) or a Mul by 1/sqrt(2).
  */
 import { OnnxDataType } from '../../onnx/model.js';
-import { useCounts, type Blocker, type IrGraph, type IrNode } from '../ir.js';
+import { graphLinks, type Blocker, type IrGraph, type IrNode } from '../ir.js';
 import { ERF_REFUSAL } from '../lowerings/erf.js';
 
 function scalarConst(g: IrGraph, name: string): number | undefined {
@@ -26,15 +26,7 @@ function withConst(g: IrGraph, n: IrNode): [string, number] | undefined {
 }
 
 export function fuseGelu(g: IrGraph): number {
-  const producer = new Map<string, IrNode>();
-  const consumer = new Map<string, IrNode>();
-  const uses = useCounts(g);
-  for (const n of g.nodes) {
-    for (const o of n.outputs) if (o) producer.set(o, n);
-    for (const i of n.inputs) if (i) consumer.set(i, n);
-  }
-  /** the single consumer of `v`, unless `v` is also a graph output */
-  const only = (v: string): IrNode | undefined => (uses.get(v) === 1 && !g.outputs.includes(v) ? consumer.get(v) : undefined);
+  const { producer, only } = graphLinks(g);
   const sameShape = (a: string, b: string): boolean => g.values.get(a)?.shape?.join() === g.values.get(b)?.shape?.join();
   let fused = 0;
   for (const erf of [...g.nodes]) {

@@ -5,7 +5,7 @@
  * TFLite ops become one GATHER, as onnx2tf writes it).
  */
 import { OnnxDataType } from '../../onnx/model.js';
-import { useCounts, type IrGraph, type IrNode } from '../ir.js';
+import { graphLinks, type IrGraph, type IrNode } from '../ir.js';
 import { strides } from '../lower-util.js';
 
 /** The split axis of `from` -> `to` (prefix and suffix axes kept), or undefined. */
@@ -40,14 +40,7 @@ function gatherIndices(factors: number[], perm: number[]): number[] {
 }
 
 export function shuffleToGather(g: IrGraph): number {
-  const producer = new Map<string, IrNode>();
-  const consumer = new Map<string, IrNode>();
-  const uses = useCounts(g);
-  for (const n of g.nodes) {
-    for (const o of n.outputs) if (o) producer.set(o, n);
-    for (const i of n.inputs) if (i) consumer.set(i, n);
-  }
-  const only = (v: string): IrNode | undefined => (uses.get(v) === 1 && !g.outputs.includes(v) ? consumer.get(v) : undefined);
+  const { producer, only } = graphLinks(g);
   const shape = (v: string) => g.values.get(v)?.shape;
   let rewritten = 0;
   for (const t of [...g.nodes]) {

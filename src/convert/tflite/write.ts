@@ -7,29 +7,17 @@ import { BuiltinOp, FILE_IDENTIFIER, OptionsTables, SCHEMA_VERSION, Slots, Tenso
 type Builder = flatbuffers.Builder;
 type Offset = flatbuffers.Offset;
 
-function offsetVector(b: Builder, items: Offset[]): Offset {
-  b.startVector(4, items.length, 4);
-  for (let i = items.length - 1; i >= 0; i--) b.addOffset(items[i]!);
+/** A flatbuffer vector of `items` (written back to front, as the builder requires). */
+function vector<T>(b: Builder, elementBytes: number, items: readonly T[], add: (item: T) => void): Offset {
+  b.startVector(elementBytes, items.length, elementBytes);
+  for (let i = items.length - 1; i >= 0; i--) add(items[i]!);
   return b.endVector();
 }
 
-function int32Vector(b: Builder, items: number[]): Offset {
-  b.startVector(4, items.length, 4);
-  for (let i = items.length - 1; i >= 0; i--) b.addInt32(items[i]!);
-  return b.endVector();
-}
-
-function float32Vector(b: Builder, items: number[]): Offset {
-  b.startVector(4, items.length, 4);
-  for (let i = items.length - 1; i >= 0; i--) b.addFloat32(items[i]!);
-  return b.endVector();
-}
-
-function int64Vector(b: Builder, items: number[]): Offset {
-  b.startVector(8, items.length, 8);
-  for (let i = items.length - 1; i >= 0; i--) b.addInt64(BigInt(items[i]!));
-  return b.endVector();
-}
+const offsetVector = (b: Builder, items: Offset[]): Offset => vector(b, 4, items, (x) => b.addOffset(x));
+const int32Vector = (b: Builder, items: number[]): Offset => vector(b, 4, items, (x) => b.addInt32(x));
+const float32Vector = (b: Builder, items: number[]): Offset => vector(b, 4, items, (x) => b.addFloat32(x));
+const int64Vector = (b: Builder, items: number[]): Offset => vector(b, 8, items, (x) => b.addInt64(BigInt(x)));
 
 /** QuantizationParameters table (vectors first: a flatbuffer table cannot be open while they are built). */
 function writeQuantization(b: Builder, q: TfQuantization): Offset {
