@@ -2,19 +2,19 @@
 // the solver chooses versions with the fewest changes to what is installed (the installed version
 // first, then the nearest ones, uninstalling last), with catalogue patches allowed (keep the stack,
 // patch it) and without (the pins of a coherent older stack). pip's resolver referees each plan's
-// requirement lines, in rounds as `lock` does: a rule pip's closure trips becomes a constraint, or
-// the choice a nogood. With no plan for a route, `lock`'s explanation says why and what solves instead.
+// requirement lines in `lock`'s rounds (src/lock/rounds.ts): a rule pip's closure trips becomes a
+// constraint, or the choice a nogood. With no plan for a route, `lock`'s explanation says why and what solves instead.
 // Pure over injected services (src/fix/services.ts wires the real ones).
 import { normalizeName } from '../env/names.js';
 import type { EnvSnapshot } from '../env/types.js';
 import type { Finding } from '../diagnose/types.js';
 import type { Matrix } from '../matrix/types.js';
-import { buildDomain } from '../lock/domain.js';
 import { explainFailure, type Explanation } from '../lock/explain.js';
-import { lock, type LockDeps, type Plan, type PlanStep } from '../lock/plan.js';
-import { plannedSnapshot, solve, type Domain, type SolveSuccess } from '../lock/solve.js';
+import { lock, variableDomains, type LockDeps, type Plan, type PlanStep } from '../lock/plan.js';
+import { refereeRounds } from '../lock/rounds.js';
+import type { Domain, SolveSuccess } from '../lock/solve.js';
 import type { LockPackageSpec, LockRouteId, LockRouteSpec } from '../lock/spec.js';
-import type { ResolvedPackage, Target } from '../lock/types.js';
+import type { Target } from '../lock/types.js';
 import { trackedNames } from './write.js';
 
 /** A version change the plan makes: from null = newly installed, to null = uninstalled. */
@@ -139,85 +139,70 @@ async function planFor(
 ): Promise<PlanResult> {
   const spec = route ? deps.specs.find((s) => s.route === route)! : null;
   const vars = variables(snapshot, spec, deps.matrix);
-  const domains: Domain[] = await Promise.all(vars.map(async (v) => {
+  // fewest changes: the installed release first, then the nearest; leaving an installed one out is tried last
+  const domains = await variableDomains(vars, target, deps, (v) => {
     const installed = snapshot.distributions[v.name]?.version;
-    const d = await buildDomain(v, deps.facts, target, { filter: deps.filter, ...(installed ? { prefer: installed } : {}) });
-    return { ...d, absent: installed ? 'last' as const : 'first' as const };
-  }));
-  // the installed (and nearest) releases first: read their metadata in parallel
-  await Promise.all(domains.flatMap((d) => d.candidates.slice(0, 2).map((c) => c.load?.())));
+    return installed ? { prefer: installed, absent: 'last' } : { absent: 'first' };
+  });
   const routeSpec: LockRouteSpec = spec ?? { route: 'onnx-tf', packages: vars, needs: [], convert: '' };
-  const blocks = blocksFor(route);
-  const absentNames = keptOut(snapshot, deps.matrix, vars);
-  const nogoods: Record<string, string | null>[] = [];
+  // what pip may choose: distributions kept at their installed version that pip names in a conflict
   const released = new Set<string>();
-  const constraints: { requirement: string; rule: string }[] = [];
-  const maxRounds = deps.maxRounds ?? 6;
-  let nodes = 0;
-  const log = deps.progress ?? (() => {});
-  for (let round = 1; round <= maxRounds; round++) {
-    const result = await solve({
-      route: routeSpec, target, domains, matrix: deps.matrix, patches: deps.patches, allowPatches: kind === 'patches', nogoods,
-      evaluate: (s, patches) => deps.evaluate(deps.matrix, s, patches), blocks, absentMeansUninstalled: { names: absentNames },
-    });
-    nodes += result.nodes;
-    if (!result.ok) {
+  const r = await refereeRounds({
+    solve: {
+      route: routeSpec, target, domains, matrix: deps.matrix, patches: deps.patches, allowPatches: kind === 'patches',
+      evaluate: (s, patches, onlyCodes) => deps.evaluate(deps.matrix, s, patches, onlyCodes),
+      blocks: blocksFor(route), absentMeansUninstalled: { names: keptOut(snapshot, deps.matrix, vars) },
+    },
+    referee: deps.referee,
+    request: (result) => requestFor(snapshot, result, released).requested,
+    // a distribution kept at its installed version that the solver does not choose (onnxscript) is left
+    // to pip when pip names it in the conflict; otherwise the solver's choice is turned down
+    loosen: (causes, requested) => {
+      const loosen = keptRootsNamed(causes, requested).filter((n) => !domains.some((d) => d.spec.name === n));
+      for (const n of loosen) released.add(n);
+      return loosen.length > 0;
+    },
+    nogood: (result, tripped) => nogood(domains, result, tripped),
+    ...(deps.maxRounds ? { maxRounds: deps.maxRounds } : {}),
+    ...(deps.progress ? { progress: deps.progress } : {}),
+    label: `fix (${route ?? 'any route'}, ${kind}) `,
+  });
+  switch (r.kind) {
+    case 'unsolved': {
       // why no pin helps: the route's own lock answer explains it with the index's facts and offers other targets
       if (route) {
         const answer = await lock({ route, target, with: [], allowPatches: kind === 'patches' }, { ...deps, progress: () => {} });
         if (answer.kind === 'no-solution') return { kind: 'none', explanation: answer.explanation };
       }
-      return { kind: 'none', explanation: explainFailure(result, routeSpec, target, domains, deps.matrix) };
+      return { kind: 'none', explanation: explainFailure(r.result, routeSpec, target, domains, deps.matrix) };
     }
-    const { requested, removals, changes } = requestFor(snapshot, result, released);
-    log(`fix (${route ?? 'any route'}, ${kind}) round ${round}: pip resolves ${requested.join(' ')}`);
-    const outcome = await deps.referee(requested, constraints.map((c) => c.requirement));
-    if (outcome.kind === 'timeout') return { kind: 'trouble', detail: `pip's resolver did not finish within ${outcome.seconds.toFixed(0)} s` };
-    if (outcome.kind === 'index-error' || outcome.kind === 'pip-error') return { kind: 'trouble', detail: `pip: ${outcome.detail}` };
-    if (outcome.kind !== 'resolved') {
-      const why = outcome.kind === 'conflict' ? outcome.causes.join('; ') : `no distribution for ${outcome.requirement}`;
-      log(`fix (${route ?? 'any route'}, ${kind}) round ${round}: pip turns it down: ${why}`);
-      // a distribution kept at its installed version that the solver does not choose (onnxscript) is left
-      // to pip when pip names it in the conflict; otherwise the solver's choice is turned down
-      const loosen = outcome.kind === 'conflict' ? keptRootsNamed(outcome.causes, requested).filter((n) => !domains.some((d) => d.spec.name === n)) : [];
-      if (loosen.length) for (const n of loosen) released.add(n);
-      else nogoods.push(nogood(domains, result, []));
-      continue;
+    case 'index-lacks-file': return { kind: 'trouble', detail: `pip: ${r.detail}` };
+    case 'referee-failed': {
+      const o = r.outcome;
+      return { kind: 'trouble', detail: o.kind === 'timeout' ? `pip's resolver did not finish within ${o.seconds.toFixed(0)} s` : `pip: ${'detail' in o ? o.detail : o.kind}` };
     }
-    const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name));
-    const tripped = judge(closure, target, result, deps, blocks);
-    if (tripped.length === 0) {
-      const steps: PlanStep[] = result.patches.map((p) => ({ kind: 'patch', text: p.id, clears: p.fixes }));
-      for (const f of result.exportSteps) {
+    case 'exhausted': return { kind: 'trouble', detail: `no plan survived ${r.maxRounds} rounds of pip's resolver` };
+    case 'resolved': {
+      const { removals, changes } = requestFor(snapshot, r.result, released);
+      const steps: PlanStep[] = r.result.patches.map((p) => ({ kind: 'patch', text: p.id, clears: p.fixes }));
+      for (const f of r.result.exportSteps) {
         const fix = f.fixes.find((x) => x.kind === 'export-option');
         if (fix) steps.push({ kind: 'export', text: fix.command, clears: [f.code] });
       }
       const plan: Plan = {
-        route: route ?? 'onnx-tf', target, requested, constraints, closure, steps, warnings: result.warnings, rounds: round,
-        referee: { pipVersion: outcome.pipVersion, command: outcome.command, seconds: outcome.seconds }, solverNodes: nodes,
+        route: route ?? 'onnx-tf', target, requested: r.requested, constraints: r.constraints, closure: r.closure, steps,
+        warnings: r.result.warnings, rounds: r.rounds, referee: r.referee, solverNodes: r.nodes,
       };
       // what pip chose for the distributions left to it
       for (const n of released) {
         const was = snapshot.distributions[n]?.version ?? null;
-        const now = closure.find((p) => p.name === n)?.version ?? null;
+        const now = r.closure.find((p) => p.name === n)?.version ?? null;
         if (was !== now) changes.push({ name: n, from: was, to: now });
       }
       changes.sort((a, b) => a.name.localeCompare(b.name));
       return { kind: 'plan', plan: { route, kind, changes, removals, steps, lock: plan } };
     }
-    log(`fix (${route ?? 'any route'}, ${kind}) round ${round}: pip's closure trips ${tripped.map((f) => `${f.code} (${f.packages.map((p) => `${p.name} ${p.version ?? ''}`.trim()).join(', ')})`).join('; ')}`);
-    let added = false;
-    for (const f of tripped) {
-      const dep = f.args?.dependency;
-      const range = f.args?.requires;
-      if (dep && range && !constraints.some((c) => c.requirement === `${dep}${range}`)) {
-        constraints.push({ requirement: `${dep}${range}`, rule: f.code });
-        added = true;
-      }
-    }
-    if (!added) nogoods.push(nogood(domains, result, tripped));
   }
-  return { kind: 'trouble', detail: `no plan survived ${maxRounds} rounds of pip's resolver` };
 }
 
 /**
@@ -228,13 +213,6 @@ function nogood(domains: Domain[], result: SolveSuccess, tripped: Finding[]): Re
   const named = new Set(tripped.flatMap((f) => f.packages.map((p) => p.name)));
   const vars = domains.filter((d) => named.has(d.spec.name));
   return Object.fromEntries((vars.length ? vars : domains).map((d) => [d.spec.name, result.pins.find((p) => p.name === d.spec.name)?.version ?? null]));
-}
-
-/** Findings pip's closure trips that the plan's patches and export call do not clear. */
-function judge(closure: ResolvedPackage[], target: Target, solved: SolveSuccess, deps: FixPlanDeps, blocks: (f: Finding) => boolean): Finding[] {
-  const picks = new Map(closure.map((p) => [p.name, { version: p.version, requiresDist: p.requiresDist, requiresPython: p.requiresPython }]));
-  return deps.evaluate(deps.matrix, plannedSnapshot(picks, target), solved.patches.map((p) => p.id))
-    .filter((f) => blocks(f) && !f.fixedByPatch && !f.fixes.some((x) => x.kind === 'export-option'));
 }
 
 /**

@@ -42,8 +42,9 @@ export async function fixPlans(snapshot: EnvSnapshot, matrix: Matrix, opts: FixP
   return proposeFixPlans(snapshot, target, {
     matrix, specs, facts, filter: releaseFilter,
     patches: catalogue.patches.map((p) => ({ id: p.id, distribution: p.distribution, versions: p.versions, fixes: p.fixes })),
-    evaluate: (m, s, ids) => evaluate(m, s, {
+    evaluate: (m, s, ids, onlyCodes) => evaluate(m, s, {
       predictExportGaps: predictor,
+      ...(onlyCodes ? { onlyCodes } : {}),
       appliedPatches: ids.map((id) => {
         const p = byId.get(id)!;
         return { id, fixes: p.fixes, ...(p.addsHandlers ? { addsHandlers: p.addsHandlers } : {}) };

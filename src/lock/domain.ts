@@ -20,6 +20,8 @@ export interface DomainOptions {
    * others by their distance from it in the candidate order (ties: the newer first). Unset: newest first.
    */
   prefer?: string;
+  /** fix: the variable may be left out, tried before ('first') or after ('last') every release */
+  absent?: 'first' | 'last';
 }
 
 // A release's verdict for a target, per filter: the referee's rounds (and fix's variants) rebuild the
@@ -39,7 +41,7 @@ function judged(filter: ReleaseFilter, release: IndexRelease, files: IndexReleas
 
 export async function buildDomain(spec: LockPackageSpec, facts: IndexFacts, target: Target, opts: DomainOptions): Promise<Domain> {
   const project = await facts.project(spec.name);
-  const base: Domain = { spec, candidates: [], rejected: [], ...(opts.fixedBy ? { fixedBy: opts.fixedBy } : {}) };
+  const base: Domain = { spec, candidates: [], rejected: [], ...(opts.fixedBy ? { fixedBy: opts.fixedBy } : {}), ...(opts.absent ? { absent: opts.absent } : {}) };
   if (!project) return { ...base, unknown: true };
   const rejected: ReleaseRejection[] = [];
   const releases = [...project.releases]

@@ -9,10 +9,11 @@ import type { Matrix } from '../matrix/types.js';
 import { satisfies } from '../matrix/pep440.js';
 import { checkModel, MODEL_OP_GAP, type HandlerPatch, type ModelCheck, type ModelOps, type ModelSpec } from '../model/index.js';
 import { UserError } from '../util/errors.js';
-import { buildDomain, type ReleaseFilter } from './domain.js';
-import { explainFailure, type Alternative, type Explanation, type ExplainFact } from './explain.js';
-import { solve, plannedSnapshot, type Domain, type SolveInput, type SolveSuccess } from './solve.js';
-import { exportCallAt, LOCK_ROUTES, type LockExportSpec, type LockRouteId, type LockRouteSpec } from './spec.js';
+import { buildDomain, type DomainOptions, type ReleaseFilter } from './domain.js';
+import { explainFailure, type Alternative, type Explanation } from './explain.js';
+import { refereeRounds } from './rounds.js';
+import { solve, type Domain, type SolveInput, type SolveSuccess } from './solve.js';
+import { exportCallAt, LOCK_ROUTES, type LockExportSpec, type LockPackageSpec, type LockRouteId, type LockRouteSpec } from './spec.js';
 import type { IndexFacts, RefereeOutcome, ResolvedPackage, Target } from './types.js';
 
 export interface LockRequest {
@@ -106,18 +107,29 @@ export async function buildDomains(req: LockRequest, spec: LockRouteSpec, deps: 
   for (const w of withs) {
     if (!packages.some((p) => p.name === w.name)) packages.push({ name: w.name, optional: false, extras: [] });
   }
-  const domains = await Promise.all(packages.map((p) => {
+  return variableDomains(packages, req.target, deps, (p) => {
     const w = byName.get(p.name);
-    return buildDomain(p, deps.facts, req.target, { filter: deps.filter, ...(w ? { fixed: w.specifier, fixedBy: w.text } : {}) });
-  }));
-  // the search starts with the newest releases: read their metadata in parallel, not one by one
+    return w ? { fixed: w.specifier, fixedBy: w.text } : {};
+  });
+}
+
+/**
+ * The solver's domains for these variables, each with its options (a --with pin; fix's installed version
+ * first and when leaving it out is tried); the first candidates' metadata is read in parallel.
+ */
+export async function variableDomains(
+  packages: LockPackageSpec[], target: Target, deps: Pick<LockDeps, 'facts' | 'filter'>,
+  options: (p: LockPackageSpec) => Omit<DomainOptions, 'filter'>,
+): Promise<Domain[]> {
+  const domains = await Promise.all(packages.map((p) => buildDomain(p, deps.facts, target, { filter: deps.filter, ...options(p) })));
+  // the search starts with the newest (or preferred) releases: read their metadata in parallel, not one by one
   await Promise.all(domains.flatMap((d) => d.candidates.slice(0, 2).map((c) => c.load?.())));
   return domains;
 }
 
-function solverInput(req: LockRequest, spec: LockRouteSpec, domains: Domain[], deps: LockDeps, nogoods: Record<string, string | null>[]): SolveInput {
+function solverInput(req: LockRequest, spec: LockRouteSpec, domains: Domain[], deps: LockDeps): SolveInput {
   return {
-    route: spec, target: req.target, domains, matrix: deps.matrix, patches: deps.patches, allowPatches: req.allowPatches, nogoods,
+    route: spec, target: req.target, domains, matrix: deps.matrix, patches: deps.patches, allowPatches: req.allowPatches,
     evaluate: (snapshot, patches, onlyCodes) => deps.evaluate(deps.matrix, snapshot, patches, onlyCodes),
   };
 }
@@ -130,71 +142,37 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
   const log = deps.progress ?? (() => {});
   log(`reading the index for ${spec.packages.map((p) => p.name).join(', ')}`);
   const domains = await buildDomains(req, spec, deps);
-  const nogoods: Record<string, string | null>[] = [];
-  const constraints: { requirement: string; rule: string }[] = [];
-  const pipFacts: ExplainFact[] = [];
-  const maxRounds = deps.maxRounds ?? 6;
-  let nodes = 0;
-  for (let round = 1; round <= maxRounds; round++) {
-    const result = await solve(solverInput(req, spec, domains, deps, nogoods));
-    nodes += result.nodes;
-    if (!result.ok) {
-      const explanation = explainFailure(result, spec, req.target, domains, deps.matrix, pipFacts);
+  const r = await refereeRounds({
+    solve: solverInput(req, spec, domains, deps), referee: deps.referee, request: (result) => requestedLines(result, req),
+    ...(deps.maxRounds ? { maxRounds: deps.maxRounds } : {}), progress: log,
+  });
+  switch (r.kind) {
+    case 'unsolved': {
+      const explanation = explainFailure(r.result, spec, req.target, domains, deps.matrix, r.pipFacts);
       explanation.alternatives = await alternatives(req, deps);
       return { kind: 'no-solution', explanation };
     }
-    const requested = requestedLines(result, req);
-    log(`round ${round}: pip resolves ${requested.join(' ')}${constraints.length ? ` with ${constraints.map((c) => c.requirement).join(', ')}` : ''}`);
-    const outcome = await deps.referee(requested, constraints.map((c) => c.requirement));
-    if (outcome.kind === 'index-error' && outcome.missingFiles?.length) {
-      return { kind: 'index-lacks-file', requested, url: outcome.missingFiles[0]!, detail: outcome.detail };
+    case 'index-lacks-file': return { kind: 'index-lacks-file', requested: r.requested, url: r.url, detail: r.detail };
+    case 'referee-failed': return { kind: 'referee-failed', outcome: r.outcome };
+    case 'exhausted': {
+      const explanation: Explanation = {
+        route: req.route, target: req.target, budgetExhausted: true, nodes: r.nodes, alternatives: await alternatives(req, deps),
+        facts: [...r.pipFacts, { kind: 'pip', detail: `no plan survived ${r.maxRounds} rounds of pip's resolver` }],
+      };
+      return { kind: 'no-solution', explanation };
     }
-    if (outcome.kind === 'timeout' || outcome.kind === 'index-error' || outcome.kind === 'pip-error') return { kind: 'referee-failed', outcome };
-    if (outcome.kind !== 'resolved') {
-      // pip sees a conflict below the solver's variables: turn this choice down and search on
-      pipFacts.push({ kind: 'pip', detail: outcome.kind === 'conflict' ? outcome.causes.join('; ') : `no distribution for ${outcome.requirement}` });
-      nogoods.push(Object.fromEntries(result.pins.map((p) => [p.name, p.version])));
-      continue;
-    }
-    const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name));
-    const judged = judgeClosure(closure, req, spec, result, deps);
-    if (judged.length === 0) {
-      const { steps, model } = await planSteps(req, spec, result, closure, deps);
+    case 'resolved': {
+      const { steps, model } = await planSteps(req, spec, r.result, r.closure, deps);
       return {
         kind: 'solved',
         plan: {
-          route: req.route, target: req.target, requested, constraints, closure, steps,
+          route: req.route, target: req.target, requested: r.requested, constraints: r.constraints, closure: r.closure, steps,
           ...(model ? { model } : {}),
-          warnings: result.warnings, rounds: round,
-          referee: { pipVersion: outcome.pipVersion, command: outcome.command, seconds: outcome.seconds },
-          solverNodes: nodes,
+          warnings: r.result.warnings, rounds: r.rounds, referee: r.referee, solverNodes: r.nodes,
         },
       };
     }
-    let added = false;
-    for (const f of judged) {
-      const dep = f.args?.dependency;
-      const range = f.args?.requires;
-      if (dep && range && !constraints.some((c) => c.requirement === `${dep}${range}`)) {
-        constraints.push({ requirement: `${dep}${range}`, rule: f.code });
-        added = true;
-      }
-    }
-    if (!added) nogoods.push(Object.fromEntries(result.pins.map((p) => [p.name, p.version])));
   }
-  const explanation: Explanation = {
-    route: req.route, target: req.target, budgetExhausted: true, nodes, alternatives: await alternatives(req, deps),
-    facts: [...pipFacts, { kind: 'pip', detail: `no plan survived ${maxRounds} rounds of pip's resolver` }],
-  };
-  return { kind: 'no-solution', explanation };
-}
-
-/** Errors the matrix finds in pip's closure that the plan's patches and export call do not clear. */
-function judgeClosure(closure: ResolvedPackage[], req: LockRequest, spec: LockRouteSpec, solved: SolveSuccess, deps: LockDeps): Finding[] {
-  const picks = new Map(closure.map((p) => [p.name, { version: p.version, requiresDist: p.requiresDist, requiresPython: p.requiresPython }]));
-  const findings = deps.evaluate(deps.matrix, plannedSnapshot(picks, req.target), solved.patches.map((p) => p.id));
-  return findings.filter((f) => f.severity === 'error' && f.blocks.includes(spec.route) && !f.fixedByPatch
-    && !f.fixes.some((x) => x.kind === 'export-option'));
 }
 
 function requestedLines(result: SolveSuccess, req: LockRequest): string[] {
@@ -327,7 +305,7 @@ async function alternatives(req: LockRequest, deps: LockDeps): Promise<Alternati
     const sub: LockRequest = { ...req, route: t.route, target: { ...req.target, python: t.python } };
     try {
       const domains = await buildDomains(sub, spec, deps);
-      const r = await solve({ ...solverInput(sub, spec, domains, deps, []), maxNodes: 5_000 });
+      const r = await solve({ ...solverInput(sub, spec, domains, deps), maxNodes: 5_000 });
       if (r.ok) {
         out.push({ route: t.route, python: t.python, pins: requestedLines(r, sub) });
         if (t.route === req.route) sameRoute++;
