@@ -40,6 +40,8 @@ export interface ModelCheck {
   model: { path: string; producer: string; irVersion: number; opset: number | null; opsets: Record<string, number>; inputs: string[]; ops: number };
   routes: RouteModelCoverage[];
   findings: ModelFinding[];
+  /** check --model: the rules predicting torch's default export that gave way to this model's verdict */
+  supersedes?: string[];
 }
 
 const firstVersion = (op: string): number | undefined => onnxSchemas().ops[op]?.since_versions[0];

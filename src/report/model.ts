@@ -71,6 +71,9 @@ export function renderModelCheck(m: ModelCheck, c: ChalkInstance, verbose = fals
   const head = `${m.model.path}: ai.onnx opset ${m.model.opset ?? 'none'}, IR ${m.model.irVersion}, ${m.model.ops} op types`
     + `${m.model.producer ? `, from ${m.model.producer}` : ''}; inputs ${m.model.inputs.map((i) => JSON.stringify(i)).join(', ') || 'none'}`;
   const out = [c.bold('Model'), `  ${head}`, ...m.routes.flatMap((r) => routeLines(r, c))];
+  if (m.supersedes?.length) {
+    out.push(`  ${c.dim(`the model's own verdict replaces the prediction from torch's default export (${m.supersedes.join(', ')})`)}`);
+  }
   if (m.findings.length) out.push(...m.findings.flatMap((f) => findingLines(f, c, verbose)));
   return out;
 }

@@ -56,6 +56,31 @@ describe('check --model', () => {
     expect(doc.routes.find((x: { id: string }) => x.id === 'native').viable).toBe(true);
   });
 
+  // the seed env predicts torch 2.8's default export to fail in onnx-tf (ONNX_TF_OP_VERSION_GAP); with a model the
+  // model's own verdict replaces that prediction, whether the model is covered or has a gap of its own
+  it('the model\'s own verdict replaces the predicted default-export gap', async () => {
+    const codes = (doc: { findings: { code: string }[] }) => doc.findings.map((f) => f.code);
+    const onnxTf = (doc: { routes: { id: string; blockers: string[] }[] }) => doc.routes.find((x) => x.id === 'onnx-tf')!.blockers;
+    const plain = JSON.parse((await tfdoctor(['check', '--requirements', demo, '--python-version', '3.10', '--json'])).stdout);
+    expect(codes(plain)).toContain('ONNX_TF_OP_VERSION_GAP');
+    expect(onnxTf(plain)).toContain('ONNX_TF_OP_VERSION_GAP');
+    for (const [file, gap] of [['mean-head.opset12.onnx', false], ['mean-head.opset18.onnx', true]] as const) {
+      const r = await tfdoctor(['check', '--requirements', demo, '--python-version', '3.10', '--json', '--model', fixture(file)]);
+      expect(r.exitCode, r.stderr).toBe(1);
+      const doc = JSON.parse(r.stdout);
+      expect(codes(doc), file).not.toContain('ONNX_TF_OP_VERSION_GAP');
+      expect(onnxTf(doc), file).not.toContain('ONNX_TF_OP_VERSION_GAP');
+      expect(doc.model.supersedes, file).toEqual(['ONNX_TF_OP_VERSION_GAP']);
+      expect(onnxTf(doc).includes('MODEL_OP_GAP'), file).toBe(gap);
+      // the env's other errors still stand
+      expect(onnxTf(doc), file).toContain('ONNX_MAPPING_REMOVED');
+    }
+    const human = await tfdoctor(['check', '--requirements', demo, '--python-version', '3.10', '--model', fixture('mean-head.opset12.onnx')]);
+    expect(human.stdout).toContain("the model's own verdict replaces the prediction from torch's default export (ONNX_TF_OP_VERSION_GAP)");
+    // the code appears only there (without --model it heads a finding and a route's blockers)
+    expect(human.stdout.match(/ONNX_TF_OP_VERSION_GAP/g)).toHaveLength(1);
+  });
+
   it('names the default TorchScript input name as the onnx-tf blocker', async () => {
     const r = await tfdoctor(['check', '--requirements', demo, '--python-version', '3.10', '--json', '--model', fixture('flatten.opset12.onnx')]);
     const doc = JSON.parse(r.stdout);

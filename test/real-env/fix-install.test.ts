@@ -8,7 +8,8 @@
 //   plan 2 (pins alone, the older stack) is written with `--plan 2 --write-requirements` and installed with
 //     pip into a fresh venv cached by its pins (scripts/venvs.mjs ensureVenvFromFile); pip freeze must equal it.
 //     `check` there still predicts torch 2.13's default export (opset 20) to fail in onnx-tf: the plan's export
-//     call (TorchScript, opset 12) is its fix, and check --model on that call's output finds onnx-tf covers it.
+//     call (TorchScript, opset 12) is its fix; check --model on that call's output finds onnx-tf covers it, and
+//     the model's verdict replaces the prediction (the route is viable).
 // Prints, per plan: install (or copy) time, conversion time, op count, max error, tolerance.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -119,13 +120,19 @@ describe('fix plans on the real seed venv installed for real and converting FBNe
     const installSeconds = venv.built ? venv.seconds : venv.buildSeconds;
     expect(frozenPins(venv.python)).toEqual(closurePins(plan.closure));
     // check on the installed env: the one thing blocking onnx-tf is torch 2.13's default export (predicted from
-    // the installed torch), and its export-option fix is the plan's own export call; check on the model that call
-    // writes finds no op onnx-tf lacks
+    // the installed torch), and its export-option fix is the plan's own export call
     const exportCall = plan.steps.find((s) => s.kind === 'export')!.text;
-    const check = checkEnv(venv.dir, join(exported(exportCall), 'model.onnx'));
+    const check = checkEnv(venv.dir);
     expect(check.routes.find((r) => r.id === 'onnx-tf')!.blockers).toEqual(['ONNX_TF_OP_VERSION_GAP']);
     expect(check.findings.find((f) => f.code === 'ONNX_TF_OP_VERSION_GAP')!.fixes).toContainEqual(expect.objectContaining({ kind: 'export-option', command: exportCall }));
-    expect(check.model!.routes.find((r) => r.route === 'onnx-tf')).toMatchObject({ status: 'covered', gaps: [] });
+    // with the model that call writes, the model's own verdict replaces the prediction: onnx-tf covers every op,
+    // so nothing blocks the route (the plan lists the gap as cleared by its export call; check agrees)
+    const withModel = checkEnv(venv.dir, join(exported(exportCall), 'model.onnx'));
+    expect(withModel.model!.routes.find((r) => r.route === 'onnx-tf')).toMatchObject({ status: 'covered', gaps: [] });
+    expect(withModel.model!.supersedes).toEqual(['ONNX_TF_OP_VERSION_GAP']);
+    expect(withModel.findings.map((f) => f.code)).not.toContain('ONNX_TF_OP_VERSION_GAP');
+    expect(withModel.routes.find((r) => r.id === 'onnx-tf')).toMatchObject({ viable: true, blockers: [] });
+    expect(plan.steps.find((s) => s.kind === 'export')!.clears).toContain('ONNX_TF_OP_VERSION_GAP');
     const versions = execFileSync(venv.python, ['-c', 'import tensorflow as tf, keras; print(tf.__version__, keras.__version__)'],
       { encoding: 'utf8', timeout: 10 * MINUTE }).trim();
     expect(versions).toBe('2.15.1 2.15.0');

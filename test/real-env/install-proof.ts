@@ -66,7 +66,7 @@ export function patchedCopy(from: string, to: string, planPatches: string[]): { 
 export interface CheckDoc {
   routes: { id: string; viable: boolean; blockers: string[] }[];
   findings: { code: string; severity: string; fixes: { kind: string; command: string }[] }[];
-  model?: { routes: { route: string; status: string; gaps: unknown[] }[] };
+  model?: { routes: { route: string; status: string; gaps: unknown[] }[]; supersedes?: string[] };
 }
 /** `check --venv [--model]`'s JSON, whether or not it finds errors (exit 0 or 1). */
 export function checkEnv(venvDir: string, modelPath?: string): CheckDoc {

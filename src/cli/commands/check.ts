@@ -87,6 +87,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     predictExportGaps: await loadExportGapPredictor(),
   });
   const modelCheck = model && modelCore ? await modelCore.checkModelInEnv(model, snapshot, applied, matrixDir) : undefined;
+  if (modelCheck && modelCore) modelCore.yieldPredictionsToModel(diagnosis, modelCheck, matrix);
   const modelStops = modelCheck && modelCore ? modelCore.blockRoutesByModel(diagnosis, modelCheck) : 0;
 
   if (flags.json) {
