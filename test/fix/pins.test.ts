@@ -73,7 +73,9 @@ describe('proposePins on the seed demo (Python 3.10)', () => {
       keras: '2.15.0', numpy: '1.26.4', onnx: '1.16.2', tensorflow: '2.15.1', 'tensorflow-probability': '0.23.0',
       'tf-keras': '2.15.1',
     });
-    expect(p.removals).toEqual(['ai-edge-tensorflow']);
+    // ai-edge-torch 0.6.0 pins ai-edge-tensorflow (a matrix constraint, as the planned env has no METADATA): it goes too
+    expect(p.removals).toEqual(['ai-edge-tensorflow', 'ai-edge-torch']);
+    expect(p.dependentRemovals).toEqual([{ name: 'ai-edge-torch', requires: 'ai-edge-tensorflow', code: 'TF_DISTRIBUTIONS_SHARE_PACKAGE' }]);
     // round 1 takes the fix that clears the most errors; round 2 re-renders the dual-TF fix with the TF chosen in round 1
     // with TF 2.15 chosen in round 1, tf_keras 2.20 no longer matches: round 2 also pins tf-keras 2.15.1
     expect(p.rounds.map((r) => r.applied.map((a) => a.code))).toEqual([

@@ -35,8 +35,9 @@ describe('renderRequirements', () => {
     const back = await snapshotFromRequirements(file, { pythonVersion: '3.10', platform: linux });
     expect(back.unpinned).toEqual([]);
     const versions = Object.fromEntries(Object.values(back.distributions).map((d) => [d.name, d.version]));
+    // ai-edge-torch 0.6.0 pins ai-edge-tensorflow (matrix constraint): it goes with it, or pip would reinstall it
     expect(versions).toEqual({
-      'ai-edge-torch': '0.6.0', keras: '2.15.0', numpy: '1.26.4', onnx: '1.16.2', 'onnx-tf': '1.10.0', tensorflow: '2.15.1',
+      keras: '2.15.0', numpy: '1.26.4', onnx: '1.16.2', 'onnx-tf': '1.10.0', tensorflow: '2.15.1',
       'tensorflow-addons': '0.23.0', 'tensorflow-probability': '0.23.0', 'tf-keras': '2.15.1', torch: '2.8.0',
     });
     const again = evaluate(matrix, back, { predictExportGaps }).findings;
