@@ -158,20 +158,23 @@ export function define(cmd: Command): void {
     .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98)')
     .option('--min-sqnr <db>', 'with --verify of a quantized model: least signal-to-quantization-noise ratio in dB')
     .option('--samples <n>', 'with --verify of a quantized model: how many held-out seeded inputs (default 50)')
-    .option('-q, --quiet', 'no progress on stderr')
+    .option('-q, --quiet', 'no progress on stderr (warnings still show)')
     .action(async (model: string, flags: ConvertFlags) => {
       const out = flags.output ?? model.replace(/\.onnx$/i, '') + '.tflite';
       const tol = flags.tolerance !== undefined ? Number(flags.tolerance) : undefined;
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
       const quant = parseQuantizeFlags(flags);
-      const progress = flags.quiet ? undefined : (msg: string) => process.stderr.write(`convert: ${msg}\n`);
+      // -q silences progress, not warnings: a warning (random calibration ranges) is about the result's validity
+      const progress = (msg: string) => {
+        if (!flags.quiet || msg.startsWith('WARNING: ')) process.stderr.write(`convert: ${msg}\n`);
+      };
       const { ConversionRefused, convertFile } = await import('../../convert/index.js');
       let converted: Awaited<ReturnType<typeof ConvertFile>>;
       try {
         converted = await convertFile(model, {
           nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}),
-          ...(progress ? { onProgress: progress } : {}), ...(quant.quantize ? { quantize: quant.quantize } : {}),
+          onProgress: progress, ...(quant.quantize ? { quantize: quant.quantize } : {}),
         });
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)
@@ -185,13 +188,13 @@ export function define(cmd: Command): void {
       let verify: (VerifyOutcome & { pass: boolean }) | undefined;
       let quantVerify: QuantizedVerifyResult | undefined;
       if (flags.verify && quant.quantize) {
-        progress?.('verifying the quantized model against the float ONNX model (onnxruntime) ...');
+        progress('verifying the quantized model against the float ONNX model (onnxruntime) ...');
         quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
           nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
           ...(quant.samples !== undefined ? { samples: quant.samples } : {}),
         });
       } else if (flags.verify) {
-        progress?.('verifying against onnxruntime ...');
+        progress('verifying against onnxruntime ...');
         const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc });
         const tolerance = tol ?? v.tolerance;
         verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
