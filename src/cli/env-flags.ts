@@ -11,7 +11,7 @@ import { probeEnvironment } from '../env/probe.js';
 import { parseRequirement, RequirementSyntaxError, snapshotFromRequirements } from '../env/requirements.js';
 import { currentPlatform, parsePlatform, parsePythonVersion } from '../env/target.js';
 import type { EnvSnapshot } from '../env/types.js';
-import type { Target } from '../lock/types.js';
+import type { Target, WithRequirement } from '../lock/types.js';
 import { isValidSpecifier } from '../matrix/pep440.js';
 import { UserError } from '../util/errors.js';
 
@@ -109,15 +109,6 @@ export interface TargetFlags {
   with?: string[];
 }
 
-/** A `--with` requirement: a package the env must contain, with its version specifier. */
-export interface WithRequirement {
-  /** PEP 503-normalised */
-  name: string;
-  displayName: string;
-  extras: string[];
-  /** '' when any version will do */
-  specifier: string;
-}
 
 /** Adds --python X.Y, --platform and --with (repeatable) to a command that solves for a target. */
 export function addTargetFlags(cmd: Command): Command {
@@ -151,5 +142,5 @@ function parseWith(text: string): WithRequirement {
   if (req.specifier && !isValidSpecifier(req.specifier)) {
     throw new UserError(`--with ${JSON.stringify(text)}: "${req.specifier}" is not a PEP 440 version specifier`, 'e.g. --with "torch==2.13.0"');
   }
-  return { name: normalizeName(req.name), displayName: req.name, extras: req.extras, specifier: req.specifier };
+  return { name: normalizeName(req.name), displayName: req.name, extras: req.extras, specifier: req.specifier, text: text.trim() };
 }

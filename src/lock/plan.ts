@@ -2,8 +2,6 @@
 // referee) -> the closure judged by the matrix -> a plan, or an explanation of why none exists.
 // When pip's closure trips a rule (it pulled numpy 2, keras 3, a second TensorFlow), the rule becomes
 // a constraint (or the choice a nogood) and the round repeats.
-import { parseRequirement } from '../env/requirements.js';
-import { normalizeName } from '../env/names.js';
 import type { Finding } from '../diagnose/types.js';
 import type { Matrix } from '../matrix/types.js';
 import { satisfies } from '../matrix/pep440.js';
@@ -14,13 +12,13 @@ import { explainFailure, type Alternative, type Explanation } from './explain.js
 import { refereeRounds } from './rounds.js';
 import { solve, type Domain, type SolveInput, type SolveSuccess } from './solve.js';
 import { exportCallAt, LOCK_ROUTES, type LockExportSpec, type LockPackageSpec, type LockRouteId, type LockRouteSpec } from './spec.js';
-import type { IndexFacts, RefereeOutcome, ResolvedPackage, Target } from './types.js';
+import type { IndexFacts, RefereeOutcome, ResolvedPackage, Target, WithRequirement } from './types.js';
 
 export interface LockRequest {
   route: LockRouteId;
   target: Target;
-  /** user requirements (--with), PEP 508 */
-  with: string[];
+  /** user requirements (--with), parsed by the CLI */
+  with: WithRequirement[];
   allowPatches: boolean;
   /** --model: the model's ops and inputs decide the plan's export and op-version patch steps */
   model?: ModelOps;
@@ -87,24 +85,10 @@ export type LockOutcome =
   | { kind: 'index-lacks-file'; requested: string[]; url: string; detail: string }
   | { kind: 'referee-failed'; outcome: RefereeOutcome };
 
-/** Parses --with values; a malformed one is a usage error naming it. */
-export function parseWith(values: string[]): { name: string; specifier: string; text: string }[] {
-  return values.map((text) => {
-    try {
-      const r = parseRequirement(text);
-      if (r.url) throw new Error('a URL requirement');
-      return { name: normalizeName(r.name), specifier: r.specifier, text: text.trim() };
-    } catch (err) {
-      throw new UserError(`--with ${JSON.stringify(text)} is not a requirement (${(err as Error).message})`, 'write it as pip does, e.g. --with "torch==2.13.0"');
-    }
-  });
-}
-
 export async function buildDomains(req: LockRequest, spec: LockRouteSpec, deps: Pick<LockDeps, 'facts' | 'filter'>): Promise<Domain[]> {
-  const withs = parseWith(req.with);
-  const byName = new Map(withs.map((w) => [w.name, w]));
+  const byName = new Map(req.with.map((w) => [w.name, w]));
   const packages = [...spec.packages];
-  for (const w of withs) {
+  for (const w of req.with) {
     if (!packages.some((p) => p.name === w.name)) packages.push({ name: w.name, optional: false, extras: [] });
   }
   return variableDomains(packages, req.target, deps, (p) => {
@@ -176,11 +160,10 @@ export async function lock(req: LockRequest, deps: LockDeps): Promise<LockOutcom
 }
 
 function requestedLines(result: SolveSuccess, req: LockRequest): string[] {
-  const withs = parseWith(req.with);
   const lines = result.pins
-    .filter((p) => !withs.some((w) => w.name === p.name))
+    .filter((p) => !req.with.some((w) => w.name === p.name))
     .map((p) => `${p.name}${p.extras.length ? `[${p.extras.join(',')}]` : ''}==${p.version}`);
-  return [...lines, ...withs.map((w) => w.text)];
+  return [...lines, ...req.with.map((w) => w.text)];
 }
 
 /** lock.yaml's export gaps name rules and patches: both must exist (a typo would silently drop a step). */

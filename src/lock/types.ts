@@ -129,3 +129,15 @@ export type RefereeOutcome = RefereeProvenance & (
   | { kind: 'pip-error'; detail: string; pipVersion: string; seconds: number; command: string[]; stderr: string }
   | { kind: 'timeout'; seconds: number; command: string[] }
 );
+
+/** A `--with` requirement (parsed once, by the CLI): a package the env must contain, with its version specifier. */
+export interface WithRequirement {
+  /** PEP 503-normalised */
+  name: string;
+  displayName: string;
+  extras: string[];
+  /** '' when any version will do */
+  specifier: string;
+  /** the requirement as given (trimmed): what pip is handed */
+  text: string;
+}

@@ -59,8 +59,8 @@ describe('target flags (lock)', () => {
     expect(targetFromFlags(flags)).toEqual({
       target: { python: '3.11', platform: { system: 'linux', machine: 'aarch64' } },
       with: [
-        { name: 'torch', displayName: 'torch', extras: [], specifier: '==2.13.0' },
-        { name: 'tf-keras', displayName: 'Tf_Keras', extras: ['extra'], specifier: '>=2.15,<2.16' },
+        { name: 'torch', displayName: 'torch', extras: [], specifier: '==2.13.0', text: 'torch==2.13.0' },
+        { name: 'tf-keras', displayName: 'Tf_Keras', extras: ['extra'], specifier: '>=2.15,<2.16', text: 'Tf_Keras[extra]>=2.15,<2.16' },
       ],
     });
   });

@@ -62,19 +62,19 @@ async function parseFlags(flags: LockFlags): Promise<{ req: LockRequest; format:
   // the model first: a file that is not ONNX is a usage error before any index or resolver work
   const model = flags.model !== undefined ? readModelOps(flags.model) : undefined;
   const asked = flags.python ?? (await probeInterpreter('python3', 15_000))?.minor;
-  const { target: { platform, python: minor } } = targetFromFlags({ ...flags, python: asked });
+  const { target: { platform, python: minor }, with: withs } = targetFromFlags({ ...flags, python: asked });
   // X.Y means the X.Y installed here when there is one (the interpreter whose pip referees): Requires-Python
   // such as onnx2tf 1.29's ">=3.10.12" is judged on its patch level, as that pip will judge it
   const local = await findInterpreter(minor, 15_000);
   const python = asked!.split('.').length === 2 && local && sameMachine(local.platform, platform) ? local.version : asked!;
   const pipPython = flags.pipPython ?? local?.path ?? 'python3';
-  const req: LockRequest = { route: flags.route as LockRouteId, target: { python, platform }, with: flags.with ?? [], allowPatches: flags.patches, ...(model ? { model } : {}) };
+  const req: LockRequest = { route: flags.route as LockRouteId, target: { python, platform }, with: withs, allowPatches: flags.patches, ...(model ? { model } : {}) };
   return { req, format: flags.format as LockFormat, pipPython };
 }
 
 function reproduceLine(flags: LockFlags, req: LockRequest): string {
   const parts = ['tfdoctor lock', `--route ${req.route}`, `--python ${req.target.python}`, `--platform ${req.target.platform.system}-${req.target.platform.machine}`];
-  for (const w of req.with) parts.push(`--with "${w}"`);
+  for (const w of req.with) parts.push(`--with "${w.text}"`);
   if (!req.allowPatches) parts.push('--no-patches');
   if (req.model) parts.push(`--model ${req.model.path}`);
   if (flags.format !== 'requirements') parts.push(`--format ${flags.format}`);
