@@ -57,14 +57,20 @@ function onTerminatingSignal(signal: NodeJS.Signals): void {
   process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
 }
 
-function track(pid: number): void {
-  if (liveGroups.size === 0) for (const s of forwarded) process.on(s, onTerminatingSignal);
-  liveGroups.add(pid);
+/**
+ * Children being started or running. The handlers go on before the spawn: the child can run (and be
+ * seen running) before spawn() returns, and a Ctrl-C then would find Node's default action, which
+ * ends tfdoctor and leaves the new group behind. A signal that arrives mid-spawn waits for the event
+ * loop, by which time the child's group is tracked.
+ */
+let children = 0;
+
+function enter(): void {
+  if (children++ === 0) for (const s of forwarded) process.on(s, onTerminatingSignal);
 }
 
-function untrack(pid: number): void {
-  if (!liveGroups.delete(pid)) return;
-  if (liveGroups.size === 0) for (const s of forwarded) process.off(s, onTerminatingSignal);
+function leave(): void {
+  if (--children === 0) for (const s of forwarded) process.off(s, onTerminatingSignal);
 }
 
 /** Runs `file args` in its own process group; resolves (never rejects) when it is done or its time is up. */
@@ -84,14 +90,21 @@ export function runChild(file: string, args: readonly string[], opts: ChildOptio
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
 
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      ...(env ? { env } : {}),
-      ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    });
+    enter();
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, {
+        detached: true,
+        stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+        ...(env ? { env } : {}),
+        ...(opts.cwd ? { cwd: opts.cwd } : {}),
+      });
+    } catch (e) {
+      leave();
+      throw e;
+    }
     const pid = child.pid;
-    if (pid !== undefined) track(pid);
+    if (pid !== undefined) liveGroups.add(pid);
 
     const finish = (extra: Partial<ChildResult>) => {
       if (settled) return;
@@ -100,8 +113,9 @@ export function runChild(file: string, args: readonly string[], opts: ChildOptio
       if (pid !== undefined) {
         // leftovers of the group (a background grandchild) go too; then nothing can hold our pipes
         killGroup(pid);
-        untrack(pid);
+        liveGroups.delete(pid);
       }
+      leave();
       child.stdout?.destroy();
       child.stderr?.destroy();
       child.stdin?.destroy();

@@ -1,11 +1,11 @@
 // runChild: every child in its own process group; a timeout kills the group and returns at once.
 // The launchers are real shell scripts whose background child holds stdout (as a broken pyenv / conda
 // shim's does); each writes its pid (its group id: it leads the group) and the background child's pid.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 import { deepProbe } from '../../src/env/deep-probe.js';
 import { runChild, timeoutFromEnv } from '../../src/util/child.js';
@@ -13,15 +13,58 @@ import { script, tempDir } from '../env/helpers.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
+// what the tests started, killed after each test whatever its outcome: a failed assertion must not leave
+// `sleep 1000` groups (or a tfdoctor waiting on them) behind
+const launcherDirs: string[] = [];
+const clis: ChildProcess[] = [];
+const strays: number[] = [];
+
+/** Every (group, sleeper) a launcher in `dir` wrote, one line per run (a line being written is skipped). */
+function launches(dir: string): { group: number; sleeper: number }[] {
+  const file = join(dir, 'pids');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').map((l) => l.trim().split(' ').map(Number))
+    .filter((xs) => xs.length === 2 && xs.every((x) => Number.isInteger(x) && x > 0))
+    .map(([group, sleeper]) => ({ group: group!, sleeper: sleeper! }));
+}
+
+/** The pid's command line, or '' when it is gone. */
+function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** SIGKILL to a pid only while it still runs what a test started there (a pid may be reused once it is gone). */
+function killIfOurs(pid: number, ours: (cmd: string) => boolean): void {
+  if (!ours(cmdline(pid))) return;
+  try { process.kill(pid, 'SIGKILL'); } catch { /* ESRCH: gone meanwhile */ }
+}
+
+const SLEEPER = (cmd: string) => cmd === 'sleep 1000';
+
+afterEach(() => {
+  for (const pid of strays.splice(0)) killIfOurs(pid, SLEEPER);
+  for (const cli of clis.splice(0)) if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
+  for (const dir of launcherDirs.splice(0)) {
+    for (const { group, sleeper } of launches(dir)) {
+      // the group's members that are still the launcher script or its sleep
+      for (const pid of readdirPids().filter((p) => pgidOf(p) === group)) killIfOurs(pid, (cmd) => SLEEPER(cmd) || cmd.includes(dir));
+      killIfOurs(sleeper, SLEEPER);
+    }
+  }
+});
+
 /** A launcher that starts `sleep 1000` in the background (inheriting stdout) and waits for it. */
 function hangingLauncher(dir: string): { path: string; pids: () => { group: number; sleeper: number } } {
-  const path = script(dir, 'python', `sleep 1000 &\necho $$ $! > "${dir}/pids"\nwait`);
+  const path = script(dir, 'python', `sleep 1000 &\necho $$ $! >> "${dir}/pids"\nwait`);
+  launcherDirs.push(dir);
   return {
     path,
-    pids: () => {
-      const [group, sleeper] = readFileSync(join(dir, 'pids'), 'utf8').trim().split(' ').map(Number) as [number, number];
-      return { group, sleeper };
-    },
+    // the last run's (a tool may run the interpreter more than once)
+    pids: () => launches(dir).at(-1)!,
   };
 }
 
@@ -91,7 +134,7 @@ describe('runChild', () => {
     expect(r.timedOut).toBe(true);
     expect(r.ms).toBeLessThan(1500);
     const { group, sleeper } = launcher.pids();
-    expect(await until(() => gone(sleeper) && groupGone(group), 1000)).toBe(true);
+    expect(await until(() => gone(sleeper) && groupGone(group), 10_000)).toBe(true);
   });
 
   it('a child that exits leaves nothing behind: its background grandchild dies with the group', async () => {
@@ -100,7 +143,9 @@ describe('runChild', () => {
     const r = await runChild(path, [], { timeoutMs: 20_000 });
     expect(r).toMatchObject({ stdout: 'done\n', exitCode: 0, timedOut: false });
     expect(r.ms).toBeLessThan(5_000);
-    expect(await until(() => gone(Number(readFileSync(join(dir, 'pid'), 'utf8'))), 1000)).toBe(true);
+    const grandchild = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    strays.push(grandchild);
+    expect(await until(() => gone(grandchild), 10_000)).toBe(true);
   });
 
   it('kills the group when the output passes maxBuffer', async () => {
@@ -142,7 +187,7 @@ describe('a launcher that hangs in a child', () => {
     expect(errors.join('')).toContain(`python at ${launcher.path} did not answer within 1 s`);
     expect(seconds).toBeLessThan(1 + 1);
     const { group, sleeper } = launcher.pids();
-    expect(await until(() => gone(sleeper) && groupGone(group), 1000)).toBe(true);
+    expect(await until(() => gone(sleeper) && groupGone(group), 10_000)).toBe(true);
   });
 
   it('--deep: an import whose interpreter hangs in a child times out on its own and leaves nothing behind', async () => {
@@ -153,20 +198,43 @@ describe('a launcher that hangs in a child', () => {
     expect(results['onnx']).toMatchObject({ ok: false, timedOut: true, error: { type: 'Timeout' } });
     expect(Date.now() - started).toBeLessThan(800 + 1000);
     const { group, sleeper } = launcher.pids();
-    expect(await until(() => gone(sleeper) && groupGone(group), 1000)).toBe(true);
+    expect(await until(() => gone(sleeper) && groupGone(group), 10_000)).toBe(true);
   });
 
-  it('Ctrl-C on tfdoctor kills the child groups it started (they are outside the terminal\'s group)', async () => {
+  it('Ctrl-C while the child is still starting (it signals tfdoctor at once): the handlers are already on', { timeout: 150_000 }, async () => {
+    const bin = join(root, 'dist/tfdoctor.mjs');
+    // the child can run before spawn() returns in tfdoctor; handlers installed after it lost ~8 of 10 such races
+    for (let i = 0; i < 4; i++) {
+      const dir = tempDir();
+      launcherDirs.push(dir);
+      const path = script(dir, 'python', `sleep 1000 &\necho $$ $! >> "${dir}/pids"\nkill -INT $PPID\nwait`);
+      const cli = spawn(process.execPath, [bin, 'check', '--python', path], { stdio: 'ignore', env: { ...process.env, TFDOCTOR_PROBE_TIMEOUT: '600' } });
+      clis.push(cli);
+      const exited = new Promise<string>((r) => cli.on('exit', (code, signal) => r(signal ? `signal ${signal}` : `exit ${code}`)));
+      const timeout = new Promise<string>((r) => setTimeout(() => r('still running after 30 s'), 30_000).unref());
+      expect(await Promise.race([exited, timeout]), `run ${i + 1}`).toBe('exit 130');
+      const { group, sleeper } = launches(dir).at(-1)!;
+      expect(await until(() => gone(sleeper) && groupGone(group), 10_000), `run ${i + 1}`).toBe(true);
+    }
+  });
+
+  it('Ctrl-C on tfdoctor kills the child groups it started (they are outside the terminal\'s group)', { timeout: 150_000 }, async () => {
     const bin = join(root, 'dist/tfdoctor.mjs');
     if (!existsSync(bin)) throw new Error('dist/tfdoctor.mjs is missing: run `npm run build` first');
     const dir = tempDir();
     const launcher = hangingLauncher(dir);
-    const cli = spawn(process.execPath, [bin, 'check', '--python', launcher.path], { stdio: 'ignore' });
-    const exited = new Promise<number | null>((r) => cli.on('exit', (code) => r(code)));
-    expect(await until(() => existsSync(join(dir, 'pids')), 10_000)).toBe(true);
+    // the probe's own timeout must not end the run first: only the Ctrl-C may (under load the waits below are long)
+    const cli = spawn(process.execPath, [bin, 'check', '--python', launcher.path], {
+      stdio: 'ignore', env: { ...process.env, TFDOCTOR_PROBE_TIMEOUT: '600' },
+    });
+    clis.push(cli);
+    const exited = new Promise<string>((r) => cli.on('exit', (code, signal) => r(signal ? `signal ${signal}` : `exit ${code}`)));
+    // generous waits (a loaded machine starts node slowly); each really ends, and the assertions stay exact
+    expect(await until(() => launches(dir).length > 0, 60_000)).toBe(true);
     cli.kill('SIGINT');
-    expect(await exited).toBe(130);
+    const timeout = new Promise<string>((r) => setTimeout(() => r('still running 60 s after SIGINT'), 60_000).unref());
+    expect(await Promise.race([exited, timeout])).toBe('exit 130');
     const { group, sleeper } = launcher.pids();
-    expect(await until(() => gone(sleeper) && groupGone(group), 1000)).toBe(true);
+    expect(await until(() => gone(sleeper) && groupGone(group), 10_000)).toBe(true);
   });
 });
