@@ -12,6 +12,7 @@ Variants (NAME.VARIANT.onnx):
   qdq            QDQ format, int8 activations (per tensor), int8 weights per channel (symmetric)
   qdq_tensor     QDQ format, int8 activations, int8 weights per tensor (symmetric)
   qdq_u8         QDQ format, uint8 activations, int8 weights per channel
+  qdq_rr         as qdq_u8 with reduce_range (7-bit weights in [-64, 64])
   (digits only, for refusals:)
   qdq_u8w        QDQ format, uint8 activations and asymmetric uint8 weights
   qoperator      QOperator format (QLinearConv, QLinearMatMul, ...)
@@ -44,6 +45,8 @@ VARIANTS = {
     "qdq": dict(quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=True),
     "qdq_tensor": dict(quant_format=QuantFormat.QDQ, activation_type=QuantType.QInt8, weight_type=QuantType.QInt8, per_channel=False),
     "qdq_u8": dict(quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True),
+    # 7-bit weights: onnxruntime's x86 integer kernels without VNNI do not saturate on them (see the module doc)
+    "qdq_rr": dict(quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True, reduce_range=True),
 }
 REFUSAL_VARIANTS = {
     "qdq_u8w": dict(quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8, weight_type=QuantType.QUInt8, per_channel=False),

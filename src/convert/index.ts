@@ -55,6 +55,8 @@ export interface ConvertSummary {
   quantization?: QuantizeReport;
   /** 'qdq': the model was read as a QDQ-quantized model and written as an int8 .tflite with its params */
   readAs?: 'qdq';
+  /** a QDQ model's quantized outputs: scale (one quantization step) and zero point */
+  qdqOutputs?: { name: string; scale: number; zeroPoint: number }[];
 }
 
 export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary }> {
@@ -125,7 +127,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       shufflesGathered: stats.shufflesGathered,
       layout: opts.nhwc ? 'nhwc-io' : 'nchw-io',
       ...(quantization ? { quantization } : {}),
-      ...(qdq ? { readAs: 'qdq' as const } : {}),
+      ...(qdq ? { readAs: 'qdq' as const, qdqOutputs: [...ir.qdq!.outputs].map(([name, a]) => ({ name, scale: a.scale[0]!, zeroPoint: a.zeroPoint[0]! })) } : {}),
     },
   };
 }

@@ -51,6 +51,8 @@ export interface QdqAnnotations {
   activations: Map<string, Int8Annotation>;
   /** float constants made by DequantizeLinear of int8/uint8 initializers (weights, constant operands) */
   constants: Map<string, Int8Annotation>;
+  /** graph outputs made by a pair's DequantizeLinear: their params (each output's quantization step) */
+  outputs: Map<string, Int8Annotation>;
   /** QuantizeLinear -> DequantizeLinear pairs read */
   pairs: number;
 }

@@ -64,7 +64,7 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
   const producer = new Map<string, IrNode>();
   for (const n of ir.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
   const constOf = (name: string) => ir.values.get(name)?.const;
-  const qdq = { activations: new Map<string, Int8Annotation>(), constants: new Map<string, Int8Annotation>(), pairs: 0 };
+  const qdq = { activations: new Map<string, Int8Annotation>(), constants: new Map<string, Int8Annotation>(), outputs: new Map<string, Int8Annotation>(), pairs: 0 };
   const paired = new Set<IrNode>();
 
   for (const dq of dqs) {
@@ -106,6 +106,7 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
         continue;
       }
       qdq.activations.set(v, aq);
+      if (ir.outputs.includes(dq.outputs[0]!)) qdq.outputs.set(dq.outputs[0]!, aq);
       paired.add(q);
       // the pair is the identity on the float value; its params are now ir.qdq's
       dq.op = 'Identity';
