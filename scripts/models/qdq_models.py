@@ -17,7 +17,8 @@ Variants (NAME.VARIANT.onnx):
   qdq_u8w        QDQ format, uint8 activations and asymmetric uint8 weights
   qoperator      QOperator format (QLinearConv, QLinearMatMul, ...)
 
-usage: python qdq_models.py --model NAME=MODEL.onnx:CALIB.npy:HELDOUT.npy[:N_CALIB:N_HELDOUT] ... --out DIR
+usage: python qdq_models.py --model NAME=MODEL.onnx:CALIB.npy:HELDOUT.npy[:N_CALIB:N_HELDOUT[:VARIANT+VARIANT...]] ...
+       [--refusals NAME,...] --out DIR
 (tools venv: onnxruntime, onnx). Writes DIR/facts.json with onnxruntime's version and each variant's op counts.
 """
 from __future__ import annotations
@@ -77,11 +78,12 @@ def main() -> None:
         src, calib_path, held_path = parts[:3]
         n_calib = int(parts[3]) if len(parts) > 3 else None
         n_held = int(parts[4]) if len(parts) > 4 else None
+        only = parts[5].split("+") if len(parts) > 5 else list(VARIANTS)
         calib = np.load(calib_path).astype(np.float32)[:n_calib]
         held = np.load(held_path).astype(np.float32)[:n_held]
         input_name = onnx.load(src, load_external_data=False).graph.input[0].name
         np.save(os.path.join(a.out, f"{name}.heldout.npy"), held)
-        variants = dict(VARIANTS, **(REFUSAL_VARIANTS if name in refusal_models else {}))
+        variants = dict({v: VARIANTS[v] for v in only}, **(REFUSAL_VARIANTS if name in refusal_models else {}))
         model_facts = {"source": os.path.basename(src), "calibration": len(calib), "heldout": len(held), "variants": {}}
         for variant, kw in variants.items():
             out = os.path.join(a.out, f"{name}.{variant}.onnx")
