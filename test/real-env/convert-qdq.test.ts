@@ -24,8 +24,11 @@
  * inputs): this model does not survive int8 (TensorFlow's own int8 of it agrees with the float model on
  * 8 % of top-1; onnxruntime's QDQ model on 0 of 20), so one-step differences inside the network grow
  * layer after layer: onnxruntime's two paths differ from EACH OTHER by up to 46 steps on qdq_rr. Ours
- * against onnxruntime's integer kernels on qdq_rr: max 2 steps, 445 of 20000 elements off (97.8 % equal); the issue's
- * one-step bar is met on the digits CNN, not on FBNet-A (see the bounds below).
+ * against onnxruntime's integer kernels on qdq_rr: 19 of 20 outputs bit-identical (and, traced on input 0,
+ * every one of the 80 int8 activations bit-identical too); on input 17 one element of one ADD's output
+ * (add_12, 1 of 9016) rounds one step apart (TFLite's fixed-point ADD vs onnxruntime's float
+ * requantization at a near-tie) and the last five layers amplify it to 445 output elements, max 2 steps.
+ * So the issue's one-step bar holds on the digits CNN and on 19 of 20 FBNet-A inputs, not on all of them.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -161,18 +164,22 @@ describe('QDQ ONNX from onnxruntime.quantization.quantize_static -> int8 .tflite
     }, 300_000);
   }
 
-  it('FBNet-A qdq_rr: against onnxruntime\'s integer kernels on 20 held-out inputs, within 2 steps (the network amplifies one-step roundings: see the header)', async () => {
+  it('FBNet-A qdq_rr: against onnxruntime\'s integer kernels on 20 held-out inputs, at least 18 outputs bit-identical, the rest within 2 steps (see the header)', async () => {
     const m = q.models.fbnet_a!;
     const v = m.variants.qdq_rr!;
     const { tflite, summary } = await convert('fbnet_a', 'qdq_rr');
     expect(summary.quantization!.ops.filter((o) => o.status === 'float')).toEqual([]);
     expect(summary.opCounts).toMatchObject({ CONV_2D: 36, DEPTHWISE_CONV_2D: 19, ADD: 13, QUANTIZE: 1, DEQUANTIZE: 1 });
     const step = summary.qdqOutputs![0]!.scale;
-    const python = steps(runOursPython(tflite, m.heldout, 'fbnet_a.qdq_rr'), npy(v.ortAll).data, step);
-    const onnxruntimeSelf = steps(npy(v.ortAll).data, npy(v.ortNone).data, step);
-    console.log(`FBNet-A qdq_rr vs onnxruntime integer kernels: max ${python.maxSteps} steps, ${python.offByOne}/${python.total} elements off; onnxruntime's own two paths differ by up to ${onnxruntimeSelf.maxSteps}`);
+    const ours = runOursPython(tflite, m.heldout, 'fbnet_a.qdq_rr');
+    const ref = npy(v.ortAll).data;
+    const python = steps(ours, ref, step);
+    const per = ref.length / 20;
+    const identical = Array.from({ length: 20 }, (_, k) => steps(ours.subarray(k * per, (k + 1) * per), ref.subarray(k * per, (k + 1) * per), step).maxSteps === 0).filter(Boolean).length;
+    const onnxruntimeSelf = steps(ref, npy(v.ortNone).data, step);
+    console.log(`FBNet-A qdq_rr vs onnxruntime integer kernels: ${identical}/20 outputs identical; max ${python.maxSteps} steps, ${python.offByOne}/${python.total} elements off; onnxruntime's own two paths differ by up to ${onnxruntimeSelf.maxSteps}`);
+    expect(identical).toBeGreaterThanOrEqual(18);
     expect(python.maxSteps).toBeLessThanOrEqual(2);
-    expect(python.offByOne / python.total).toBeLessThan(0.05);
   }, 600_000);
 
   it('convert --verify semantics (verifyQdq): the digits CNN passes against onnxruntime running the QDQ model as written', async () => {
