@@ -123,6 +123,11 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
   const read = new Set<string>(ir.outputs);
   for (const n of ir.nodes) for (const i of n.inputs) if (i) read.add(i);
   ir.nodes = ir.nodes.filter((n) => !paired.has(n) || n.outputs.some((o) => o && read.has(o)));
+  for (const n of ir.nodes) {
+    if (n.op === 'QuantizeLinear' && !n.domain && n.since && !constOf(n.inputs[0] ?? '')) {
+      block(n, 'its integer result is read by something other than a matching DequantizeLinear (integer ops, or an integer graph output); only the QDQ format (QuantizeLinear -> DequantizeLinear around float ops) is read');
+    }
+  }
 
   for (const n of ir.nodes) {
     if (!WEIGHTED_OPS.has(n.op) || n.domain) continue;
