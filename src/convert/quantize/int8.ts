@@ -386,6 +386,13 @@ class Int8Rewriter {
     if (touchesFloat) this.report.floatOps.push({ op: op.op, output: this.g.tensors[op.outputs[0]!]!.name, reason });
   }
 
+  /** what an int8 operator uses; given weights say per channel or per tensor themselves */
+  private detailOf(op: TfOperator, rule: Int8Rule): string {
+    const w = rule.kind === 'weighted' ? this.given?.constants.get(op.inputs[1]!) as QuantParams | undefined : undefined;
+    if (!w || rule.kind !== 'weighted') return int8Detail(rule);
+    return w.scale.length > 1 ? `int8, per-channel weights (dimension ${rule.weightAxis ?? 0}), int32 bias` : 'int8, per-tensor weights, int32 bias';
+  }
+
   private ioEntry(name: string, t: number): IoQuantization {
     const tensor = this.q.tensors[t]!;
     return tensor.type === 'INT8'
@@ -406,7 +413,7 @@ class Int8Rewriter {
       const plan = this.plans[i]!;
       if ('rule' in plan) this.lowerInt8(op, plan.rule);
       else this.lowerFloat(op, plan.reason);
-      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: int8Detail(plan.rule) } : { status: 'float', detail: plan.reason });
+      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: this.detailOf(op, plan.rule) } : { status: 'float', detail: plan.reason });
     });
     for (const t of g.outputs) {
       let n = !this.isFloatAct(t) ? this.plain(t) : this.io === 'int8' && this.params.has(t) ? this.int8Act(t) : this.floatAct(t);
