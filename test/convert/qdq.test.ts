@@ -92,9 +92,11 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
       const p = onnx.replace(/\.onnx$/, '.tflite');
       (await import('node:fs')).writeFileSync(p, tflite);
       const v = await verifyQdq(onnx, p, { steps: { y_dq: f32(1 / 255) }, runs: 4 });
-      expect(v.problems).toEqual([]);
       expect(v.pass).toBe(true);
-      expect(Math.round(v.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
+      // the model as written is the yardstick that holds on every machine (see src/verify/qdq.ts)
+      const asWritten = v.references.find((r) => r.reference === 'as written')!;
+      expect(asWritten.problems).toEqual([]);
+      expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
     });
   }
 

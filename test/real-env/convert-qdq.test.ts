@@ -182,13 +182,14 @@ describe('QDQ ONNX from onnxruntime.quantization.quantize_static -> int8 .tflite
     expect(python.maxSteps).toBeLessThanOrEqual(2);
   }, 600_000);
 
-  it('convert --verify semantics (verifyQdq): the digits CNN passes against onnxruntime running the QDQ model as written', async () => {
+  it('convert --verify semantics (verifyQdq): the digits CNN passes, within one step of onnxruntime running the QDQ model as written', async () => {
     const { tflite, summary } = await convert('digits', 'qdq');
     const r = await verifyQdq(q.models.digits!.variants.qdq!.onnx, tflite, { steps: { [summary.qdqOutputs![0]!.name]: summary.qdqOutputs![0]!.scale }, runs: 10 });
-    expect(r.problems).toEqual([]);
     expect(r.pass).toBe(true);
-    expect(r.outputs[0]!.maxSteps!).toBeLessThan(1.5);
-    expect(r.reference).toMatch(/optimisations disabled/);
+    const asWritten = r.references.find((x) => x.reference === 'as written')!;
+    expect(asWritten.problems).toEqual([]);
+    expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
+    expect(asWritten.describe).toMatch(/optimisations disabled/);
   }, 120_000);
 
   it('refuses what TFLite int8 cannot express, each with its reason: asymmetric uint8 weights, the QOperator format', async () => {

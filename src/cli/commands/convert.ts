@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
 import type { ConvertSummary, QuantizeOptions, QuantizeReport, convertFile as ConvertFile } from '../../convert/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
-import type { QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
+import type { QdqReferenceResult, QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
 import { writeAtomicSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
@@ -134,12 +134,13 @@ function printQuantizedVerify(v: QuantizedVerifyResult): void {
 }
 
 function printQdqVerify(v: QdqVerifyResult): void {
-  const outs = v.outputs.map((o) => (o.maxSteps !== undefined
-    ? `'${o.name}' max error ${o.maxSteps.toFixed(0)} step${Math.round(o.maxSteps) === 1 ? '' : 's'} of ${o.step!.toPrecision(4)} (${(100 * o.exact!).toFixed(2)} % of elements exact)`
+  const line = (r: QdqReferenceResult) => r.outputs.map((o) => (o.maxSteps !== undefined
+    ? `'${o.name}' max error ${o.maxSteps.toFixed(0)} step${Math.round(o.maxSteps) === 1 ? '' : 's'} of ${o.step!.toPrecision(4)} (${(100 * o.exact!).toFixed(2)} % of elements equal)`
     : `'${o.name}' (float) max abs error ${o.maxAbs.toExponential(2)}`)).join('; ');
   process.stdout.write(
-    `verify: ${v.pass ? 'PASS' : 'FAIL'} vs ${v.reference} on ${v.runs} seeded inputs, within one quantization step: ${outs}; ${v.runtime}\n` +
-      v.problems.map((p) => `  problem: ${p}\n`).join(''),
+    `verify: ${v.pass ? 'PASS' : 'FAIL'} within one quantization step of onnxruntime running the QDQ model, on ${v.runs} seeded inputs (either execution); ${v.runtime}\n` +
+      v.references.map((r) => `  ${r.pass ? 'within' : 'beyond'} one step of its ${r.reference} execution (${r.describe}): ${line(r)}\n` +
+        r.problems.map((p) => `    ${v.pass ? 'note' : 'problem'}: ${p}\n`).join('')).join(''),
   );
 }
 
@@ -199,7 +200,7 @@ export function define(cmd: Command): void {
       let quantVerify: QuantizedVerifyResult | undefined;
       let qdqVerify: QdqVerifyResult | undefined;
       if (flags.verify && summary.readAs === 'qdq') {
-        progress?.('verifying against onnxruntime running the QDQ model itself (graph optimisations disabled) ...');
+        progress?.('verifying against onnxruntime running the QDQ model itself (as written, and on its integer kernels) ...');
         qdqVerify = await (await loadVerify()).verifyQdq(model, out, {
           nhwc: !!flags.nhwc, steps: Object.fromEntries((summary.qdqOutputs ?? []).map((o) => [o.name, o.scale])),
         });
