@@ -24,7 +24,7 @@
  * inputs): this model does not survive int8 (TensorFlow's own int8 of it agrees with the float model on
  * 8 % of top-1; onnxruntime's QDQ model on 0 of 20), so one-step differences inside the network grow
  * layer after layer: onnxruntime's two paths differ from EACH OTHER by up to 46 steps on qdq_rr. Ours
- * against onnxruntime's integer kernels on qdq_rr: 19 of 20 outputs bit-identical (and, traced on input 0,
+ * against onnxruntime's integer kernels on qdq_rr, on both tiers: 19 of 20 outputs bit-identical (and, traced on input 0,
  * every one of the 80 int8 activations bit-identical too); on input 17 one element of one ADD's output
  * (add_12, 1 of 9016) rounds one step apart (TFLite's fixed-point ADD vs onnxruntime's float
  * requantization at a near-tie) and the last five layers amplify it to 445 output elements, max 2 steps.
@@ -177,9 +177,17 @@ describe('QDQ ONNX from onnxruntime.quantization.quantize_static -> int8 .tflite
     const per = ref.length / 20;
     const identical = Array.from({ length: 20 }, (_, k) => steps(ours.subarray(k * per, (k + 1) * per), ref.subarray(k * per, (k + 1) * per), step).maxSteps === 0).filter(Boolean).length;
     const onnxruntimeSelf = steps(ref, npy(v.ortNone).data, step);
-    console.log(`FBNet-A qdq_rr vs onnxruntime integer kernels: ${identical}/20 outputs identical; max ${python.maxSteps} steps, ${python.offByOne}/${python.total} elements off; onnxruntime's own two paths differ by up to ${onnxruntimeSelf.maxSteps}`);
+    console.log(`FBNet-A qdq_rr vs onnxruntime integer kernels (Python tier): ${identical}/20 outputs identical; max ${python.maxSteps} steps, ${python.offByOne}/${python.total} elements off; onnxruntime's own two paths differ by up to ${onnxruntimeSelf.maxSteps}`);
     expect(identical).toBeGreaterThanOrEqual(18);
     expect(python.maxSteps).toBeLessThanOrEqual(2);
+    // Node tier: LiteRT.js against onnxruntime-node's integer kernels
+    const oursNode = await runOurs(tflite, m.heldout);
+    const refNode = await runOrt(v.onnx, m.heldout, 'all');
+    const node = steps(oursNode, refNode, step);
+    const identicalNode = Array.from({ length: 20 }, (_, k) => steps(oursNode.subarray(k * per, (k + 1) * per), refNode.subarray(k * per, (k + 1) * per), step).maxSteps === 0).filter(Boolean).length;
+    console.log(`FBNet-A qdq_rr vs onnxruntime integer kernels (Node tier): ${identicalNode}/20 outputs identical; max ${node.maxSteps} steps, ${node.offByOne}/${node.total} elements off`);
+    expect(identicalNode).toBeGreaterThanOrEqual(18);
+    expect(node.maxSteps).toBeLessThanOrEqual(2);
   }, 600_000);
 
   it('convert --verify semantics (verifyQdq): the digits CNN passes, within one step of onnxruntime running the QDQ model as written', async () => {
