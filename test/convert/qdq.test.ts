@@ -100,6 +100,28 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
     });
   }
 
+  it('scales and zero points in Constant nodes (as torch exporters write them) read the same as initializers', async () => {
+    const spec = convModel();
+    const asConstants = new Set(['px_s', 'px_z', 'w_s', 'w_z']);
+    const moved: ModelSpec = {
+      ...spec,
+      nodes: [
+        ...spec.initializers!.filter((t) => asConstants.has(t.name)).map((t): NodeSpec => ({ op: 'Constant', inputs: [], outputs: [t.name], attrs: { value: { t } } })),
+        ...spec.nodes,
+      ],
+      initializers: spec.initializers!.filter((t) => !asConstants.has(t.name)),
+    };
+    const quantOf = async (m: ModelSpec) => {
+      const { tflite } = await convertFile(writeModel(m));
+      const r = readTflite(tflite);
+      const conv = r.operators.find((o) => o.op === 'CONV_2D')!;
+      return conv.inputs.map((i) => r.tensors[i]!.quantization);
+    };
+    const fromConstants = await quantOf(moved);
+    expect(fromConstants[0]).toMatchObject({ scale: [f32(XS)], zeroPoint: [-3] });
+    expect(fromConstants).toEqual(await quantOf(spec));
+  });
+
   it('--quantize on a QDQ model is refused: it is quantized already', async () => {
     const onnx = writeModel(convModel());
     await expect(convertFile(onnx, { quantize: { mode: 'dynamic' } })).rejects.toThrow(/already quantized \(QDQ: 3 QuantizeLinear -> DequantizeLinear pairs\); --quantize dynamic applies to float models/);

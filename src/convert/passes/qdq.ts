@@ -12,6 +12,7 @@
  * 16-bit or other types, weights with a non-zero (int8) zero point, integer (QOperator) ops.
  */
 import { OnnxDataType } from '../../onnx/model.js';
+import type { ConstTensor } from '../../onnx/tensor.js';
 import { NodeRefusal, type Blocker, type Int8Annotation, type IrGraph, type IrNode } from '../ir.js';
 import { qdqParams, type QdqParams } from '../qdq.js';
 
@@ -30,6 +31,17 @@ const TYPE_NAMES: Record<number, string> = {
   [OnnxDataType.INT8]: 'int8', [OnnxDataType.UINT8]: 'uint8', [OnnxDataType.INT16]: 'int16', [OnnxDataType.UINT16]: 'uint16', [OnnxDataType.INT32]: 'int32',
 };
 const typeName = (t: number) => TYPE_NAMES[t] ?? `element type ${t}`;
+
+/** The value of a Constant node holding a tensor or float(s) (what scales and zero points use). */
+function constantNodeValue(n: IrNode | undefined): ConstTensor | undefined {
+  if (!n || n.op !== 'Constant' || n.domain) return undefined;
+  const t = n.tensorAttrs?.get('value');
+  if (t) return t;
+  const a = n.attrs.get('value_float') ?? n.attrs.get('value_floats');
+  if (a?.type === 'float') return { dtype: OnnxDataType.FLOAT, shape: [], data: Float32Array.of(a.value) };
+  if (a?.type === 'floats') return { dtype: OnnxDataType.FLOAT, shape: [a.value.length], data: Float32Array.from(a.value) };
+  return undefined;
+}
 
 /** int8 params of int8/uint8 QDQ params (uint8 shifted by -128), undefined for other types */
 function asInt8(p: QdqParams): Int8Annotation | undefined {
@@ -63,7 +75,9 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
   if (!dqs.length) return;
   const producer = new Map<string, IrNode>();
   for (const n of ir.nodes) for (const o of n.outputs) if (o) producer.set(o, n);
-  const constOf = (name: string) => ir.values.get(name)?.const;
+  // scales and zero points are initializers (onnxruntime) or Constant nodes (torch's exporters): this
+  // pass runs before Constant nodes fold
+  const constOf = (name: string) => ir.values.get(name)?.const ?? constantNodeValue(producer.get(name));
   const qdq = { activations: new Map<string, Int8Annotation>(), constants: new Map<string, Int8Annotation>(), outputs: new Map<string, Int8Annotation>(), pairs: 0 };
   const paired = new Set<IrNode>();
 
