@@ -122,6 +122,45 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
     expect(fromConstants).toEqual(await quantOf(spec));
   });
 
+  it('a MaxPool whose QDQ output params differ from its input\'s stays float; a Concat of inputs at other params requantizes them; both within one step', async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 4, 6, 6] }],
+      outputs: [{ name: 'm_dq', shape: [1, 4, 3, 3] }, { name: 'c_dq', shape: [1, 8, 6, 6] }],
+      nodes: [
+        ...pair('x', 'px'),
+        { op: 'MaxPool', inputs: ['x_dq'], outputs: ['m'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [2, 2] } } },
+        ...pair('m', 'pm'),
+        { op: 'Relu', inputs: ['x_dq'], outputs: ['a'] },
+        ...pair('a', 'pa'),
+        { op: 'Mul', inputs: ['x_dq', 'x_dq'], outputs: ['b'] },
+        ...pair('b', 'pb'),
+        { op: 'Concat', inputs: ['a_dq', 'b_dq'], outputs: ['c'], attrs: { axis: { i: 1 } } },
+        ...pair('c', 'pc'),
+      ],
+      initializers: [
+        scalar('px_s', 0.025), scalar('px_z', 2, DT.INT8),
+        scalar('pm_s', 0.03), scalar('pm_z', -10, DT.INT8),
+        scalar('pa_s', 0.015), scalar('pa_z', -128, DT.INT8),
+        scalar('pb_s', 0.04), scalar('pb_z', -128, DT.INT8),
+        scalar('pc_s', 0.045), scalar('pc_z', -128, DT.INT8),
+      ],
+    };
+    const onnx = writeModel(spec);
+    const { tflite, summary } = await convertFile(onnx);
+    const byOp = (op: string) => summary.quantization!.ops.find((o) => o.op === op)!;
+    expect(byOp('MAX_POOL_2D')).toMatchObject({ status: 'float', detail: expect.stringMatching(/gives its output other params than its input; TFLite's int8 MAX_POOL_2D keeps the input's/) });
+    for (const op of ['RELU', 'MUL', 'CONCATENATION']) expect(byOp(op).status, op).toBe('quantized');
+    expect(summary.quantization!.notes.join(' ')).toMatch(/2 int8 -> int8 QUANTIZE \(requantize\)/);
+    const p = onnx.replace(/\.onnx$/, '.tflite');
+    (await import('node:fs')).writeFileSync(p, tflite);
+    const v = await verifyQdq(onnx, p, { steps: { m_dq: f32(0.03), c_dq: f32(0.045) }, runs: 4 });
+    const asWritten = v.references.find((r) => r.reference === 'as written')!;
+    expect(asWritten.problems).toEqual([]);
+    expect(asWritten.outputs.map((o) => o.name).sort()).toEqual(['c_dq', 'm_dq']);
+    for (const o of asWritten.outputs) expect(Math.round(o.maxSteps!), o.name).toBeLessThanOrEqual(1);
+  });
+
   it('--quantize on a QDQ model is refused: it is quantized already', async () => {
     const onnx = writeModel(convModel());
     await expect(convertFile(onnx, { quantize: { mode: 'dynamic' } })).rejects.toThrow(/already quantized \(QDQ: 3 QuantizeLinear -> DequantizeLinear pairs\); --quantize dynamic applies to float models/);
