@@ -71,6 +71,8 @@ export interface GivenParams {
   activations: ReadonlyMap<number, QuantParams>;
   /** weights (in the operator's own layout: scales along its output channels) and constant operands; a reason where not expressible */
   constants: ReadonlyMap<number, QuantParams | { reason: string }>;
+  /** operators kept float even where their int8 kernel could run, with why */
+  keepFloat?: Partial<Record<BuiltinOpName, string>>;
 }
 
 function floatValues(data: Uint8Array): Float32Array {
@@ -145,6 +147,8 @@ class Int8Rewriter {
   private planOne(op: TfOperator, given: GivenParams, missing: (t: number) => string): Plan {
     const rule = INT8_RULES[op.op];
     if (!rule) return { reason: floatReason(op.op) };
+    const kept = given.keepFloat?.[op.op];
+    if (kept) return { reason: kept };
     const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
     if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
     for (const t of floatIns) if (!this.params.has(t)) return { reason: missing(t) };
@@ -159,7 +163,9 @@ class Int8Rewriter {
         return { reason: `${given.source} gives its output scale ${out.scale[0]} and zero point ${out.zeroPoint[0]}; TFLite's int8 ${op.op} writes scale 1/${Math.round(1 / rule.scale)}, zero point ${rule.zeroPoint}` };
       }
     }
-    const consts = op.inputs.filter((t, i) => t >= 0 && this.isConst(t) && this.g.tensors[t]!.type === 'FLOAT32' && !(rule.kind === 'weighted' && i === 2));
+    // a 'same' or 'tied' operator's float constants (a pad value) take its activation params, as calibrated
+    const ownConsts = rule.kind === 'weighted' || rule.kind === 'own';
+    const consts = op.inputs.filter((t, i) => ownConsts && t >= 0 && this.isConst(t) && this.g.tensors[t]!.type === 'FLOAT32' && !(rule.kind === 'weighted' && i === 2));
     for (const t of consts) {
       const c = given.constants.get(t);
       if (!c) return { reason: `the constant '${this.g.tensors[t]!.name}' is float in ${given.source}` };
