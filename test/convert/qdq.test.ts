@@ -161,6 +161,25 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
     for (const o of asWritten.outputs) expect(Math.round(o.maxSteps!), o.name).toBeLessThanOrEqual(1);
   });
 
+  it('HardSwish stays float (TFLite\'s int8 HARD_SWISH approximates beyond a rounding) and matches onnxruntime within one step', async () => {
+    const spec: ModelSpec = {
+      opset: 14,
+      inputs: [{ name: 'x', shape: [1, 4, 8, 8] }],
+      outputs: [{ name: 'h_dq', shape: [1, 4, 8, 8] }],
+      nodes: [...pair('x', 'px'), { op: 'HardSwish', inputs: ['x_dq'], outputs: ['h'] }, ...pair('h', 'ph')],
+      initializers: [scalar('px_s', 0.03), scalar('px_z', 0, DT.INT8), scalar('ph_s', 0.017), scalar('ph_z', -106, DT.INT8)],
+    };
+    const onnx = writeModel(spec);
+    const { tflite, summary } = await convertFile(onnx);
+    expect(summary.quantization!.ops.find((o) => o.op === 'HARD_SWISH')).toMatchObject({ status: 'float', detail: expect.stringMatching(/int8 HARD_SWISH approximates in fixed point/) });
+    const p = onnx.replace(/\.onnx$/, '.tflite');
+    (await import('node:fs')).writeFileSync(p, tflite);
+    const v = await verifyQdq(onnx, p, { steps: { h_dq: f32(0.017) }, runs: 4 });
+    const asWritten = v.references.find((r) => r.reference === 'as written')!;
+    expect(asWritten.problems).toEqual([]);
+    expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
+  });
+
   it('--quantize on a QDQ model is refused: it is quantized already', async () => {
     const onnx = writeModel(convModel());
     await expect(convertFile(onnx, { quantize: { mode: 'dynamic' } })).rejects.toThrow(/already quantized \(QDQ: 3 QuantizeLinear -> DequantizeLinear pairs\); --quantize dynamic applies to float models/);
