@@ -269,20 +269,74 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
   };
 }
 
+function qdqInputs() {
+  return [join(modelScripts, 'qdq_models.py')];
+}
+
+/** the generator's --model arguments: digits (every variant), FBNet-A (qdq_rr: see test/real-env/convert-qdq.test.ts) */
+function qdqSpecs(q, fbnet) {
+  const specs = [`digits=${q.digits.onnx}:${q.digits.calib}:${q.digits.test}:200:360`];
+  if (fbnet) specs.push(`fbnet_a=${q.fbnet.models.fbnet_a.onnx}:${q.fbnet.calib}:${q.fbnet.eval}:32:20:qdq_rr`);
+  return specs;
+}
+
+function qdqDir(toolsDir, quantFolder, specs, fbnet) {
+  return join(modelsRoot(), `qdq-${fbnet ? '' : 'digits-'}${hashFiles(qdqInputs(), [toolsDir, quantFolder, ...specs])}`);
+}
+
+/**
+ * QDQ models written by onnxruntime's static quantizer (scripts/models/qdq_models.py, issue 9 item 2) from
+ * the digits CNN (all variants, refusal variants too; 200 calibration and 360 held-out test images) and,
+ * with `fbnet`, FBNet-A of the quantization yardsticks (qdq_rr; 32 calibration and 20 held-out
+ * inputs). Returns { dir, facts, models: { digits: { heldout, variants: { qdq: { onnx, ortAll, ortNone }, ... },
+ * refusals: { qdq_u8w, qoperator } }, fbnet_a?: ... } }. Built into <models>/qdq-<hash>/ (about 2 CPU
+ * minutes with FBNet-A, seconds without); the hash covers the script, the source models' folder and the venv.
+ */
+export function ensureQdqModels({ log = (m) => process.stderr.write(`${m}\n`), fbnet = true } = {}) {
+  const tools = ensureVenv('tools', { log });
+  const q = ensureQuantYardsticks({ log, fbnet });
+  const specs = qdqSpecs(q, fbnet);
+  const dir = qdqDir(tools.dir, q.dir, specs, fbnet);
+  ensureDir(dir, (tmp) => {
+    log(`[models] quantizing with onnxruntime.quantization.quantize_static (QDQ): ${specs.map((s) => s.split('=')[0]).join(', ')}`);
+    run(tools.python, [join(modelScripts, 'qdq_models.py'), ...specs.flatMap((s) => ['--model', s]), '--refusals', 'digits', '--out', tmp],
+      'qdq_models.py', { timeoutMs: QUANT_MINUTES * 60_000 });
+  }, log);
+  const facts = JSON.parse(readFileSync(join(dir, 'facts.json'), 'utf8'));
+  const models = {};
+  for (const [name, m] of Object.entries(facts.models)) {
+    const variants = {};
+    const refusals = {};
+    for (const [v, vf] of Object.entries(m.variants)) {
+      const onnx = join(dir, `${name}.${v}.onnx`);
+      if (vf.ort_all_max_abs === undefined) refusals[v] = onnx;
+      else variants[v] = { onnx, ortAll: join(dir, `${name}.${v}.ort_all.npy`), ortNone: join(dir, `${name}.${v}.ort_none.npy`) };
+    }
+    models[name] = { heldout: join(dir, `${name}.heldout.npy`), variants, refusals };
+  }
+  return { dir, facts, models, tools };
+}
+
 /** Deletes cached model folders that are not current (FBNet, zoo and quantization yardsticks). */
 export function pruneStaleModels() {
   const root = modelsRoot();
   if (!existsSync(root)) return;
   const tools = ensureVenv('tools').dir;
   const seed = ensureVenv('seed').dir;
-  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools), quantDir(tools, seed), quantDir(tools, seed, { fbnet: false })]);
+  const keep = new Set([join(root, hashFiles(exportInputs(), [tools])), zooDir(tools), quantDir(tools, seed), quantDir(tools, seed, { fbnet: false }),
+    ...[true, false].map((fbnet) => {
+      const qd = quantDir(tools, seed, { fbnet });
+      const paths = { digits: { onnx: join(qd, 'digits', 'digits.onnx'), calib: join(qd, 'digits', 'digits.calib.npy'), test: join(qd, 'digits', 'digits.test.npy') },
+        fbnet: { calib: join(qd, 'fbnet', 'fbnet.calib.npy'), eval: join(qd, 'fbnet', 'fbnet.eval.npy'), models: { fbnet_a: { onnx: join(qd, 'fbnet', 'fbnet_a.dynamo.onnx') } } } };
+      return qdqDir(tools, qd, qdqSpecs(paths, fbnet), fbnet);
+    })]);
   for (const e of readdirSync(root)) {
     const p = join(root, e);
     if (!keep.has(p) && !keep.has(p.replace(/\.partial$/, '')) && !e.endsWith('.lock')) rmSync(p, { recursive: true, force: true });
   }
 }
 
-// CLI: node scripts/models.mjs [ensure|keras|path|zoo|zoo-path|quant|quant-path|prune]
+// CLI: node scripts/models.mjs [ensure|keras|path|zoo|zoo-path|quant|quant-path|qdq|prune]
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const cmd = process.argv[2] ?? 'ensure';
   if (cmd === 'ensure') console.log(JSON.stringify(ensureModels().models, null, 2));
@@ -292,6 +346,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   else if (cmd === 'zoo-path') console.log(ensureZoo().dir);
   else if (cmd === 'quant') console.log(JSON.stringify(ensureQuantYardsticks(), null, 2));
   else if (cmd === 'quant-path') console.log(ensureQuantYardsticks().dir);
+  else if (cmd === 'qdq') console.log(JSON.stringify(ensureQdqModels().models, null, 2));
   else if (cmd === 'prune') pruneStaleModels();
-  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|zoo|zoo-path|quant|quant-path|prune]'); process.exit(2); }
+  else { console.error('usage: node scripts/models.mjs [ensure|path|keras|zoo|zoo-path|quant|quant-path|qdq|prune]'); process.exit(2); }
 }

@@ -10,6 +10,9 @@ import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
+import { readQdq } from './passes/qdq.js';
+import { qdqTensorParams, type NodeSpan } from './qdq-tensors.js';
+import type { GivenParams } from './quantize/int8.js';
 import { shuffleToGather } from './passes/shuffle-to-gather.js';
 import { slicesToSplit } from './passes/slices-to-split.js';
 import { findLowering } from './registry.js';
@@ -29,6 +32,8 @@ export interface PipelineResult {
   ir: IrGraph;
   blockers: Blocker[];
   stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesGathered: number };
+  /** a QDQ model's own int8 params on the float graph's tensors (for the int8 pass) */
+  qdq?: GivenParams;
 }
 
 function ioPerm(rank: number, nhwc: boolean): number[] {
@@ -43,6 +48,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   });
   const nodesIn = ir.nodes.length;
   topoSort(ir, blockers);
+  readQdq(ir, blockers);
   inferAndFold(ir, blockers);
   prune(ir);
   fuseGelu(ir);
@@ -67,10 +73,13 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     graph.inputs.push(t);
     graph.signatureInputs.push({ name, tensor: t });
   }
+  const spans: NodeSpan[] = [];
   for (const n of ir.nodes) {
     const lowering = findLowering(n.op, n.since)!;
     try {
+      const first = graph.operators.length;
       lowering.lower(n, ctx);
+      spans.push({ node: n, first, end: graph.operators.length });
     } catch (err) {
       if (!(err instanceof NodeRefusal) && !(err instanceof TensorDataError)) throw err;
       blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
@@ -112,5 +121,6 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     graph.signatureOutputs.push({ name, tensor: t });
   }
   progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors`);
+  if (ir.qdq) return { graph, ir, blockers, stats, qdq: qdqTensorParams(ir, ctx, graph, spans) };
   return { graph, ir, blockers, stats };
 }

@@ -42,6 +42,18 @@ export class EmitContext extends InferContext {
     return v;
   }
 
+  /** Every TFLite tensor written for a run-time value (its producer's and its re-laid-out views). */
+  viewsOf(name: string): readonly View[] {
+    return this.views.get(name) ?? [];
+  }
+
+  /** Every TFLite tensor written for the constant `name` (any layout). */
+  constTensorsOf(name: string): number[] {
+    // broadcast operands are cached under `${name}__rank${r}` (broadcastConst)
+    const base = (k: string) => k.slice(0, k.indexOf('|')).replace(/__rank\d+$/, '');
+    return [...this.constTensors].filter(([k]) => base(k) === name).map(([, t]) => t);
+  }
+
   define(name: string, tensor: number, perm: number[]): void {
     this.views.set(name, [{ tensor, perm }]);
   }

@@ -4,6 +4,8 @@ import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
 import { calibrateInt8, quantizeGraph, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { quantizeQdq } from './quantize/qdq.js';
+import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
 import { writeTflite } from './tflite/write.js';
 
@@ -49,8 +51,12 @@ export interface ConvertSummary {
   fusedActivations?: number;
   shufflesGathered?: number;
   layout?: 'nchw-io' | 'nhwc-io';
-  /** what --quantize did, per operator of the float graph */
+  /** what --quantize did, per operator of the float graph (for a QDQ model: what its own params made int8) */
   quantization?: QuantizeReport;
+  /** 'qdq': the model was read as a QDQ-quantized model and written as an int8 .tflite with its params */
+  readAs?: 'qdq';
+  /** a QDQ model's quantized outputs: scale (one quantization step) and zero point */
+  qdqOutputs?: { name: string; scale: number; zeroPoint: number }[];
 }
 
 export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary }> {
@@ -65,7 +71,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       return [k, { dtype, shape: [...v.dims], data }];
     }))
     : undefined;
-  const { graph, ir, blockers, stats } = convertModel(loaded, {
+  const { graph, ir, blockers, stats, qdq } = convertModel(loaded, {
     ...(opts.nhwc !== undefined ? { nhwc: opts.nhwc } : {}),
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
     ...(opts.gatherShuffles ? { gatherShuffles: true } : {}),
@@ -74,7 +80,14 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   });
   if (blockers.length) throw new ConversionRefused(onnxPath, blockers);
   let quantization: QuantizeReport | undefined;
-  if (opts.quantize) {
+  if (opts.quantize && ir.qdq) {
+    throw new UserError(`${onnxPath} is already quantized (QDQ: ${ir.qdq.pairs} QuantizeLinear -> DequantizeLinear pairs); --quantize ${opts.quantize.mode} applies to float models`, 'drop --quantize: the model converts to an int8 .tflite with its own scales and zero points');
+  }
+  if (qdq) {
+    quantization = quantizeQdq(graph, qdq);
+    const q = quantization.ops.filter((o) => o.status === 'quantized').length;
+    progress(`read as QDQ: ${q} of ${quantization.ops.length} operators int8 with the model's own scales and zero points`);
+  } else if (opts.quantize) {
     let quantize = opts.quantize;
     let calibrationNotes: string[] = [];
     let calibrationWarnings: string[] = [];
@@ -114,6 +127,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       shufflesGathered: stats.shufflesGathered,
       layout: opts.nhwc ? 'nhwc-io' : 'nchw-io',
       ...(quantization ? { quantization } : {}),
+      ...(qdq ? { readAs: 'qdq' as const, qdqOutputs: [...ir.qdq!.outputs].map(([name, a]) => ({ name, scale: a.scale[0]!, zeroPoint: a.zeroPoint[0]! })) } : {}),
     },
   };
 }

@@ -34,6 +34,27 @@ export interface IrGraph {
   outputs: string[];
   /** things the user should know (e.g. a symbolic batch dim taken as 1) */
   notes: string[];
+  /** set when the model is QDQ-quantized (passes/qdq.ts): the int8 params its Q/DQ pairs give */
+  qdq?: QdqAnnotations;
+}
+
+/** int8 params in TFLite's terms (int8 values; uint8 read as int8 with zero point - 128). */
+export interface Int8Annotation {
+  scale: number[];
+  zeroPoint: number[];
+  /** per-axis constants: the ONNX axis the scales run along */
+  axis?: number;
+}
+
+export interface QdqAnnotations {
+  /** float run-time values quantized by a QuantizeLinear -> DequantizeLinear pair */
+  activations: Map<string, Int8Annotation>;
+  /** float constants made by DequantizeLinear of int8/uint8 initializers (weights, constant operands) */
+  constants: Map<string, Int8Annotation>;
+  /** graph outputs made by a pair's DequantizeLinear: their params (each output's quantization step) */
+  outputs: Map<string, Int8Annotation>;
+  /** QuantizeLinear -> DequantizeLinear pairs read */
+  pairs: number;
 }
 
 /** One reason the model cannot be converted. */

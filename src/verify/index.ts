@@ -80,3 +80,4 @@ export async function verifyConversion(onnxPath: string, tflitePath: string, opt
 
 export { HELD_OUT_SEED, verifyQuantized, type QuantizedVerifyOptions, type QuantizedVerifyResult } from './quantized.js';
 export { QualityAccumulator, isClassification, type OutputQuality } from './quality.js';
+export { QDQ_REFERENCES, verifyQdq, type QdqOutputError, type QdqReferenceResult, type QdqVerifyOptions, type QdqVerifyResult } from './qdq.js';

@@ -39,10 +39,17 @@ export interface OpenOnnx {
   close(): Promise<void>;
 }
 
+/**
+ * onnxruntime's graph optimisations: 'all' (the default session) or 'disabled', which runs every node
+ * as written: a QDQ model's QuantizeLinear / DequantizeLinear and float ops, not the integer kernels
+ * onnxruntime fuses them into (see verify/qdq.ts for why that matters).
+ */
+export type OrtOptimization = 'all' | 'disabled';
+
 /** Opens an ONNX model (external data resolved by onnxruntime relative to the model's folder). */
-export async function openOnnx(path: string): Promise<OpenOnnx> {
+export async function openOnnx(path: string, opts: { optimization?: OrtOptimization } = {}): Promise<OpenOnnx> {
   const ort = await loadOrt();
-  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], graphOptimizationLevel: opts.optimization ?? 'all' });
   const inputs: OnnxInputSpec[] = session.inputMetadata.map((m) => ({
     name: m.name,
     type: m.isTensor ? String(m.type) : 'non-tensor',

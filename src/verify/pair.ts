@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
 import { openTflite, type OpenTflite, type TfliteDetails } from './litert.js';
-import { concreteDims, openOnnx, type OnnxInputSpec } from './onnxrt.js';
+import { concreteDims, openOnnx, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
 import { seededInputs } from './prng.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4, sameDims, type TensorValue } from './tensors.js';
 
@@ -44,8 +44,8 @@ export interface PairRunner {
   runtime: string;
 }
 
-export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined): Promise<PairRunner> {
-  const onnx = await openOnnx(onnxPath);
+export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined, opts: { ortOptimization?: OrtOptimization } = {}): Promise<PairRunner> {
+  const onnx = await openOnnx(onnxPath, opts.ortOptimization ? { optimization: opts.ortOptimization } : {});
   let tfl: OpenTflite;
   try {
     tfl = await openTflite(tflite);

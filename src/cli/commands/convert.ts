@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
 import type { ConvertSummary, QuantizeOptions, QuantizeReport, convertFile as ConvertFile } from '../../convert/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
+import type { QdqReferenceResult, QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
 import { writeAtomicSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
@@ -94,6 +95,7 @@ function writeOutput(path: string, bytes: Uint8Array): void {
 interface VerifyModule {
   verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyOutcome>;
   verifyQuantized: (o: string, t: string, opts?: QuantizedVerifyOptions) => Promise<QuantizedVerifyResult>;
+  verifyQdq: (o: string, t: string, opts: QdqVerifyOptions) => Promise<QdqVerifyResult>;
 }
 
 async function loadVerify(): Promise<VerifyModule> {
@@ -128,6 +130,17 @@ function printQuantizedVerify(v: QuantizedVerifyResult): void {
       `SQNR ${db(v.sqnrDb)}${v.thresholds.minSqnr !== undefined ? ` (min ${v.thresholds.minSqnr})` : ''}, cosine ${v.cosine.toFixed(5)}, ` +
       `max abs error ${v.maxAbs.toExponential(2)} (max |output| ${v.maxRef.toPrecision(4)}); ${v.runtime}\n` +
       v.problems.map((p) => `  problem: ${p}\n`).join(''),
+  );
+}
+
+function printQdqVerify(v: QdqVerifyResult): void {
+  const line = (r: QdqReferenceResult) => r.outputs.map((o) => (o.maxSteps !== undefined
+    ? `'${o.name}' max error ${o.maxSteps.toFixed(0)} step${Math.round(o.maxSteps) === 1 ? '' : 's'} of ${o.step!.toPrecision(4)} (${(100 * o.exact!).toFixed(2)} % of elements equal)`
+    : `'${o.name}' (float) max abs error ${o.maxAbs.toExponential(2)}`)).join('; ');
+  process.stdout.write(
+    `verify: ${v.pass ? 'PASS' : 'FAIL'} within one quantization step of onnxruntime running the QDQ model, on ${v.runs} seeded inputs (either execution); ${v.runtime}\n` +
+      v.references.map((r) => `  ${r.pass ? 'within' : 'beyond'} one step of its ${r.reference} execution (${r.describe}): ${line(r)}\n` +
+        r.problems.map((p) => `    ${v.pass ? 'note' : 'problem'}: ${p}\n`).join('')).join(''),
   );
 }
 
@@ -184,10 +197,17 @@ export function define(cmd: Command): void {
         throw err;
       }
       const { tflite, summary } = converted;
+      if (summary.readAs === 'qdq' && tol !== undefined) throw new UserError('--tolerance applies to float models; a QDQ model is verified in quantization steps of its outputs (within one)');
       writeOutput(out, tflite);
       let verify: (VerifyOutcome & { pass: boolean }) | undefined;
       let quantVerify: QuantizedVerifyResult | undefined;
-      if (flags.verify && quant.quantize) {
+      let qdqVerify: QdqVerifyResult | undefined;
+      if (flags.verify && summary.readAs === 'qdq') {
+        progress('verifying against onnxruntime running the QDQ model itself (as written, and on its integer kernels) ...');
+        qdqVerify = await (await loadVerify()).verifyQdq(model, out, {
+          nhwc: !!flags.nhwc, steps: Object.fromEntries((summary.qdqOutputs ?? []).map((o) => [o.name, o.scale])),
+        });
+      } else if (flags.verify && quant.quantize) {
         progress('verifying the quantized model against the float ONNX model (onnxruntime) ...');
         quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
           nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
@@ -201,12 +221,13 @@ export function define(cmd: Command): void {
       }
       if (flags.json) {
         // JSON has no Infinity: an SQNR of identical outputs is written as null
-        const verifyDoc = quantVerify ? { kind: 'quantized', ...quantVerify } : verify;
+        const verifyDoc = quantVerify ? { kind: 'quantized', ...quantVerify } : qdqVerify ? { kind: 'qdq', ...qdqVerify } : verify;
         process.stdout.write(JSON.stringify({ output: out, ...summary, ...(verifyDoc ? { verify: verifyDoc } : {}) }, null, 2) + '\n');
       } else {
         printSummary(out, summary);
         if (summary.quantization) printQuantization(summary.quantization);
         if (quantVerify) printQuantizedVerify(quantVerify);
+        if (qdqVerify) printQdqVerify(qdqVerify);
         if (verify) {
           process.stdout.write(
             `verify: ${verify.pass ? 'PASS' : 'FAIL'} max abs error ${verify.maxAbs.toExponential(2)} (tolerance ${verify.tolerance.toExponential(2)}, ` +
@@ -215,6 +236,6 @@ export function define(cmd: Command): void {
           );
         }
       }
-      if ((verify && !verify.pass) || (quantVerify && !quantVerify.pass)) process.exitCode = ExitCode.Findings;
+      if ((verify && !verify.pass) || (quantVerify && !quantVerify.pass) || (qdqVerify && !qdqVerify.pass)) process.exitCode = ExitCode.Findings;
     });
 }

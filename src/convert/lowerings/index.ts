@@ -70,6 +70,9 @@ import powL from './pow.js';
 import reduceL2L from './reduce-l2.js';
 import scatterNdL from './scatter-nd.js';
 import tileL from './tile.js';
+// issue 9: quantized (QDQ) ONNX
+import dequantizeLinearL from './dequantize-linear.js';
+import quantizeLinearL from './quantize-linear.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -141,4 +144,6 @@ export const allLowerings: Lowering[] = [
   ...reduceL2L,
   ...scatterNdL,
   ...tileL,
+  ...dequantizeLinearL,
+  ...quantizeLinearL,
 ];

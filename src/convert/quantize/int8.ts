@@ -11,7 +11,7 @@ import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantP
 import { DEQUANTIZE_VERSION, floatReason, INT8_RULES, QUANTIZE_VERSION, REQUANTIZE_VERSION, type Int8Rule } from './int8-rules.js';
 import type { Range } from './ranges.js';
 import { countAdded, startReport, type QuantizeReport } from './report.js';
-import { symmetricInt8 } from './weights.js';
+import { givenInt8, onGivenGrid, symmetricInt8 } from './weights.js';
 
 export type IoMode = 'float' | 'int8';
 
@@ -58,6 +58,23 @@ function int8Detail(rule: Int8Rule): string {
 
 type Plan = { rule: Int8Rule } | { reason: string };
 
+/**
+ * Params a quantized model already carries (a QDQ ONNX model, quantize/qdq.ts): used as given instead
+ * of calibrated ranges. An operator runs in int8 only where the given params are what its int8 kernel
+ * computes with; elsewhere it stays float between DEQUANTIZE and QUANTIZE at the given params, which
+ * is what the quantized model itself computes.
+ */
+export interface GivenParams {
+  /** what gives them, for the reasons ("the QDQ model") */
+  source: string;
+  /** params of graph inputs and activations */
+  activations: ReadonlyMap<number, QuantParams>;
+  /** weights (in the operator's own layout: scales along its output channels) and constant operands; a reason where not expressible */
+  constants: ReadonlyMap<number, QuantParams | { reason: string }>;
+  /** operators kept float even where their int8 kernel could run, with why */
+  keepFloat?: Partial<Record<BuiltinOpName, string>>;
+}
+
 function floatValues(data: Uint8Array): Float32Array {
   return new Float32Array(data.slice().buffer);
 }
@@ -99,13 +116,74 @@ class Int8Rewriter {
   private readonly requantCache = new Map<string, number>();
   private readonly weightCache = new Map<string, { tensor: number; scales: number[] }>();
 
-  constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode) {
+  constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode, private readonly given?: GivenParams) {
     this.q.description = g.description;
     this.isConst = (t) => !!g.tensors[t]!.data;
     this.isFloatAct = (t) => t >= 0 && g.tensors[t]!.type === 'FLOAT32' && !g.tensors[t]!.data;
     this.report = { io, int8Ops: {}, floatOps: [], quantizeOps: 0, dequantizeOps: 0, requantizeOps: 0, inputs: [], outputs: [], perOp: [] };
+    if (given) {
+      this.plans = [];
+      this.planGiven(given);
+      return;
+    }
     this.plans = g.operators.map((op) => this.plan(op));
     this.assignParams();
+  }
+
+  /** Plans and params from given params, in graph order (a 'same' operator's output inherits its input's). */
+  private planGiven(given: GivenParams): void {
+    for (const [t, p] of given.activations) if (this.isFloatAct(t)) this.params.set(t, p);
+    const missing = (t: number) => `${given.source} gives no params for '${this.g.tensors[t]!.name}'`;
+    for (const op of this.g.operators) {
+      const plan = this.planOne(op, given, missing);
+      this.plans.push(plan);
+      if ('rule' in plan && plan.rule.kind === 'same') {
+        const src = this.params.get(op.inputs.find((t) => this.isFloatAct(t))!)!;
+        for (const t of op.outputs) if (!this.params.has(t)) this.params.set(t, src);
+      }
+    }
+  }
+
+  private planOne(op: TfOperator, given: GivenParams, missing: (t: number) => string): Plan {
+    const rule = INT8_RULES[op.op];
+    if (!rule) return { reason: floatReason(op.op) };
+    const kept = given.keepFloat?.[op.op];
+    if (kept) return { reason: kept };
+    const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
+    if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
+    for (const t of floatIns) if (!this.params.has(t)) return { reason: missing(t) };
+    for (const t of op.outputs) if (!this.isFloatAct(t)) return { reason: `${op.op} writes a ${this.g.tensors[t]!.type} tensor` };
+    const input = this.params.get(floatIns[0]!)!;
+    for (const t of op.outputs) {
+      const out = this.params.get(t);
+      if (rule.kind === 'same') {
+        if (out && !sameParams(out, input)) return { reason: `${given.source} gives its output other params than its input; TFLite's int8 ${op.op} keeps the input's` };
+      } else if (!out) return { reason: missing(t) };
+      else if (rule.kind === 'fixed' && !sameParams(out, { scale: [rule.scale], zeroPoint: [rule.zeroPoint] })) {
+        return { reason: `${given.source} gives its output scale ${out.scale[0]} and zero point ${out.zeroPoint[0]}; TFLite's int8 ${op.op} writes scale 1/${Math.round(1 / rule.scale)}, zero point ${rule.zeroPoint}` };
+      }
+    }
+    // a 'same' or 'tied' operator's float constants (a pad value) take its activation params, as calibrated
+    const ownConsts = rule.kind === 'weighted' || rule.kind === 'own';
+    const consts = op.inputs.filter((t, i) => ownConsts && t >= 0 && this.isConst(t) && this.g.tensors[t]!.type === 'FLOAT32' && !(rule.kind === 'weighted' && i === 2));
+    for (const t of consts) {
+      const c = given.constants.get(t);
+      if (!c) return { reason: `the constant '${this.g.tensors[t]!.name}' is float in ${given.source}` };
+      if ('reason' in c) return { reason: c.reason };
+      if (rule.kind !== 'weighted' && c.scale.length !== 1) return { reason: `the constant '${this.g.tensors[t]!.name}' is quantized per axis` };
+      const axis = rule.kind === 'weighted' ? rule.weightAxis ?? 0 : undefined;
+      if (!onGivenGrid(floatValues(this.g.tensors[t]!.data!), this.g.tensors[t]!.shape, axis, c)) {
+        return { reason: `the constant '${this.g.tensors[t]!.name}' is not on its quantization grid any more (changed by folding)` };
+      }
+      if (rule.kind === 'weighted' && c.zeroPoint.some((z) => z !== 0)) return { reason: `weights '${this.g.tensors[t]!.name}' have a non-zero zero point` };
+    }
+    if (rule.kind === 'weighted') {
+      const [x, , b] = op.inputs as [number, number, number | undefined];
+      if (!this.isFloatAct(x)) return { reason: `${op.op} input is not a float activation` };
+      if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { reason: `${op.op} bias is computed at run time` };
+      if (op.inputs[1]! < 0 || !this.isConst(op.inputs[1]!)) return { reason: `${op.op} weights are computed at run time (int8 needs constant weights)` };
+    }
+    return { rule };
   }
 
   private plan(op: TfOperator): Plan {
@@ -253,8 +331,10 @@ class Int8Rewriter {
     let wq = this.weightCache.get(wKey);
     if (wq === undefined) {
       const wt = this.g.tensors[w]!;
-      const weights = symmetricInt8(floatValues(wt.data!), wt.shape, rule.weightAxis);
-      const params = { scale: weights.scale, zeroPoint: weights.zeroPoint, ...(rule.weightAxis !== undefined ? { quantizedDimension: rule.weightAxis } : {}) };
+      const givenW = this.given?.constants.get(w) as QuantParams | undefined;
+      const weights = givenW ? givenInt8(floatValues(wt.data!), wt.shape, rule.weightAxis ?? 0, givenW) : symmetricInt8(floatValues(wt.data!), wt.shape, rule.weightAxis);
+      const axis = givenW ? (weights.scale.length > 1 ? rule.weightAxis ?? 0 : undefined) : rule.weightAxis;
+      const params = { scale: weights.scale, zeroPoint: weights.zeroPoint, ...(axis !== undefined ? { quantizedDimension: axis } : {}) };
       wq = { tensor: this.newTensor(w, '_int8', 'INT8', params, int8Bytes(weights.values)), scales: weights.scale };
       this.countConst(w, wq.tensor);
       this.weightCache.set(wKey, wq);
@@ -283,9 +363,11 @@ class Int8Rewriter {
         const src = this.g.tensors[t]!;
         if (src.type !== 'FLOAT32') return this.plain(t);
         // a float constant operand: at the output's params where the kernel ties them, else its own range
+        // (or the params a quantized model gives it)
         const values = floatValues(src.data!);
         const r = minMax(values);
-        return this.int8Const(t, rule.kind === 'same' || rule.kind === 'tied' ? outParams : activationParams(r.min, r.max));
+        const givenC = this.given?.constants.get(t) as QuantParams | undefined;
+        return this.int8Const(t, rule.kind === 'same' || rule.kind === 'tied' ? outParams : givenC ?? activationParams(r.min, r.max));
       });
     }
     const outputs = op.outputs.map((t) => {
@@ -310,6 +392,13 @@ class Int8Rewriter {
     if (touchesFloat) this.report.floatOps.push({ op: op.op, output: this.g.tensors[op.outputs[0]!]!.name, reason });
   }
 
+  /** what an int8 operator uses; given weights say per channel or per tensor themselves */
+  private detailOf(op: TfOperator, rule: Int8Rule): string {
+    const w = rule.kind === 'weighted' ? this.given?.constants.get(op.inputs[1]!) as QuantParams | undefined : undefined;
+    if (!w || rule.kind !== 'weighted') return int8Detail(rule);
+    return w.scale.length > 1 ? `int8, per-channel weights (dimension ${rule.weightAxis ?? 0}), int32 bias` : 'int8, per-tensor weights, int32 bias';
+  }
+
   private ioEntry(name: string, t: number): IoQuantization {
     const tensor = this.q.tensors[t]!;
     return tensor.type === 'INT8'
@@ -330,7 +419,7 @@ class Int8Rewriter {
       const plan = this.plans[i]!;
       if ('rule' in plan) this.lowerInt8(op, plan.rule);
       else this.lowerFloat(op, plan.reason);
-      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: int8Detail(plan.rule) } : { status: 'float', detail: plan.reason });
+      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: this.detailOf(op, plan.rule) } : { status: 'float', detail: plan.reason });
     });
     for (const t of g.outputs) {
       let n = !this.isFloatAct(t) ? this.plain(t) : this.io === 'int8' && this.params.has(t) ? this.int8Act(t) : this.floatAct(t);
@@ -355,9 +444,9 @@ class Int8Rewriter {
  * `--quantize int8` as a pass of the driver (index.ts): rewrites `graph` in place into its int8
  * model and reports every operator of the float graph as quantized (how) or float (why).
  */
-export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float'): QuantizeReport {
+export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float', given?: GivenParams): QuantizeReport {
   const report = startReport('int8', graph, '');
-  const rewriter = new Int8Rewriter(graph, ranges, io);
+  const rewriter = new Int8Rewriter(graph, ranges, io, given);
   const { graph: q, report: int8 } = rewriter.run();
   int8.perOp.forEach((p, i) => { report.ops[i]!.status = p.status; report.ops[i]!.detail = p.detail; });
   report.weights = { ...rewriter.weights };

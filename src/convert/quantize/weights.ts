@@ -41,3 +41,43 @@ export function symmetricInt8(values: ArrayLike<number>, shape: readonly number[
   }
   return { values: out, scale: Array.from(scale32), zeroPoint: new Array<number>(channels).fill(0), quantizedDimension: axis ?? 0 };
 }
+
+/** Given int8 params (a quantized model's own): one scale per slice along `axis`, or one for the whole tensor. */
+export interface GivenScales {
+  scale: number[];
+  zeroPoint: number[];
+}
+
+function givenChannel(shape: readonly number[], axis: number, p: GivenScales): ((i: number) => number) | undefined {
+  if (p.scale.length === 1) return () => 0;
+  if (shape[axis] !== p.scale.length) return undefined;
+  const inner = shape.slice(axis + 1).reduce((a, d) => a * d, 1);
+  return (i) => Math.floor(i / inner) % p.scale.length;
+}
+
+/** (values / scale + zero point) of each element: integers in [-128, 127] when the values lie on the given grid */
+function gridPoints(values: ArrayLike<number>, shape: readonly number[], axis: number, p: GivenScales): Float64Array | undefined {
+  const ch = givenChannel(shape, axis, p);
+  if (!ch) return undefined;
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i]! / p.scale[ch(i)]! + p.zeroPoint[ch(i)]!;
+  return out;
+}
+
+/**
+ * Whether float `values` (made by dequantizing int8 data with `p`) are still exactly int8 values at `p`:
+ * within 1e-3 of an integer in [-128, 127] (dequantizing rounds to float32, so not bit-exact).
+ */
+export function onGivenGrid(values: ArrayLike<number>, shape: readonly number[], axis: number | undefined, p: GivenScales): boolean {
+  const pts = gridPoints(values, shape, axis ?? 0, p);
+  if (!pts) return false;
+  for (const v of pts) if (Math.abs(v - Math.round(v)) > 1e-3 || Math.round(v) < -128 || Math.round(v) > 127) return false;
+  return true;
+}
+
+/** The int8 data of float `values` on the given grid (check onGivenGrid first). */
+export function givenInt8(values: ArrayLike<number>, shape: readonly number[], axis: number, p: GivenScales): QuantizedWeights {
+  const pts = gridPoints(values, shape, axis, p);
+  if (!pts) throw new Error(`internal: ${p.scale.length} scales for dimension ${axis} of [${shape.join(',')}]`);
+  return { values: Int8Array.from(pts, (v) => Math.round(v)), scale: [...p.scale], zeroPoint: [...p.zeroPoint], quantizedDimension: axis };
+}

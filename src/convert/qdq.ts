@@ -1,0 +1,90 @@
+/**
+ * QuantizeLinear / DequantizeLinear semantics shared by their lowerings and the QDQ pass
+ * (passes/qdq.ts): reading a node's scale, zero point and axis, and evaluating both ops on constants.
+ * ONNX: y = saturate(round_half_even(x / scale) + zero_point); x = (y - zero_point) * scale, per tensor
+ * (scalar scale) or per axis (1-D scale along `axis`, default 1); blocked quantization (block_size) is
+ * not read here.
+ */
+import { OnnxDataType } from '../onnx/model.js';
+import type { ConstTensor } from '../onnx/tensor.js';
+import { attrInt, normAxis, refuse, type IrNode } from './ir.js';
+import type { InferContext } from './lowering.js';
+
+export interface QdqParams {
+  scale: number[];
+  zeroPoint: number[];
+  /** the ONNX element type of the quantized values (INT8, UINT8, ...) */
+  qtype: number;
+  /** per-axis: the axis the scales run along (normalised); undefined when per tensor */
+  axis?: number;
+}
+
+const INT_RANGE: Record<number, [number, number]> = {
+  [OnnxDataType.INT8]: [-128, 127],
+  [OnnxDataType.UINT8]: [0, 255],
+  [OnnxDataType.INT16]: [-32768, 32767],
+  [OnnxDataType.UINT16]: [0, 65535],
+  [OnnxDataType.INT32]: [-(2 ** 31), 2 ** 31 - 1],
+};
+
+export const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear']);
+
+/**
+ * The scale, zero point and axis of a QuantizeLinear/DequantizeLinear node for an input of rank
+ * `rank`; refuses what is not constant or not understood. `qtypeDefault` is the quantized type when
+ * there is no zero point (the input's type for DequantizeLinear; uint8 for QuantizeLinear).
+ */
+export function qdqParams(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: number, qtypeDefault: number): QdqParams {
+  if (attrInt(n, 'block_size', 0) !== 0) refuse('blocked quantization (block_size) is not supported');
+  const scale = ctx.const(n.inputs[1] ?? '');
+  if (!scale) refuse('the scale is not a constant');
+  const zp = n.inputs[2] ? ctx.const(n.inputs[2]) : undefined;
+  if (n.inputs[2] && !zp) refuse('the zero point is not a constant');
+  const outputDtype = attrInt(n, 'output_dtype', 0);
+  const qtype = zp?.dtype ?? (outputDtype || qtypeDefault);
+  if (zp && outputDtype && outputDtype !== zp.dtype) refuse(`output_dtype ${outputDtype} differs from the zero point's type ${zp.dtype}`);
+  if (scale.shape.length > 1) refuse(`a scale of rank ${scale.shape.length} (blocked quantization) is not supported`);
+  const count = scale.data.length;
+  if (zp && zp.data.length !== count) refuse(`the zero point has ${zp.data.length} values for ${count} scales`);
+  const s = Array.from(scale.data, Math.fround);
+  if (s.some((v) => !(v > 0) || !Number.isFinite(v))) refuse('a scale is not a positive finite number');
+  const z = zp ? Array.from(zp.data) : new Array<number>(count).fill(0);
+  // a one-element 1-D scale is per tensor too (onnxruntime writes per-tensor biases so)
+  if (scale.shape.length === 0 || count === 1) return { scale: s, zeroPoint: z, qtype };
+  const axis = normAxis(attrInt(n, 'axis', 1), rank);
+  return { scale: s, zeroPoint: z, qtype, axis };
+}
+
+/** Index along `axis` of flat element i, for a tensor of `shape`. */
+function channelIndexer(shape: readonly number[], axis: number | undefined, count: number): (i: number) => number {
+  if (axis === undefined) return () => 0;
+  if (shape[axis] !== count) refuse(`${count} scales for dimension ${axis} of size ${shape[axis]}`);
+  const inner = shape.slice(axis + 1).reduce((a, d) => a * d, 1);
+  return (i) => Math.floor(i / inner) % count;
+}
+
+/** DequantizeLinear of a constant: float32 (x - zero_point) x scale. */
+export function dequantizeConst(x: ConstTensor, p: QdqParams): ConstTensor {
+  const ch = channelIndexer(x.shape, p.axis, p.scale.length);
+  const out = new Float32Array(x.data.length);
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround(x.data[i]! - p.zeroPoint[ch(i)]!) * p.scale[ch(i)]!;
+  return { dtype: OnnxDataType.FLOAT, shape: [...x.shape], data: out };
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** QuantizeLinear of a constant (integer types only). */
+export function quantizeConst(x: ConstTensor, p: QdqParams): ConstTensor {
+  const range = INT_RANGE[p.qtype];
+  if (!range) refuse(`quantization to element type ${p.qtype} is not supported`);
+  const ch = channelIndexer(x.shape, p.axis, p.scale.length);
+  const out = new Float64Array(x.data.length);
+  for (let i = 0; i < out.length; i++) {
+    const q = roundHalfEven(Math.fround(x.data[i]! / p.scale[ch(i)]!)) + p.zeroPoint[ch(i)]!;
+    out[i] = Math.min(range[1], Math.max(range[0], q));
+  }
+  return { dtype: p.qtype, shape: [...x.shape], data: out };
+}
