@@ -19,6 +19,8 @@ interface CheckFlags extends EnvFlags {
   json?: boolean;
   matrix?: string;
   verbose?: boolean;
+  /** false with --no-cache */
+  cache?: boolean;
 }
 
 /** Adds check's options and action to the command the table created (src/cli/command-table.ts). */
@@ -29,6 +31,7 @@ export function define(cmd: Command): void {
     .option('--json', 'print one JSON document on stdout (everything else goes to stderr)')
     .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
     .option('-v, --verbose', 'show info findings and evidence notes')
+    .option('--no-cache', 'probe the env afresh: neither read nor write the env snapshot cache')
     .addHelpText('after', `
 Environment (one of; default: $VIRTUAL_ENV, then $CONDA_PREFIX, then python3 on PATH):
   --python PATH | --venv DIR | --conda-env NAME | --prefix DIR | --requirements FILE --python-version X.Y
@@ -58,7 +61,8 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   // the probe runs in a child interpreter while the matrix parses here
-  const reading = readSelectedEnv(selection, flags.verbose ? (d) => progress(`tfdoctor check: ${d}`) : undefined);
+  const verbose = flags.verbose ? (d: string) => progress(`tfdoctor check: ${d}`) : undefined;
+  const reading = readSelectedEnv(selection, verbose, { cache: flags.cache !== false, ...(verbose ? { onCache: verbose } : {}) });
   const [envResult, matrixResult] = await Promise.allSettled([reading, loadMatrix(matrixDir)]);
   // a broken matrix is reported first: it is tfdoctor's own input
   if (matrixResult.status === 'rejected') throw matrixResult.reason;
