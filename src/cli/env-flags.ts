@@ -8,7 +8,6 @@ import { resolveTarget, type TargetOptions } from '../env/discover.js';
 import { MarkerSyntaxError, type PlannedPlatform } from '../env/markers.js';
 import { normalizeName } from '../env/names.js';
 import { probeEnvironmentCached } from '../env/cached-probe.js';
-import { probeEnvironment } from '../env/probe.js';
 import { parseRequirement, RequirementSyntaxError, snapshotFromRequirements } from '../env/requirements.js';
 import { currentPlatform, parsePlatform, parsePythonVersion } from '../env/target.js';
 import type { EnvSnapshot } from '../env/types.js';
@@ -115,6 +114,7 @@ export async function readSelectedEnv(
     opts.onCache?.(`env snapshot cache: ${read.cache} (${read.file})`);
     return { snapshot: read.snapshot, description: target.description, interpreter: target.interpreter };
   }
+  const { probeEnvironment } = await import('../env/probe.js');
   return { snapshot: await probeEnvironment(target), description: target.description, interpreter: target.interpreter };
 }
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { toolVersion } from '../util/package-root.js';
 import type { Target } from './discover.js';
 import { recordOverlaps } from './overlaps.js';
-import { probeEnvironmentWithStats, type ProbeOptions } from './probe.js';
+import type { ProbeOptions } from './probe.js';
 import { pythonScript } from './python-scripts.js';
 import {
   cacheEntryFor, isRacy, lookupSnapshot, snapshotCacheFile, snapshotIdentity, statKey, storeSnapshot, type PathStats,
@@ -42,6 +42,8 @@ export async function probeEnvironmentCached(target: Target, opts: CachedProbeOp
     [join(guessedPrefix, 'conda-meta')]: statKey(join(guessedPrefix, 'conda-meta')),
   };
   const started = Date.now();
+  // the probe (and the child-process machinery) loads only on a miss
+  const { probeEnvironmentWithStats } = await import('./probe.js');
   const { snapshot, probe } = await probeEnvironmentWithStats(target, opts);
   snapshot.recordOverlaps = recordOverlaps(Object.values(snapshot.distributions));
   // a launcher (a pyenv or conda shim) may start another interpreter next time: only a direct one is cached

@@ -1,7 +1,7 @@
 // `tfdoctor check`: flags -> snapshot (probe or requirements file) -> matrix rules -> report.
 import type { Command } from 'commander';
 import { Chalk } from 'chalk';
-import { deepProbe, ROUTE_MODULES, type ImportOutcome } from '../../env/deep-probe.js';
+import type { ImportOutcome } from '../../env/deep-probe.js';
 import type { EnvSnapshot } from '../../env/types.js';
 import { loadMatrix, defaultMatrixDir } from '../../matrix/load.js';
 import { evaluate, countBySeverity } from '../../diagnose/evaluate.js';
@@ -75,6 +75,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   if (flags.deep && interpreter) {
     // the probed sys.executable, not the path given: a pyenv/conda shim would start once per module
     interpreter = snapshot.python.executable || interpreter;
+    const { deepProbe, ROUTE_MODULES } = await import('../../env/deep-probe.js');
     const modules = [...new Set<string>([...ROUTE_MODULES, ...matrix.rules.flatMap((r) => r.observe.map((o) => o.module))])];
     progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own process, the shared base imported once)…`);
     const started = Date.now();
