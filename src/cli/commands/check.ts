@@ -36,6 +36,9 @@ export function define(cmd: Command): void {
 Environment (one of; default: $VIRTUAL_ENV, then $CONDA_PREFIX, then python3 on PATH):
   --python PATH | --venv DIR | --conda-env NAME | --prefix DIR | --requirements FILE --python-version X.Y
 
+A real env's snapshot is cached (in $TFDOCTOR_CACHE_DIR, else $XDG_CACHE_HOME/tfdoctor, else ~/.cache/tfdoctor)
+and reused while every file and folder the probe read is unchanged; --no-cache probes afresh.
+
 Exit codes: 0 no errors, 1 errors found (or a --deep disagreement), 2 usage or probe failure.
 
 Examples:
