@@ -1,13 +1,11 @@
 // `tfdoctor check`: flags -> snapshot (probe or requirements file) -> matrix rules -> report.
 import type { Command } from 'commander';
-import { Chalk } from 'chalk';
 import type { ImportOutcome } from '../../env/deep-probe.js';
 import type { EnvSnapshot } from '../../env/types.js';
 import { loadMatrix, defaultMatrixDir } from '../../matrix/load.js';
 import { evaluate, countBySeverity } from '../../diagnose/evaluate.js';
 import { loadExportGapPredictor } from '../../diagnose/predictor.js';
 import type { AppliedPatch } from '../../diagnose/types.js';
-import { renderHuman } from '../../report/human.js';
 import { checkDocument } from '../../report/json.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags } from '../env-flags.js';
@@ -107,7 +105,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     });
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
+    // the human reporter and chalk load only here (--json needs neither);
     // chalk's level follows stdout: 0 when piped or NO_COLOR, forced by FORCE_COLOR
+    const [{ Chalk }, { renderHuman }] = await Promise.all([import('chalk'), import('../../report/human.js')]);
     process.stdout.write(renderHuman(diagnosis, snapshot, { verbose: !!flags.verbose, color: new Chalk(), ...(modelCheck ? { model: modelCheck } : {}) }));
   }
   const errors = countBySeverity(diagnosis.findings).error;
