@@ -74,6 +74,19 @@ export const IMPORTS_ANYWAY: Readonly<Record<string, readonly string[]>> = {
   'tensorflow_probability.distributions': ['tensorflow', 'keras', 'tf_keras'],
 };
 
+/**
+ * The base modules (in the server's order) that importing `module` loads anyway: those of its own entry and
+ * of every enclosing package's, since Python imports a.b before a.b.c and a before a.b. So a submodule the
+ * table does not list (a matrix rule's `tensorflow.lite.python.metrics...`) starts from its package's state,
+ * not from a clean interpreter that would import tensorflow a second time.
+ */
+export function baseOf(module: string, base: NonNullable<DeepProbeOptions['base']>): string[] {
+  const parts = module.split('.');
+  const anyway = new Set<string>();
+  for (let i = 1; i <= parts.length; i++) for (const b of base.importsAnyway[parts.slice(0, i).join('.')] ?? []) anyway.add(b);
+  return base.order.filter((b) => anyway.has(b));
+}
+
 export const DEFAULT_IMPORT_TIMEOUT_MS = 120_000;
 /** What a TensorFlow-importing interpreter holds at peak, measured roughly; used to size the pool. */
 const BYTES_PER_CHILD = 1.5 * 1024 ** 3;
@@ -136,7 +149,7 @@ async function forkServer(
     base: NonNullable<DeepProbeOptions['base']>;
   },
 ): Promise<void> {
-  const jobs = modules.map((module) => ({ module, base: o.base.order.filter((b) => o.base.importsAnyway[module]?.includes(b)) }));
+  const jobs = modules.map((module) => ({ module, base: baseOf(module, o.base) }));
   const wanted = new Set(modules);
   const answered = new Set<string>();
   // each import and each base import has its own timeout inside the server; this bounds the whole
