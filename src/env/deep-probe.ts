@@ -108,9 +108,19 @@ export function defaultConcurrency(free = freemem(), cpuCount = cpus().length): 
   return Math.max(1, Math.min(Math.floor(free / BYTES_PER_CHILD), Math.max(1, cpuCount) * 2));
 }
 
+/**
+ * The fork server's imports at once: one CPU fewer than the machine has. The base chain's imports
+ * (tensorflow, then keras, ...) take no slot and are the long pole every TensorFlow module waits for;
+ * imports beside it on all CPUs only slow it down (imports are CPU-bound once the files are cached).
+ */
+export function forkServerConcurrency(free = freemem(), cpuCount = cpus().length): number {
+  return Math.max(1, Math.min(Math.floor(free / BYTES_PER_CHILD), Math.max(1, cpuCount - 1)));
+}
+
 export async function deepProbe(python: string, modules: string[], opts: DeepProbeOptions = {}): Promise<Record<string, ImportOutcome>> {
   const timeoutMs = opts.timeoutMs ?? timeoutFromEnv('TFDOCTOR_IMPORT_TIMEOUT', DEFAULT_IMPORT_TIMEOUT_MS);
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? defaultConcurrency(), modules.length || 1));
+  const atMost = (n: number) => Math.max(1, Math.min(n, modules.length || 1));
+  const concurrency = atMost(opts.concurrency ?? defaultConcurrency());
   const wanted = [...new Set(modules)];
   const results: Record<string, ImportOutcome> = {};
   const record = (o: ImportOutcome) => {
@@ -119,7 +129,7 @@ export async function deepProbe(python: string, modules: string[], opts: DeepPro
   };
   if (opts.mode !== 'separate' && wanted.length > 0) {
     const base = opts.base ?? { order: BASE_MODULES, importsAnyway: IMPORTS_ANYWAY };
-    await forkServer(python, wanted, { timeoutMs, concurrency, env: opts.env, record, base });
+    await forkServer(python, wanted, { timeoutMs, concurrency: atMost(opts.concurrency ?? forkServerConcurrency()), env: opts.env, record, base });
   }
   // what the server did not answer (no fork, a server that could not start or died): one interpreter each
   const queue = wanted.filter((m) => results[m] === undefined);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { baseOf, BASE_MODULES, deepProbe, defaultConcurrency, IMPORTS_ANYWAY, parseImportAnswer, ROUTE_MODULES, type ImportOutcome } from '../../src/env/deep-probe.js';
+import { baseOf, BASE_MODULES, deepProbe, defaultConcurrency, forkServerConcurrency, IMPORTS_ANYWAY, parseImportAnswer, ROUTE_MODULES, type ImportOutcome } from '../../src/env/deep-probe.js';
 import { fixtures, realPython, tempDir } from './helpers.js';
 
 const sitePackages = join(fixtures, 'deep-modules', 'site-packages');
@@ -62,6 +62,14 @@ describe('pool size and answers', () => {
     expect(defaultConcurrency(0.5 * GB, 2)).toBe(1);
     expect(defaultConcurrency(3.1 * GB, 8)).toBe(2);
     expect(defaultConcurrency(100 * GB, 2)).toBe(4);
+  });
+
+  it('leaves the fork server\'s base chain a CPU of its own: one import fewer than CPUs, at least 1', () => {
+    const GB = 1024 ** 3;
+    expect(forkServerConcurrency(100 * GB, 2)).toBe(1);
+    expect(forkServerConcurrency(100 * GB, 1)).toBe(1);
+    expect(forkServerConcurrency(100 * GB, 8)).toBe(7);
+    expect(forkServerConcurrency(3.1 * GB, 8)).toBe(2);
   });
 
   it('reads a recorded answer and treats garbage as a crash', () => {
