@@ -55,7 +55,8 @@ def metadata_name(dist_info):
 
 def owning_distribution(site_dir, rel):
     """The distribution whose RECORD lists `rel` (a path relative to site_dir)."""
-    needle = rel + ','
+    # whole-file substring searches (C speed) over the RECORDs, a line start being the file start or a newline
+    needles = [(rel + ',').encode('utf-8'), ('"' + rel + '",').encode('utf-8')]
     try:
         entries = os.listdir(site_dir)
     except OSError:
@@ -64,12 +65,13 @@ def owning_distribution(site_dir, rel):
         if not entry.endswith('.dist-info'):
             continue
         try:
-            with open(os.path.join(site_dir, entry, 'RECORD'), encoding='utf-8', errors='replace') as f:
-                for line in f:
-                    if line.startswith(needle) or line.startswith('"' + needle[:-1] + '",'):
-                        return metadata_name(os.path.join(site_dir, entry))
+            with open(os.path.join(site_dir, entry, 'RECORD'), 'rb') as f:
+                data = f.read()
         except OSError:
             continue
+        for needle in needles:
+            if data.startswith(needle) or b'\n' + needle in data:
+                return metadata_name(os.path.join(site_dir, entry))
     return None
 
 
@@ -347,6 +349,16 @@ def child_answer(child, status, seconds):
     return doc
 
 
+def freeze_heap():
+    """Moves every object the base import made out of the collector's reach (gc.freeze, 3.7+): a child's
+    garbage collection would otherwise walk, and so copy-on-write, the whole inherited heap (TensorFlow's
+    is hundreds of MB) in each child. Objects are only never collected; no import behaves differently.
+    No gc.collect() first: on that heap it costs more than the garbage it would free."""
+    import gc
+    if hasattr(gc, 'freeze'):
+        gc.freeze()
+
+
 def become_level(server, loaded, name, jobs, status_w):
     """In a forked child: import base module `name` (within the timeout), tell the parent whether it
     worked, and if so serve `jobs` from this state."""
@@ -368,6 +380,7 @@ def become_level(server, loaded, name, jobs, status_w):
     os.write(status_w, b'1' if ok else b'0')
     os.close(status_w)
     if ok:
+        freeze_heap()
         run_level(server, loaded + [name], jobs)
 
 

@@ -9,11 +9,30 @@ PROBE_FORMAT = 1
 ENV_VARS = ('TF_USE_LEGACY_KERAS', 'KERAS_BACKEND', 'PYTHONPATH', 'TF_CPP_MIN_LOG_LEVEL',
             'CUDA_VISIBLE_DEVICES', 'PYTHONNOUSERSITE')
 
+# With --stats: every file and folder the probe reads or lists, with its stat taken BEFORE the read
+# (src/env/snapshot-cache.ts trusts a cached snapshot only while all of them still stat the same,
+# so a change during the probe shows up as a mismatch later). None: the path did not exist.
+STATS = None
+
+
+def stat_key(st):
+    return '%d,%d,%d,%d' % (st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_size)
+
+
+def note_stat(path):
+    if STATS is None or path in STATS:
+        return
+    try:
+        STATS[path] = stat_key(os.stat(path))
+    except OSError:
+        STATS[path] = None
+
 
 def read_headers(path):
     """Email-header fields of METADATA / PKG-INFO, up to the first blank line (the body is the long description)."""
     fields = {}
     requires = []
+    note_stat(path)
     try:
         with open(path, encoding='utf-8', errors='replace') as f:
             key = None
@@ -36,6 +55,7 @@ def read_headers(path):
 
 
 def read_text(path):
+    note_stat(path)
     try:
         with open(path, encoding='utf-8', errors='replace') as f:
             return f.read()
@@ -66,6 +86,7 @@ def egg_requires(text):
 
 def distribution(location, entry):
     meta_dir = os.path.join(location, entry)
+    note_stat(meta_dir)
     is_dist_info = entry.endswith('.dist-info')
     if is_dist_info:
         fields, requires = read_headers(os.path.join(meta_dir, 'METADATA'))
@@ -86,12 +107,14 @@ def distribution(location, entry):
         if is_dist_info:
             # RECORD is read and parsed by the caller (Node), in parallel: it is most of the bytes
             record = {'path': os.path.join(meta_dir, 'RECORD'), 'format': 'record'}
+            note_stat(record['path'])
             installer_text = read_text(os.path.join(meta_dir, 'INSTALLER'))
             if installer_text is not None:
                 installer = installer_text.strip() or None
         else:
             # paths relative to the .egg-info folder
             record = {'path': os.path.join(meta_dir, 'installed-files.txt'), 'format': 'installed-files'}
+            note_stat(record['path'])
         tl = read_text(os.path.join(meta_dir, 'top_level.txt'))
         if tl is not None:
             top_level = [t.strip() for t in tl.splitlines() if t.strip()]
@@ -116,6 +139,7 @@ def scan(entries):
         if not location or real in seen_dirs:
             continue
         seen_dirs.add(real)
+        note_stat(location)
         try:
             names = sorted(os.listdir(location))
         except OSError:
@@ -161,6 +185,7 @@ def build_site_path():
     ordered = venv_dirs + ([user] if user else []) + [d for d in system if d not in venv_dirs]
     added = []
     for sitedir in ordered:
+        note_stat(sitedir)
         if not os.path.isdir(sitedir):
             continue
         add_path(sitedir, known, added)
@@ -175,6 +200,7 @@ def build_site_path():
                 if not line or line.startswith('#') or line.startswith(('import ', 'import\t')):
                     continue
                 target = os.path.join(sitedir, line)
+                note_stat(target)
                 if os.path.exists(target):
                     add_path(target, known, added)
     return system, (user if user and os.path.isdir(user) else None), added
@@ -188,6 +214,7 @@ def find_venv():
     exe_dir = os.path.dirname(os.path.abspath(executable))
     site_prefix = os.path.dirname(exe_dir)
     for conf in (os.path.join(exe_dir, 'pyvenv.cfg'), os.path.join(site_prefix, 'pyvenv.cfg')):
+        note_stat(conf)
         if os.path.isfile(conf):
             system_site = False
             for line in (read_text(conf) or '').splitlines():
@@ -206,11 +233,16 @@ def add_path(path, known, added):
 
 
 def main():
+    global STATS
+    if '--stats' in sys.argv[1:]:
+        STATS = {}
     here = os.path.normcase(os.path.dirname(os.path.abspath(__file__)))
     # sys.path[0] is this script's folder, not part of the user's environment
     base_path = [p for p in sys.path if os.path.normcase(os.path.abspath(p or '.')) != here]
     sys.path[:] = base_path
     site_packages, user_site, added = build_site_path()
+    # tfdoctor reads <prefix>/conda-meta after the probe (conda envs): its state now is what counts
+    note_stat(os.path.join(sys.prefix, 'conda-meta'))
     path = base_path + added
     if hasattr(os, 'uname'):
         machine = os.uname().machine  # what platform.machine() returns on POSIX, without importing platform
@@ -234,6 +266,8 @@ def main():
         'envVars': dict((k, os.environ[k]) for k in ENV_VARS if k in os.environ),
         'distributions': scan(path),
     }
+    if STATS is not None:
+        doc['stats'] = STATS
     sys.stdout.write(json.dumps(doc, separators=(',', ':')))
     sys.stdout.write('\n')
 

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { resolveTarget, type TargetOptions } from '../env/discover.js';
 import { MarkerSyntaxError, type PlannedPlatform } from '../env/markers.js';
 import { normalizeName } from '../env/names.js';
-import { probeEnvironment } from '../env/probe.js';
+import { probeEnvironmentCached } from '../env/cached-probe.js';
 import { parseRequirement, RequirementSyntaxError, snapshotFromRequirements } from '../env/requirements.js';
 import { currentPlatform, parsePlatform, parsePythonVersion } from '../env/target.js';
 import type { EnvSnapshot } from '../env/types.js';
@@ -87,8 +87,20 @@ export interface SelectedEnv {
   interpreter: string | null;
 }
 
+export interface ReadEnvOptions {
+  /**
+   * An installed env through the env snapshot cache (src/env/cached-probe.ts): the snapshot may then
+   * come without file lists (filesOmitted). Only for commands that need no more than `check` does.
+   */
+  cache?: boolean;
+  /** told what the cache did ("hit", "stored", or why not) */
+  onCache?: (note: string) => void;
+}
+
 /** Reads the selected env: probes an installed one, or reads the requirements file of a planned one. */
-export async function readSelectedEnv(selection: EnvSelection, onResolved?: (description: string) => void): Promise<SelectedEnv> {
+export async function readSelectedEnv(
+  selection: EnvSelection, onResolved?: (description: string) => void, opts: ReadEnvOptions = {},
+): Promise<SelectedEnv> {
   if (selection.kind === 'planned') {
     const snapshot = await snapshotFromRequirements(selection.requirements, {
       pythonVersion: selection.pythonVersion, ...(selection.platform ? { platform: selection.platform } : {}),
@@ -97,6 +109,12 @@ export async function readSelectedEnv(selection: EnvSelection, onResolved?: (des
   }
   const target = await resolveTarget(selection.target);
   onResolved?.(target.description);
+  if (opts.cache) {
+    const read = await probeEnvironmentCached(target);
+    opts.onCache?.(`env snapshot cache: ${read.cache} (${read.file})`);
+    return { snapshot: read.snapshot, description: target.description, interpreter: target.interpreter };
+  }
+  const { probeEnvironment } = await import('../env/probe.js');
   return { snapshot: await probeEnvironment(target), description: target.description, interpreter: target.interpreter };
 }
 

@@ -1,6 +1,7 @@
 // Questions about a snapshot that rules ask, answered with the matrix's families
 // (tensorflow-cpu counts as tensorflow, tf-keras-nightly as tf-keras, ...).
 import { normalizeName } from '../env/names.js';
+import { recordOverlaps } from '../env/overlaps.js';
 import type { Distribution, EnvSnapshot } from '../env/types.js';
 import type { Family, Matrix } from '../matrix/types.js';
 
@@ -65,57 +66,12 @@ export class Facts {
 
   /** Files (RECORD paths inside site-packages) that more than one distribution's RECORD lists, grouped by owner set. */
   recordOverlaps(): { owners: Distribution[]; files: string[] }[] {
-    this.overlaps ??= this.computeRecordOverlaps();
+    this.overlaps ??= (this.snapshot.recordOverlaps ?? recordOverlaps(Object.values(this.snapshot.distributions))).map((g) => ({
+      owners: g.owners.map((n) => this.snapshot.distributions[n]).filter((d): d is Distribution => d !== undefined),
+      files: g.files,
+    }));
     return this.overlaps;
   }
 
   private overlaps: { owners: Distribution[]; files: string[] }[] | undefined;
-
-  private computeRecordOverlaps(): { owners: Distribution[]; files: string[] }[] {
-    // only distributions that share a top-level entry can share a file: find those first (cheap),
-    // then compare full paths within them
-    const dists = Object.values(this.snapshot.distributions);
-    const ownersOfTop = new Map<string, Set<Distribution>>();
-    for (const d of dists) {
-      let prevTop = '';
-      for (const raw of d.files) {
-        // RECORD lists a package's files together: skip the Map work while the top entry repeats
-        if (prevTop && raw.length > prevTop.length && raw.charCodeAt(prevTop.length) === 47 && raw.startsWith(prevTop)) continue;
-        const slash = raw.indexOf('/');
-        const top = slash < 0 ? raw : raw.slice(0, slash);
-        prevTop = top;
-        if (top === '..' || top === '' || top === '__pycache__') continue;
-        const key = `${d.location ?? ''}\0${top}`;
-        const set = ownersOfTop.get(key);
-        if (set) set.add(d); else ownersOfTop.set(key, new Set([d]));
-      }
-    }
-    const ownersByFile = new Map<string, Distribution[]>();
-    for (const [topKey, owners] of ownersOfTop) {
-      if (owners.size < 2) continue;
-      const [location, top] = topKey.split('\0') as [string, string];
-      for (const d of owners) {
-        const seen = new Set<string>();
-        for (const raw of d.files) {
-          if (raw !== top && !raw.startsWith(`${top}/`)) continue;
-          // only files inside the sys.path entry; metadata folders are per-distribution by design
-          if (raw.startsWith('..') || raw.startsWith('/') || /\.(dist|egg)-info\//.test(raw) || raw.includes('__pycache__/')) continue;
-          const key = `${location}\0${raw}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          const list = ownersByFile.get(key);
-          if (list) list.push(d); else ownersByFile.set(key, [d]);
-        }
-      }
-    }
-    const groups = new Map<string, { owners: Distribution[]; files: string[] }>();
-    for (const [key, owners] of ownersByFile) {
-      if (owners.length < 2) continue;
-      const id = owners.map((o) => o.name).sort().join(',');
-      const file = key.split('\0')[1]!;
-      const g = groups.get(id);
-      if (g) g.files.push(file); else groups.set(id, { owners, files: [file] });
-    }
-    return [...groups.values()];
-  }
 }

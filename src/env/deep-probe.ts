@@ -74,6 +74,19 @@ export const IMPORTS_ANYWAY: Readonly<Record<string, readonly string[]>> = {
   'tensorflow_probability.distributions': ['tensorflow', 'keras', 'tf_keras'],
 };
 
+/**
+ * The base modules (in the server's order) that importing `module` loads anyway: those of its own entry and
+ * of every enclosing package's, since Python imports a.b before a.b.c and a before a.b. So a submodule the
+ * table does not list (a matrix rule's `tensorflow.lite.python.metrics...`) starts from its package's state,
+ * not from a clean interpreter that would import tensorflow a second time.
+ */
+export function baseOf(module: string, base: NonNullable<DeepProbeOptions['base']>): string[] {
+  const parts = module.split('.');
+  const anyway = new Set<string>();
+  for (let i = 1; i <= parts.length; i++) for (const b of base.importsAnyway[parts.slice(0, i).join('.')] ?? []) anyway.add(b);
+  return base.order.filter((b) => anyway.has(b));
+}
+
 export const DEFAULT_IMPORT_TIMEOUT_MS = 120_000;
 /** What a TensorFlow-importing interpreter holds at peak, measured roughly; used to size the pool. */
 const BYTES_PER_CHILD = 1.5 * 1024 ** 3;
@@ -95,9 +108,19 @@ export function defaultConcurrency(free = freemem(), cpuCount = cpus().length): 
   return Math.max(1, Math.min(Math.floor(free / BYTES_PER_CHILD), Math.max(1, cpuCount) * 2));
 }
 
+/**
+ * The fork server's imports at once: one CPU fewer than the machine has. The base chain's imports
+ * (tensorflow, then keras, ...) take no slot and are the long pole every TensorFlow module waits for;
+ * imports beside it on all CPUs only slow it down (imports are CPU-bound once the files are cached).
+ */
+export function forkServerConcurrency(free = freemem(), cpuCount = cpus().length): number {
+  return Math.max(1, Math.min(Math.floor(free / BYTES_PER_CHILD), Math.max(1, cpuCount - 1)));
+}
+
 export async function deepProbe(python: string, modules: string[], opts: DeepProbeOptions = {}): Promise<Record<string, ImportOutcome>> {
   const timeoutMs = opts.timeoutMs ?? timeoutFromEnv('TFDOCTOR_IMPORT_TIMEOUT', DEFAULT_IMPORT_TIMEOUT_MS);
-  const concurrency = Math.max(1, Math.min(opts.concurrency ?? defaultConcurrency(), modules.length || 1));
+  const atMost = (n: number) => Math.max(1, Math.min(n, modules.length || 1));
+  const concurrency = atMost(opts.concurrency ?? defaultConcurrency());
   const wanted = [...new Set(modules)];
   const results: Record<string, ImportOutcome> = {};
   const record = (o: ImportOutcome) => {
@@ -106,7 +129,7 @@ export async function deepProbe(python: string, modules: string[], opts: DeepPro
   };
   if (opts.mode !== 'separate' && wanted.length > 0) {
     const base = opts.base ?? { order: BASE_MODULES, importsAnyway: IMPORTS_ANYWAY };
-    await forkServer(python, wanted, { timeoutMs, concurrency, env: opts.env, record, base });
+    await forkServer(python, wanted, { timeoutMs, concurrency: atMost(opts.concurrency ?? forkServerConcurrency()), env: opts.env, record, base });
   }
   // what the server did not answer (no fork, a server that could not start or died): one interpreter each
   const queue = wanted.filter((m) => results[m] === undefined);
@@ -136,7 +159,7 @@ async function forkServer(
     base: NonNullable<DeepProbeOptions['base']>;
   },
 ): Promise<void> {
-  const jobs = modules.map((module) => ({ module, base: o.base.order.filter((b) => o.base.importsAnyway[module]?.includes(b)) }));
+  const jobs = modules.map((module) => ({ module, base: baseOf(module, o.base) }));
   const wanted = new Set(modules);
   const answered = new Set<string>();
   // each import and each base import has its own timeout inside the server; this bounds the whole

@@ -5,7 +5,6 @@ import { constants } from 'node:fs';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
-import { runChild } from '../util/child.js';
 import { UserError } from '../util/errors.js';
 
 export interface TargetOptions {
@@ -122,6 +121,8 @@ async function condaNameTarget(name: string, env: NodeJS.ProcessEnv): Promise<Ta
 async function condaEnvList(env: NodeJS.ProcessEnv): Promise<string[] | null> {
   const conda = env.CONDA_EXE && (await isFile(env.CONDA_EXE)) ? env.CONDA_EXE : await findOnPath('conda', env);
   if (!conda) return null;
+  // child-process machinery loads only for this lookup (a `check` answered from the cache starts none)
+  const { runChild } = await import('../util/child.js');
   const r = await runChild(conda, ['env', 'list', '--json'], { timeoutMs: 30_000, env, extendEnv: false });
   if (r.exitCode !== 0) return null;
   try {

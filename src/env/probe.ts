@@ -40,6 +40,8 @@ export interface ProbeOutput {
   sysPath: string[];
   envVars: Record<string, string>;
   distributions: RawDistribution[];
+  /** with --stats: every path the probe read or listed -> "mtimeNs,ctimeNs,ino,size" taken before the read, null when missing */
+  stats?: Record<string, string | null>;
 }
 
 export interface ProbeOptions {
@@ -49,6 +51,15 @@ export interface ProbeOptions {
 
 /** Runs python/probe.py in the target's interpreter and returns the environment snapshot. */
 export async function probeEnvironment(target: Target, opts: ProbeOptions = {}): Promise<EnvSnapshot> {
+  return (await runProbe(target, opts, false)).snapshot;
+}
+
+/** The probed snapshot with the probe's raw answer, whose `stats` list every path it read (for the snapshot cache). */
+export async function probeEnvironmentWithStats(target: Target, opts: ProbeOptions = {}): Promise<{ snapshot: EnvSnapshot; probe: ProbeOutput }> {
+  return runProbe(target, opts, true);
+}
+
+async function runProbe(target: Target, opts: ProbeOptions, stats: boolean): Promise<{ snapshot: EnvSnapshot; probe: ProbeOutput }> {
   const timeoutMs = opts.timeoutMs ?? timeoutFromEnv('TFDOCTOR_PROBE_TIMEOUT', DEFAULT_PROBE_TIMEOUT_MS);
   const interpreter = target.interpreter;
   // conda-meta is read while Python starts; the guess is the usual <prefix>/bin/python layout
@@ -56,7 +67,7 @@ export async function probeEnvironment(target: Target, opts: ProbeOptions = {}):
   const condaGuess = condaOwnedMetadataDirs(guessedPrefix);
   // -S: no site.py (its .pth code can cost more than the probe, and runs arbitrary code; the
   // probe rebuilds the site path itself). -B: write no bytecode into the user's env.
-  const result = await runChild(interpreter, ['-S', '-B', pythonScript('probe.py')], {
+  const result = await runChild(interpreter, ['-S', '-B', pythonScript('probe.py'), ...(stats ? ['--stats'] : [])], {
     timeoutMs,
     maxBuffer: 1024 * 1024 * 1024,
     env: { PYTHONIOENCODING: 'utf-8' },
@@ -91,7 +102,7 @@ export async function probeEnvironment(target: Target, opts: ProbeOptions = {}):
   const records = readRecordFiles(probe);
   let owned = await condaGuess;
   if (!owned && probe.prefix !== guessedPrefix) owned = await condaOwnedMetadataDirs(probe.prefix);
-  return snapshotFromProbe(probe, target, owned, await records);
+  return { snapshot: snapshotFromProbe(probe, target, owned, await records), probe };
 }
 
 function stderrTail(stderr: string | undefined): string {

@@ -16,7 +16,7 @@ export interface Distribution {
   location: string | null;
   /** absolute path of its .dist-info (or .egg-info) folder; null when planned */
   metadataDir: string | null;
-  /** RECORD paths, relative to `location`, as written in RECORD; [] when none / planned */
+  /** RECORD paths, relative to `location`, as written in RECORD; [] when none / planned, or left out (EnvSnapshot.filesOmitted) */
   files: string[];
   /** top-level import packages it provides (top_level.txt, else derived from RECORD) */
   importPackages: string[];
@@ -69,4 +69,22 @@ export interface EnvSnapshot {
   unpinned?: { name: string; specifier: string; line: number; /** the file the line is in (-r includes) */ file?: string }[];
   /** conda envs: the conda-meta folder */
   condaMeta?: string;
+  /**
+   * Files that more than one distribution's RECORD lists, when computed in advance (src/env/overlaps.ts):
+   * a snapshot from the env snapshot cache carries these instead of the file lists.
+   */
+  recordOverlaps?: RecordOverlap[];
+  /**
+   * true when the distributions' `files` were left out (a snapshot read from the env snapshot cache,
+   * src/env/snapshot-cache.ts, which only `check` asks for): what the file lists tell is in
+   * `importPackages` and `recordOverlaps`.
+   */
+  filesOmitted?: true;
+}
+
+/** A group of files (paths inside one sys.path entry) that the RECORDs of the same distributions all list. */
+export interface RecordOverlap {
+  /** normalised names of the distributions whose RECORDs list every file of the group */
+  owners: string[];
+  files: string[];
 }

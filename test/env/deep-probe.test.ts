@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deepProbe, defaultConcurrency, parseImportAnswer, ROUTE_MODULES, type ImportOutcome } from '../../src/env/deep-probe.js';
+import { baseOf, BASE_MODULES, deepProbe, defaultConcurrency, forkServerConcurrency, IMPORTS_ANYWAY, parseImportAnswer, ROUTE_MODULES, type ImportOutcome } from '../../src/env/deep-probe.js';
 import { fixtures, realPython, tempDir } from './helpers.js';
 
 const sitePackages = join(fixtures, 'deep-modules', 'site-packages');
@@ -64,6 +64,14 @@ describe('pool size and answers', () => {
     expect(defaultConcurrency(100 * GB, 2)).toBe(4);
   });
 
+  it('leaves the fork server\'s base chain a CPU of its own: one import fewer than CPUs, at least 1', () => {
+    const GB = 1024 ** 3;
+    expect(forkServerConcurrency(100 * GB, 2)).toBe(1);
+    expect(forkServerConcurrency(100 * GB, 1)).toBe(1);
+    expect(forkServerConcurrency(100 * GB, 8)).toBe(7);
+    expect(forkServerConcurrency(3.1 * GB, 8)).toBe(2);
+  });
+
   it('reads a recorded answer and treats garbage as a crash', () => {
     const answer: ImportOutcome = { module: 'onnx', ok: true, seconds: 1.2, version: '1.19.0' };
     expect(parseImportAnswer('onnx', `${JSON.stringify(answer)}\n`, { exitCode: 0, elapsed: 1.3 })).toEqual(answer);
@@ -88,7 +96,7 @@ describe('the fork server', () => {
     order: ['failbase', 'crashbase', 'countbase'],
     importsAnyway: {
       usesbase_a: ['countbase'], usesbase_b: ['countbase'], usesbase_c: ['countbase'], usesbase_crash: ['countbase'],
-      afterfail: ['failbase'], aftercrash: ['crashbase'],
+      afterfail: ['failbase'], aftercrash: ['crashbase'], usesbase_pkg: ['countbase'],
     },
   };
 
@@ -110,6 +118,23 @@ describe('the fork server', () => {
     expect(results['brokenpkg']!.error).toMatchObject({ type: 'ModuleNotFoundError', missingModule: 'keras_fixture_missing' });
   });
 
+  it('a submodule nobody lists starts from its package\'s base: the base is still imported once', async () => {
+    expect(baseOf('usesbase_pkg.sub', base)).toEqual(['countbase']);
+    const { env: e, imports } = countEnv();
+    const results = await deepProbe(realPython().executable, ['usesbase_a', 'usesbase_pkg.sub', 'usesbase_pkg'], { env: e, base, concurrency: 2, timeoutMs: 30_000 });
+    expect(imports()).toBe(1);
+    expect(Object.values(results).every((r) => r.ok)).toBe(true);
+    expect(results['usesbase_pkg.sub']!.version).toBe('4.0');
+  });
+
+  it('the route table: a tensorflow submodule starts from tensorflow\'s state (importing it imports tensorflow first)', () => {
+    const table = { order: BASE_MODULES, importsAnyway: IMPORTS_ANYWAY };
+    expect(baseOf('tensorflow.lite.python.metrics._pywrap_tensorflow_lite_metrics_wrapper', table)).toEqual(['tensorflow', 'keras']);
+    expect(baseOf('onnx_tf.backend', table)).toEqual(['tensorflow', 'keras', 'onnx']);
+    expect(baseOf('torch', table)).toEqual([]);
+    expect(baseOf('tensorflow_probability', table)).toEqual([]);
+  });
+
   it('separate interpreters import the base once per module (the yardstick the server is measured against)', async () => {
     const { env: e, imports } = countEnv();
     const results = await deepProbe(realPython().executable, ['usesbase_a', 'usesbase_b', 'usesbase_c'], { env: e, base, mode: 'separate', concurrency: 2 });
@@ -128,7 +153,7 @@ describe('the fork server', () => {
   });
 
   it('same outcomes as separate interpreters on the fixture modules', async () => {
-    const modules = ['okpkg', 'brokenpkg', 'lazypkg.distributions', 'crashpkg', 'exitpkg', 'not_installed_anywhere', 'usesbase_a', 'afterfail', 'aftercrash'];
+    const modules = ['okpkg', 'brokenpkg', 'lazypkg.distributions', 'crashpkg', 'exitpkg', 'not_installed_anywhere', 'usesbase_a', 'afterfail', 'aftercrash', 'usesbase_pkg.sub'];
     const strip = (r: Record<string, ImportOutcome>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, { ...v, seconds: 0 }]));
     const { env: e } = countEnv();
     const served = await deepProbe(realPython().executable, modules, { env: e, base, concurrency: 2, timeoutMs: 30_000 });

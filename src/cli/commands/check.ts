@@ -1,13 +1,11 @@
 // `tfdoctor check`: flags -> snapshot (probe or requirements file) -> matrix rules -> report.
 import type { Command } from 'commander';
-import { Chalk } from 'chalk';
-import { deepProbe, ROUTE_MODULES, type ImportOutcome } from '../../env/deep-probe.js';
+import type { ImportOutcome } from '../../env/deep-probe.js';
 import type { EnvSnapshot } from '../../env/types.js';
 import { loadMatrix, defaultMatrixDir } from '../../matrix/load.js';
 import { evaluate, countBySeverity } from '../../diagnose/evaluate.js';
 import { loadExportGapPredictor } from '../../diagnose/predictor.js';
 import type { AppliedPatch } from '../../diagnose/types.js';
-import { renderHuman } from '../../report/human.js';
 import { checkDocument } from '../../report/json.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { addEnvFlags, envSelection, readSelectedEnv, type EnvFlags } from '../env-flags.js';
@@ -19,6 +17,8 @@ interface CheckFlags extends EnvFlags {
   json?: boolean;
   matrix?: string;
   verbose?: boolean;
+  /** false with --no-cache */
+  cache?: boolean;
 }
 
 /** Adds check's options and action to the command the table created (src/cli/command-table.ts). */
@@ -29,9 +29,13 @@ export function define(cmd: Command): void {
     .option('--json', 'print one JSON document on stdout (everything else goes to stderr)')
     .option('--matrix <dir>', "the compatibility matrix folder (default: the package's matrix/)")
     .option('-v, --verbose', 'show info findings and evidence notes')
+    .option('--no-cache', 'probe the env afresh: neither read nor write the env snapshot cache')
     .addHelpText('after', `
 Environment (one of; default: $VIRTUAL_ENV, then $CONDA_PREFIX, then python3 on PATH):
   --python PATH | --venv DIR | --conda-env NAME | --prefix DIR | --requirements FILE --python-version X.Y
+
+A real env's snapshot is cached (in $TFDOCTOR_CACHE_DIR, else $XDG_CACHE_HOME/tfdoctor, else ~/.cache/tfdoctor)
+and reused while every file and folder the probe read is unchanged; --no-cache probes afresh.
 
 Exit codes: 0 no errors, 1 errors found (or a --deep disagreement), 2 usage or probe failure.
 
@@ -58,7 +62,8 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   const progress = (line: string) => process.stderr.write(`${line}\n`);
 
   // the probe runs in a child interpreter while the matrix parses here
-  const reading = readSelectedEnv(selection, flags.verbose ? (d) => progress(`tfdoctor check: ${d}`) : undefined);
+  const verbose = flags.verbose ? (d: string) => progress(`tfdoctor check: ${d}`) : undefined;
+  const reading = readSelectedEnv(selection, verbose, { cache: flags.cache !== false, ...(verbose ? { onCache: verbose } : {}) });
   const [envResult, matrixResult] = await Promise.allSettled([reading, loadMatrix(matrixDir)]);
   // a broken matrix is reported first: it is tfdoctor's own input
   if (matrixResult.status === 'rejected') throw matrixResult.reason;
@@ -71,6 +76,7 @@ async function runCheck(flags: CheckFlags): Promise<number> {
   if (flags.deep && interpreter) {
     // the probed sys.executable, not the path given: a pyenv/conda shim would start once per module
     interpreter = snapshot.python.executable || interpreter;
+    const { deepProbe, ROUTE_MODULES } = await import('../../env/deep-probe.js');
     const modules = [...new Set<string>([...ROUTE_MODULES, ...matrix.rules.flatMap((r) => r.observe.map((o) => o.module))])];
     progress(`deep probe: importing ${modules.length} modules in ${interpreter} (each in its own process, the shared base imported once)…`);
     const started = Date.now();
@@ -100,7 +106,9 @@ async function runCheck(flags: CheckFlags): Promise<number> {
     });
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
   } else {
+    // the human reporter and chalk load only here (--json needs neither);
     // chalk's level follows stdout: 0 when piped or NO_COLOR, forced by FORCE_COLOR
+    const [{ Chalk }, { renderHuman }] = await Promise.all([import('chalk'), import('../../report/human.js')]);
     process.stdout.write(renderHuman(diagnosis, snapshot, { verbose: !!flags.verbose, color: new Chalk(), ...(modelCheck ? { model: modelCheck } : {}) }));
   }
   const errors = countBySeverity(diagnosis.findings).error;

@@ -1,0 +1,81 @@
+// The env snapshot cache against real installs: `tfdoctor check` (the built CLI) on a throwaway venv
+// while pip installs and removes a package in it, and on the dualtf venv (two distributions sharing
+// files: the overlaps come from the cache) with and without the cache.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RACY_MARGIN_MS } from '../../src/env/snapshot-cache.js';
+import { ensureVenv } from '../../scripts/venvs.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const bin = join(root, 'dist', 'tfdoctor.cjs');
+const cacheDir = mkdtempSync(join(tmpdir(), 'tfdoctor-check-cache-'));
+
+async function check(args: string[]) {
+  const r = await execa(process.execPath, [bin, 'check', ...args, '--json', '--verbose'], {
+    reject: false, env: { TFDOCTOR_CACHE_DIR: cacheDir }, stdin: 'ignore', timeout: 120_000,
+  });
+  expect([0, 1], r.stderr).toContain(r.exitCode);
+  const note = r.stderr.split('\n').find((l) => l.includes('env snapshot cache: '))?.replace(/^.*env snapshot cache: /, '').replace(/ \(\/.*\)$/, '');
+  return { doc: JSON.parse(r.stdout) as { environment: { distributionCount: number } }, stdout: r.stdout, note };
+}
+
+/** Past the racy margin: a snapshot of an env changed moments ago is not stored (coarse file system clocks). */
+const settle = () => sleep(RACY_MARGIN_MS + 200);
+
+describe('check through the env snapshot cache on a venv that pip changes', () => {
+  let venv: string;
+  const pip = (...args: string[]) => execa(join(venv, 'bin', 'python'), ['-m', 'pip', ...args, '--disable-pip-version-check', '--quiet'], { timeout: 300_000 });
+  beforeAll(async () => {
+    venv = join(mkdtempSync(join(tmpdir(), 'tfdoctor-cache-venv-')), 'venv');
+    await execa('python3', ['-m', 'venv', venv], { timeout: 300_000 });
+  });
+
+  it('answers an unchanged venv from the cache, and sees an install and a removal at the next check', async () => {
+    await settle();
+    const first = await check(['--venv', venv]);
+    expect(first.note).toBe('absent; stored');
+    const base = first.doc.environment.distributionCount;
+    const hit = await check(['--venv', venv]);
+    expect(hit.note).toBe('hit');
+    expect(hit.stdout).toBe(first.stdout);
+
+    await pip('install', 'six==1.17.0');
+    const installed = await check(['--venv', venv]);
+    expect(installed.note).toMatch(/^changed: .*; not stored: the env changed moments ago$/);
+    expect(installed.doc.environment.distributionCount).toBe(base + 1);
+    await settle();
+    expect((await check(['--venv', venv])).note).toMatch(/^changed: .*; stored$/);
+    const again = await check(['--venv', venv]);
+    expect(again.note).toBe('hit');
+    expect(again.doc.environment.distributionCount).toBe(base + 1);
+
+    await pip('uninstall', '--yes', 'six');
+    const removed = await check(['--venv', venv]);
+    expect(removed.note).toMatch(/^changed: /);
+    expect(removed.doc.environment.distributionCount).toBe(base);
+    await settle();
+    await check(['--venv', venv]);
+    const last = await check(['--venv', venv]);
+    expect(last.note).toBe('hit');
+    expect(last.stdout).toBe(first.stdout);
+  });
+});
+
+describe('check with and without the cache on dualtf (RECORD overlaps)', () => {
+  it('prints the same report from a fresh probe, a stored snapshot and a cache hit', async () => {
+    const dual = ensureVenv('dualtf') as { dir: string };
+    const fresh = await check(['--venv', dual.dir, '--no-cache']);
+    expect(fresh.note).toBeUndefined();
+    expect(fresh.stdout).toContain('FILES_OWNED_BY_TWO_DISTRIBUTIONS');
+    const stored = await check(['--venv', dual.dir]);
+    expect(stored.note).toMatch(/; stored$/);
+    const hit = await check(['--venv', dual.dir]);
+    expect(hit.note).toBe('hit');
+    expect(stored.stdout).toBe(fresh.stdout);
+    expect(hit.stdout).toBe(fresh.stdout);
+  });
+});
