@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Benchmark: tfdoctor's int8 FBNet-A/B vs TensorFlow's int8 of the Keras twin (same weights), one run.
 //
-// Models: the quantization yardsticks (scripts/models.mjs ensureQuantYardsticks: FBNet-A/B with balanced
-// statistics, torch 2.13's default export, TensorFlow 2.20's full-int8 conversion of the Keras twin
+// Models: the quantization yardsticks (scripts/models.mjs ensureQuantYardsticks: FBNet-A/B as classifiers
+// of structured inputs (scripts/models/fbnet_quant.py), torch 2.13's default export, TensorFlow 2.20's full-int8 conversion of the Keras twin
 // calibrated on the same 200 inputs). tfdoctor converts each ONNX file with the built CLI,
 // `convert --quantize int8 --calibration fbnet.calib.npy`, twice: default (NCHW float I/O, like the
 // ONNX model) and --nhwc (NHWC float I/O, like the Keras twin, whose input TensorFlow quantizes inside).
