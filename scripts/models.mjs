@@ -166,7 +166,7 @@ function quantInputs() {
     .concat(MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)));
 }
 
-/** The yardsticks' folder; the digits-only set (what the test suite builds) is its own cache entry. */
+/** The yardsticks' folder; the digits-only set (TFDOCTOR_QUANT_FBNET=0 in the test suite) is its own cache entry. */
 export function quantDir(toolsDir = ensureVenv('tools').dir, seedDir = ensureVenv('seed').dir, { fbnet = true } = {}) {
   return join(modelsRoot(), `quant-${fbnet ? '' : 'digits-'}${hashFiles(quantInputs(), [toolsDir, seedDir, SKLEARN_PIN])}`);
 }
