@@ -166,7 +166,7 @@ function quantInputs() {
     .concat(MODEL_NAMES.map((n) => join(modelScripts, 'structures', `${n}.txt`)));
 }
 
-/** The yardsticks' folder; the digits-only set (what the test suite builds) is its own cache entry. */
+/** The yardsticks' folder; the digits-only set (TFDOCTOR_QUANT_FBNET=0 in the test suite) is its own cache entry. */
 export function quantDir(toolsDir = ensureVenv('tools').dir, seedDir = ensureVenv('seed').dir, { fbnet = true } = {}) {
   return join(modelsRoot(), `quant-${fbnet ? '' : 'digits-'}${hashFiles(quantInputs(), [toolsDir, seedDir, SKLEARN_PIN])}`);
 }
@@ -183,12 +183,14 @@ function step(root, name, body) {
 }
 
 /**
- * The quantization yardsticks (issue 9): the digits CNN trained on scikit-learn's digits and FBNet-A/B with
- * balanced statistics, their ONNX exports, calibration and evaluation inputs, TensorFlow's own float16 and
- * int8 conversions of their Keras twins (same weights), scored with ai_edge_litert. Returns
+ * The quantization yardsticks (issue 9): the digits CNN trained on scikit-learn's digits and FBNet-A/B as
+ * classifiers of structured inputs (scripts/models/fbnet_quant.py: seeded texture prototypes mixed two at a
+ * time, random backbone, fitted head), their ONNX exports, calibration and evaluation inputs, TensorFlow's
+ * own float16 and int8 conversions of their Keras twins (same weights), scored with ai_edge_litert. Returns
  * { dir, facts, digits: { onnx, calib, test, labels, torchTest, tf: { float32, float16, int8 } },
- *   fbnet: { calib, eval, models: { fbnet_a: { onnx, torchEval, tfInt8 }, fbnet_b } } }.
- * Built once (several CPU minutes) into <models>/quant-<hash>/, resumable step by step.
+ *   fbnet: { calib, eval, labels, models: { fbnet_a: { onnx, torchEval, tfInt8, tfInt8Eval }, fbnet_b } } }
+ * (tfInt8Eval: TensorFlow's int8 logits on the evaluation inputs, for paired comparisons).
+ * Built once into <models>/quant-<hash>/, resumable step by step.
  */
 export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\n`), fbnet: withFbnet = true } = {}) {
   const tools = ensureVenv('tools', { log });
@@ -219,12 +221,12 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
         ...['float32', 'float16', 'int8'].map((m) => `${m}=${join(tfDigits, `digits.tf.${m}.tflite`)}`)]);
       writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
     });
-    // FBNet's part (about ten CPU minutes and 0.8 GB) is built for bench/quant.mjs, not for the test suite
+    // FBNet's part: 0.75 GB of inputs, two torch exports and two TensorFlow int8 conversions
     let tfFbnet = null;
     let fbnet = null;
     if (withFbnet) {
       fbnet = step(tmp, 'fbnet', (d) => {
-        log('[models] FBNet-A/B with balanced statistics, calibration and evaluation inputs');
+        log('[models] FBNet-A/B classifiers of structured inputs: head fit, export, calibration and evaluation inputs');
         run(tools.python, [script('fbnet_quant.py'), '--out', d], 'fbnet_quant.py', { timeoutMs });
       });
       tfFbnet = step(tmp, 'tf-fbnet', (d) => {
@@ -234,7 +236,8 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
       step(tmp, 'scores-fbnet', (d) => {
         log('[models] scoring TensorFlow\'s FBNet int8 .tflite files with ai_edge_litert (1000 inputs each)');
         const scores = Object.fromEntries(MODEL_NAMES.map((n) => [n, evaluate(['--inputs', join(fbnet, 'fbnet.eval.npy'),
-          '--reference', join(fbnet, `${n}.torch.eval.npy`), `int8=${join(tfFbnet, `${n}.tf.int8.tflite`)}`]).int8]));
+          '--labels', join(fbnet, 'fbnet.eval.labels.npy'), '--reference', join(fbnet, `${n}.torch.eval.npy`),
+          '--save-dir', d, `${n}=${join(tfFbnet, `${n}.tf.int8.tflite`)}`])[n]]));
         writeFileSync(join(d, 'scores.json'), JSON.stringify(scores, null, 2));
       });
     }
@@ -260,9 +263,10 @@ export function ensureQuantYardsticks({ log = (m) => process.stderr.write(`${m}\
     },
     fbnet: {
       calib: join(dir, 'fbnet', 'fbnet.calib.npy'), eval: join(dir, 'fbnet', 'fbnet.eval.npy'),
+      labels: join(dir, 'fbnet', 'fbnet.eval.labels.npy'),
       models: Object.fromEntries(MODEL_NAMES.map((n) => [n, {
         onnx: join(dir, 'fbnet', `${n}.dynamo.onnx`), torchEval: join(dir, 'fbnet', `${n}.torch.eval.npy`),
-        tfInt8: join(dir, 'tf-fbnet', `${n}.tf.int8.tflite`),
+        tfInt8: join(dir, 'tf-fbnet', `${n}.tf.int8.tflite`), tfInt8Eval: join(dir, 'scores-fbnet', `${n}.logits.npy`),
       }])),
     },
     evalScript: script('tflite_eval.py'), latencyScript: join(here, '..', 'bench', 'litert_latency.py'), tools,

@@ -7,8 +7,9 @@ Converted three ways: float32, float16 (optimizations=[DEFAULT], supported_types
 (optimizations=[DEFAULT], representative_dataset = digits.calib.npy, supported_ops=[TFLITE_BUILTINS_INT8],
 float input/output as tfdoctor's default --io float).
 
-FBNet-A/B (fbnet_quant.py weights): the project's twin builder (fbnet_keras.build_twin), converted to full
-int8 the same way on fbnet.calib.npy (200 inputs).
+FBNet-A/B (fbnet_quant.py: classifiers of structured inputs, fitted head): the project's twin builder
+(fbnet_keras.build_twin) with the same weights, converted to full int8 the same way on fbnet.calib.npy
+(200 inputs); the conversion's seconds go to facts.json.
 
 Writes to --out: digits.tf.{float32,float16,int8}.tflite, <name>.tf.int8.tflite and facts.json (TF/Keras
 versions, each file's bytes, and each twin's max abs error against PyTorch: Keras on the whole digits test
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -129,7 +131,10 @@ def fbnet(src: str, out: str, facts: dict) -> None:
         model = build_twin(read_structure(os.path.join(HERE, "structures", f"{name}.txt")), w)
         ref = np.load(os.path.join(src, f"{name}.torch.eval.npy"))[:8]
         facts["twin_vs_torch_max_abs"][name] = float(np.max(np.abs(keras_outputs(model, first) - ref)))
-        write(out, f"{name}.tf.int8.tflite", convert(model, "int8", calib), facts)
+        t0 = time.perf_counter()
+        flat = convert(model, "int8", calib)
+        facts.setdefault("convert_seconds", {})[name] = round(time.perf_counter() - t0, 1)
+        write(out, f"{name}.tf.int8.tflite", flat, facts)
 
 
 if __name__ == "__main__":
