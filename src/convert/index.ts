@@ -80,10 +80,12 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
     let calibrationWarnings: string[] = [];
     if (quantize.mode === 'int8') {
       const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
-      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress });
+      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.biasCorrection === false ? { biasCorrection: false } : {}) });
       quantize = { ...quantize, ranges: calibrated.ranges };
       calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
-      calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`, ...calibrationWarnings];
+      calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`,
+        ...(calibrated.biasCorrected ? [`bias correction: ${calibrated.biasCorrected} weighted operators' biases moved by -(W_int8 - W) . E[input] (the int8 weights' rounding shift, input means from the calibration runs)`] : []),
+        ...calibrationWarnings];
     }
     quantization = quantizeGraph(graph, quantize);
     quantization.notes.unshift(...calibrationNotes);
