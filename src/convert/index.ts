@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
-import { calibrateInt8, quantizeGraph, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { calibrateInt8, quantizeGraph, type Calibrated, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { ConversionRefused } from './refusal.js';
 import { writeTflite } from './tflite/write.js';
 
@@ -11,7 +11,7 @@ export { ConversionRefused } from './refusal.js';
 export { supportedOps } from './registry.js';
 export type { Blocker } from './ir.js';
 export { QUANTIZE_MODES } from './quantize/index.js';
-export type { OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
+export type { Calibrated, OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
 
 export interface ConvertOptions {
   /** make the .tflite's own 4-D inputs/outputs NHWC (default: keep the ONNX NCHW signature) */
@@ -53,7 +53,11 @@ export interface ConvertSummary {
   quantization?: QuantizeReport;
 }
 
-export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary }> {
+/**
+ * `calibration` (int8 only): what calibration measured; pass it back as `quantize.reuse` to quantize the
+ * same model again (e.g. with another `io`) without running the calibration samples again.
+ */
+export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary; calibration?: Calibrated }> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const loaded = readOnnxFile(onnxPath);
@@ -74,13 +78,15 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   });
   if (blockers.length) throw new ConversionRefused(onnxPath, blockers);
   let quantization: QuantizeReport | undefined;
+  let calibration: Calibrated | undefined;
   if (opts.quantize) {
     let quantize = opts.quantize;
     let calibrationNotes: string[] = [];
     let calibrationWarnings: string[] = [];
     if (quantize.mode === 'int8') {
       const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
-      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.biasCorrection === false ? { biasCorrection: false } : {}) });
+      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.biasCorrection === false ? { biasCorrection: false } : {}), ...(quantize.reuse ? { reuse: quantize.reuse } : {}) });
+      calibration = calibrated;
       quantize = { ...quantize, ranges: calibrated.ranges };
       calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
       calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`,
@@ -117,5 +123,6 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       layout: opts.nhwc ? 'nhwc-io' : 'nchw-io',
       ...(quantization ? { quantization } : {}),
     },
+    ...(calibration ? { calibration } : {}),
   };
 }

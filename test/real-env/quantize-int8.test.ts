@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convertFile, type ConvertSummary } from '../../src/convert/index.js';
+import { convertFile, type Calibrated, type ConvertSummary } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { openTflite } from '../../src/verify/litert.js';
 import { encodeNpyFloat32 } from '../../src/verify/npy.js';
@@ -66,8 +66,11 @@ beforeAll(async () => {
   heldOut = samples(0, HELD_OUT, 'held-out.npy');
   refs = [];
   for (const x of heldOut.xs) refs.push((await runOnnx(onnx, { x: { dims: SHAPE, data: x } })).outputs[0]!.data as Float32Array);
+  // one calibration (200 LiteRT runs of the float model) serves both files: same graph, same samples
+  let reuse: Calibrated | undefined;
   for (const io of ['float', 'int8'] as const) {
-    const { tflite, summary } = await convertFile(onnx, { quantize: { mode: 'int8', calibration: calibration.path, io } });
+    const { tflite, summary, calibration: measured } = await convertFile(onnx, { quantize: { mode: 'int8', calibration: calibration.path, io, ...(reuse ? { reuse } : {}) } });
+    reuse ??= measured;
     const path = join(dir, `fbnet_a.int8-io-${io}.tflite`);
     writeFileSync(path, tflite);
     built[io] = { path, summary };

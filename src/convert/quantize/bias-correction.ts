@@ -45,7 +45,7 @@ export class ElementMeans {
     for (let i = 0; i < s.length; i++) out[i % inner]! += s[i]!;
     const rows = (s.length / inner) * n;
     for (let i = 0; i < inner; i++) out[i]! /= rows;
-    return out;
+    return out.every(Number.isFinite) ? out : undefined;
   }
 }
 

@@ -18,6 +18,9 @@ export interface Calibrated {
   warnings: string[];
   /** weighted operators whose bias was corrected for their int8 weights' rounding (bias-correction.ts) */
   biasCorrected: number;
+  /** the calibration runs' input means (bias correction) and the tensors measured, for `reuse` */
+  means: ElementMeans;
+  tensorNames: string[];
 }
 
 /** The .tflite's inputs in the ONNX layout: what calibration files hold. */
@@ -29,8 +32,17 @@ export async function calibrateInt8(
   g: TfliteGraph,
   onnxDims: ReadonlyMap<string, readonly number[]>,
   calibration: string | undefined,
-  opts: { method?: RangeMethod; biasCorrection?: boolean; onProgress?: (msg: string) => void } = {},
+  opts: { method?: RangeMethod; biasCorrection?: boolean; reuse?: Calibrated; onProgress?: (msg: string) => void } = {},
 ): Promise<Calibrated> {
+  const tensorNames = g.tensors.map((t) => t.name);
+  if (opts.reuse) {
+    // the same float graph again (e.g. another --io of one model): its measurements hold, only the
+    // bias correction has to be applied to this copy of the graph
+    const same = opts.reuse.tensorNames.length === tensorNames.length && opts.reuse.tensorNames.every((n, i) => n === tensorNames[i]);
+    if (!same) throw new Error('internal: reused calibration belongs to another graph');
+    const corrected = opts.biasCorrection === false ? 0 : correctBiases(g, opts.reuse.means);
+    return { ...opts.reuse, biasCorrected: corrected };
+  }
   if (calibration === undefined) {
     throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   }
@@ -55,5 +67,5 @@ export async function calibrateInt8(
   });
   // the biases move before the int8 pass quantizes them: the ranges above stay those of the float model
   const corrected = opts.biasCorrection === false ? 0 : correctBiases(g, means);
-  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings, biasCorrected: corrected };
+  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings, biasCorrected: corrected, means, tensorNames };
 }

@@ -8,7 +8,7 @@ import { openTflite } from '../../verify/litert.js';
 import { TfliteGraph } from '../tflite/model.js';
 import { writeTflite } from '../tflite/write.js';
 import type { ElementMeans } from './bias-correction.js';
-import { Histogram } from './histogram.js';
+import { Histogram, isValue } from './histogram.js';
 
 export interface Range {
   min: number;
@@ -39,6 +39,7 @@ function widen(r: Range | undefined, data: ArrayLike<number>): Range {
   let { min, max } = r ?? { min: Infinity, max: -Infinity };
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
+    if (!isValue(v)) continue;
     if (v < min) min = v;
     if (v > max) max = v;
   }
