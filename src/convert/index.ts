@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
-import { calibrateInt8, quantizeGraph, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { calibrateInt8, quantizeGraph, type Calibrated, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
@@ -13,7 +13,7 @@ export { ConversionRefused } from './refusal.js';
 export { supportedOps } from './registry.js';
 export type { Blocker } from './ir.js';
 export { QUANTIZE_MODES } from './quantize/index.js';
-export type { OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
+export type { Calibrated, OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
 
 export interface ConvertOptions {
   /** make the .tflite's own 4-D inputs/outputs NHWC (default: keep the ONNX NCHW signature) */
@@ -59,7 +59,11 @@ export interface ConvertSummary {
   qdqOutputs?: { name: string; scale: number; zeroPoint: number }[];
 }
 
-export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary }> {
+/**
+ * `calibration` (int8 only): what calibration measured; pass it back as `quantize.reuse` to quantize the
+ * same model again (e.g. with another `io`) without running the calibration samples again.
+ */
+export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary; calibration?: Calibrated }> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const loaded = readOnnxFile(onnxPath);
@@ -83,6 +87,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   if (opts.quantize && ir.qdq) {
     throw new UserError(`${onnxPath} is already quantized (QDQ: ${ir.qdq.pairs} QuantizeLinear -> DequantizeLinear pairs); --quantize ${opts.quantize.mode} applies to float models`, 'drop --quantize: the model converts to an int8 .tflite with its own scales and zero points');
   }
+  let calibration: Calibrated | undefined;
   if (qdq) {
     quantization = quantizeQdq(graph, qdq);
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
@@ -93,10 +98,13 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
     let calibrationWarnings: string[] = [];
     if (quantize.mode === 'int8') {
       const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
-      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress });
+      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.biasCorrection === false ? { biasCorrection: false } : {}), ...(quantize.reuse ? { reuse: quantize.reuse } : {}) });
+      calibration = calibrated;
       quantize = { ...quantize, ranges: calibrated.ranges };
       calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
-      calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`, ...calibrationWarnings];
+      calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`,
+        ...(calibrated.biasCorrected ? [`bias correction: ${calibrated.biasCorrected} weighted operators' biases moved by -(W_int8 - W) . E[input] (the int8 weights' rounding shift, input means from the calibration runs)`] : []),
+        ...calibrationWarnings];
     }
     quantization = quantizeGraph(graph, quantize);
     quantization.notes.unshift(...calibrationNotes);
@@ -129,5 +137,6 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       ...(quantization ? { quantization } : {}),
       ...(qdq ? { readAs: 'qdq' as const, qdqOutputs: [...ir.qdq!.outputs].map(([name, a]) => ({ name, scale: a.scale[0]!, zeroPoint: a.zeroPoint[0]! })) } : {}),
     },
+    ...(calibration ? { calibration } : {}),
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The asynchronous half of `--quantize int8`, run before the pass: reads `--calibration`, lays the
  * samples out as the .tflite's inputs (NCHW data for an `--nhwc` model is transposed) and measures
- * every activation's range by running the float graph in LiteRT (ranges.ts).
+ * every activation's range by running the float graph in LiteRT (ranges.ts); then corrects the
+ * weighted operators' biases for their int8 weights' rounding (bias-correction.ts), which changes `g`.
  */
 import { UserError } from '../../util/errors.js';
 import { NCHW_TO_NHWC, permute4, sameDims } from '../../verify/tensors.js';
 import type { TfliteGraph } from '../tflite/model.js';
+import { biasCorrectionInputs, correctBiases, ElementMeans } from './bias-correction.js';
 import { loadCalibration, type ModelInput } from './calibration.js';
 import { collectRanges, type Range, type RangeMethod } from './ranges.js';
 
@@ -14,6 +16,11 @@ export interface Calibrated {
   samples: number;
   source: string;
   warnings: string[];
+  /** weighted operators whose bias was corrected for their int8 weights' rounding (bias-correction.ts) */
+  biasCorrected: number;
+  /** the calibration runs' input means (bias correction) and the tensors measured, for `reuse` */
+  means: ElementMeans;
+  tensorNames: string[];
 }
 
 /** The .tflite's inputs in the ONNX layout: what calibration files hold. */
@@ -25,8 +32,17 @@ export async function calibrateInt8(
   g: TfliteGraph,
   onnxDims: ReadonlyMap<string, readonly number[]>,
   calibration: string | undefined,
-  opts: { method?: RangeMethod; onProgress?: (msg: string) => void } = {},
+  opts: { method?: RangeMethod; biasCorrection?: boolean; reuse?: Calibrated; onProgress?: (msg: string) => void } = {},
 ): Promise<Calibrated> {
+  const tensorNames = g.tensors.map((t) => t.name);
+  if (opts.reuse) {
+    // the same float graph again (e.g. another --io of one model): its measurements hold, only the
+    // bias correction has to be applied to this copy of the graph
+    const same = opts.reuse.tensorNames.length === tensorNames.length && opts.reuse.tensorNames.every((n, i) => n === tensorNames[i]);
+    if (!same) throw new Error('internal: reused calibration belongs to another graph');
+    const corrected = opts.biasCorrection === false ? 0 : correctBiases(g, opts.reuse.means);
+    return { ...opts.reuse, biasCorrected: corrected };
+  }
   if (calibration === undefined) {
     throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   }
@@ -44,6 +60,12 @@ export async function calibrateInt8(
     throw new Error(`internal: calibration input [${from.join(',')}] does not fit the .tflite input [${to.join(',')}]`);
   }));
   opts.onProgress?.(`calibrating on ${samples.length} samples from ${set.source} (LiteRT runs of the float model)`);
-  const ranges = await collectRanges(g, samples, { ...(opts.method ? { method: opts.method } : {}) });
-  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings };
+  const means = new ElementMeans();
+  const onProgress = opts.onProgress ? (done: number) => { if (done % 25 === 0 && done < samples.length) opts.onProgress!(`calibration: ${done} of ${samples.length} samples`); } : undefined;
+  const ranges = await collectRanges(g, samples, {
+    ...(opts.method ? { method: opts.method } : {}), means: { tensors: biasCorrectionInputs(g), into: means }, ...(onProgress ? { onProgress } : {}),
+  });
+  // the biases move before the int8 pass quantizes them: the ranges above stay those of the float model
+  const corrected = opts.biasCorrection === false ? 0 : correctBiases(g, means);
+  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings, biasCorrected: corrected, means, tensorNames };
 }

@@ -10,6 +10,15 @@ const BINS = 1024;
 const CANDIDATES = 100;
 const STEPS = 255;
 
+/**
+ * -inf (or -FLT_MAX) padding in front of MAX_POOL_2D is not a value to quantize: the pad's output keeps
+ * its input's params and the int8 pad value clamps to -128, the lowest the grid holds. Such entries
+ * (and NaN) stay out of ranges and histograms.
+ */
+export function isValue(v: number): boolean {
+  return Math.abs(v) < 1e38;
+}
+
 export class Histogram {
   readonly positive = new Float64Array(BINS);
   readonly negative = new Float64Array(BINS);
@@ -35,11 +44,17 @@ export class Histogram {
   add(data: ArrayLike<number>): void {
     let lo = this.min;
     let hi = this.max;
+    let finite = true;
     for (let i = 0; i < data.length; i++) {
       const v = data[i]!;
+      if (!isValue(v)) {
+        finite = false;
+        continue;
+      }
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
+    if (!finite) data = Array.from(data as ArrayLike<number>).filter(isValue);
     this.min = lo;
     this.max = hi;
     const maxAbs = Math.max(Math.abs(lo), Math.abs(hi));
@@ -48,6 +63,7 @@ export class Histogram {
       this.positive[0]! += data.length;
       return;
     }
+    if (!Number.isFinite(this.width * BINS)) throw new Error(`internal: histogram range overflows (max |value| ${maxAbs})`);
     const inv = 1 / this.width;
     const { positive, negative } = this;
     for (let i = 0; i < data.length; i++) {

@@ -20,17 +20,25 @@ import type { TfliteGraph } from '../tflite/model.js';
 import { quantizeDynamic } from './dynamic.js';
 import { quantizeFloat16 } from './float16.js';
 import { quantizeInt8InPlace } from './int8.js';
-import type { Range } from './ranges.js';
+import type { Calibrated } from './calibrate.js';
+import type { Range, RangeMethod } from './ranges.js';
 import type { QuantizeReport } from './report.js';
 
 export type { OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
 export { QUANTIZE_MODES } from './report.js';
 export { calibrateInt8 } from './calibrate.js';
+export type { Calibrated } from './calibrate.js';
 
 export interface QuantizeOptions {
   mode: import('./report.js').QuantizeMode;
   /** int8: where calibration samples come from (a .npy/.npz path, a folder, or 'random') */
   calibration?: string;
+  /** int8: how ranges are read off the calibration runs (ranges.ts; a tuning knob, not a CLI flag) */
+  method?: RangeMethod;
+  /** int8: the calibration of an earlier convertFile of the same model and options (skips the runs) */
+  reuse?: Calibrated;
+  /** int8: correct biases for the int8 weights' rounding (default on; bias-correction.ts) */
+  biasCorrection?: boolean;
   /** int8: the .tflite's own inputs/outputs stay float (default) or become int8 */
   io?: 'float' | 'int8';
   /** int8: the calibrated range of every graph input and activation (calibrateInt8, run before the pass) */

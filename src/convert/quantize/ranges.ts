@@ -7,7 +7,8 @@
 import { openTflite } from '../../verify/litert.js';
 import { TfliteGraph } from '../tflite/model.js';
 import { writeTflite } from '../tflite/write.js';
-import { Histogram } from './histogram.js';
+import type { ElementMeans } from './bias-correction.js';
+import { Histogram, isValue } from './histogram.js';
 
 export interface Range {
   min: number;
@@ -38,6 +39,7 @@ function widen(r: Range | undefined, data: ArrayLike<number>): Range {
   let { min, max } = r ?? { min: Infinity, max: -Infinity };
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
+    if (!isValue(v)) continue;
     if (v < min) min = v;
     if (v > max) max = v;
   }
@@ -72,14 +74,42 @@ async function visitActivations(g: TfliteGraph, samples: readonly Float32Array[]
 
 export type RangeMethod = 'minmax' | 'mse';
 
+/** Ops that move or pick values without changing them: their output's extremes are their input's. */
+const VALUE_PRESERVING = new Set(['RESHAPE', 'SQUEEZE', 'TRANSPOSE', 'EXPAND_DIMS']);
+
+/**
+ * Tensors whose extremes are what a reader looks at, so their range must not clip them: the graph's
+ * outputs (top-1 is the largest logit: clipping it ties the top classes) and the inputs of SOFTMAX,
+ * followed back through reshapes to the tensor an op computed.
+ */
+export function extremeTensors(g: TfliteGraph): Set<number> {
+  const producer = new Map<number, number>();
+  g.operators.forEach((op, i) => { for (const t of op.outputs) producer.set(t, i); });
+  const out = new Set<number>();
+  const mark = (t: number) => {
+    for (let cur: number | undefined = t; cur !== undefined && !out.has(cur);) {
+      out.add(cur);
+      const p = producer.get(cur);
+      const op = p === undefined ? undefined : g.operators[p]!;
+      cur = op && VALUE_PRESERVING.has(op.op) ? op.inputs[0] : undefined;
+    }
+  };
+  for (const t of g.outputs) mark(t);
+  for (const op of g.operators) if (op.op === 'SOFTMAX') mark(op.inputs[0]!);
+  return out;
+}
+
 export interface CollectOptions {
   /**
    * 'minmax': the observed min/max (what TF's calibrator keeps); 'mse' (default): each tensor's
    * histogram narrows its range where clipping the rare extremes costs less squared error than the
-   * coarser step the full range forces on every value (histogram.ts).
+   * coarser step the full range forces on every value (histogram.ts), except on the tensors
+   * extremeTensors picks, which keep their observed range.
    */
   method?: RangeMethod;
   onProgress?: (done: number) => void;
+  /** also sums these tensors element by element (bias correction reads their means) */
+  means?: { tensors: ReadonlySet<number>; into: ElementMeans };
 }
 
 /**
@@ -90,15 +120,21 @@ export async function collectRanges(g: TfliteGraph, samples: readonly Float32Arr
   const method = opts.method ?? 'mse';
   const observed = new Map<number, Range>();
   const histograms = new Map<number, Histogram>();
-  const visit: Visit = method === 'minmax'
+  const rangeVisit: Visit = method === 'minmax'
     ? (t, data) => observed.set(t, widen(observed.get(t), data))
     : (t, data) => {
       let h = histograms.get(t);
       if (!h) histograms.set(t, (h = new Histogram()));
       h.add(data);
     };
+  const { means } = opts;
+  const visit: Visit = means
+    ? (t, data) => { rangeVisit(t, data); if (means.tensors.has(t)) means.into.add(t, data); }
+    : rangeVisit;
   const acts = await visitActivations(g, samples, visit, opts.onProgress);
-  const ranges = method === 'minmax' ? observed : new Map([...histograms].map(([t, h]) => [t, h.bestInt8Range()]));
+  const extremes = extremeTensors(g);
+  const ranges = method === 'minmax' ? observed
+    : new Map([...histograms].map(([t, h]) => [t, extremes.has(t) ? { min: h.min, max: h.max } : h.bestInt8Range()]));
   for (const t of acts) if (!ranges.has(t)) throw new Error(`calibration did not see tensor '${g.tensors[t]!.name}'`);
   return ranges;
 }

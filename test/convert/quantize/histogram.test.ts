@@ -16,6 +16,16 @@ describe('calibration histogram', () => {
     expect(h.width * 1024).toBeGreaterThan(1000);
   });
 
+  it('leaves -inf / -FLT_MAX max-pool padding and NaN out, on the first sample and later ones', () => {
+    const h = new Histogram();
+    h.add(Float32Array.from([-Infinity, 1, 2, -Infinity]));
+    h.add(Float32Array.from([-Infinity, -3.4e38, 4, NaN, -1]));
+    expect(total(h)).toBe(4);
+    expect([h.min, h.max]).toEqual([-1, 4]);
+    const r = h.bestInt8Range();
+    expect(Number.isFinite(r.min) && Number.isFinite(r.max)).toBe(true);
+  });
+
   it('keeps the range of uniform data but clips the long tail of heavy-tailed data', () => {
     const next = mulberry32(7);
     const uniform = new Histogram();
