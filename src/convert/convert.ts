@@ -10,6 +10,7 @@ import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
+import { shuffleIntoConv } from './passes/shuffle-into-conv.js';
 import { shuffleToGather } from './passes/shuffle-to-gather.js';
 import { slicesToSplit } from './passes/slices-to-split.js';
 import { findLowering } from './registry.js';
@@ -28,7 +29,7 @@ export interface PipelineResult {
   graph: TfliteGraph;
   ir: IrGraph;
   blockers: Blocker[];
-  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesGathered: number };
+  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesAbsorbed: number; shufflesGathered: number };
 }
 
 function ioPerm(rank: number, nhwc: boolean): number[] {
@@ -48,13 +49,15 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   fuseGelu(ir);
   leftoverErf(ir, blockers);
   const slicesSplit = slicesToSplit(ir);
-  const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
   const foldedBatchNorms = foldBatchNorm(ir);
   const fusedActivations = fuseActivations(ir);
+  // GATHER when asked for (onnx2tf's form); otherwise shuffles go into the convs after them
+  const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
+  const shufflesAbsorbed = shuffleIntoConv(ir);
   prune(ir);
-  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
+  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split, ${shufflesAbsorbed} channel shuffles absorbed by convs${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
-  const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesGathered };
+  const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesAbsorbed, shufflesGathered };
   if (blockers.length) return { graph, ir, blockers, stats };
 
   const ctx = new EmitContext(ir, graph);

@@ -47,6 +47,7 @@ export interface ConvertSummary {
   notes?: string[];
   foldedBatchNorms?: number;
   fusedActivations?: number;
+  shufflesAbsorbed?: number;
   shufflesGathered?: number;
   layout?: 'nchw-io' | 'nhwc-io';
   /** what --quantize did, per operator of the float graph */
@@ -111,6 +112,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       notes: ir.notes,
       foldedBatchNorms: stats.foldedBatchNorms,
       fusedActivations: stats.fusedActivations,
+      shufflesAbsorbed: stats.shufflesAbsorbed,
       shufflesGathered: stats.shufflesGathered,
       layout: opts.nhwc ? 'nhwc-io' : 'nchw-io',
       ...(quantization ? { quantization } : {}),
