@@ -105,7 +105,7 @@ describe.each(MODEL_NAMES as string[])('%s with gatherShuffles (as onnx2tf write
 const cases = (MODEL_NAMES as string[]).flatMap((m) => (EXPORT_VARIANTS as string[]).map((v) => [m, v] as const));
 
 describe.each(cases)('%s.%s', (name, variant) => {
-  it('converts, verifies on both tiers, matches PyTorch and TensorFlow\'s op count', async () => {
+  it('converts, verifies on both tiers, matches PyTorch; TensorFlow\'s op count less 3 per channel shuffle', async () => {
     const onnx = models.models[name]!.exports[variant]!;
     const torchOut = decodeNpy(new Uint8Array(readFileSync(models.models[name]!.torchOutput)));
     const input = decodeNpy(new Uint8Array(readFileSync(models.models[name]!.input)));
