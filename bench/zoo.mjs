@@ -23,7 +23,9 @@
 //
 // usage: npm run build && node bench/zoo.mjs [--only resnet18,swin_t.dynamo] [--runs 30] [--threads 1,2]
 //                        [--timeout 900] [--fresh] [--no-accuracy] [--json] [--markdown FILE] [--table-only]
+// --no-accuracy skips verifying our file unless it differs (sha-256) from the one last verified.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -130,7 +132,7 @@ async function measure(c) {
   try {
     const t0 = performance.now();
     const r = await convertFile(c.onnx, { nhwc: true });
-    row.tfdoctor = { status: 'converted', convertMs: performance.now() - t0, tflite: join(dir, 'tfdoctor.tflite'), ...opCounts(r.tflite) };
+    row.tfdoctor = { status: 'converted', convertMs: performance.now() - t0, tflite: join(dir, 'tfdoctor.tflite'), sha256: createHash('sha256').update(r.tflite).digest('hex'), ...opCounts(r.tflite) };
     writeFileSync(row.tfdoctor.tflite, r.tflite);
   } catch (err) {
     row.tfdoctor = { status: err?.name === 'ConversionRefused' ? 'refused' : 'crashed', reason: String(err?.message ?? err).split('\n')[1]?.trim() ?? String(err) };
@@ -180,7 +182,7 @@ async function measure(c) {
 
 /** Accuracy of every .tflite in one Python process; onnx2tf's verdict is kept beside its file. */
 function verifyAll(rows) {
-  const wanted = (r, k) => r[k].status === 'converted' && (k === 'tfdoctor' ? !noAccuracy : readJson(join(dirname(r[k].tflite), 'accuracy.json'), undefined) === undefined);
+  const wanted = (r, k) => r[k].status === 'converted' && (k === 'tfdoctor' ? !noAccuracy || merged.models[r.id]?.tfdoctor?.sha256 !== r[k].sha256 : readJson(join(dirname(r[k].tflite), 'accuracy.json'), undefined) === undefined);
   const jobs = rows.flatMap((r) => ['tfdoctor', 'onnx2tf'].filter((k) => wanted(r, k))
     .map((k) => ({ id: `${r.id}:${k}`, onnx: r.case.onnx, tflite: r[k].tflite, inputs: [r.case.input], torchOutput: r.case.torchOutput, resolvers: 'auto' })));
   const byId = new Map();
@@ -194,7 +196,11 @@ function verifyAll(rows) {
   for (const r of rows) {
     for (const k of ['tfdoctor', 'onnx2tf']) {
       if (r[k].status !== 'converted') continue;
-      const cached = k === 'onnx2tf' ? readJson(join(dirname(r[k].tflite), 'accuracy.json'), undefined) : undefined;
+      // onnx2tf's verdict is kept beside its file; ours is carried over from the last run when the file is the same
+      const before = merged.models[r.id]?.tfdoctor;
+      const cached = k === 'onnx2tf' ? readJson(join(dirname(r[k].tflite), 'accuracy.json'), undefined)
+        : noAccuracy && before?.sha256 === r[k].sha256 && typeof before.exact === 'boolean'
+          ? { maxAbs: before.maxAbs, vsTorchMaxAbs: before.vsTorchMaxAbs, bound: before.bound, exact: before.exact, error: before.error } : undefined;
       const res = byId.get(`${r.id}:${k}`);
       let acc = cached;
       if (!acc && res) {
