@@ -278,6 +278,8 @@ if (!tableOnly) {
   const rows = [];
   for (const c of cases) rows.push({ ...(await measure(c)), runs, load: loadavg()[0] });
   verifyAll(rows);
+  // merged again at write time: another chunk may have written its rows meanwhile
+  Object.assign(merged.models, readJson(resultsFile, { models: {} }).models);
   for (const { case: _, ...r } of rows) merged.models[r.id] = r;
 }
 const report = { onnx2tf: peerVersion, threads, file: resultsFile, models: merged.models };
