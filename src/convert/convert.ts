@@ -13,6 +13,7 @@ import { inferAndFold, prune, topoSort } from './passes/infer.js';
 import { shuffleIntoConv } from './passes/shuffle-into-conv.js';
 import { shuffleToGather } from './passes/shuffle-to-gather.js';
 import { slicesToSplit } from './passes/slices-to-split.js';
+import { collapseReshapes } from './passes/collapse-reshapes.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
 
@@ -114,6 +115,8 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     graph.outputs.push(t);
     graph.signatureOutputs.push({ name, tensor: t });
   }
-  progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors`);
+  if (blockers.length) return { graph, ir, blockers, stats };
+  const reshapesCollapsed = collapseReshapes(graph);
+  progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors (${reshapesCollapsed} RESHAPE chains collapsed)`);
   return { graph, ir, blockers, stats };
 }
