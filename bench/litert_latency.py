@@ -5,7 +5,7 @@ builtin kernels + XNNPACK, what an app gets), a few warm-up invokes, then `runs`
 interleaved one by one across models (A, B, C, A, B, C, ...), so load from other processes on a
 shared machine hits every model alike. Reports the median, p10, p90 and min of invoke() wall time in ms. Inputs are seeded random float32.
 
-usage: python litert_latency.py --runs 50 --threads 1,2 NAME=PATH [NAME=PATH ...]   -> JSON on stdout
+usage: python litert_latency.py --runs 50 --threads 1,2 [--raw] NAME=PATH [NAME=PATH ...]   -> JSON on stdout
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--raw", action="store_true", help="also report every invoke's time (times_ms), for paired ratios")
     ap.add_argument("models", nargs="+")
     args = ap.parse_args()
     models = dict(m.split("=", 1) for m in args.models)
@@ -49,6 +50,7 @@ def main() -> None:
             result.setdefault(name, {})[str(threads)] = {
                 "runs": len(ts), "median_ms": float(np.median(a)),
                 "p10_ms": float(np.percentile(a, 10)), "p90_ms": float(np.percentile(a, 90)), "min_ms": float(a.min()),
+                **({"times_ms": [round(t, 4) for t in ts]} if args.raw else {}),
             }
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")

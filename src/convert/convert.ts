@@ -13,8 +13,10 @@ import { inferAndFold, prune, topoSort } from './passes/infer.js';
 import { readQdq } from './passes/qdq.js';
 import { qdqTensorParams, type NodeSpan } from './qdq-tensors.js';
 import type { GivenParams } from './quantize/int8.js';
+import { shuffleIntoConv } from './passes/shuffle-into-conv.js';
 import { shuffleToGather } from './passes/shuffle-to-gather.js';
 import { slicesToSplit } from './passes/slices-to-split.js';
+import { collapseReshapes } from './passes/collapse-reshapes.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
 
@@ -31,7 +33,7 @@ export interface PipelineResult {
   graph: TfliteGraph;
   ir: IrGraph;
   blockers: Blocker[];
-  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesGathered: number };
+  stats: { nodesIn: number; foldedBatchNorms: number; fusedActivations: number; shufflesAbsorbed: number; shufflesGathered: number };
   /** a QDQ model's own int8 params on the float graph's tensors (for the int8 pass) */
   qdq?: GivenParams;
 }
@@ -54,13 +56,16 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   fuseGelu(ir);
   leftoverErf(ir, blockers);
   const slicesSplit = slicesToSplit(ir);
-  const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
   const foldedBatchNorms = foldBatchNorm(ir);
   const fusedActivations = fuseActivations(ir);
+  // GATHER when asked for (onnx2tf's form); otherwise shuffles go into the convs after them
+  const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
+  // not in a QDQ model: permuting weights would part them from their per-channel scales
+  const shufflesAbsorbed = ir.qdq ? 0 : shuffleIntoConv(ir);
   prune(ir);
-  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
+  progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split, ${shufflesAbsorbed} channel shuffles absorbed by convs${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
-  const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesGathered };
+  const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesAbsorbed, shufflesGathered };
   if (blockers.length) return { graph, ir, blockers, stats };
 
   const ctx = new EmitContext(ir, graph);
@@ -120,7 +125,13 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     graph.outputs.push(t);
     graph.signatureOutputs.push({ name, tensor: t });
   }
-  progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors`);
-  if (ir.qdq) return { graph, ir, blockers, stats, qdq: qdqTensorParams(ir, ctx, graph, spans) };
+  if (blockers.length) return { graph, ir, blockers, stats };
+  if (ir.qdq) {
+    // the QDQ params are keyed by the emitted tensors: no pass may renumber them (collapseReshapes would)
+    progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors`);
+    return { graph, ir, blockers, stats, qdq: qdqTensorParams(ir, ctx, graph, spans) };
+  }
+  const reshapesCollapsed = collapseReshapes(graph);
+  progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors (${reshapesCollapsed} RESHAPE chains collapsed)`);
   return { graph, ir, blockers, stats };
 }

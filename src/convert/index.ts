@@ -49,6 +49,7 @@ export interface ConvertSummary {
   notes?: string[];
   foldedBatchNorms?: number;
   fusedActivations?: number;
+  shufflesAbsorbed?: number;
   shufflesGathered?: number;
   layout?: 'nchw-io' | 'nhwc-io';
   /** what --quantize did, per operator of the float graph (for a QDQ model: what its own params made int8) */
@@ -132,6 +133,7 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       notes: ir.notes,
       foldedBatchNorms: stats.foldedBatchNorms,
       fusedActivations: stats.fusedActivations,
+      shufflesAbsorbed: stats.shufflesAbsorbed,
       shufflesGathered: stats.shufflesGathered,
       layout: opts.nhwc ? 'nhwc-io' : 'nchw-io',
       ...(quantization ? { quantization } : {}),

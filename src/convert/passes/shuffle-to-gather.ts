@@ -1,75 +1,21 @@
 /**
- * Channel shuffles as one Gather: Reshape (one axis split into factors) -> Transpose (permuting only
- * those factors) -> [Identity...] -> Reshape (back to the input's shape) moves whole slices along that one axis, so it is
- * exactly a Gather of the axis with constant indices (ShuffleNet / FBNet's channel shuffle: three
- * TFLite ops become one GATHER, as onnx2tf writes it).
+ * Channel shuffles as one Gather (opt-in, --gather-shuffles): a shuffle (see channel-shuffle.ts) is
+ * exactly a Gather of its axis with constant indices; three TFLite ops become one GATHER, as onnx2tf
+ * writes it. Off by default: XNNPACK does not delegate GATHER, so the delegated graph is split.
  */
 import { OnnxDataType } from '../../onnx/model.js';
-import { graphLinks, type IrGraph, type IrNode } from '../ir.js';
-import { strides } from '../lower-util.js';
-
-/** The split axis of `from` -> `to` (prefix and suffix axes kept), or undefined. */
-function splitAxis(from: number[], to: number[]): { axis: number; end: number } | undefined {
-  if (to.length <= from.length) return undefined;
-  let p = 0;
-  while (p < from.length - 1 && from[p] === to[p]) p++;
-  const s = from.length - 1 - p;
-  const end = to.length - s;
-  for (let k = 0; k < s; k++) if (from[p + 1 + k] !== to[end + k]) return undefined;
-  const size = to.slice(p, end).reduce((a, b) => a * b, 1);
-  return size === from[p] ? { axis: p, end } : undefined;
-}
-
-/** Where each output position along the axis reads from: the factor grid transposed by `perm`. */
-function gatherIndices(factors: number[], perm: number[]): number[] {
-  const outShape = perm.map((i) => factors[i]!);
-  const inStrides = strides(factors);
-  const total = factors.reduce((a, b) => a * b, 1);
-  const out: number[] = [];
-  const idx = new Array<number>(outShape.length).fill(0);
-  for (let k = 0; k < total; k++) {
-    let src = 0;
-    for (let j = 0; j < perm.length; j++) src += idx[j]! * inStrides[perm[j]!]!;
-    out.push(src);
-    for (let j = outShape.length - 1; j >= 0; j--) {
-      if (++idx[j]! < outShape[j]!) break;
-      idx[j] = 0;
-    }
-  }
-  return out;
-}
+import type { IrGraph, IrNode } from '../ir.js';
+import { findChannelShuffles } from './channel-shuffle.js';
 
 export function shuffleToGather(g: IrGraph): number {
-  const { producer, only } = graphLinks(g);
-  const shape = (v: string) => g.values.get(v)?.shape;
   let rewritten = 0;
-  for (const t of [...g.nodes]) {
-    if (t.op !== 'Transpose') continue;
-    const r1 = producer.get(t.inputs[0]!);
-    // torch's clone() between the two may stay as an Identity
-    const between: IrNode[] = [];
-    let r2 = only(t.outputs[0]!);
-    while (r2?.op === 'Identity') {
-      between.push(r2);
-      r2 = only(r2.outputs[0]!);
-    }
-    if (r1?.op !== 'Reshape' || r2?.op !== 'Reshape' || only(t.inputs[0]!) !== t) continue;
-    const x = r1.inputs[0]!;
-    const [xs, split, ys] = [shape(x), shape(t.inputs[0]!), shape(r2.outputs[0]!)];
-    if (!xs || !split || !ys || ys.join() !== xs.join() || g.values.get(x)?.const) continue;
-    const at = splitAxis(xs, split);
-    const permAttr = t.attrs.get('perm');
-    if (!at || permAttr?.type !== 'ints' || permAttr.value.length !== split.length) continue;
-    const perm = permAttr.value;
-    // only the split factors may move
-    if (perm.some((p, i) => (i < at.axis || i >= at.end ? p !== i : p < at.axis || p >= at.end))) continue;
-    const indices = gatherIndices(split.slice(at.axis, at.end), perm.slice(at.axis, at.end).map((p) => p - at.axis));
-    if (indices.every((v, i) => v === i)) continue; // moves nothing: left to the layout's reshape folding
+  for (const s of findChannelShuffles(g)) {
+    const [first, t] = s.nodes as [IrNode, IrNode];
     const name = `${t.name || t.outputs[0]}_shuffle`;
     const ix = `${name}_indices`;
-    g.values.set(ix, { name: ix, dtype: OnnxDataType.INT64, shape: [indices.length], const: { dtype: OnnxDataType.INT64, shape: [indices.length], data: Float64Array.from(indices) } });
-    const gather: IrNode = { name, op: 'Gather', domain: '', since: 13, inputs: [x, ix], outputs: [r2.outputs[0]!], attrs: new Map([['axis', { type: 'int', value: at.axis }]]) };
-    g.nodes = g.nodes.flatMap((n) => (n === r1 ? [gather] : n === t || n === r2 || between.includes(n) ? [] : [n]));
+    g.values.set(ix, { name: ix, dtype: OnnxDataType.INT64, shape: [s.indices.length], const: { dtype: OnnxDataType.INT64, shape: [s.indices.length], data: Float64Array.from(s.indices) } });
+    const gather: IrNode = { name, op: 'Gather', domain: '', since: 13, inputs: [s.input, ix], outputs: [s.output], attrs: new Map([['axis', { type: 'int', value: s.axis }]]) };
+    g.nodes = g.nodes.flatMap((n) => (n === first ? [gather] : s.nodes.includes(n) ? [] : [n]));
     rewritten++;
   }
   return rewritten;

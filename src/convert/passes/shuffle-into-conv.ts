@@ -1,0 +1,96 @@
+/**
+ * Channel shuffles absorbed by the convolutions after them (default; FBNet's Reshape-Transpose-Reshape
+ * before a depthwise conv and a grouped 1x1 conv). A shuffle only reorders channels, so when its result
+ * flows through per-channel ops (depthwise Conv with one filter per channel, unary activations) into a
+ * Conv, the shuffle can go: each depthwise filter and bias moves to the channel it now reads, and the
+ * closing Conv takes its input channels in the unshuffled order - a permutation of its weights for
+ * group 1; for a grouped Conv (group <= 2), a group-1 Conv whose weights are zero where an input channel
+ * is outside the output's group (zero products add nothing for finite inputs; the shuffle's 3 TFLite ops
+ * go for at most twice the MACs of one conv, all of it delegated to XNNPACK, where GATHER is not).
+ */
+import { OnnxDataType } from '../../onnx/model.js';
+import { graphLinks, type IrGraph, type IrNode } from '../ir.js';
+import { findChannelShuffles } from './channel-shuffle.js';
+
+/** Unary ops that act on each element alone (channel order is irrelevant to them). */
+const ELEMENTWISE = new Set(['Relu', 'Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Elu', 'Selu', 'Softplus', 'Abs', 'Neg', 'Identity']);
+/** The largest group count expanded to a group-1 conv (its cost grows with the group count). */
+const MAX_GROUP = 2;
+
+function intAttr(n: IrNode, name: string, dflt: number): number | undefined {
+  const a = n.attrs.get(name);
+  return !a ? dflt : a.type === 'int' ? a.value : undefined;
+}
+
+export function shuffleIntoConv(g: IrGraph): number {
+  const { only } = graphLinks(g);
+  const constOf = (v: string | undefined) => (v ? g.values.get(v)?.const : undefined);
+  let absorbed = 0;
+  for (const s of findChannelShuffles(g)) {
+    const xs = g.values.get(s.input)?.shape;
+    if (s.axis !== 1 || xs?.length !== 4) continue;
+    const c = xs[1]!;
+    // follow the shuffled value through per-channel ops to the Conv that closes the chain
+    const depthwise: IrNode[] = [];
+    let v = s.output;
+    let close: IrNode | undefined;
+    for (let n = only(v); n; n = only(v)) {
+      if (n.inputs[0] !== v || n.outputs.length !== 1) break;
+      const w = n.op === 'Conv' ? constOf(n.inputs[1]) : undefined;
+      const group = n.op === 'Conv' ? intAttr(n, 'group', 1) : undefined;
+      if (n.op === 'Conv' && w && group !== undefined && (!n.inputs[2] || constOf(n.inputs[2])) && w.shape.length === 4 && w.shape[1]! * group === c) {
+        if (group === c && w.shape[0] === c) {
+          depthwise.push(n);
+          v = n.outputs[0]!;
+          continue;
+        }
+        if (group <= MAX_GROUP && w.shape[0]! % group === 0) close = n;
+        break;
+      }
+      if (!ELEMENTWISE.has(n.op) || n.inputs.length !== 1) break;
+      v = n.outputs[0]!;
+    }
+    if (!close) continue;
+    // pos[k]: where input channel k sits after the shuffle
+    const pos = new Array<number>(c);
+    s.indices.forEach((k, j) => { pos[k] = j; });
+    const newConst = (n: IrNode, what: string, shape: number[], data: Float32Array): string => {
+      const name = `${n.name || n.outputs[0]}__unshuffled_${what}`;
+      g.values.set(name, { name, dtype: OnnxDataType.FLOAT, shape, const: { dtype: OnnxDataType.FLOAT, shape, data } });
+      return name;
+    };
+    for (const n of depthwise) {
+      const w = constOf(n.inputs[1])!;
+      const per = w.data.length / c;
+      const wNew = new Float32Array(w.data.length);
+      for (let k = 0; k < c; k++) wNew.set(w.data.subarray(pos[k]! * per, (pos[k]! + 1) * per), k * per);
+      const inputs = [n.inputs[0]!, newConst(n, 'weights', w.shape, wNew)];
+      const b = constOf(n.inputs[2]);
+      if (b) inputs.push(newConst(n, 'bias', b.shape, Float32Array.from({ length: c }, (_, k) => b.data[pos[k]!]!)));
+      n.inputs = inputs;
+    }
+    const w = constOf(close.inputs[1])!;
+    const group = intAttr(close, 'group', 1)!;
+    const [cout, cinPerGroup, kh, kw] = w.shape as [number, number, number, number];
+    const coutPerGroup = cout / group;
+    const area = kh * kw;
+    const wNew = new Float32Array(cout * c * area); // zero outside each output's group
+    for (let o = 0; o < cout; o++) {
+      const og = Math.floor(o / coutPerGroup);
+      for (let k = 0; k < c; k++) {
+        const j = pos[k]!;
+        if (Math.floor(j / cinPerGroup) !== og) continue;
+        const src = (o * cinPerGroup + (j - og * cinPerGroup)) * area;
+        wNew.set(w.data.subarray(src, src + area), (o * c + k) * area);
+      }
+    }
+    close.inputs = [close.inputs[0]!, newConst(close, 'weights', [cout, c, kh, kw], wNew), ...close.inputs.slice(2)];
+    close.attrs.set('group', { type: 'int', value: 1 });
+    // the chain now reads the unshuffled value
+    const first = only(s.output)!;
+    first.inputs = [s.input, ...first.inputs.slice(1)];
+    g.nodes = g.nodes.filter((n) => !s.nodes.includes(n));
+    absorbed++;
+  }
+  return absorbed;
+}
