@@ -119,7 +119,12 @@ export function opSignature(op: SignatureOperator, tensors: readonly SignatureTe
     default:
       break;
   }
-  return { op: op.op, inputs: ins.map((x) => x?.type ?? 'NONE'), outputs: outs.map((x) => x?.type ?? 'NONE'), features };
+  const types = (xs: (SignatureTensor | undefined)[]) => xs.map((x) => x?.type ?? 'NONE');
+  // a variadic list (CONCATENATION's inputs, SPLIT's outputs) is one type however long: the rules read its first
+  const variadic = (xs: string[]) => (xs.length > 1 && xs.every((x) => x === xs[0]) ? [`${xs[0]}*`] : xs);
+  const inputs = op.op === 'CONCATENATION' ? variadic(types(ins)) : types(ins);
+  const outputs = op.op === 'SPLIT' || op.op === 'SPLIT_V' ? variadic(types(outs)) : types(outs);
+  return { op: op.op, inputs, outputs, features };
 }
 
 /** "CONV_2D INT8,INT8,INT32->INT8 grouped,perChannel": one line per signature (data keys, messages). */
@@ -133,8 +138,8 @@ export function signatureKey(s: OpSignature): string {
  * not cover (the caller keeps the version it has).
  */
 export function opVersion(s: OpSignature): number | undefined {
-  const [i0, i1] = s.inputs;
-  const o0 = s.outputs[0];
+  const [i0, i1] = s.inputs.map((t) => t.replace(/\*$/, ''));
+  const o0 = s.outputs[0]?.replace(/\*$/, '');
   const f = s.features;
   const int8 = i0 === 'INT8';
   const hybrid = i0 === 'FLOAT32' && i1 === 'INT8' && o0 === 'FLOAT32';
