@@ -1,11 +1,19 @@
 """LiteRT latency of several .tflite files, measured the same way for each (tools venv, ai_edge_litert).
 
 For each thread count, every model gets its own Interpreter(num_threads=N) (default op resolver:
-builtin kernels + XNNPACK, what an app gets), a few warm-up invokes, then `runs` timed invokes
-interleaved one by one across models (A, B, C, A, B, C, ...), so load from other processes on a
-shared machine hits every model alike. Reports the median, p10, p90 and min of invoke() wall time in ms. Inputs are seeded random float32.
+builtin kernels + XNNPACK, what an app gets), a few warm-up invokes, then `runs` rounds; a round
+invokes every model once, in an order rotated by one each round (A B C, B C A, C A B, ...), so
+load from other processes on a shared machine hits every model alike and no model always runs
+right after the same neighbour (whose cache footprint it would inherit).
 
-usage: python litert_latency.py --runs 50 --threads 1,2 [--raw] NAME=PATH [NAME=PATH ...]   -> JSON on stdout
+Reported per model and thread count: median, p10, p90 and min of invoke() wall time in ms, and the
+calling thread's CPU time of invoke() (median; with 1 thread it is the kernels' own work, which
+other processes' load does not stretch). With --pairs BASE, also the per-round ratios
+model / BASE (both measured in the same round): their median, p10 and p90, the fairest ratio
+under load. --raw adds every round's wall times. Also per model: how many of its operators XNNPACK
+takes (an Interpreter with delegate node fusion off gives one delegate node per delegated operator).
+
+usage: python litert_latency.py --runs 50 --threads 1,2 [--pairs NAME] [--raw] NAME=PATH [NAME=PATH ...]   -> JSON on stdout
 """
 from __future__ import annotations
 
@@ -18,17 +26,32 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 
+def stats(a: np.ndarray) -> dict:
+    return {"median": float(np.median(a)), "p10": float(np.percentile(a, 10)), "p90": float(np.percentile(a, 90))}
+
+
+def delegated(path: str) -> dict:
+    it = Interpreter(model_path=path, num_threads=1, experimental_disable_delegate_node_fusion=True)
+    it.allocate_tensors()
+    nodes = [o["op_name"] for o in it._get_ops_details()]
+    n_delegate = sum(1 for n in nodes if n == "DELEGATE")
+    return {"ops": len(nodes) - n_delegate, "xnnpack_ops": n_delegate}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--raw", action="store_true", help="also report every invoke's time (times_ms), for paired ratios")
+    ap.add_argument("--pairs", action="append", default=[],
+                    help="BASE or NAME:BASE; per-round ratios of NAME (default: every other model) over BASE")
+    ap.add_argument("--raw", action="store_true")
     ap.add_argument("models", nargs="+")
     args = ap.parse_args()
     models = dict(m.split("=", 1) for m in args.models)
+    names = list(models)
     rng = np.random.default_rng(0)
-    result: dict = {}
+    result: dict = {name: {"delegation": delegated(path)} for name, path in models.items()}
     for threads in [int(t) for t in args.threads.split(",")]:
         interps = {}
         for name, path in models.items():
@@ -39,19 +62,33 @@ def main() -> None:
             for _ in range(args.warmup):
                 it.invoke()
             interps[name] = it
-        times = {name: [] for name in models}
-        for _ in range(args.runs):
-            for name, it in interps.items():
+        wall = {name: [] for name in names}
+        cpu = {name: [] for name in names}
+        for r in range(args.runs):
+            k = r % len(names)
+            for name in names[k:] + names[:k]:
+                it = interps[name]
+                c0 = time.thread_time()
                 t0 = time.perf_counter()
                 it.invoke()
-                times[name].append((time.perf_counter() - t0) * 1000)
-        for name, ts in times.items():
-            a = np.array(ts)
-            result.setdefault(name, {})[str(threads)] = {
-                "runs": len(ts), "median_ms": float(np.median(a)),
+                t1 = time.perf_counter()
+                cpu[name].append((time.thread_time() - c0) * 1000)
+                wall[name].append((t1 - t0) * 1000)
+        for name in names:
+            a = np.array(wall[name])
+            entry = {
+                "runs": len(a), "median_ms": float(np.median(a)),
                 "p10_ms": float(np.percentile(a, 10)), "p90_ms": float(np.percentile(a, 90)), "min_ms": float(a.min()),
-                **({"times_ms": [round(t, 4) for t in ts]} if args.raw else {}),
+                "thread_cpu_median_ms": float(np.median(cpu[name])),
             }
+            if args.raw:
+                entry["times_ms"] = [round(x, 4) for x in wall[name]]
+            result[name][str(threads)] = entry
+        for spec in args.pairs:
+            num, base = spec.split(":", 1) if ":" in spec else (None, spec)
+            for name in ([num] if num else [n for n in names if n != base]):
+                ratio = np.array(wall[name]) / np.array(wall[base])
+                result[name][str(threads)].setdefault("paired", {})[base] = stats(ratio)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

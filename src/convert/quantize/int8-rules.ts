@@ -11,56 +11,57 @@
  * - `fixed`: the output scale and zero point are fixed by the kernel (LOGISTIC, SOFTMAX: 1/256 and
  *   -128; TANH: 1/128 and 0).
  * Every other operator stays float32 between DEQUANTIZE and QUANTIZE, with the reason listed.
- * `version` is the operator version the int8 kernel is registered under.
+ * Operator versions are not listed here: tflite/op-version.ts sets them from each operator's
+ * signature as TensorFlow's converter does.
  */
 import type { BuiltinOpName } from '../tflite/schema.js';
 
 export type Int8Rule =
-  | { kind: 'weighted'; weightAxis: number | undefined; version: number }
-  | { kind: 'own' | 'same' | 'tied'; version: number }
-  | { kind: 'fixed'; scale: number; zeroPoint: number; version: number };
+  | { kind: 'weighted'; weightAxis: number | undefined }
+  | { kind: 'own' | 'same' | 'tied' }
+  | { kind: 'fixed'; scale: number; zeroPoint: number };
 
 export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
   // filter [O, H, W, I]: one scale per output channel (dimension 0)
-  CONV_2D: { kind: 'weighted', weightAxis: 0, version: 3 },
+  CONV_2D: { kind: 'weighted', weightAxis: 0 },
   // filter [1, H, W, O]: one scale per output channel (dimension 3)
-  DEPTHWISE_CONV_2D: { kind: 'weighted', weightAxis: 3, version: 3 },
+  DEPTHWISE_CONV_2D: { kind: 'weighted', weightAxis: 3 },
   // per-tensor filter: the int8 FULLY_CONNECTED kernels of every runtime take it
-  FULLY_CONNECTED: { kind: 'weighted', weightAxis: undefined, version: 4 },
-  ADD: { kind: 'own', version: 2 },
-  SUB: { kind: 'own', version: 2 },
-  MUL: { kind: 'own', version: 2 },
-  MEAN: { kind: 'own', version: 2 },
-  SUM: { kind: 'own', version: 2 },
-  HARD_SWISH: { kind: 'own', version: 1 },
-  LEAKY_RELU: { kind: 'own', version: 2 },
-  RELU: { kind: 'own', version: 2 },
-  RELU6: { kind: 'own', version: 2 },
-  RELU_N1_TO_1: { kind: 'own', version: 2 },
-  PRELU: { kind: 'own', version: 1 },
-  GELU: { kind: 'own', version: 2 },
-  MAX_POOL_2D: { kind: 'same', version: 2 },
-  AVERAGE_POOL_2D: { kind: 'same', version: 2 },
-  RESHAPE: { kind: 'same', version: 1 },
-  SQUEEZE: { kind: 'same', version: 1 },
-  TRANSPOSE: { kind: 'same', version: 2 },
-  PAD: { kind: 'same', version: 2 },
-  PADV2: { kind: 'same', version: 2 },
-  SLICE: { kind: 'same', version: 2 },
-  STRIDED_SLICE: { kind: 'same', version: 2 },
-  SPLIT: { kind: 'same', version: 2 },
-  SPLIT_V: { kind: 'same', version: 2 },
-  GATHER: { kind: 'same', version: 2 },
-  RESIZE_BILINEAR: { kind: 'same', version: 2 },
-  RESIZE_NEAREST_NEIGHBOR: { kind: 'same', version: 2 },
-  REDUCE_MAX: { kind: 'same', version: 2 },
-  REDUCE_MIN: { kind: 'same', version: 2 },
-  CONCATENATION: { kind: 'tied', version: 2 },
-  MAXIMUM: { kind: 'tied', version: 2 },
-  MINIMUM: { kind: 'tied', version: 2 },
-  LOGISTIC: { kind: 'fixed', scale: 1 / 256, zeroPoint: -128, version: 2 },
-  SOFTMAX: { kind: 'fixed', scale: 1 / 256, zeroPoint: -128, version: 2 },
-  TANH: { kind: 'fixed', scale: 1 / 128, zeroPoint: 0, version: 2 },
+  FULLY_CONNECTED: { kind: 'weighted', weightAxis: undefined },
+  ADD: { kind: 'own' },
+  SUB: { kind: 'own' },
+  MUL: { kind: 'own' },
+  MEAN: { kind: 'own' },
+  SUM: { kind: 'own' },
+  HARD_SWISH: { kind: 'own' },
+  LEAKY_RELU: { kind: 'own' },
+  RELU: { kind: 'own' },
+  RELU6: { kind: 'own' },
+  RELU_N1_TO_1: { kind: 'own' },
+  PRELU: { kind: 'own' },
+  GELU: { kind: 'own' },
+  MAX_POOL_2D: { kind: 'same' },
+  AVERAGE_POOL_2D: { kind: 'same' },
+  RESHAPE: { kind: 'same' },
+  SQUEEZE: { kind: 'same' },
+  TRANSPOSE: { kind: 'same' },
+  PAD: { kind: 'same' },
+  PADV2: { kind: 'same' },
+  SLICE: { kind: 'same' },
+  STRIDED_SLICE: { kind: 'same' },
+  SPLIT: { kind: 'same' },
+  SPLIT_V: { kind: 'same' },
+  GATHER: { kind: 'same' },
+  RESIZE_BILINEAR: { kind: 'same' },
+  RESIZE_NEAREST_NEIGHBOR: { kind: 'same' },
+  REDUCE_MAX: { kind: 'same' },
+  REDUCE_MIN: { kind: 'same' },
+  CONCATENATION: { kind: 'tied' },
+  MAXIMUM: { kind: 'tied' },
+  MINIMUM: { kind: 'tied' },
+  LOGISTIC: { kind: 'fixed', scale: 1 / 256, zeroPoint: -128 },
+  SOFTMAX: { kind: 'fixed', scale: 1 / 256, zeroPoint: -128 },
+  TANH: { kind: 'fixed', scale: 1 / 128, zeroPoint: 0 },
 };
 
 /** Why an operator the float converter writes stays float32 in an int8 model. */
@@ -86,8 +87,3 @@ export const FLOAT_REASONS: Partial<Record<BuiltinOpName, string>> = {
 export function floatReason(op: BuiltinOpName): string {
   return FLOAT_REASONS[op] ?? `int8 ${op} is not implemented by this quantizer`;
 }
-
-/** Operator versions of the (de)quantize ops: float32 -> int8 and int8 -> int8 QUANTIZE, int8 DEQUANTIZE. */
-export const QUANTIZE_VERSION = 1;
-export const REQUANTIZE_VERSION = 2;
-export const DEQUANTIZE_VERSION = 2;

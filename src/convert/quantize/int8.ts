@@ -6,9 +6,10 @@
  * before the outputs); `io: 'int8'` makes them int8 with their params on the tensors.
  */
 import { TfliteGraph, type TfOperator } from '../tflite/model.js';
+import { assignOpVersions } from '../tflite/op-version.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
 import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
-import { DEQUANTIZE_VERSION, floatReason, INT8_RULES, QUANTIZE_VERSION, REQUANTIZE_VERSION, type Int8Rule } from './int8-rules.js';
+import { floatReason, INT8_RULES, type Int8Rule } from './int8-rules.js';
 import type { Range } from './ranges.js';
 import { countAdded, startReport, type QuantizeReport } from './report.js';
 import { givenInt8, onGivenGrid, symmetricInt8 } from './weights.js';
@@ -250,8 +251,9 @@ class Int8Rewriter {
     return t;
   }
 
-  private addOp(op: BuiltinOpName, inputs: number[], outputs: number[], version: number, from?: TfOperator): void {
-    this.q.addOp(op, inputs, outputs, from?.options, version > 1 ? version : undefined);
+  /** versions are set once the graph is whole (assignOpVersions: one per builtin, as TensorFlow writes them) */
+  private addOp(op: BuiltinOpName, inputs: number[], outputs: number[], from?: TfOperator): void {
+    this.q.addOp(op, inputs, outputs, from?.options, from?.version);
   }
 
   /** A non-float or float-constant tensor copied as it is. */
@@ -273,7 +275,7 @@ class Int8Rewriter {
     const i8 = this.int8Of.get(t);
     if (i8 === undefined) throw new Error(`internal: '${this.g.tensors[t]!.name}' used before it is produced`);
     f = this.newTensor(t, '_dequant', 'FLOAT32');
-    this.addOp('DEQUANTIZE', [i8], [f], DEQUANTIZE_VERSION);
+    this.addOp('DEQUANTIZE', [i8], [f]);
     this.report.dequantizeOps++;
     this.floatOf.set(t, f);
     return f;
@@ -286,7 +288,7 @@ class Int8Rewriter {
       const f = this.floatOf.get(t);
       if (f === undefined) throw new Error(`internal: '${this.g.tensors[t]!.name}' used before it is produced`);
       i8 = this.newTensor(t, '_int8', 'INT8', this.params.get(t)!);
-      this.addOp('QUANTIZE', [f], [i8], QUANTIZE_VERSION);
+      this.addOp('QUANTIZE', [f], [i8]);
       this.report.quantizeOps++;
       this.int8Of.set(t, i8);
     }
@@ -295,7 +297,7 @@ class Int8Rewriter {
     let r = this.requantCache.get(key);
     if (r === undefined) {
       r = this.newTensor(t, '_requant', 'INT8', want);
-      this.addOp('QUANTIZE', [i8], [r], REQUANTIZE_VERSION);
+      this.addOp('QUANTIZE', [i8], [r]);
       this.report.requantizeOps++;
       this.requantCache.set(key, r);
     }
@@ -375,7 +377,7 @@ class Int8Rewriter {
       this.int8Of.set(t, n);
       return n;
     });
-    this.addOp(op.op, inputs, outputs, Math.max(op.version ?? 1, rule.version), op);
+    this.addOp(op.op, inputs, outputs, op);
     this.report.int8Ops[op.op] = (this.report.int8Ops[op.op] ?? 0) + 1;
   }
 
@@ -387,7 +389,7 @@ class Int8Rewriter {
       this.floatOf.set(t, n);
       return n;
     });
-    this.addOp(op.op, inputs, outputs, op.version ?? 1, op);
+    this.addOp(op.op, inputs, outputs, op);
     const touchesFloat = op.inputs.some((t) => this.isFloatAct(t)) || op.outputs.some((t) => this.isFloatAct(t));
     if (touchesFloat) this.report.floatOps.push({ op: op.op, output: this.g.tensors[op.outputs[0]!]!.name, reason });
   }
@@ -436,6 +438,7 @@ class Int8Rewriter {
     q.signatureOutputs = g.signatureOutputs.map((s) => ({ name: s.name, tensor: q.outputs[g.outputs.indexOf(s.tensor)]! }));
     this.report.inputs = q.signatureInputs.map((s) => this.ioEntry(s.name, s.tensor));
     this.report.outputs = q.signatureOutputs.map((s) => this.ioEntry(s.name, s.tensor));
+    assignOpVersions(q);
     return { graph: q, report: this.report };
   }
 }
