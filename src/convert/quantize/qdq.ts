@@ -20,6 +20,7 @@ export const QDQ_KEEP_FLOAT: GivenParams['keepFloat'] = {
 
 export function quantizeQdq(graph: TfliteGraph, given: GivenParams): QuantizeReport {
   const report = quantizeInt8InPlace(graph, new Map(), 'float', { ...given, keepFloat: { ...QDQ_KEEP_FLOAT, ...given.keepFloat } });
-  report.notes.unshift("read as a QDQ model: int8 where its QuantizeLinear/DequantizeLinear pairs give an operator's inputs and outputs params a TFLite int8 kernel computes with, float elsewhere (as the QDQ model computes there)");
+  // the model note (passes/qdq.ts) already says it was read as QDQ; this one says what became int8
+  report.notes.unshift("int8 where the QDQ pairs give an operator's inputs and outputs params a TFLite int8 kernel computes with, float elsewhere (as the QDQ model computes there)");
   return report;
 }
