@@ -25,8 +25,18 @@ export interface FileWrite {
   to: Buffer | null;
 }
 
-/** Test hook: TFDOCTOR_TEST_SLOW_MS=<ms> sleeps between protocol steps so a fault test can kill mid-write. */
+let stepsTaken = 0;
+
+/**
+ * Test hooks for the fault test, all off unless set: TFDOCTOR_TEST_SLOW_MS=<ms> sleeps between
+ * protocol steps so a timed kill can land mid-write; TFDOCTOR_TEST_STEP_TRACE=1 counts the steps on
+ * stderr; TFDOCTOR_TEST_KILL_AT_STEP=<n> SIGKILLs this process at step n, so some kills land inside
+ * the protocol however loaded the machine is.
+ */
 async function step(): Promise<void> {
+  stepsTaken++;
+  if (process.env.TFDOCTOR_TEST_STEP_TRACE === '1') process.stderr.write(`tfdoctor-test-step ${stepsTaken}\n`);
+  if (Number(process.env.TFDOCTOR_TEST_KILL_AT_STEP) === stepsTaken) process.kill(process.pid, 'SIGKILL');
   const ms = Number(process.env.TFDOCTOR_TEST_SLOW_MS ?? 0);
   if (ms > 0) await new Promise((r) => setTimeout(r, ms));
 }

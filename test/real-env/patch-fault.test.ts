@@ -10,7 +10,9 @@
 //
 // TFDOCTOR_TEST_SLOW_MS makes the engine sleep between the steps of its write protocol
 // (backup, journal intent, temp write + rename, journal done), so random kill times land inside
-// the protocol and not only before or after it. TFDOCTOR_FAULT_SEED replays a run; TFDOCTOR_FAULT_KILLS
+// the protocol and not only before or after it; every fourth kill is the engine's own SIGKILL at a
+// random protocol step (TFDOCTOR_TEST_KILL_AT_STEP), so the protocol is hit even when start-up
+// time on a loaded machine swamps the timed kills. TFDOCTOR_FAULT_SEED replays a run; TFDOCTOR_FAULT_KILLS
 // sets the number of killed applies (default 24); TFDOCTOR_FAULT_KEEP=1 keeps the copy.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -52,11 +54,12 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
   let catalogueUsed = '';
   const rnd = prng(seed);
 
-  function runCli(args: string[], killAfterMs?: number): Promise<RunResult> {
+  // killAfterMs: a timed SIGKILL from here; hookEnv: the engine's own step hooks (src/patch/txn.ts)
+  function runCli(args: string[], killAfterMs?: number, hookEnv: Record<string, string> = {}): Promise<RunResult> {
     return new Promise((resolveRun) => {
       const start = Date.now();
       const child = spawn(process.execPath, [entry, ...args], {
-        env: { ...process.env, ...extraEnv, TFDOCTOR_TEST_SLOW_MS: String(SLOW_MS), NO_COLOR: '1' },
+        env: { ...process.env, ...extraEnv, TFDOCTOR_TEST_SLOW_MS: String(SLOW_MS), NO_COLOR: '1', ...hookEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -146,26 +149,38 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
     // calibration: how long a plan-only run and a full apply take on this machine
     const planOnly = await runCli(['plan', venv, ...selectArgs]);
     expect(planOnly.code, planOnly.stderr).toBe(0);
-    const full = await runCli(apply());
+    const full = await runCli(apply(), undefined, { TFDOCTOR_TEST_STEP_TRACE: '1' });
     expect(full.code, full.stderr).toBe(0);
     assertAll('final', 'calibration apply');
+    // every step of the write protocol lies between the journal's 'begin' and its commit
+    const protocolSteps = full.stderr.split('\n').filter((l) => l.startsWith('tfdoctor-test-step ')).length;
+    expect(protocolSteps).toBeGreaterThanOrEqual(3 * targets.length + 1);
     const fullRevert = await runCli(revert());
     expect(fullRevert.code, fullRevert.stderr).toBe(0);
     assertAll('original', 'calibration revert');
 
     const stateDir = join(venv, '.tfdoctor', 'patches');
     const outcomes = { exitedBeforeKill: 0, killedBeforeAnyWrite: 0, killedMidTransaction: 0, killedAfterCommit: 0, filesWrittenAtKill: [] as number[] };
+    let stepKills = 0;
     let revertKills = 0;
     // kill anywhere from late in the probe to the end of a full run
     const from = planOnly.ms * 0.6;
     const span = Math.max((full.ms - from) * 0.9, 50);
     for (let i = 0; i < KILLS; i++) {
+      // every fourth kill (from the second on) comes from the engine itself at a random protocol step:
+      // timed kills alone may all miss the protocol on a loaded machine, where start-up dominates
+      const atStep = i % 4 === 1 ? 1 + Math.floor(rnd() * protocolSteps) : null;
       const delay = Math.round(from + rnd() * span);
-      const killed = await runCli(apply(), delay);
-      const label = `kill ${i + 1} (apply, after ${delay} ms)`;
+      const killed = atStep === null ? await runCli(apply(), delay) : await runCli(apply(), undefined, { TFDOCTOR_TEST_KILL_AT_STEP: String(atStep) });
+      const label = atStep === null ? `kill ${i + 1} (apply, after ${delay} ms)` : `kill ${i + 1} (apply, at protocol step ${atStep} of ${protocolSteps})`;
       assertNoHalfWrittenFile(label);
       const journal = foldJournal(await readJournal(stateDir));
       const patchedNow = targets.filter((t) => hashOf(t.abs) !== t.original).length;
+      if (atStep !== null) {
+        stepKills++;
+        expect(killed.signal, `${label}: ${killed.stderr}`).toBe('SIGKILL');
+        expect(journal.incomplete, `${label}: the journal should show the interrupted transaction`).toBeTruthy();
+      }
       if (killed.signal !== 'SIGKILL') outcomes.exitedBeforeKill++;
       else if (journal.incomplete) { outcomes.killedMidTransaction++; outcomes.filesWrittenAtKill.push(patchedNow); }
       else if (journal.applied.size > 0) outcomes.killedAfterCommit++;
@@ -177,17 +192,19 @@ describe('patch engine under SIGKILL on a copy of the seed venv', () => {
         assertAll('final', `${label}, rerun`);
         // and a killed revert, finished by a second revert
         const revertDelay = Math.round(from + rnd() * span);
-        const killedRevert = await runCli(revert(), revertDelay);
+        const revertStep = 1 + Math.floor(rnd() * protocolSteps);
+        // alternately a timed kill and one at a protocol step of the revert (which may have fewer steps)
+        const killedRevert = i % 4 === 0 ? await runCli(revert(), revertDelay) : await runCli(revert(), undefined, { TFDOCTOR_TEST_KILL_AT_STEP: String(revertStep) });
         if (killedRevert.signal === 'SIGKILL') revertKills++;
-        assertNoHalfWrittenFile(`${label}, killed revert after ${revertDelay} ms`);
+        assertNoHalfWrittenFile(i % 4 === 0 ? `${label}, killed revert after ${revertDelay} ms` : `${label}, revert killed at step ${revertStep}`);
       }
       const reverted = await runCli(revert());
       expect(reverted.code, `${label}, revert: ${reverted.stderr}`).toBe(0);
       assertAll('original', `${label}, revert`);
     }
-    process.stderr.write(`fault test outcomes (seed ${seed}): ${JSON.stringify({ ...outcomes, revertKills, calibration: { planOnlyMs: planOnly.ms, fullApplyMs: full.ms } })}\n`);
+    process.stderr.write(`fault test outcomes (seed ${seed}): ${JSON.stringify({ ...outcomes, stepKills, revertKills, calibration: { planOnlyMs: planOnly.ms, fullApplyMs: full.ms, protocolSteps } })}\n`);
     // the kills must have hit the write protocol itself, not only its edges
-    expect(outcomes.killedMidTransaction).toBeGreaterThanOrEqual(Math.floor(KILLS / 4));
+    expect(outcomes.killedMidTransaction).toBeGreaterThanOrEqual(Math.max(stepKills, 1));
     expect(treeHash(site)).toBe(pristine);
   });
 });
