@@ -165,11 +165,14 @@ async function measure(c) {
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20, timeout: 1_800_000, killSignal: 'SIGKILL' });
     if (lat.status === 0) {
       const r = JSON.parse(lat.stdout);
+      // per model: one entry per thread count, plus 'delegation' (how many ops XNNPACK takes)
+      const threadKeys = (m) => Object.keys(m).filter((t) => /^\d+$/.test(t));
       for (const k of pair) {
-        row[k].latency = Object.fromEntries(Object.entries(r[k]).map(([t, { times_ms: _, ...stats }]) => [t, stats]));
+        row[k].latency = Object.fromEntries(threadKeys(r[k]).map((t) => { const { times_ms: _, ...stats } = r[k][t]; return [t, stats]; }));
+        row[k].delegation = r[k].delegation;
       }
       if (pair.length === 2) {
-        row.latency = Object.fromEntries(Object.keys(r.tfdoctor).map((t) => [t, compareLatency(r.tfdoctor[t].times_ms, r.onnx2tf[t].times_ms)]));
+        row.latency = Object.fromEntries(threadKeys(r.tfdoctor).map((t) => [t, compareLatency(r.tfdoctor[t].times_ms, r.onnx2tf[t].times_ms)]));
       }
       break;
     }
