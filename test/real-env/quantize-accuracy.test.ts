@@ -17,11 +17,11 @@
  * first (the twins equal PyTorch, the models learned / have sane outputs, the scorer reads both layouts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTolerance } from '../../src/verify/index.js';
 import { decodeNpy } from '../../src/verify/npy.js';
 // @ts-expect-error plain ESM script without types
@@ -37,6 +37,8 @@ type Yardsticks = {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'dist', 'tfdoctor.mjs');
 const out = mkdtempSync(join(tmpdir(), 'tfdoctor-quant-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 const MINUTES = 60_000;
 /**
  * TensorFlow's int8 agreement below this would mean the FBNet yardstick itself is broken: chance is 0.1 (10
