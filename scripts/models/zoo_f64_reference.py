@@ -44,6 +44,7 @@ def main() -> None:
     ap.add_argument("--arch", required=True)
     ap.add_argument("tflite", nargs="*")
     args = ap.parse_args()
+    torch.set_num_threads(2)  # as export_zoo.py builds the zoo
     archs = [a for a, _ in export_zoo.ZOO]
     model, x, y, _ = export_zoo.build(args.arch, dict(export_zoo.ZOO)[args.arch], archs.index(args.arch))
     if not np.array_equal(np.load(os.path.join(args.zoo, f"{args.arch}.torch.npy")), y):
