@@ -147,7 +147,9 @@ describe('probeEnvironmentCached on a fixture venv', () => {
 
   it('does not store a snapshot of an env changed within the racy margin', async () => {
     writeFileSync(join(venv.sitePackages, 'touched.txt'), 'x');
-    const r = await probeEnvironmentCached(await resolveTarget({ venv: venv.dir }, {}));
+    // a margin no stall between the write and the probe's start can outlast (the default 2 s can, on a loaded
+    // machine); the 2 s default itself is isRacy's test below
+    const r = await probeEnvironmentCached(await resolveTarget({ venv: venv.dir }, {}), { racyMarginMs: 60_000 });
     expect(r.cache).toMatch(/not stored: the env changed moments ago$/);
     expect(lookupSnapshot(r.file, 'any').hit).toBe(false);
   });

@@ -6,11 +6,11 @@
  * on the hand-built Keras twin (same weights), converted in the seed venv.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/index.js';
 import { verifyConversion, runTflite, verifyTolerance } from '../../src/verify/index.js';
 import { decodeNpy } from '../../src/verify/npy.js';
@@ -31,6 +31,8 @@ let models: Models;
 let twins: Twins;
 let toolsPython: string;
 const out = mkdtempSync(join(tmpdir(), 'tfdoctor-fbnet-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 beforeAll(() => {
   models = ensureModels();

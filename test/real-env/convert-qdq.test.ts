@@ -31,11 +31,11 @@
  * element further from onnxruntime's integer kernels than onnxruntime's own two executions are apart.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversionRefused, convertFile, type ConvertSummary } from '../../src/convert/index.js';
 import { openTflite } from '../../src/verify/litert.js';
 import { decodeNpy } from '../../src/verify/npy.js';
@@ -52,6 +52,8 @@ interface QdqModels {
 
 const evalScript = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'models', 'tflite_eval.py');
 const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-qdq-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let q: QdqModels;
 
 function npy(path: string): { data: Float32Array; shape: number[] } {

@@ -9,11 +9,11 @@
  * with small top-1 margins, so dynamic-range agreement on them sits well under 0.98 for both converters.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/index.js';
 import { HELD_OUT_SEED, seededInputs, verifyQuantized } from '../../src/verify/index.js';
 import { pythonVerifyQuality } from '../verify/python-tier.js';
@@ -24,6 +24,8 @@ import { ensureVenv } from '../../scripts/venvs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = mkdtempSync(join(tmpdir(), 'tfdoctor-quant-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 let onnx: string;
 let toolsPython: string;
 const bytes: Record<string, number> = {};

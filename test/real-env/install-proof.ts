@@ -68,15 +68,18 @@ export interface CheckDoc {
   findings: { code: string; severity: string; fixes: { kind: string; command: string }[] }[];
   model?: { routes: { route: string; status: string; gaps: unknown[] }[]; supersedes?: string[] };
 }
+// `--no-cache`: these venvs persist in ~/.cache/tfdoctor/venvs, and the env snapshot cache keys on the package
+// version (0.1.0 at every commit), not on the code that made the snapshot: a warm machine could otherwise be answered
+// by an older checkout's snapshot where a cold CI probes afresh (the cache itself is check-cache.test.ts's subject)
 /** `check --venv [--model]`'s JSON, whether or not it finds errors (exit 0 or 1). */
 export function checkEnv(venvDir: string, modelPath?: string): CheckDoc {
-  return JSON.parse(run(process.execPath, [mainJs, 'check', '--venv', venvDir, ...(modelPath ? ['--model', modelPath] : []), '--json'],
+  return JSON.parse(run(process.execPath, [mainJs, 'check', '--venv', venvDir, ...(modelPath ? ['--model', modelPath] : []), '--json', '--no-cache'],
     { timeoutMs: 10 * MINUTE, what: 'check --venv', exitCodes: [0, 1] })) as CheckDoc;
 }
 
 /** `check --venv`: the route is viable and nothing blocks it. */
 export function expectRouteViable(venvDir: string, route: string): void {
-  const check = JSON.parse(run(process.execPath, [mainJs, 'check', '--venv', venvDir, '--json'],
+  const check = JSON.parse(run(process.execPath, [mainJs, 'check', '--venv', venvDir, '--json', '--no-cache'],
     { timeoutMs: 10 * MINUTE, what: 'check --venv' })) as { routes: { id: string; viable: boolean; blockers: string[] }[] };
   expect(check.routes.find((r) => r.id === route)).toMatchObject({ viable: true, blockers: [] });
 }

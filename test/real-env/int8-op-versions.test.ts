@@ -7,10 +7,10 @@
  * on 8 seeded normal inputs (versions do not depend on the ranges, but for MUL's rescale rule, which
  * the table checks by signature).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/index.js';
 import { opSignature, opVersion, signatureKey } from '../../src/convert/tflite/op-version.js';
 import { readTflite, type ReadModel } from '../../src/convert/tflite/read.js';
@@ -22,6 +22,8 @@ import { ensureModels, ensureQuantYardsticks, ensureZoo } from '../../scripts/mo
 
 const ZOO = ['mobilenet_v3_small', 'shufflenet_v2_x1_0', 'squeezenet1_1'];
 const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-int8-versions-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /**
  * Signatures TensorFlow's full-int8 files never hold, with why the version is still right. Float

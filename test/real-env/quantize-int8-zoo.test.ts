@@ -9,11 +9,11 @@
  * under 0.95, else the reason does not hold. Every operator must run in int8 unless the case lists it
  * in floatOps with the reason the report gives. The whole zoo: scripts/int8-zoo.mjs (table in the file).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { openTflite } from '../../src/verify/litert.js';
@@ -35,6 +35,8 @@ const expected = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.me
   calibration: number; heldOut: number; test: string[]; cases: Record<string, Case>;
 };
 const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-int8-zoo-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i]! > a[b]!) b = i; return b; };
 
 let zooDir: string;

@@ -9,11 +9,11 @@
  * of wrong params or a missing bias gives SQNR near 0 dB and chance agreement).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile, type Calibrated, type ConvertSummary } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { openTflite } from '../../src/verify/litert.js';
@@ -27,6 +27,8 @@ import { ensureVenv } from '../../scripts/venvs.mjs';
 
 const script = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'models', 'run_quantized.py');
 const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-int8-'));
+// this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SHAPE = [1, 3, 224, 224];
 const CALIBRATION = 200;
 const HELD_OUT = 100;

@@ -3,6 +3,7 @@
 // "the index lists a file it cannot serve", and a timeout that ends pip's whole process group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform } from '../../src/env/target.js';
 import { resolveWithPip, type RefereeOptions } from '../../src/lock/referee.js';
@@ -12,6 +13,15 @@ import type { RefereeOutcome, Target } from '../../src/lock/types.js';
 import { buildLocalIndex, isolatedPipEnv, type LocalIndex } from './local-index.js';
 
 const env = isolatedPipEnv();
+
+/** A local port that was just listened on and closed: refused at once, whatever this machine runs on port 9 (discard). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
 let index: LocalIndex;
 let target: Target;
 const runners: Record<'own' | 'wheel', PipRunner | undefined> = { own: undefined, wheel: undefined };
@@ -120,10 +130,9 @@ describe.each(['own', 'wheel'] as const)('resolveWithPip against a local index, 
 
   it.each([['retrying', ['--retries', '1']], ['not retrying', ['--retries', '0']]])(
     'reports an unreachable index as index-error, not as a missing distribution (pip %s)', async (_, retries) => {
-      // port 9 (discard) is closed here: the connection is refused at once
       const out = await resolveWithPip({
         target, requirements: ['beta'], timeoutMs: 60_000, pip: pip(), env,
-        pipArgs: ['--index-url', 'http://127.0.0.1:9/simple/', '--no-cache-dir', '--timeout', '5', ...retries],
+        pipArgs: ['--index-url', `http://127.0.0.1:${await closedPort()}/simple/`, '--no-cache-dir', '--timeout', '5', ...retries],
       });
       expect(out.kind, JSON.stringify(out)).toBe('index-error');
       if (out.kind === 'index-error') expect(out.detail).toMatch(/Connection refused|NewConnectionError/);
