@@ -7,6 +7,7 @@ import { calibrateInt8, quantizeGraph, type Calibrated, type QuantizeOptions, ty
 import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
+import { assignOpVersions } from './tflite/op-version.js';
 import { writeTflite } from './tflite/write.js';
 
 export { ConversionRefused } from './refusal.js';
@@ -114,6 +115,8 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
     progress(`quantized (${quantization.mode}): ${q} of ${quantization.ops.length} operators, ${quantization.weights.tensors} constants re-encoded`);
   }
+  // after the last pass, whatever the mode: versions follow from the final operators and tensors only
+  assignOpVersions(graph);
   const tflite = writeTflite(graph);
   const opCounts: Record<string, number> = {};
   for (const op of graph.operators) opCounts[op.op] = (opCounts[op.op] ?? 0) + 1;

@@ -65,6 +65,7 @@ function graph() {
 describe('the int8 pass writes TensorFlow\'s versions', () => {
   const { g, ranges } = graph();
   const { graph: q, report } = quantizeInt8(g, ranges);
+  assignOpVersions(q);
   const versions = (op: string) => [...new Set(q.operators.filter((o) => o.op === op).map((o) => o.version))];
 
   it('one grouped CONV_2D puts every CONV_2D at version 6; LEAKY_RELU int8 is 1; requantize and QUANTIZE are 1', () => {
@@ -89,13 +90,13 @@ describe('the int8 pass writes TensorFlow\'s versions', () => {
     expect(codes.size).toBe(new Set(model.operators.map((o) => o.op)).size);
   });
 
-  it('assignOpVersions keeps a version it has no rule for and reads graph options (dilation, keep_num_dims)', () => {
+  it('assignOpVersions gives an operator op_version.cc has no case for version 1 whatever it had, and reads graph options (dilation)', () => {
     const h = new TfliteGraph();
     const a = h.addTensor('a', [1, 2, 2, 2]);
     const b = h.addTensor('b', [1, 2, 2, 2]);
     h.addOp('DEPTHWISE_CONV_2D', [a, h.addFloatConst('dw', [1, 1, 1, 2], [1, 1]), h.addFloatConst('db', [2], [0, 0])], [b],
       { table: 'DepthwiseConv2DOptions', values: { depth_multiplier: 1, dilation_w_factor: 2, dilation_h_factor: 2 } });
-    h.addOp('ELU', [b], [h.addTensor('c', [1, 2, 2, 2])], undefined, 1);
+    h.addOp('ELU', [b], [h.addTensor('c', [1, 2, 2, 2])], undefined, 4);
     assignOpVersions(h);
     expect(h.operators.map((o) => [o.op, o.version])).toEqual([['DEPTHWISE_CONV_2D', 2], ['ELU', 1]]);
     expect(opSignature(graphOperator(h.operators[0]!), h.tensors).features).toEqual({ dilated: true });
