@@ -9,10 +9,11 @@
  * matches onnxruntime-node (tolerance 1e-4 x max(1, max|y|)).
  */
 import { describe, expect, it } from 'vitest';
-import { opSignature, opVersion } from '../../src/convert/tflite/op-version.js';
+import { opSignature, opVersion, signatureKey } from '../../src/convert/tflite/op-version.js';
 import type { ReadModel } from '../../src/convert/tflite/read.js';
 import { DT, int64s, randomFloats, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
 import { convertSpec, verify } from './helpers/run.js';
+import { tfCodeVersion } from './tf-op-versions.js';
 
 const ints = (v: number[]) => ({ ints: v });
 const f32s = (name: string, values: number[]): TensorSpec => ({ name, dims: [values.length], values });
@@ -42,19 +43,26 @@ const spec: ModelSpec = {
   ],
 };
 
-/** every operator code: op_version.cc's version of its operators in the file, the highest of them; one code per builtin */
+/**
+ * Every operator code: op_version.cc's version of its operators in the file, the highest of them, one
+ * code per builtin; and where TensorFlow wrote all its signatures (the generated tables), TensorFlow's.
+ */
 function expectOpVersionCc(model: ReadModel): Record<string, number> {
-  const byOp = new Map<string, { codes: Set<number>; rule: number }>();
+  const byOp = new Map<string, { codes: Set<number>; rule: number; keys: string[] }>();
   for (const op of model.operators) {
-    const e = byOp.get(op.op) ?? { codes: new Set<number>(), rule: 1 };
+    const e = byOp.get(op.op) ?? { codes: new Set<number>(), rule: 1, keys: [] };
     e.codes.add(op.version);
-    e.rule = Math.max(e.rule, opVersion(opSignature(op, model.tensors)));
+    const sig = opSignature(op, model.tensors);
+    e.rule = Math.max(e.rule, opVersion(sig));
+    e.keys.push(signatureKey(sig));
     byOp.set(op.op, e);
   }
   const out: Record<string, number> = {};
-  for (const [op, { codes, rule }] of byOp) {
+  for (const [op, { codes, rule, keys }] of byOp) {
     expect([...codes], `${op}: one operator code`).toHaveLength(1);
     expect([...codes][0], op).toBe(rule);
+    const tf = tfCodeVersion(keys);
+    if (tf.version !== undefined) expect(rule, `${op} against TensorFlow's table`).toBe(tf.version);
     out[op] = rule;
   }
   return out;

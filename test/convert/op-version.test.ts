@@ -12,7 +12,7 @@ import { TfliteGraph } from '../../src/convert/tflite/model.js';
 import { assignOpVersions, graphOperator, opSignature, opVersion, signatureKey } from '../../src/convert/tflite/op-version.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { writeTflite } from '../../src/convert/tflite/write.js';
-import { TF_TABLE as table, tfCodeVersion } from './tf-op-versions.js';
+import { TF_FLOAT_TABLE as floatTable, TF_TABLE as table, tfCodeVersion } from './tf-op-versions.js';
 
 describe('op_version.cc rules against the versions TensorFlow wrote', () => {
   it('the table is TensorFlow 2.20\'s and covers the int8 operators FBNet and the digits CNN use', () => {
@@ -29,11 +29,26 @@ describe('op_version.cc rules against the versions TensorFlow wrote', () => {
   });
 
   it('gives an operator code shared by several signatures the highest of their versions', () => {
-    for (const c of table.combined) expect(Math.max(...c.signatures.map((s) => opVersion(s)!)), c.signatures.map((s) => s.signature).join(' | ')).toBe(c.version);
+    for (const c of table.combined) expect(Math.max(...c.signatures.map((s) => opVersion(s))), c.signatures.map((s) => s.signature).join(' | ')).toBe(c.version);
   });
 
   it('reads the signature keys back from the structured rows', () => {
-    for (const r of table.exact) expect(signatureKey(r)).toBe(r.signature);
+    for (const r of [...table.exact, ...floatTable.exact]) expect(signatureKey(r)).toBe(r.signature);
+  });
+});
+
+describe('op_version.cc rules against the versions TensorFlow wrote in float32, float16 and dynamic-range files', () => {
+  it('the table is TensorFlow 2.20\'s and holds the features that raise a float version', () => {
+    expect(floatTable.tensorflow).toMatch(/^2\.20\./);
+    const keys = new Set(floatTable.exact.map((r) => r.signature));
+    for (const k of ['TRANSPOSE FLOAT32,INT32->FLOAT32 rank=5', 'RESIZE_BILINEAR FLOAT32,INT32->FLOAT32 halfPixelCenters', 'CONV_2D FLOAT32,FLOAT32,FLOAT32->FLOAT32 grouped',
+      'DEQUANTIZE FLOAT16->FLOAT32', 'CONV_2D FLOAT32,INT8,FLOAT32->FLOAT32 perChannel', 'BROADCAST_TO FLOAT32,INT32->FLOAT32']) expect(keys, k).toContain(k);
+  });
+
+  it('gives every signature TensorFlow wrote its version, and a shared operator code the highest', () => {
+    const wrong = floatTable.exact.filter((r) => opVersion(r) !== r.version).map((r) => `${r.signature}: ours ${opVersion(r)}, TF ${r.version}`);
+    expect(wrong).toEqual([]);
+    for (const c of floatTable.combined) expect(Math.max(...c.signatures.map((s) => opVersion(s))), c.signatures.map((s) => s.signature).join(' | ')).toBe(c.version);
   });
 });
 
