@@ -281,6 +281,29 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
     }
   });
 
+  it('--io int8: the input and output the model quantizes at its boundary become int8 with that QuantizeLinear / DequantizeLinear\'s params; the graph between is the float-I/O graph\'s', async () => {
+    const onnx = writeModel(convModel());
+    const float = readTflite((await convertFile(onnx)).tflite);
+    const { tflite, summary } = await convertFile(onnx, { io: 'int8' });
+    const m = readTflite(tflite);
+    const io = (r: typeof m, t: number) => ({ type: r.tensors[t]!.type, quantization: r.tensors[t]!.quantization });
+    expect(io(m, m.inputs[0]!)).toMatchObject({ type: 'INT8', quantization: { scale: [f32(XS)], zeroPoint: [-3] } });
+    expect(io(m, m.outputs[0]!)).toMatchObject({ type: 'INT8', quantization: { scale: [f32(1 / 255)], zeroPoint: [-128] } });
+    expect(m.signature!.inputs.map((x) => x.name)).toEqual(['x']);
+    expect(m.signature!.outputs.map((x) => x.name)).toEqual(['y_dq']);
+    // float I/O: QUANTIZE x, the NCHW->NHWC TRANSPOSE, CONV_2D, DEQUANTIZE, LOGISTIC (float), QUANTIZE y, TRANSPOSE
+    // back, DEQUANTIZE y; int8 I/O drops the first and the last
+    expect(float.operators.map((o) => o.op)).toEqual(['QUANTIZE', 'TRANSPOSE', 'CONV_2D', 'DEQUANTIZE', 'LOGISTIC', 'QUANTIZE', 'TRANSPOSE', 'DEQUANTIZE']);
+    expect(m.operators.map((o) => o.op)).toEqual(float.operators.slice(1, -1).map((o) => o.op));
+    expect(summary.quantization!.notes).toEqual(expect.arrayContaining([
+      `input 'x': int8, scale ${f32(XS)}, zero point -3 (real = (q - zero point) x scale)`,
+      `output 'y_dq': int8, scale ${f32(1 / 255)}, zero point -128 (real = (q - zero point) x scale)`,
+    ]));
+    // a float model has no boundary params: --io int8 there needs --quantize int8
+    const floatModel: ModelSpec = { opset: 13, inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 4] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] };
+    await expect(convertFile(writeModel(floatModel), { io: 'int8' })).rejects.toThrow(/is a float model: --io int8 applies to a QDQ model or with --quantize int8/);
+  });
+
   it('--quantize on a QDQ model is refused: it is quantized already', async () => {
     const onnx = writeModel(convModel());
     await expect(convertFile(onnx, { quantize: { mode: 'dynamic' } })).rejects.toThrow(/already quantized \(QDQ: 3 QuantizeLinear -> DequantizeLinear pairs\); --quantize dynamic applies to float models/);

@@ -155,13 +155,15 @@ describe('convert quantization flags', () => {
     expect(parseQuantizeFlags({ quantize: 'dynamic' })).toEqual({ quantize: { mode: 'dynamic' }, minAgreement: 0.98 });
     expect(parseQuantizeFlags({ quantize: 'int8', calibration: 'random', io: 'int8', verify: true, minAgreement: '0.9', minSqnr: '20' }))
       .toEqual({ quantize: { mode: 'int8', calibration: 'random', io: 'int8' }, minAgreement: 0.9, minSqnr: 20 });
+    // without --quantize, --io int8 is for a QDQ model (convertFile refuses it on a float one)
+    expect(parseQuantizeFlags({ io: 'int8' })).toEqual({ io: 'int8', minAgreement: 0.98 });
   });
   it.each([
     [{ quantize: 'int4' }, /--quantize must be one of float16, dynamic, int8/],
     [{ quantize: 'dynamic', calibration: 'x.npy' }, /--calibration applies to --quantize int8/],
     [{ quantize: 'int8', calibration: 'random', io: 'uint8' }, /--io must be float or int8/],
     [{ quantize: 'int8' }, /--quantize int8 needs --calibration DATA/],
-    [{ quantize: 'float16', io: 'int8' }, /--io int8 needs --quantize int8/],
+    [{ quantize: 'float16', io: 'int8' }, /--io int8 applies to --quantize int8 or a QDQ model, not --quantize float16/],
     [{ quantize: 'dynamic', minSqnr: '20' }, /apply to --verify of a quantized model/],
     [{ quantize: 'dynamic', verify: true, minAgreement: '1.5' }, /--min-agreement must be a number in \[0, 1\]/],
     [{ quantize: 'dynamic', verify: true, minSqnr: 'loud' }, /--min-sqnr must be a number/],
