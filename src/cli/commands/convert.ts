@@ -46,6 +46,8 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
   if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
   if (flags.io === 'int8' && mode !== undefined && mode !== 'int8') throw new UserError(`--io int8 applies to --quantize int8 or a QDQ model, not --quantize ${mode}`);
+  // LiteRT.js (the Node tier) takes float32/int32/uint8 model I/O: it cannot load an int8-I/O file
+  if (flags.io === 'int8' && flags.verify) throw new UserError('--verify runs the .tflite in LiteRT.js, which takes no int8 inputs/outputs: verify with --io float (the same graph with QUANTIZE/DEQUANTIZE at its boundary), then write the --io int8 file');
   if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined || flags.samples !== undefined;
   if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement, --min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
