@@ -9,7 +9,11 @@
 // version exactly ("exact"); one over several signatures gives only their highest ("combined").
 // Nothing in the output is typed by hand; rerun after a TensorFlow bump.
 //
-//   npm run build && node scripts/gen-int8-opversions.mjs [--out FILE]
+// --mode float writes src/convert/tflite/float-op-versions.json instead, from what TensorFlow writes without
+// full-int8 quantization: the digits twin's float32 and float16 files and the probes converted float32,
+// float16 and dynamic-range (tf_int8_probe.py --mode).
+//
+//   npm run build && node scripts/gen-int8-opversions.mjs [--mode int8|float] [--out FILE]
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +26,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const out = resolve(opt('--out', join(repo, 'src', 'convert', 'quantize', 'int8-op-versions.json')));
+const mode = opt('--mode', 'int8');
+if (!['int8', 'float'].includes(mode)) throw new Error(`--mode int8|float, not ${mode}`);
+const out = resolve(opt('--out', mode === 'int8' ? join(repo, 'src', 'convert', 'quantize', 'int8-op-versions.json') : join(repo, 'src', 'convert', 'tflite', 'float-op-versions.json')));
 const log = (m) => process.stderr.write(`[gen-int8-opversions] ${m}\n`);
 
 const { readTflite } = await import(join(repo, 'dist', 'convert', 'tflite', 'read.js'));
@@ -34,18 +40,18 @@ export const OP_VERSION_SOURCE = {
   commit: '02087409073e69754277a2d2cf20af23a44334de',
 };
 
-/** The probes' .tflite files, built once per (probe script, seed venv) into the models cache. */
-function ensureProbes(seed) {
+/** The probes' .tflite files for one conversion mode, built once per (probe script, seed venv, mode) into the models cache. */
+function ensureProbes(seed, probeMode = 'int8') {
   const script = join(here, 'models', 'tf_int8_probe.py');
   const hash = createHash('sha256').update(readFileSync(script)).update(seed.dir).digest('hex').slice(0, 12);
   // (pruneStaleModels does not know this folder: a prune only costs a rebuild of about a minute)
-  const dir = join(modelsRoot(), `tf-int8-probe-${hash}`);
+  const dir = join(modelsRoot(), `tf-${probeMode === 'int8' ? 'int8' : `${probeMode}`}-probe-${hash}`);
   if (existsSync(join(dir, '.done'))) return dir;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  log(`TensorFlow's int8 of the probes (${seed.python}) -> ${dir}`);
-  execFileSync(seed.python, [script, '--out', tmp], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30 * 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
+  log(`TensorFlow's ${probeMode} of the probes (${seed.python}) -> ${dir}`);
+  execFileSync(seed.python, [script, '--out', tmp, '--mode', probeMode], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30 * 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20 });
   writeFileSync(join(tmp, '.done'), '');
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
@@ -53,16 +59,26 @@ function ensureProbes(seed) {
 }
 
 const seed = ensureVenv('seed', { log });
-const q = ensureQuantYardsticks({ log });
-const probeDir = ensureProbes(seed);
-const probes = JSON.parse(readFileSync(join(probeDir, 'probes.json'), 'utf8'));
-const files = [
-  { name: 'digits.tf.int8', what: 'digits CNN Keras twin (scripts/models/quant_keras.py)', path: q.digits.tf.int8 },
-  ...MODEL_NAMES.map((n) => ({ name: `${n}.tf.int8`, what: `${n} Keras twin (scripts/models/quant_keras.py)`, path: q.fbnet.models[n].tfInt8 })),
-  ...Object.entries(probes.probes).filter(([, v]) => typeof v === 'string')
-    .map(([n, f]) => ({ name: `probe_${n}`, what: `scripts/models/tf_int8_probe.py '${n}'`, path: join(probeDir, f) })),
-];
-const refused = Object.entries(probes.probes).filter(([, v]) => typeof v !== 'string').map(([n, v]) => ({ probe: n, error: v.error }));
+const q = ensureQuantYardsticks({ log, fbnet: mode === 'int8' });
+const probeModes = mode === 'int8' ? ['int8'] : ['float32', 'float16', 'dynamic'];
+const files = mode === 'int8'
+  ? [{ name: 'digits.tf.int8', what: 'digits CNN Keras twin (scripts/models/quant_keras.py)', path: q.digits.tf.int8 },
+    ...MODEL_NAMES.map((n) => ({ name: `${n}.tf.int8`, what: `${n} Keras twin (scripts/models/quant_keras.py)`, path: q.fbnet.models[n].tfInt8 }))]
+  : ['float32', 'float16'].map((m) => ({ name: `digits.tf.${m}`, what: 'digits CNN Keras twin (scripts/models/quant_keras.py)', path: q.digits.tf[m] }));
+const refused = [];
+let tensorflow;
+for (const probeMode of probeModes) {
+  const probeDir = ensureProbes(seed, probeMode);
+  const probes = JSON.parse(readFileSync(join(probeDir, 'probes.json'), 'utf8'));
+  tensorflow = probes.tensorflow;
+  // int8 names stay as they were (probe_<name>); the other modes say theirs
+  const tag = probeMode === 'int8' ? '' : `.${probeMode}`;
+  const modeFlag = probeMode === 'int8' ? '' : ` --mode ${probeMode}`;
+  for (const [n, v] of Object.entries(probes.probes)) {
+    if (typeof v === 'string') files.push({ name: `probe_${n}${tag}`, what: `scripts/models/tf_int8_probe.py${modeFlag} '${n}'`, path: join(probeDir, v) });
+    else refused.push({ probe: `${n}${tag}`, error: v.error });
+  }
+}
 
 const exact = new Map();
 const combined = new Map();
@@ -95,8 +111,8 @@ for (const f of files) {
 
 const sortBy = (k) => (a, b) => a[k].localeCompare(b[k]);
 const data = {
-  generated: 'by scripts/gen-int8-opversions.mjs from TensorFlow-written int8 .tflite files; do not edit by hand',
-  tensorflow: probes.tensorflow,
+  generated: `by scripts/gen-int8-opversions.mjs${mode === 'int8' ? '' : ' --mode float'} from TensorFlow-written ${mode === 'int8' ? 'int8' : 'float32, float16 and dynamic-range'} .tflite files; do not edit by hand`,
+  tensorflow,
   rules: OP_VERSION_SOURCE,
   files: files.map(({ name, what }) => ({ name, what })),
   refusedProbes: refused,

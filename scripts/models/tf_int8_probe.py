@@ -1,16 +1,20 @@
 """Small graphs TensorFlow's converter quantizes to full int8, one per operator feature: the evidence of
 which operator versions TensorFlow writes for int8 operators (scripts/gen-int8-opversions.mjs reads them).
+With --mode float32 / float16 / dynamic the same graphs are converted without quantization, with float16
+weights, or with dynamic-range (int8 weight) quantization instead: the evidence for those files' versions.
 
-Each probe is a tf.function over NHWC float inputs with constant weights, converted with
-optimizations=[DEFAULT], a seeded normal representative dataset (16 samples) and
-supported_ops=[TFLITE_BUILTINS_INT8] (float input/output, as tfdoctor's default --io float). One
+Each probe is a tf.function over NHWC float inputs with constant weights, converted (--mode int8, the
+default) with optimizations=[DEFAULT], a seeded normal representative dataset (16 samples) and
+supported_ops=[TFLITE_BUILTINS_INT8] (float input/output, as tfdoctor's default --io float).
+float32: no optimizations; float16: optimizations=[DEFAULT] with supported_types=[float16];
+dynamic: optimizations=[DEFAULT] without a dataset (int8 weights of 1024 elements or more). One
 operator code serves every operator of a builtin at the highest version any of them needs, so a
 feature that raises a version (grouped convolution, rank-5 transpose, dilation, ...) gets its own
 probe. A probe TensorFlow refuses to quantize is listed in probes.json with its error, not written.
 
 Writes to --out: probe_<name>.tflite and probes.json ({tensorflow, probes: {name: file | {error}}}).
 
-usage: python tf_int8_probe.py --out DIR   (seed venv: tensorflow 2.20)
+usage: python tf_int8_probe.py --out DIR [--mode int8|float32|float16|dynamic]   (seed venv: tensorflow 2.20)
 """
 from __future__ import annotations
 
@@ -44,6 +48,13 @@ def probes() -> dict:
     fcb = const(10)
     fk = const(8, 6)
     alpha = const(1, 1, 8, scale=0.1)
+    # weights of 1024 elements or more: hybrid kernels under dynamic-range quantization
+    wb = const(3, 3, 8, 64, scale=0.1)
+    wbg = const(3, 3, 4, 64, scale=0.1)
+    dwb = const(5, 5, 64, 1)
+    wt = const(3, 3, 16, 64, scale=0.1)
+    bt = const(16)
+    mm = const(8, 128, scale=0.1)
 
     def conv(x):
         y = tf.nn.relu(tf.nn.conv2d(x, w3, 1, "SAME") + b8)
@@ -110,6 +121,21 @@ def probes() -> dict:
     def batch_matmul(x, y):
         return tf.matmul(tf.reshape(x, [8, 8, 8]), tf.reshape(y, [8, 8, 8]))
 
+    def big_weights(x):
+        y = tf.nn.relu(tf.nn.conv2d(x, wb, 1, "SAME"))
+        y = tf.nn.depthwise_conv2d(y, dwb, [1, 1, 1, 1], "SAME")
+        return y, tf.nn.conv2d(x, wbg, 1, "SAME")
+
+    def transpose_conv(x):
+        y = tf.nn.relu(tf.nn.conv2d(x, wb, 1, "SAME"))
+        return tf.nn.conv2d_transpose(y, wt, [1, 16, 16, 16], 2, "SAME") + bt
+
+    def matmul_const(x):
+        return tf.matmul(tf.reshape(x, [8, 8, 8]), mm)
+
+    def broadcast_to(x):
+        return tf.broadcast_to(tf.reduce_mean(x, [1, 2], keepdims=True), [1, 4, 4, 8]) + 1.0
+
     one, two = [X], [X, X]
     return {
         "conv": (conv, one), "conv_grouped": (conv_grouped, one), "depthwise": (depthwise, one),
@@ -118,12 +144,22 @@ def probes() -> dict:
         "shapes": (shapes, one), "transpose_4d": (transpose_4d, one), "transpose_5d": (transpose_5d, one),
         "requantize": (requantize, one), "resize": (resize, one),
         "resize_plain": (resize_plain, one), "batch_matmul": (batch_matmul, two),
+        "big_weights": (big_weights, one), "transpose_conv": (transpose_conv, one), "matmul_const": (matmul_const, one),
+        "broadcast_to": (broadcast_to, one),
     }
 
 
-def convert(fn, shapes: list) -> bytes:
+def convert(fn, shapes: list, mode: str) -> bytes:
     f = tf.function(fn, input_signature=[tf.TensorSpec(s, tf.float32) for s in shapes])
     converter = tf.lite.TFLiteConverter.from_concrete_functions([f.get_concrete_function()])
+    if mode == "float32":
+        return converter.convert()
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+        return converter.convert()
+    if mode == "dynamic":
+        return converter.convert()
 
     def representative():
         rng = np.random.default_rng(1)
@@ -139,12 +175,13 @@ def convert(fn, shapes: list) -> bytes:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
+    ap.add_argument("--mode", default="int8", choices=["int8", "float32", "float16", "dynamic"])
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     result = {}
     for name, (fn, shapes) in probes().items():
         try:
-            data = convert(fn, shapes)
+            data = convert(fn, shapes, args.mode)
         except Exception as e:  # a probe TensorFlow cannot quantize is data too
             result[name] = {"error": str(e).strip().splitlines()[-1][:300] if str(e).strip() else type(e).__name__}
             continue
@@ -153,7 +190,7 @@ def main() -> None:
             fh.write(data)
         result[name] = path
     with open(os.path.join(args.out, "probes.json"), "w") as fh:
-        json.dump({"tensorflow": tf.__version__, "probes": result}, fh, indent=2)
+        json.dump({"tensorflow": tf.__version__, "mode": args.mode, "probes": result}, fh, indent=2)
     sys.stdout.write(json.dumps(result) + "\n")
 
 

@@ -11,7 +11,7 @@ import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
 import { readQdq } from './passes/qdq.js';
-import { qdqTensorParams, type NodeSpan } from './qdq-tensors.js';
+import { followTensors, qdqTensorParams, requantizesAt, type NodeSpan } from './qdq-tensors.js';
 import type { GivenParams } from './quantize/int8.js';
 import { shuffleIntoConv } from './passes/shuffle-into-conv.js';
 import { shuffleToGather } from './passes/shuffle-to-gather.js';
@@ -60,8 +60,8 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   const fusedActivations = fuseActivations(ir);
   // GATHER when asked for (onnx2tf's form); otherwise shuffles go into the convs after them
   const shufflesGathered = opts.gatherShuffles ? shuffleToGather(ir) : 0;
-  // not in a QDQ model: permuting weights would part them from their per-channel scales
-  const shufflesAbsorbed = ir.qdq ? 0 : shuffleIntoConv(ir);
+  // in a QDQ model the permuted weights take their params along (ir.qdq is keyed by value name)
+  const shufflesAbsorbed = shuffleIntoConv(ir);
   prune(ir);
   progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split, ${shufflesAbsorbed} channel shuffles absorbed by convs${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
@@ -126,12 +126,10 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
     graph.signatureOutputs.push({ name, tensor: t });
   }
   if (blockers.length) return { graph, ir, blockers, stats };
-  if (ir.qdq) {
-    // the QDQ params are keyed by the emitted tensors: no pass may renumber them (collapseReshapes would)
-    progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors`);
-    return { graph, ir, blockers, stats, qdq: qdqTensorParams(ir, ctx, graph, spans) };
-  }
-  const reshapesCollapsed = collapseReshapes(graph);
+  // a QDQ model's params, gathered on the emitted tensors, follow them through the TFLite passes
+  const given = ir.qdq ? qdqTensorParams(ir, ctx, graph, spans) : undefined;
+  const followed = given && followTensors(given, graph);
+  const reshapesCollapsed = collapseReshapes(graph, given && requantizesAt(given, graph));
   progress(`lowered to ${graph.operators.length} TFLite operators, ${graph.tensors.length} tensors (${reshapesCollapsed} RESHAPE chains collapsed)`);
-  return { graph, ir, blockers, stats };
+  return { graph, ir, blockers, stats, ...(followed ? { qdq: followed() } : {}) };
 }

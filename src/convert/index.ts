@@ -7,6 +7,7 @@ import { calibrateInt8, quantizeGraph, type Calibrated, type QuantizeOptions, ty
 import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
+import { assignOpVersions } from './tflite/op-version.js';
 import { writeTflite } from './tflite/write.js';
 
 export { ConversionRefused } from './refusal.js';
@@ -34,6 +35,11 @@ export interface ConvertOptions {
   onProgress?: (msg: string) => void;
   /** post-training quantization of the converted graph (a pass after emission) */
   quantize?: QuantizeOptions;
+  /**
+   * a QDQ model's own inputs/outputs: float (default) or int8 where the model quantizes them at the
+   * boundary, with the scale and zero point on the tensors (for --quantize int8 it is `quantize.io`)
+   */
+  io?: 'float' | 'int8';
 }
 
 export interface ConvertSummary {
@@ -88,9 +94,12 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   if (opts.quantize && ir.qdq) {
     throw new UserError(`${onnxPath} is already quantized (QDQ: ${ir.qdq.pairs} QuantizeLinear -> DequantizeLinear pairs); --quantize ${opts.quantize.mode} applies to float models`, 'drop --quantize: the model converts to an int8 .tflite with its own scales and zero points');
   }
+  if (opts.io === 'int8' && !qdq) {
+    throw new UserError(`${onnxPath} is a float model: --io int8 applies to a QDQ model or with --quantize int8`, 'add --quantize int8 --calibration DATA, or convert a QDQ-quantized model');
+  }
   let calibration: Calibrated | undefined;
   if (qdq) {
-    quantization = quantizeQdq(graph, qdq);
+    quantization = quantizeQdq(graph, qdq, opts.io ?? 'float');
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
     progress(`read as QDQ: ${q} of ${quantization.ops.length} operators int8 with the model's own scales and zero points`);
   } else if (opts.quantize) {
@@ -114,6 +123,8 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
     progress(`quantized (${quantization.mode}): ${q} of ${quantization.ops.length} operators, ${quantization.weights.tensors} constants re-encoded`);
   }
+  // after the last pass, whatever the mode: versions follow from the final operators and tensors only
+  assignOpVersions(graph);
   const tflite = writeTflite(graph);
   const opCounts: Record<string, number> = {};
   for (const op of graph.operators) opCounts[op.op] = (opCounts[op.op] ?? 0) + 1;

@@ -9,7 +9,7 @@ import type { EmitContext } from './emit.js';
 import { attrInt, type Int8Annotation, type IrGraph, type IrNode } from './ir.js';
 import type { GivenParams } from './quantize/int8.js';
 import type { QuantParams } from './quantize/int8-params.js';
-import type { TfliteGraph } from './tflite/model.js';
+import type { TfliteGraph, TfTensor } from './tflite/model.js';
 
 /** The TFLite operators one IR node lowered to: graph.operators[first, end). */
 export interface NodeSpan {
@@ -53,4 +53,36 @@ export function qdqTensorParams(ir: IrGraph, ctx: EmitContext, graph: TfliteGrap
     }
   }
   return { source: 'the QDQ model', activations, constants };
+}
+
+/**
+ * `given` keyed by the tensors themselves rather than their indexes, for passes over the TFLite graph that
+ * drop and renumber tensors (passes/collapse-reshapes.ts): call the result after the pass for params on the
+ * new indexes; a tensor the pass dropped has dropped its params.
+ */
+export function followTensors(given: GivenParams, graph: TfliteGraph): () => GivenParams {
+  const pin = <T>(m: ReadonlyMap<number, T>): [TfTensor, T][] => [...m].map(([t, p]) => [graph.tensors[t]!, p]);
+  const activations = pin(given.activations);
+  const constants = pin(given.constants);
+  return () => {
+    const index = new Map(graph.tensors.map((t, i) => [t, i]));
+    const back = <T>(xs: [TfTensor, T][]) => new Map(xs.filter(([t]) => index.has(t)).map(([t, p]) => [index.get(t)!, p]));
+    return { ...given, activations: back(activations), constants: back(constants) };
+  };
+}
+
+/**
+ * Whether a RESHAPE between two others must stay in a QDQ model: its output has other params than its
+ * input (the QDQ model rounds to that grid there). A tensor without params, or with its input's, may go.
+ */
+export function requantizesAt(given: GivenParams, graph: TfliteGraph): (t: number) => boolean {
+  const producer = new Map<number, number[]>();
+  for (const op of graph.operators) for (const o of op.outputs) producer.set(o, op.inputs);
+  const same = (a: QuantParams, b: QuantParams) => a.scale.length === b.scale.length && a.scale.every((s, i) => s === b.scale[i] && a.zeroPoint[i] === b.zeroPoint[i]);
+  return (t) => {
+    const out = given.activations.get(t);
+    const src = producer.get(t)?.[0];
+    const inp = src === undefined ? undefined : given.activations.get(src);
+    return !!out && !(inp && same(inp, out));
+  };
 }

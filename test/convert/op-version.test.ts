@@ -12,7 +12,7 @@ import { TfliteGraph } from '../../src/convert/tflite/model.js';
 import { assignOpVersions, graphOperator, opSignature, opVersion, signatureKey } from '../../src/convert/tflite/op-version.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { writeTflite } from '../../src/convert/tflite/write.js';
-import { TF_TABLE as table, tfCodeVersion } from './tf-op-versions.js';
+import { TF_FLOAT_TABLE as floatTable, TF_TABLE as table, tfCodeVersion } from './tf-op-versions.js';
 
 describe('op_version.cc rules against the versions TensorFlow wrote', () => {
   it('the table is TensorFlow 2.20\'s and covers the int8 operators FBNet and the digits CNN use', () => {
@@ -29,11 +29,26 @@ describe('op_version.cc rules against the versions TensorFlow wrote', () => {
   });
 
   it('gives an operator code shared by several signatures the highest of their versions', () => {
-    for (const c of table.combined) expect(Math.max(...c.signatures.map((s) => opVersion(s)!)), c.signatures.map((s) => s.signature).join(' | ')).toBe(c.version);
+    for (const c of table.combined) expect(Math.max(...c.signatures.map((s) => opVersion(s))), c.signatures.map((s) => s.signature).join(' | ')).toBe(c.version);
   });
 
   it('reads the signature keys back from the structured rows', () => {
-    for (const r of table.exact) expect(signatureKey(r)).toBe(r.signature);
+    for (const r of [...table.exact, ...floatTable.exact]) expect(signatureKey(r)).toBe(r.signature);
+  });
+});
+
+describe('op_version.cc rules against the versions TensorFlow wrote in float32, float16 and dynamic-range files', () => {
+  it('the table is TensorFlow 2.20\'s and holds the features that raise a float version', () => {
+    expect(floatTable.tensorflow).toMatch(/^2\.20\./);
+    const keys = new Set(floatTable.exact.map((r) => r.signature));
+    for (const k of ['TRANSPOSE FLOAT32,INT32->FLOAT32 rank=5', 'RESIZE_BILINEAR FLOAT32,INT32->FLOAT32 halfPixelCenters', 'CONV_2D FLOAT32,FLOAT32,FLOAT32->FLOAT32 grouped',
+      'DEQUANTIZE FLOAT16->FLOAT32', 'CONV_2D FLOAT32,INT8,FLOAT32->FLOAT32 perChannel', 'BROADCAST_TO FLOAT32,INT32->FLOAT32']) expect(keys, k).toContain(k);
+  });
+
+  it('gives every signature TensorFlow wrote its version, and a shared operator code the highest', () => {
+    const wrong = floatTable.exact.filter((r) => opVersion(r) !== r.version).map((r) => `${r.signature}: ours ${opVersion(r)}, TF ${r.version}`);
+    expect(wrong).toEqual([]);
+    for (const c of floatTable.combined) expect(Math.max(...c.signatures.map((s) => opVersion(s))), c.signatures.map((s) => s.signature).join(' | ')).toBe(c.version);
   });
 });
 
@@ -65,6 +80,7 @@ function graph() {
 describe('the int8 pass writes TensorFlow\'s versions', () => {
   const { g, ranges } = graph();
   const { graph: q, report } = quantizeInt8(g, ranges);
+  assignOpVersions(q);
   const versions = (op: string) => [...new Set(q.operators.filter((o) => o.op === op).map((o) => o.version))];
 
   it('one grouped CONV_2D puts every CONV_2D at version 6; LEAKY_RELU int8 is 1; requantize and QUANTIZE are 1', () => {
@@ -89,13 +105,13 @@ describe('the int8 pass writes TensorFlow\'s versions', () => {
     expect(codes.size).toBe(new Set(model.operators.map((o) => o.op)).size);
   });
 
-  it('assignOpVersions keeps a version it has no rule for and reads graph options (dilation, keep_num_dims)', () => {
+  it('assignOpVersions gives an operator op_version.cc has no case for version 1 whatever it had, and reads graph options (dilation)', () => {
     const h = new TfliteGraph();
     const a = h.addTensor('a', [1, 2, 2, 2]);
     const b = h.addTensor('b', [1, 2, 2, 2]);
     h.addOp('DEPTHWISE_CONV_2D', [a, h.addFloatConst('dw', [1, 1, 1, 2], [1, 1]), h.addFloatConst('db', [2], [0, 0])], [b],
       { table: 'DepthwiseConv2DOptions', values: { depth_multiplier: 1, dilation_w_factor: 2, dilation_h_factor: 2 } });
-    h.addOp('ELU', [b], [h.addTensor('c', [1, 2, 2, 2])], undefined, 1);
+    h.addOp('ELU', [b], [h.addTensor('c', [1, 2, 2, 2])], undefined, 4);
     assignOpVersions(h);
     expect(h.operators.map((o) => [o.op, o.version])).toEqual([['DEPTHWISE_CONV_2D', 2], ['ELU', 1]]);
     expect(opSignature(graphOperator(h.operators[0]!), h.tensors).features).toEqual({ dilated: true });

@@ -180,6 +180,130 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
     expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
   });
 
+  it('a channel shuffle before a depthwise conv and a grouped conv folds into them as in a float model: per-channel params move with the filters; within one step', async () => {
+    // FBNet's block in QDQ form: conv -> shuffle (Reshape, Transpose, Reshape, each with its QDQ pair at the
+    // conv output's params) -> depthwise (per-channel int8 weights) + Relu -> grouped 1x1 conv (per-channel)
+    const C = 8;
+    const wInt = (n: number, seed: number) => Array.from(randomFloats(n, seed), (v) => Math.round(v * 127));
+    const dwScales = Array.from({ length: C }, (_, k) => f32(0.004 + 0.001 * k));
+    const gScales = Array.from({ length: C }, (_, k) => f32(0.01 - 0.0005 * k));
+    const perChannel = (name: string, dims: number[], scales: number[], seed: number): TensorSpec[] => [
+      { name: `${name}_q`, dims, dataType: DT.INT8, values: wInt(dims.reduce((a, b) => a * b, 1), seed) },
+      { name: `${name}_s`, dims: [scales.length], values: scales },
+      { name: `${name}_z`, dims: [scales.length], dataType: DT.INT8, values: new Array(scales.length).fill(0) },
+    ];
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 4, 6, 5] }],
+      outputs: [{ name: 'y_dq', shape: [1, C, 6, 5] }],
+      nodes: [
+        ...pair('x', 'px'),
+        dq('w1_q', 'w1_s', 'w1_z', 'w1', 0),
+        { op: 'Conv', inputs: ['x_dq', 'w1'], outputs: ['a'] },
+        ...pair('a', 'pa'),
+        { op: 'Reshape', inputs: ['a_dq', 'split'], outputs: ['v'] }, ...pair('v', 'pa'),
+        { op: 'Transpose', inputs: ['v_dq'], outputs: ['t'], attrs: { perm: { ints: [0, 2, 1, 3, 4] } } }, ...pair('t', 'pa'),
+        { op: 'Reshape', inputs: ['t_dq', 'merge'], outputs: ['s'] }, ...pair('s', 'pa'),
+        dq('wd_q', 'wd_s', 'wd_z', 'wd', 0),
+        { op: 'Conv', inputs: ['s_dq', 'wd'], outputs: ['d'], attrs: { group: { i: C }, pads: { ints: [1, 1, 1, 1] } } },
+        { op: 'Relu', inputs: ['d'], outputs: ['r'] }, ...pair('r', 'pr'),
+        dq('wg_q', 'wg_s', 'wg_z', 'wg', 0),
+        { op: 'Conv', inputs: ['r_dq', 'wg'], outputs: ['y'], attrs: { group: { i: 2 } } }, ...pair('y', 'py'),
+      ],
+      initializers: [
+        scalar('px_s', 0.02), scalar('px_z', 0, DT.INT8), scalar('pa_s', 0.03), scalar('pa_z', 5, DT.INT8),
+        scalar('pr_s', 0.01), scalar('pr_z', -128, DT.INT8), scalar('py_s', 0.006), scalar('py_z', -2, DT.INT8),
+        ...perChannel('w1', [C, 4, 1, 1], new Array(C).fill(0.008), 31),
+        ...perChannel('wd', [C, 1, 3, 3], dwScales, 32),
+        ...perChannel('wg', [C, C / 2, 1, 1], gScales, 33),
+        { name: 'split', dims: [5], dataType: DT.INT64, values: [1, 2, C / 2, 6, 5] },
+        { name: 'merge', dims: [4], dataType: DT.INT64, values: [1, C, 6, 5] },
+      ],
+    };
+    const onnx = writeModel(spec);
+    const { tflite, summary } = await convertFile(onnx, { nhwc: false });
+    expect(summary.shufflesAbsorbed).toBe(1);
+    expect(summary.quantization!.ops.filter((o) => o.status === 'float')).toEqual([]);
+    const m = readTflite(tflite);
+    // NCHW I/O: only the edge transposes are left, no rank-5 one
+    expect(m.operators.filter((o) => o.op === 'TRANSPOSE').map((o) => m.tensors[o.inputs[0]!]!.shape.length)).toEqual([4, 4]);
+    // the depthwise filter now at channel k is the old one at the channel k came from: so is its scale
+    const dw = m.operators.find((o) => o.op === 'DEPTHWISE_CONV_2D')!;
+    const dwScale = m.tensors[dw.inputs[1]!]!.quantization!.scale;
+    // shuffled channel k is channel order[k] of the conv output (2 groups of 4, transposed)
+    const order = [0, 4, 1, 5, 2, 6, 3, 7];
+    expect(dwScale).toEqual(order.map((_, i) => dwScales[order.indexOf(i)]));
+    // the grouped conv became a group-1 conv over the unshuffled channels: its output channels (and scales) stay
+    const convs = m.operators.filter((o) => o.op === 'CONV_2D');
+    expect(m.tensors[convs[1]!.inputs[1]!]!.shape).toEqual([C, 1, 1, C]);
+    expect(m.tensors[convs[1]!.inputs[1]!]!.quantization!.scale).toEqual(gScales);
+    const p = onnx.replace(/\.onnx$/, '.tflite');
+    (await import('node:fs')).writeFileSync(p, tflite);
+    const v = await verifyQdq(onnx, p, { steps: { y_dq: f32(0.006) }, runs: 4 });
+    const asWritten = v.references.find((r) => r.reference === 'as written')!;
+    expect(asWritten.problems).toEqual([]);
+    expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
+  });
+
+  it('RESHAPE chains collapse where the QDQ params are the same along the chain (within one step), and stay where the model requantizes between them', async () => {
+    // x -> Relu -> Reshape [1,4,48] -> Reshape [1,192] -> Relu ... twice: the middle value at the input's params, then at other params
+    const chain = (mid: string): ModelSpec => ({
+      opset: 13,
+      inputs: [{ name: 'x', shape: [1, 4, 6, 8] }],
+      outputs: [{ name: 'y_dq', shape: [1, 192] }],
+      nodes: [
+        ...pair('x', 'px'),
+        { op: 'Relu', inputs: ['x_dq'], outputs: ['r'] }, ...pair('r', 'pr'),
+        { op: 'Reshape', inputs: ['r_dq', 'sh1'], outputs: ['m'] }, ...pair('m', mid),
+        { op: 'Reshape', inputs: ['m_dq', 'sh2'], outputs: ['f'] }, ...pair('f', 'pr'),
+        { op: 'Relu', inputs: ['f_dq'], outputs: ['y'] }, ...pair('y', 'pr'),
+      ],
+      initializers: [
+        scalar('px_s', 0.02), scalar('px_z', 1, DT.INT8), scalar('pr_s', 0.012), scalar('pr_z', -128, DT.INT8),
+        scalar('po_s', 0.05), scalar('po_z', -128, DT.INT8),
+        { name: 'sh1', dims: [3], dataType: DT.INT64, values: [1, 4, 48] }, { name: 'sh2', dims: [2], dataType: DT.INT64, values: [1, 192] },
+      ],
+    });
+    for (const [mid, reshapes] of [['pr', 1], ['po', 2]] as const) {
+      const onnx = writeModel(chain(mid));
+      const { tflite } = await convertFile(onnx);
+      const m = readTflite(tflite);
+      expect(m.operators.filter((o) => o.op === 'RESHAPE'), mid).toHaveLength(reshapes);
+      // (the kept pair runs float: the int8 pass does not round a float operator's output to its QDQ grid, so
+      // the 'po' model's rounding to 0.05 in the middle is not reproduced; that case is checked for structure only)
+      if (mid === 'po') continue;
+      const p = onnx.replace(/\.onnx$/, '.tflite');
+      (await import('node:fs')).writeFileSync(p, tflite);
+      const v = await verifyQdq(onnx, p, { steps: { y_dq: f32(0.012) }, runs: 4 });
+      const asWritten = v.references.find((r) => r.reference === 'as written')!;
+      expect(asWritten.problems).toEqual([]);
+      expect(Math.round(asWritten.outputs[0]!.maxSteps!), mid).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('--io int8: the input and output the model quantizes at its boundary become int8 with that QuantizeLinear / DequantizeLinear\'s params; the graph between is the float-I/O graph\'s', async () => {
+    const onnx = writeModel(convModel());
+    const float = readTflite((await convertFile(onnx)).tflite);
+    const { tflite, summary } = await convertFile(onnx, { io: 'int8' });
+    const m = readTflite(tflite);
+    const io = (r: typeof m, t: number) => ({ type: r.tensors[t]!.type, quantization: r.tensors[t]!.quantization });
+    expect(io(m, m.inputs[0]!)).toMatchObject({ type: 'INT8', quantization: { scale: [f32(XS)], zeroPoint: [-3] } });
+    expect(io(m, m.outputs[0]!)).toMatchObject({ type: 'INT8', quantization: { scale: [f32(1 / 255)], zeroPoint: [-128] } });
+    expect(m.signature!.inputs.map((x) => x.name)).toEqual(['x']);
+    expect(m.signature!.outputs.map((x) => x.name)).toEqual(['y_dq']);
+    // float I/O: QUANTIZE x, the NCHW->NHWC TRANSPOSE, CONV_2D, DEQUANTIZE, LOGISTIC (float), QUANTIZE y, TRANSPOSE
+    // back, DEQUANTIZE y; int8 I/O drops the first and the last
+    expect(float.operators.map((o) => o.op)).toEqual(['QUANTIZE', 'TRANSPOSE', 'CONV_2D', 'DEQUANTIZE', 'LOGISTIC', 'QUANTIZE', 'TRANSPOSE', 'DEQUANTIZE']);
+    expect(m.operators.map((o) => o.op)).toEqual(float.operators.slice(1, -1).map((o) => o.op));
+    expect(summary.quantization!.notes).toEqual(expect.arrayContaining([
+      `input 'x': int8, scale ${f32(XS)}, zero point -3 (real = (q - zero point) x scale)`,
+      `output 'y_dq': int8, scale ${f32(1 / 255)}, zero point -128 (real = (q - zero point) x scale)`,
+    ]));
+    // a float model has no boundary params: --io int8 there needs --quantize int8
+    const floatModel: ModelSpec = { opset: 13, inputs: [{ name: 'x', shape: [1, 4] }], outputs: [{ name: 'y', shape: [1, 4] }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] };
+    await expect(convertFile(writeModel(floatModel), { io: 'int8' })).rejects.toThrow(/is a float model: --io int8 applies to a QDQ model or with --quantize int8/);
+  });
+
   it('--quantize on a QDQ model is refused: it is quantized already', async () => {
     const onnx = writeModel(convModel());
     await expect(convertFile(onnx, { quantize: { mode: 'dynamic' } })).rejects.toThrow(/already quantized \(QDQ: 3 QuantizeLinear -> DequantizeLinear pairs\); --quantize dynamic applies to float models/);

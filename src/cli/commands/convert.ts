@@ -29,6 +29,8 @@ const IO = ['float', 'int8'];
 
 export interface QuantizeFlags {
   quantize?: QuantizeOptions;
+  /** --io int8 without --quantize: for a QDQ model's own inputs/outputs (convertFile refuses it on a float model) */
+  io?: 'int8';
   /** pass thresholds of --verify on a quantized model */
   minAgreement: number;
   minSqnr?: number;
@@ -43,7 +45,9 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   if (flags.calibration !== undefined && mode !== 'int8') throw new UserError('--calibration applies to --quantize int8 only');
   if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
   if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
-  if (flags.io === 'int8' && mode !== 'int8') throw new UserError('--io int8 needs --quantize int8');
+  if (flags.io === 'int8' && mode !== undefined && mode !== 'int8') throw new UserError(`--io int8 applies to --quantize int8 or a QDQ model, not --quantize ${mode}`);
+  // LiteRT.js (the Node tier) takes float32/int32/uint8 model I/O: it cannot load an int8-I/O file
+  if (flags.io === 'int8' && flags.verify) throw new UserError('--verify runs the .tflite in LiteRT.js, which takes no int8 inputs/outputs: verify with --io float (the same graph with QUANTIZE/DEQUANTIZE at its boundary), then write the --io int8 file');
   if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined || flags.samples !== undefined;
   if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement, --min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
@@ -61,6 +65,7 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
         ...(flags.io !== undefined ? { io: flags.io as 'float' | 'int8' } : {}),
       },
     } : {}),
+    ...(!mode && flags.io === 'int8' ? { io: 'int8' as const } : {}),
     minAgreement,
     ...(minSqnr !== undefined ? { minSqnr } : {}),
     ...(samples !== undefined ? { samples } : {}),
@@ -167,7 +172,7 @@ export function define(cmd: Command): void {
     .option('--tolerance <x>', 'with --verify: max abs error allowed (default 1e-4 x max(1, max|output|))')
     .option('--quantize <mode>', 'post-training quantization: float16 (fp16 weights), dynamic (int8 weights, float activations) or int8 (full integer)')
     .option('--calibration <data>', 'with --quantize int8: samples for activation ranges (.npy/.npz, a folder of them, or `random`)')
-    .option('--io <type>', 'with --quantize int8: the .tflite\'s own inputs/outputs are float (default) or int8')
+    .option('--io <type>', 'with --quantize int8, or for a QDQ model: the .tflite\'s own inputs/outputs are float (default) or int8')
     .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98)')
     .option('--min-sqnr <db>', 'with --verify of a quantized model: least signal-to-quantization-noise ratio in dB')
     .option('--samples <n>', 'with --verify of a quantized model: how many held-out seeded inputs (default 50)')
@@ -187,7 +192,7 @@ export function define(cmd: Command): void {
       try {
         converted = await convertFile(model, {
           nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}),
-          onProgress: progress, ...(quant.quantize ? { quantize: quant.quantize } : {}),
+          onProgress: progress, ...(quant.quantize ? { quantize: quant.quantize } : {}), ...(quant.io ? { io: quant.io } : {}),
         });
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)

@@ -6,9 +6,6 @@ import { broadcastBinary, broadcastShapes, constOf } from '../lower-util.js';
 import { elementCount } from '../../onnx/tensor.js';
 import { permute } from '../layout.js';
 
-/** BROADCAST_TO's builtin versions start at 2 (LiteRT registers no version 1) */
-const BROADCAST_TO_VERSION = 2;
-
 function target(n: IrNode, ctx: InferContext): number[] {
   onlyAttrs(n, []);
   return Array.from(ctx.needConst(n, 1, 'shape').data);
@@ -38,7 +35,7 @@ function lower(n: IrNode, ctx: EmitContext) {
   const perm = ctx.commonPerm([x], r);
   const t = ctx.getBroadcast(x, r, perm);
   const out = ctx.output(n.outputs[0]!, perm);
-  ctx.op('BROADCAST_TO', [t, ctx.int32Const(`${ctx.node(n)}_shape`, permute(outShape, perm))], [out], { table: 'BroadcastToOptions', values: {} }, BROADCAST_TO_VERSION);
+  ctx.op('BROADCAST_TO', [t, ctx.int32Const(`${ctx.node(n)}_shape`, permute(outShape, perm))], [out], { table: 'BroadcastToOptions', values: {} });
 }
 
 export default [{ op: 'Expand', versions: [8, 13], infer, fold, lower }] satisfies Lowering[];

@@ -1,7 +1,10 @@
 /**
- * Finds channel shuffles: Reshape (one axis split into factors) -> Transpose (permuting only those
- * factors) -> [Identity...] -> Reshape (back to the input's shape). Such a chain moves whole slices along
- * that one axis: output slice j is input slice indices[j] (ShuffleNet / FBNet's channel shuffle).
+ * Finds channel shuffles: Reshape (one axis split into factors) -> [Identity...] -> Transpose (permuting
+ * only those factors) -> [Identity...] -> Reshape (back to the input's shape). Such a chain moves whole
+ * slices along that one axis: output slice j is input slice indices[j] (ShuffleNet / FBNet's channel
+ * shuffle). The Identities are torch's clone() or a QDQ model's pairs (passes/qdq.ts); in a QDQ model a
+ * chain whose values carry other params than its input rounds to another grid there, and is not a shuffle
+ * alone.
  */
 import { graphLinks, type IrGraph, type IrNode } from '../ir.js';
 import { strides } from '../lower-util.js';
@@ -48,6 +51,18 @@ function gatherIndices(factors: number[], perm: number[]): number[] {
   return out;
 }
 
+/** In a QDQ model: every value of the chain without params or with those of its input `x` (an Identity's are its input's). */
+function sameParamsThroughout(g: IrGraph, x: string, nodes: IrNode[], producer: ReadonlyMap<string, IrNode>): boolean {
+  const qdq = g.qdq!;
+  let v = x;
+  for (let p = producer.get(v); !qdq.activations.has(v) && p?.op === 'Identity'; p = producer.get(v)) v = p.inputs[0]!;
+  const at = qdq.activations.get(v);
+  return nodes.every((n) => n.outputs.every((o) => {
+    const a = o ? qdq.activations.get(o) : undefined;
+    return !a || (!!at && a.scale.length === at.scale.length && a.scale.every((s, i) => s === at.scale[i] && a.zeroPoint[i] === at.zeroPoint[i]));
+  }));
+}
+
 /** Every channel shuffle of the graph whose inner values have no other reader (and that moves something). */
 export function findChannelShuffles(g: IrGraph): ChannelShuffle[] {
   const { producer, only } = graphLinks(g);
@@ -55,15 +70,20 @@ export function findChannelShuffles(g: IrGraph): ChannelShuffle[] {
   const found: ChannelShuffle[] = [];
   for (const t of g.nodes) {
     if (t.op !== 'Transpose') continue;
-    const r1 = producer.get(t.inputs[0]!);
-    // torch's clone() between the two may stay as an Identity
+    // torch's clone() or a QDQ pair between them may stay as an Identity
+    const before: IrNode[] = [];
+    let r1 = producer.get(t.inputs[0]!);
+    while (r1?.op === 'Identity' && only(r1.outputs[0]!) === (before[0] ?? t)) {
+      before.unshift(r1);
+      r1 = producer.get(r1.inputs[0]!);
+    }
     const between: IrNode[] = [];
     let r2 = only(t.outputs[0]!);
     while (r2?.op === 'Identity') {
       between.push(r2);
       r2 = only(r2.outputs[0]!);
     }
-    if (r1?.op !== 'Reshape' || r2?.op !== 'Reshape' || only(t.inputs[0]!) !== t) continue;
+    if (r1?.op !== 'Reshape' || r2?.op !== 'Reshape' || only(r1.outputs[0]!) !== (before[0] ?? t)) continue;
     const x = r1.inputs[0]!;
     const [xs, split, ys] = [shape(x), shape(t.inputs[0]!), shape(r2.outputs[0]!)];
     if (!xs || !split || !ys || ys.join() !== xs.join() || g.values.get(x)?.const) continue;
@@ -75,7 +95,9 @@ export function findChannelShuffles(g: IrGraph): ChannelShuffle[] {
     if (perm.some((p, i) => (i < at.axis || i >= at.end ? p !== i : p < at.axis || p >= at.end))) continue;
     const indices = gatherIndices(split.slice(at.axis, at.end), perm.slice(at.axis, at.end).map((p) => p - at.axis));
     if (indices.every((v, i) => v === i)) continue; // moves nothing: left to the layout's reshape folding
-    found.push({ nodes: [r1, t, ...between, r2], input: x, output: r2.outputs[0]!, axis: at.axis, indices });
+    const nodes = [r1, ...before, t, ...between, r2];
+    if (g.qdq && !sameParamsThroughout(g, x, nodes, producer)) continue;
+    found.push({ nodes, input: x, output: r2.outputs[0]!, axis: at.axis, indices });
   }
   return found;
 }

@@ -3,10 +3,12 @@
  * reads another RESHAPE's output reads that one's input instead (a reshape keeps the bytes in order, so
  * only the last shape matters), and a RESHAPE whose output nobody reads any more goes. ViT-B/16: the
  * attention's q/k/v splits and MatMul rank changes wrote 157 RESHAPE, 6 of them back to back per layer.
+ * `keep(t)`: a tensor between two RESHAPEs that must still be computed (a QDQ model's requantization
+ * point: the int8 values on its grid are not those of the reshape's input).
  */
 import type { TfliteGraph } from '../tflite/model.js';
 
-export function collapseReshapes(g: TfliteGraph): number {
+export function collapseReshapes(g: TfliteGraph, keep: (tensor: number) => boolean = () => false): number {
   const producer = new Map<number, number>();
   g.operators.forEach((op, i) => { for (const o of op.outputs) producer.set(o, i); });
   const isConstOrAbsent = (t: number | undefined) => t === undefined || t < 0 || g.tensors[t]!.data !== undefined;
@@ -16,7 +18,7 @@ export function collapseReshapes(g: TfliteGraph): number {
     const p = producer.get(op.inputs[0]!);
     const first = p === undefined ? undefined : g.operators[p]!;
     // the first reshape's shape must be a constant: a run-time shape could make it fail, and that must stay
-    if (first?.op !== 'RESHAPE' || !isConstOrAbsent(first.inputs[1])) continue;
+    if (first?.op !== 'RESHAPE' || !isConstOrAbsent(first.inputs[1]) || keep(op.inputs[0]!)) continue;
     op.inputs = [first.inputs[0]!, ...op.inputs.slice(1)];
     collapsed++;
   }

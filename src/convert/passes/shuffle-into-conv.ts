@@ -7,9 +7,14 @@
  * group 1; for a grouped Conv (group <= 2), a group-1 Conv whose weights are zero where an input channel
  * is outside the output's group (zero products add nothing for finite inputs; the shuffle's 3 TFLite ops
  * go for at most twice the MACs of one conv, all of it delegated to XNNPACK, where GATHER is not).
+ *
+ * In a QDQ model the new weights and biases keep the params of the constants they replace (ir.qdq, keyed
+ * by value name): per-axis scales along the output channels move with the depthwise filters they belong
+ * to; the closing conv's output channels stay where they are, so its scales do too. Params along any
+ * other axis cannot follow the reshuffled or widened input channels: such a shuffle is left in place.
  */
 import { OnnxDataType } from '../../onnx/model.js';
-import { graphLinks, type IrGraph, type IrNode } from '../ir.js';
+import { graphLinks, type Int8Annotation, type IrGraph, type IrNode } from '../ir.js';
 import { findChannelShuffles } from './channel-shuffle.js';
 
 /** Unary ops that act on each element alone (channel order is irrelevant to them). */
@@ -20,6 +25,12 @@ const MAX_GROUP = 2;
 function intAttr(n: IrNode, name: string, dflt: number): number | undefined {
   const a = n.attrs.get(name);
   return !a ? dflt : a.type === 'int' ? a.value : undefined;
+}
+
+/** Params of `a` for constants whose slice k along axis 0 is the old slice from[k] (per tensor: the same). */
+function permuted(a: Int8Annotation, from: readonly number[]): Int8Annotation {
+  if (a.scale.length === 1) return a;
+  return { scale: from.map((k) => a.scale[k]!), zeroPoint: from.map((k) => a.zeroPoint[k]!), axis: 0 };
 }
 
 export function shuffleIntoConv(g: IrGraph): number {
@@ -51,12 +62,19 @@ export function shuffleIntoConv(g: IrGraph): number {
       v = n.outputs[0]!;
     }
     if (!close) continue;
+    // QDQ params of the rewritten constants must be per tensor or along the output channels (axis 0)
+    const qdqConsts = g.qdq?.constants;
+    const rewritten = [...depthwise.flatMap((n) => [n.inputs[1], n.inputs[2]]), close.inputs[1]];
+    if (qdqConsts && rewritten.some((v) => { const a = v ? qdqConsts.get(v) : undefined; return !!a && a.scale.length > 1 && a.axis !== 0; })) continue;
     // pos[k]: where input channel k sits after the shuffle
     const pos = new Array<number>(c);
     s.indices.forEach((k, j) => { pos[k] = j; });
-    const newConst = (n: IrNode, what: string, shape: number[], data: Float32Array): string => {
+    /** a new float constant; `from`: the constant it replaces, whose QDQ params it takes (slice k of axis 0 from slice order[k]) */
+    const newConst = (n: IrNode, what: string, shape: number[], data: Float32Array, from: string, order?: readonly number[]): string => {
       const name = `${n.name || n.outputs[0]}__unshuffled_${what}`;
       g.values.set(name, { name, dtype: OnnxDataType.FLOAT, shape, const: { dtype: OnnxDataType.FLOAT, shape, data } });
+      const a = qdqConsts?.get(from);
+      if (a) qdqConsts!.set(name, order ? permuted(a, order) : a);
       return name;
     };
     for (const n of depthwise) {
@@ -64,9 +82,9 @@ export function shuffleIntoConv(g: IrGraph): number {
       const per = w.data.length / c;
       const wNew = new Float32Array(w.data.length);
       for (let k = 0; k < c; k++) wNew.set(w.data.subarray(pos[k]! * per, (pos[k]! + 1) * per), k * per);
-      const inputs = [n.inputs[0]!, newConst(n, 'weights', w.shape, wNew)];
+      const inputs = [n.inputs[0]!, newConst(n, 'weights', w.shape, wNew, n.inputs[1]!, pos)];
       const b = constOf(n.inputs[2]);
-      if (b) inputs.push(newConst(n, 'bias', b.shape, Float32Array.from({ length: c }, (_, k) => b.data[pos[k]!]!)));
+      if (b) inputs.push(newConst(n, 'bias', b.shape, Float32Array.from({ length: c }, (_, k) => b.data[pos[k]!]!), n.inputs[2]!, pos));
       n.inputs = inputs;
     }
     const w = constOf(close.inputs[1])!;
@@ -84,7 +102,7 @@ export function shuffleIntoConv(g: IrGraph): number {
         wNew.set(w.data.subarray(src, src + area), (o * c + k) * area);
       }
     }
-    close.inputs = [close.inputs[0]!, newConst(close, 'weights', [cout, c, kh, kw], wNew), ...close.inputs.slice(2)];
+    close.inputs = [close.inputs[0]!, newConst(close, 'weights', [cout, c, kh, kw], wNew, close.inputs[1]!), ...close.inputs.slice(2)];
     close.attrs.set('group', { type: 'int', value: 1 });
     // the chain now reads the unshuffled value
     const first = only(s.output)!;

@@ -6,12 +6,15 @@
  * Biases and every other constant stay float32. Weights under 1024 elements stay float32 (TF's default
  * threshold: the saving is small and the hybrid kernel's overhead is not).
  *
- *   op                 weight input, per-channel axis   version (tensorflow/lite/tools/versioning/op_version.cc)
- *   CONV_2D            1 [O,H,W,I], 0                   5 (per-channel hybrid), 6 when grouped
- *   DEPTHWISE_CONV_2D  1 [1,H,W,C], 3                   6 (per-channel hybrid)
- *   FULLY_CONNECTED    1 [O,I], 0                       12 (per-channel hybrid), asymmetric_quantize_inputs
- *   TRANSPOSE_CONV     1 [O,H,W,I], 0                   2 (int8 filter)
- *   BATCH_MATMUL       1 (constant right operand), per tensor   4, asymmetric_quantize_inputs
+ *   op                 weight input, per-channel axis
+ *   CONV_2D            1 [O,H,W,I], 0
+ *   DEPTHWISE_CONV_2D  1 [1,H,W,C], 3
+ *   FULLY_CONNECTED    1 [O,I], 0, asymmetric_quantize_inputs
+ *   TRANSPOSE_CONV     1 [O,H,W,I], 0
+ *   BATCH_MATMUL       1 (constant right operand), per tensor, asymmetric_quantize_inputs
+ *
+ * Operator versions (hybrid per-channel CONV_2D 5, DEPTHWISE_CONV_2D 6, FULLY_CONNECTED 12, ...) follow
+ * from the rewritten graph when it is written (tflite/op-version.ts).
  *
  * (TF also gives a GATHER of a constant table an int8 table and a DEQUANTIZE after the lookup; the
  * converter's Gather takes constant indices only, so a constant table is folded away before this pass.)
@@ -29,20 +32,15 @@ interface HybridRule {
   axis?: number;
   /** the float activation input */
   input: number;
-  version: (graph: TfliteGraph, inputs: number[]) => number;
   asymmetricInputs?: boolean;
 }
 
 const HYBRID: Record<string, HybridRule> = {
-  CONV_2D: {
-    weight: 1, axis: 0, input: 0,
-    // grouped: the filter's depth is a fraction of the input's channels
-    version: (g, inputs) => (g.tensors[inputs[0]!]!.shape[3] !== g.tensors[inputs[1]!]!.shape[3] ? 6 : 5),
-  },
-  DEPTHWISE_CONV_2D: { weight: 1, axis: 3, input: 0, version: () => 6 },
-  FULLY_CONNECTED: { weight: 1, axis: 0, input: 0, version: () => 12, asymmetricInputs: true },
-  TRANSPOSE_CONV: { weight: 1, axis: 0, input: 2, version: () => 2 },
-  BATCH_MATMUL: { weight: 1, input: 0, version: () => 4, asymmetricInputs: true },
+  CONV_2D: { weight: 1, axis: 0, input: 0 },
+  DEPTHWISE_CONV_2D: { weight: 1, axis: 3, input: 0 },
+  FULLY_CONNECTED: { weight: 1, axis: 0, input: 0, asymmetricInputs: true },
+  TRANSPOSE_CONV: { weight: 1, axis: 0, input: 2 },
+  BATCH_MATMUL: { weight: 1, input: 0, asymmetricInputs: true },
 };
 
 export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
@@ -85,7 +83,6 @@ export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
       report.weights.quantizedBytes += n;
     }
     op.inputs[rule.weight] = q;
-    op.version = rule.version(graph, op.inputs);
     if (rule.asymmetricInputs && op.options) {
       op.options = { ...op.options, values: { ...op.options.values, asymmetric_quantize_inputs: true } };
     }

@@ -1,6 +1,6 @@
 /**
  * --quantize float16, as TF's converter writes it (checked on its output for FBNet's Keras twin, TF 2.20):
- * every FLOAT32 constant becomes a FLOAT16 constant read by a DEQUANTIZE (version 3) that writes the
+ * every FLOAT32 constant becomes a FLOAT16 constant read by a DEQUANTIZE (op_version.cc: 3) that writes the
  * float32 tensor the operators already read; the DEQUANTIZE ops lead the graph. Activations, I/O and
  * integer constants stay as they are. Runtimes fold the DEQUANTIZE of a constant once (XNNPACK keeps
  * the weights in fp16 for GPU delegates and dequantizes at load on CPU).
@@ -39,7 +39,7 @@ export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
     report.weights.quantizedBytes += graph.tensors[half]!.data!.length;
     // the float tensor stays where it is and becomes the DEQUANTIZE output: no reader changes
     delete tensor.data;
-    dequantize.push({ op: 'DEQUANTIZE', inputs: [half], outputs: [t], version: 3 });
+    dequantize.push({ op: 'DEQUANTIZE', inputs: [half], outputs: [t] });
     for (const i of ops) report.ops[i]!.status = 'quantized';
   }
   for (const entry of report.ops) {

@@ -6,7 +6,6 @@
  * before the outputs); `io: 'int8'` makes them int8 with their params on the tensors.
  */
 import { TfliteGraph, type TfOperator } from '../tflite/model.js';
-import { assignOpVersions } from '../tflite/op-version.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
 import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
 import { floatReason, INT8_RULES, type Int8Rule } from './int8-rules.js';
@@ -251,9 +250,9 @@ class Int8Rewriter {
     return t;
   }
 
-  /** versions are set once the graph is whole (assignOpVersions: one per builtin, as TensorFlow writes them) */
+  /** versions are set when the graph is written (tflite/op-version.ts assignOpVersions, from the final graph) */
   private addOp(op: BuiltinOpName, inputs: number[], outputs: number[], from?: TfOperator): void {
-    this.q.addOp(op, inputs, outputs, from?.options, from?.version);
+    this.q.addOp(op, inputs, outputs, from?.options);
   }
 
   /** A non-float or float-constant tensor copied as it is. */
@@ -438,7 +437,6 @@ class Int8Rewriter {
     q.signatureOutputs = g.signatureOutputs.map((s) => ({ name: s.name, tensor: q.outputs[g.outputs.indexOf(s.tensor)]! }));
     this.report.inputs = q.signatureInputs.map((s) => this.ioEntry(s.name, s.tensor));
     this.report.outputs = q.signatureOutputs.map((s) => this.ioEntry(s.name, s.tensor));
-    assignOpVersions(q);
     return { graph: q, report: this.report };
   }
 }
