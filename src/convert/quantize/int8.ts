@@ -111,6 +111,11 @@ class Int8Rewriter {
   private readonly params = new Map<number, QuantParams>();
   private readonly int8Of = new Map<number, number>();
   private readonly floatOf = new Map<number, number>();
+  /**
+   * float32 values a quantized model rounds to their given params before anything reads them (a float-kept
+   * operator's output, a graph input): read through QUANTIZE, and DEQUANTIZE again where read as float
+   */
+  private readonly unroundedOf = new Map<number, number>();
   private readonly plainOf = new Map<number, number>();
   private readonly constCache = new Map<string, number>();
   private readonly requantCache = new Map<string, number>();
@@ -271,7 +276,7 @@ class Int8Rewriter {
   private floatAct(t: number): number {
     let f = this.floatOf.get(t);
     if (f !== undefined) return f;
-    const i8 = this.int8Of.get(t);
+    const i8 = this.unroundedOf.has(t) ? this.int8Act(t) : this.int8Of.get(t);
     if (i8 === undefined) throw new Error(`internal: '${this.g.tensors[t]!.name}' used before it is produced`);
     f = this.newTensor(t, '_dequant', 'FLOAT32');
     this.addOp('DEQUANTIZE', [i8], [f]);
@@ -284,7 +289,7 @@ class Int8Rewriter {
   private int8Act(t: number, want?: QuantParams): number {
     let i8 = this.int8Of.get(t);
     if (i8 === undefined) {
-      const f = this.floatOf.get(t);
+      const f = this.floatOf.get(t) ?? this.unroundedOf.get(t);
       if (f === undefined) throw new Error(`internal: '${this.g.tensors[t]!.name}' used before it is produced`);
       i8 = this.newTensor(t, '_int8', 'INT8', this.params.get(t)!);
       this.addOp('QUANTIZE', [f], [i8]);
@@ -380,12 +385,20 @@ class Int8Rewriter {
     this.report.int8Ops[op.op] = (this.report.int8Ops[op.op] ?? 0) + 1;
   }
 
+  /**
+   * Whether float value `t` passes through its given params' grid before it is read, as in the quantized
+   * model (a QDQ pair on it): not for calibrated params, which only say where int8 operators read it.
+   */
+  private roundsTo(t: number): boolean {
+    return !!this.given && this.params.has(t);
+  }
+
   private lowerFloat(op: TfOperator, reason: string): void {
     const inputs = op.inputs.map((t) => (this.isFloatAct(t) ? this.floatAct(t) : this.plain(t)));
     const outputs = op.outputs.map((t) => {
       if (!this.isFloatAct(t)) return this.plain(t);
       const n = this.newTensor(t, '', 'FLOAT32');
-      this.floatOf.set(t, n);
+      (this.roundsTo(t) ? this.unroundedOf : this.floatOf).set(t, n);
       return n;
     });
     this.addOp(op.op, inputs, outputs, op);
@@ -412,7 +425,7 @@ class Int8Rewriter {
     for (const t of g.inputs) {
       const quantIn = this.io === 'int8' && g.tensors[t]!.type === 'FLOAT32' && this.params.has(t);
       const n = quantIn ? this.newTensor(t, '', 'INT8', this.params.get(t)!) : this.newTensor(t, '', g.tensors[t]!.type as 'FLOAT32');
-      (quantIn ? this.int8Of : g.tensors[t]!.type === 'FLOAT32' ? this.floatOf : this.plainOf).set(t, n);
+      (quantIn ? this.int8Of : g.tensors[t]!.type !== 'FLOAT32' ? this.plainOf : this.roundsTo(t) ? this.unroundedOf : this.floatOf).set(t, n);
       q.inputs.push(n);
     }
     q.signatureInputs = g.signatureInputs.map((s) => ({ name: s.name, tensor: q.inputs[g.inputs.indexOf(s.tensor)]! }));
