@@ -180,6 +180,33 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
     expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
   });
 
+  it('a float-kept operator reads its input on the QDQ grid and rounds its output to its own: a coarse input grid before a fine output grid, within one step', async () => {
+    // x -> QDQ (0.1) -> HardSwish (float) -> QDQ (0.004) -> HardSwish (float) -> QDQ (0.004): the QDQ model rounds
+    // (and clamps to each grid's range) three times; written as two float HARD_SWISH without them, the file was
+    // 615 steps off onnxruntime
+    const spec: ModelSpec = {
+      opset: 14,
+      inputs: [{ name: 'x', shape: [1, 4, 8, 8] }],
+      outputs: [{ name: 'y_dq', shape: [1, 4, 8, 8] }],
+      nodes: [
+        ...pair('x', 'px'),
+        { op: 'HardSwish', inputs: ['x_dq'], outputs: ['h'] }, ...pair('h', 'ph'),
+        { op: 'HardSwish', inputs: ['h_dq'], outputs: ['y'] }, ...pair('y', 'py'),
+      ],
+      initializers: [scalar('px_s', 0.1), scalar('px_z', 0, DT.INT8), scalar('ph_s', 0.004), scalar('ph_z', -60, DT.INT8), scalar('py_s', 0.004), scalar('py_z', -30, DT.INT8)],
+    };
+    const onnx = writeModel(spec);
+    const { tflite } = await convertFile(onnx, { nhwc: false });
+    const m = readTflite(tflite);
+    expect(m.operators.map((o) => o.op)).toEqual(['QUANTIZE', 'DEQUANTIZE', 'HARD_SWISH', 'QUANTIZE', 'DEQUANTIZE', 'HARD_SWISH', 'QUANTIZE', 'DEQUANTIZE']);
+    const p = onnx.replace(/\.onnx$/, '.tflite');
+    (await import('node:fs')).writeFileSync(p, tflite);
+    const v = await verifyQdq(onnx, p, { steps: { y_dq: f32(0.004) }, runs: 4 });
+    const asWritten = v.references.find((r) => r.reference === 'as written')!;
+    expect(asWritten.problems).toEqual([]);
+    expect(Math.round(asWritten.outputs[0]!.maxSteps!)).toBeLessThanOrEqual(1);
+  });
+
   it('a channel shuffle before a depthwise conv and a grouped conv folds into them as in a float model: per-channel params move with the filters; within one step', async () => {
     // FBNet's block in QDQ form: conv -> shuffle (Reshape, Transpose, Reshape, each with its QDQ pair at the
     // conv output's params) -> depthwise (per-channel int8 weights) + Relu -> grouped 1x1 conv (per-channel)
