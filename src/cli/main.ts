@@ -2,6 +2,9 @@
 // `tfdoctor --version` answers before commander and the command table load: it is the start-up figure
 // people time, and it needs only package.json.
 import { toolVersion } from '../util/package-root.js';
+import { restoreLauncherEnv } from './launcher-env.js';
+
+restoreLauncherEnv();
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {

@@ -13,7 +13,8 @@ import { commandNamed } from '../../src/cli/program.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hook = fileURLToPath(new URL('./fixtures/record-loads.mjs', import.meta.url));
-const bundle = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { tfdoctor: string } }).bin.tfdoctor);
+// the Node entry bin/tfdoctor (package.json's bin, a sh launcher) execs
+const bundle = join(root, 'dist/tfdoctor.cjs');
 
 /** Runs a built entry with `args`; returns stdout and the package-relative paths of the modules it loaded. */
 function loads(entry: string, args: string[]): { stdout: string; files: string[] } {
