@@ -15,6 +15,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     if (err.code !== 'EPIPE') throw err;
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
-  const { run } = await import('./program.js');
-  process.exitCode = await run(process.argv);
+  // no top-level await: the bundle is CommonJS (src/cli/launcher.ts)
+  void import('./program.js').then(async ({ run }) => {
+    process.exitCode = await run(process.argv);
+  });
 }
