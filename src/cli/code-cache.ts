@@ -5,9 +5,9 @@
 // and ignored when V8 rejects it (another V8, other flags). V8 checks only the source's length, not
 // its content: the bundle's file name carries its content hash (scripts/bundle.mjs), and the cache
 // file name carries the bundle's file name. A missing, unreadable or read-only cache folder only
-// costs speed. Loaded by the launcher (dist/tfdoctor.cjs) at every start: Node built-ins only, and
-// none that the program does not load anyway (no crypto: the temp name is the pid).
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// costs speed. Loaded by the launcher (dist/tfdoctor.cjs) on every start but --version: Node built-ins
+// only; the atomic writer (which loads crypto) only when a cache is written.
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import * as vm from 'node:vm';
@@ -56,26 +56,22 @@ export function runBundle(bundle: string, cacheFile: string | null): CodeCacheSt
   const wrapped = `(function (exports, require, module, __filename, __dirname, ${IMPORT_PARAMETER}) {${source.replace(/^#!/, '//')}\n})`;
   const script = new vm.Script(wrapped, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const state: CodeCacheState = !cachedData ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
-  if (state !== 'used') process.once('exit', () => storeCodeCache(cacheFile, script));
+  // when the program is done (not at an explicit process.exit(): then the next run stores it)
+  if (state !== 'used') process.once('beforeExit', () => void storeCodeCache(cacheFile, script));
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
   (script.runInThisContext() as (...args: unknown[]) => void)
     .call(module.exports, module.exports, requireBundle, module, bundle, dirname(bundle), importModule);
   return state;
 }
 
-/** Writes the code V8 holds for `script` now (temp file + rename); false when the folder is not writable. */
-export function storeCodeCache(cacheFile: string, script: vm.Script): boolean {
-  const temp = `${cacheFile}.${process.pid}.tmp`;
+/** Writes the code V8 holds for `script` now, atomically; false when the folder is not writable. */
+export async function storeCodeCache(cacheFile: string, script: vm.Script): Promise<boolean> {
   try {
+    const data = script.createCachedData();
+    const { writeAtomicSync } = await import('../util/atomic-write.js');
     mkdirSync(dirname(cacheFile), { recursive: true });
-    writeFileSync(temp, script.createCachedData());
-    renameSync(temp, cacheFile);
+    writeAtomicSync(cacheFile, data);
   } catch {
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // a read-only folder holds no temp file
-    }
     return false;
   }
   pruneCodeCache(dirname(cacheFile), MAX_CODE_CACHE_FILES);
