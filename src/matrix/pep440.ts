@@ -229,6 +229,10 @@ export function sortVersions(versions: readonly string[], order: 'asc' | 'desc' 
 
 /** A final release: digits and dots only ("2.20.0", "1"). */
 const PLAIN = /^\d+(?:\.\d+)*$/;
+/** A pre- or dev release in normal form ("2.21.0.dev0", "1.0rc1"): a final release sorts after those of its release. */
+const PRE_TARGET = /^(\d+(?:\.\d+)*)(?:(?:a|b|rc)\d+)?(?:\.dev\d+)?$/;
+/** A final release with a local label ("2.13.0+cpu"): a public specifier judges its public part. */
+const PLAIN_LOCAL = /^(\d+(?:\.\d+)*)\+[a-z0-9]+(?:[-_.][a-z0-9]+)*$/i;
 
 function plainRelease(v: string): number[] {
   return v.split('.').map(Number);
@@ -250,12 +254,13 @@ function startsWithRelease(v: readonly number[], prefix: readonly number[]): boo
 }
 
 /**
- * satisfies() for a final release `v` and a specifier whose clauses all name final releases
- * (`===` and other forms excepted); undefined when either is anything else, for the library.
+ * satisfies() for a final release `v` (a local label allowed) and a specifier whose clauses all name
+ * final releases (`===` and other forms excepted); undefined when either is anything else, for the library.
  */
 export function plainSatisfies(v: string, spec: string): boolean | undefined {
-  if (!PLAIN.test(v)) return undefined;
-  const release = plainRelease(v);
+  const local = PLAIN_LOCAL.exec(v);
+  if (!PLAIN.test(v) && !local) return undefined;
+  const release = plainRelease(local ? local[1]! : v);
   const clauses = spec.split(',');
   if (clauses.length === 1 && !clauses[0]!.trim()) return true;
   const verdicts: boolean[] = [];
@@ -265,7 +270,22 @@ export function plainSatisfies(v: string, spec: string): boolean | undefined {
     const [, op, target] = m as unknown as [string, string, string];
     const wildcard = target.endsWith('.*');
     const bare = wildcard ? target.slice(0, -2) : target;
-    if (!PLAIN.test(bare)) return undefined;
+    if (!PLAIN.test(bare)) {
+      // a final release against a pre- or dev release: ordered by release, then after it
+      const pre = PRE_TARGET.exec(bare);
+      if (!pre || wildcard) return undefined;
+      const c = compareRelease(release, plainRelease(pre[1]!));
+      // `>` of its own release's pre-release: the library says no where packaging says yes; it decides
+      if (op === '>' && c === 0) return undefined;
+      switch (op) {
+        case '<': case '<=': verdicts.push(c < 0); break;
+        case '>': case '>=': verdicts.push(c >= 0); break;
+        case '==': verdicts.push(false); break;
+        case '!=': verdicts.push(true); break;
+        default: return undefined;
+      }
+      continue;
+    }
     const t = plainRelease(bare);
     if (wildcard) {
       // a release shorter than the prefix: packaging pads it, the library does not; the library decides

@@ -95,14 +95,16 @@ describe('satisfiesExcludingPre (PEP 440: pre-releases only when the specifier n
   });
 });
 
-describe('final releases are judged without the library, as the library judges them', () => {
-  const versions = ['0', '1', '1.0', '1.0.0', '1.13', '1.13.0', '1.13.1', '1.14', '1.14.0.1', '1.2', '01.2', '2', '2.15.1', '2.16', '2.16.0', '2.20.0', '2.21', '10.0'];
-  const targets = ['1', '1.0', '1.13', '1.13.0', '1.14', '2.16', '2.16.0', '2.21', '01.2', '10'];
+describe('final releases (with or without a local label) are judged without the library, as the library judges them', () => {
+  const versions = ['0', '1', '1.0', '1.0.0', '1.13', '1.13.0', '1.13.1', '1.14', '1.14.0.1', '1.2', '01.2', '2', '2.15.1', '2.16', '2.16.0', '2.20.0', '2.21', '10.0',
+    '2.16.0+cpu', '2.16+cu121', '1.13+local.7', '1.0.0+abc-1', '2.13.0+CPU'];
+  const targets = ['1', '1.0', '1.13', '1.13.0', '1.14', '2.16', '2.16.0', '2.21', '01.2', '10',
+    '2.21.0.dev0', '2.16.0rc1', '1.13a2', '1.14b1', '2.16rc1.dev3', '2.21.dev0'];
   const specs = [
     '', ' ',
     ...['<', '<=', '>', '>=', '==', '!=', '~='].flatMap((op) => targets.map((t) => `${op}${t}`)),
     ...targets.flatMap((t) => [`==${t}.*`, `!=${t}.*`, `>= ${t}`]),
-    '>=2.16,<2.21', '>=1.13,!=1.14.*', '~=1.13,!=1.13.1', '>=2.16, <2.21', '<1.14,>=1.13.0',
+    '>=2.16,<2.21', '>=1.13,!=1.14.*', '~=1.13,!=1.13.1', '>=2.16, <2.21', '<1.14,>=1.13.0', '>=2.21.0.dev0,<2.22',
   ];
 
   it('agrees with @renovatebot/pep440 on every version and specifier of a grid', () => {
@@ -121,13 +123,14 @@ describe('final releases are judged without the library, as the library judges t
         expect(plain, `${v} ${JSON.stringify(spec)}`).toBe(library);
       }
     }
-    // the grid is judged by the fast path, not passed on
-    expect(judged).toBeGreaterThan(versions.length * (specs.length - 12));
+    // most of the grid is judged by the fast path, not passed on (passed on: ~= and wildcards of a
+    // pre-release, one-part ~=, > of a version's own pre-release)
+    expect(judged).toBeGreaterThan(0.8 * versions.length * specs.length);
   });
 
-  it('passes on what it does not judge: pre-, post-, dev- and local versions, ===, a one-part ~=, malformed clauses', () => {
-    for (const [v, spec] of [['2.21.0.dev20250818', '>=2.16'], ['1.0rc1', '<1.0'], ['1.0.post1', '>1.0'], ['1.0+cpu', '==1.0'],
-      ['1.0', '===1.0'], ['1.0', '~=1'], ['1.0', '>=1.0,'], ['1.0', '>=1.0rc1'], ['1.0', '<=1.*'], ['v1.0', '>=1']] as const) {
+  it('passes on what it does not judge: pre-, post- and dev versions, local specifiers, ===, a one-part ~=, malformed clauses', () => {
+    for (const [v, spec] of [['2.21.0.dev20250818', '>=2.16'], ['1.0rc1', '<1.0'], ['1.0.post1', '>1.0'], ['1.0+cpu', '==1.0+cpu'],
+      ['1.0', '===1.0'], ['1.0', '~=1'], ['1.0', '>=1.0,'], ['1.0', '>=1.0.post1'], ['1.0', '~=1.0rc1'], ['1.0', '<=1.*'], ['v1.0', '>=1']] as const) {
       expect(plainSatisfies(v, spec), `${v} ${spec}`).toBeUndefined();
     }
   });
