@@ -56,8 +56,13 @@ export function runBundle(bundle: string, cacheFile: string | null): CodeCacheSt
   const wrapped = `(function (exports, require, module, __filename, __dirname, ${IMPORT_PARAMETER}) {${source.replace(/^#!/, '//')}\n})`;
   const script = new vm.Script(wrapped, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
   const state: CodeCacheState = !cachedData ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used';
-  // when the program is done (not at an explicit process.exit(): then the next run stores it)
-  if (state !== 'used') process.once('beforeExit', () => void storeCodeCache(cacheFile, script));
+  // when the program is done (not at an explicit process.exit(): then the next run stores it), and not
+  // after a usage error (exit 2: a mistyped command word would leave a cache file behind)
+  if (state !== 'used') {
+    process.once('beforeExit', () => {
+      if (process.exitCode !== 2) void storeCodeCache(cacheFile, script);
+    });
+  }
   const module = { exports: {}, filename: bundle, id: bundle, loaded: false };
   (script.runInThisContext() as (...args: unknown[]) => void)
     .call(module.exports, module.exports, requireBundle, module, bundle, dirname(bundle), importModule);

@@ -55,6 +55,15 @@ describe('runBundle', () => {
     expect(run(null)).toEqual({ out: expected, state: 'off' });
   });
 
+  it('stores nothing after a run that ends in a usage error (exit 2)', () => {
+    const file = codeCacheFile(mkdtempSync(join(tmpdir(), 'tfdoctor-cc-')), bundle, 'nosuch');
+    const script = `import(${JSON.stringify(compiled)}).then((m) => { m.runBundle(${JSON.stringify(bundle)}, ${JSON.stringify(file)}); process.exitCode = 2; });`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe(expected);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('names the cache by bundle, Node version, architecture and command', () => {
     const file = codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'check');
     expect(file).toBe(`/c/code-cache/tfdoctor-ABC123-node${process.version.slice(1)}-${process.arch}-check.bin`);
