@@ -7,7 +7,7 @@
 // file name carries the bundle's file name. A missing, unreadable or read-only cache folder only
 // costs speed. Loaded by the launcher (dist/tfdoctor.cjs) on every start but --version: Node built-ins
 // only; the atomic writer (which loads crypto) only when a cache is written.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import * as vm from 'node:vm';
@@ -46,12 +46,7 @@ export function runBundle(bundle: string, cacheFile: string | null): CodeCacheSt
     return 'off';
   }
   const source = readFileSync(bundle, 'utf8');
-  let cachedData: Buffer | undefined;
-  try {
-    cachedData = readFileSync(cacheFile);
-  } catch {
-    // absent or unreadable: compiled from source, and stored after the run
-  }
+  const cachedData = readOwnFile(cacheFile);
   // the wrapper shares the first line with the source, so line numbers stay the file's own
   const wrapped = `(function (exports, require, module, __filename, __dirname, ${IMPORT_PARAMETER}) {${source.replace(/^#!/, '//')}\n})`;
   const script = new vm.Script(wrapped, { filename: bundle, ...(cachedData ? { cachedData } : {}) });
@@ -67,6 +62,29 @@ export function runBundle(bundle: string, cacheFile: string | null): CodeCacheSt
   (script.runInThisContext() as (...args: unknown[]) => void)
     .call(module.exports, module.exports, requireBundle, module, bundle, dirname(bundle), importModule);
   return state;
+}
+
+/**
+ * The cache file's bytes when this user owns it; undefined when it is absent, unreadable or someone
+ * else's (V8 runs the code it holds: a cache folder others can write to, such as a shared
+ * TFDOCTOR_CACHE_DIR, must not hand this process their code). Checked on the open file.
+ */
+function readOwnFile(file: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const uid = process.getuid?.();
+    if (uid !== undefined && fstatSync(fd).uid !== uid) return undefined;
+    return readFileSync(fd);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes the code V8 holds for `script` now, atomically; false when the folder is not writable. */

@@ -2,7 +2,7 @@
 // run compiles and stores, the next uses it, a damaged cache is rejected and replaced, and a cache
 // folder that cannot be written costs nothing but speed. Needs `npm run build` (dist/cli/code-cache.js).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,16 @@ describe('runBundle', () => {
     expect(run(file)).toEqual({ out: expected, state: 'absent' });
     expect(run(file).state).toBe('absent');
     expect(run(null)).toEqual({ out: expected, state: 'off' });
+  });
+
+  // changing a file's owner needs root (CI and this machine run as root)
+  it.skipIf(process.getuid?.() !== 0)("ignores a cache file another user owns, and replaces it with its own", () => {
+    const file = codeCacheFile(mkdtempSync(join(tmpdir(), 'tfdoctor-cc-')), bundle, 'check');
+    run(file);
+    chownSync(file, 12345, 12345);
+    expect(run(file)).toEqual({ out: expected, state: 'absent' });
+    expect(statSync(file).uid).toBe(0);
+    expect(run(file).state).toBe('used');
   });
 
   it('stores nothing after a run that ends in a usage error (exit 2)', () => {
