@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Benchmark: static `tfdoctor check` vs `python -m pip check` on the same real env (the cached
 // seed venv), measured in one run. Both are whole-process wall times (node start-up and python
-// start-up included on each side), median of N alternating runs. Target: ratio <= 0.5.
+// start-up included on each side), median of N alternating runs; tfdoctor as a user runs it (package.json's
+// bin, the environment as given). Target: ratio <= 0.5. bench/startup.mjs has the fuller picture.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureVenv } from '../scripts/venvs.mjs';
 
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const envName = process.argv[2] ?? 'seed';
-const cli = fileURLToPath(new URL('../dist/tfdoctor.mjs', import.meta.url));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const bin = `${root}${JSON.parse(readFileSync(`${root}package.json`, 'utf8')).bin.tfdoctor}`;
 const venv = ensureVenv(envName);
 
 function timeOnce(cmd, args) {
@@ -22,7 +25,7 @@ function timeOnce(cmd, args) {
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 const peers = {
-  'tfdoctor check': [process.execPath, [cli, 'check', '--python', venv.python, '--json']],
+  'tfdoctor check': [bin, ['check', '--python', venv.python, '--json']],
   'pip check': [venv.python, ['-m', 'pip', 'check']],
 };
 // one warm-up each (file cache), then alternate so drift hits both sides alike

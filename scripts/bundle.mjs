@@ -1,56 +1,90 @@
 // Bundles the CLI, after tsc has type-checked and compiled dist/ (which scripts and the conformance
-// harness import module by module): dist/tfdoctor.mjs (package.json's bin) holds the program and the
-// command table; each command's code, with its dependencies, is one chunk in dist/bundle/ that loads
-// when that command runs (code splitting at the table's dynamic imports). A single file would make
-// every start-up, --version included, compile all of it and load every Node built-in any command uses.
+// harness import module by module):
+// - dist/bundle/tfdoctor-<hash>.cjs, the program: one CommonJS file (src/cli/main.ts and everything it
+//   imports). esbuild wraps each module that is imported dynamically (a command, the probe, the
+//   predictor, ...) in an init function, so a module's body and the Node built-ins it requires run
+//   only when it is first used. CommonJS because Node's ES module loader costs tens of ms a start and
+//   because V8's code cache (src/cli/code-cache.ts) takes a script, not a module. The content hash in
+//   the name keys that cache (V8 checks only the source's length).
+// - dist/tfdoctor.cjs, the Node entry (src/cli/launcher.ts): answers --version, runs the program
+//   through the code cache. bin/tfdoctor (package.json's bin) execs it.
+// - dist/tfdoctor.mjs: the same program for callers that name the ES module entry of earlier builds.
 // The native / wasm runtimes of --verify stay external: they load their own files beside them.
-import { chmodSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const outfile = `${root}dist/tfdoctor.mjs`;
 rmSync(`${root}dist/bundle`, { recursive: true, force: true });
+const common = { absWorkingDir: root, bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', metafile: true, logLevel: 'warning' };
 
-const result = await build({
-  absWorkingDir: root,
+// commander requires child_process at load for one case tfdoctor never uses (executable subcommands);
+// child_process (with net, dgram, streams) then loaded at every start. Commander gets a stand-in that
+// requires it on first use. Every other require of it is tfdoctor's own, in modules that run children.
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (/[\\/]commander[\\/]/.test(args.importer)
+      ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      loader: 'js',
+      contents: "let real;\nmodule.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });\n",
+    }));
+  },
+};
+
+const program = await build({
+  ...common,
+  plugins: [lazyChildProcessForCommander],
   entryPoints: { tfdoctor: 'src/cli/main.ts' },
-  outdir: `${root}dist`,
-  outExtension: { '.js': '.mjs' },
-  chunkNames: 'bundle/[name]-[hash]',
-  bundle: true,
-  splitting: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
+  outdir: `${root}dist/bundle`,
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
   external: ['onnxruntime-node', '@litertjs/core'],
-  // CommonJS dependencies (commander) require Node built-ins: give the bundle a real require
-  banner: { js: "import { createRequire as __tfdoctorCreateRequire } from 'node:module';\nconst require = __tfdoctorCreateRequire(import.meta.url);" },
-  legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
+  // modules that find their files (package root, yaml, the LiteRT wasm folder) from import.meta.url
+  // (__tfdoctorModuleUrl is declared below, with the import function)
+  define: { 'import.meta.url': '__tfdoctorModuleUrl' },
 });
-chmodSync(outfile, 0o755);
+const [programFile] = Object.keys(program.metafile.outputs);
+const programName = programFile.slice('dist/'.length);
 
-// package.json's bin: a CommonJS launcher. Node starts an ES module entry about 40 ms slower than a CommonJS
-// one (the ESM loader), which is all of `tfdoctor --version`'s time; the launcher answers --version itself and
-// hands everything else to the ES module bundle.
-const launcher = `${root}dist/tfdoctor.cjs`;
-writeFileSync(launcher, `#!/usr/bin/env node
-'use strict';
-const args = process.argv.slice(2);
-if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  const { readFileSync } = require('node:fs');
-  const { join } = require('node:path');
-  process.stdout.write(JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')).version + '\\n');
-} else {
-  import('./tfdoctor.mjs').catch((err) => {
-    process.stderr.write('tfdoctor: could not load its program (' + (err && err.message ? err.message : err) + '); reinstall tfdoctor\\n');
-    process.exitCode = 2;
-  });
+// Node runs no import() inside a vm.Script without an experimental flag: the bundle's dynamic imports
+// (all of external packages: esbuild bundled the rest) call the launcher's import instead, handed in
+// as a wrapper parameter (src/cli/code-cache.ts); required by Node's own loader, it uses its own.
+const EXPECTED_IMPORTS = ['import("@litertjs/core")', 'import("onnxruntime-node")', 'import(specifier)'];
+const IMPORT_CALL = /(?<![\w$.])import\(/g;
+{
+  const text = readFileSync(`${root}${programFile}`, 'utf8');
+  const found = [...text.matchAll(/(?<![\w$.])import\([^)]*\)/g)].map((m) => m[0]).sort();
+  if (JSON.stringify(found) !== JSON.stringify(EXPECTED_IMPORTS)) {
+    throw new Error(`the program bundle's dynamic imports changed (${found.join(', ')}): check each loads an external package, then update EXPECTED_IMPORTS`);
+  }
+  // the hashbang and "use strict" stay first (a directive counts only there)
+  const lines = text.split('\n');
+  const head = [];
+  if (lines[0].startsWith('#!')) head.push(lines.shift());
+  if (lines[0] === '"use strict";') head.push(lines.shift());
+  writeFileSync(`${root}${programFile}`, [...head,
+    'var __tfdoctorModuleUrl = require("node:url").pathToFileURL(__filename).href;',
+    'var __tfdoctorImport = typeof __tfdoctorLauncherImport === "function" ? __tfdoctorLauncherImport : (specifier) => import(specifier);',
+    lines.join('\n').replace(IMPORT_CALL, '__tfdoctorImport(')].join('\n'));
 }
+
+const launcher = await build({
+  ...common,
+  entryPoints: ['src/cli/launcher.ts'],
+  outfile: `${root}dist/tfdoctor.cjs`,
+  define: { TFDOCTOR_PROGRAM_BUNDLE: JSON.stringify(programName) },
+  banner: { js: '#!/usr/bin/env node' },
+});
+chmodSync(`${root}dist/tfdoctor.cjs`, 0o755);
+
+writeFileSync(`${root}dist/tfdoctor.mjs`, `#!/usr/bin/env node
+// The ES module entry of earlier builds: runs the same program as dist/tfdoctor.cjs.
+import { createRequire } from 'node:module';
+createRequire(import.meta.url)('./tfdoctor.cjs');
 `);
-chmodSync(launcher, 0o755);
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-const files = Object.keys(result.metafile.outputs).length;
-process.stdout.write(`bundled dist/tfdoctor.mjs and ${files - 1} chunks in dist/bundle/ (${(bytes / 1024).toFixed(0)} KiB in all)\n`);
+chmodSync(`${root}dist/tfdoctor.mjs`, 0o755);
+
+const kib = (r) => (Object.values(r.metafile.outputs).reduce((n, o) => n + o.bytes, 0) / 1024).toFixed(0);
+process.stdout.write(`bundled ${programFile} (${kib(program)} KiB) and dist/tfdoctor.cjs (${kib(launcher)} KiB)\n`);

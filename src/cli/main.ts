@@ -2,6 +2,9 @@
 // `tfdoctor --version` answers before commander and the command table load: it is the start-up figure
 // people time, and it needs only package.json.
 import { toolVersion } from '../util/package-root.js';
+import { restoreLauncherEnv } from './launcher-env.js';
+
+restoreLauncherEnv();
 
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
@@ -12,6 +15,8 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     if (err.code !== 'EPIPE') throw err;
     process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
   });
-  const { run } = await import('./program.js');
-  process.exitCode = await run(process.argv);
+  // no top-level await: the bundle is CommonJS (src/cli/launcher.ts)
+  void import('./program.js').then(async ({ run }) => {
+    process.exitCode = await run(process.argv);
+  });
 }

@@ -1,6 +1,6 @@
 // Loads matrix/*.yaml and validates it against the schema in types.ts. A malformed file fails
 // with one line: `matrix/rules.yaml:LINE: what is wrong`.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { Document, LineCounter, Node, YAMLMap } from 'yaml';
 import { cacheKey, readCached, writeCached, yaml } from '../util/parsed-cache.js';
@@ -67,7 +67,7 @@ export async function loadMatrix(dir: string = defaultMatrixDir()): Promise<Matr
   for (const name of MATRIX_FILES) {
     const path = join(dir, name);
     try {
-      texts.push({ name, path, text: await readFile(path, 'utf8') });
+      texts.push({ name, path, text: readFileSync(path, 'utf8') });
     } catch {
       throw new MatrixError(`cannot read ${displayPath(path)}`, 'pass --matrix DIR with the folder holding packages.yaml, routes.yaml and rules.yaml');
     }

@@ -4,7 +4,7 @@
 import { clean, compare as pepCompare, explain as pepExplain, parse, satisfies as pepSatisfies, valid, validRange, eq, ge, gt, le, lt, ne } from '@renovatebot/pep440';
 
 export function isValidVersion(v: string): boolean {
-  return explain(v) !== null;
+  return PLAIN.test(v) || explain(v) !== null;
 }
 
 // The solver asks about the same few thousand versions again and again; the library parses each time.
@@ -51,6 +51,8 @@ export function satisfies(v: string, spec: string): boolean {
 const satisfiesMemo = new Map<string, boolean>();
 
 function satisfiesUncached(v: string, spec: string): boolean {
+  const plain = plainSatisfies(v, spec);
+  if (plain !== undefined) return plain;
   if (!spec.trim()) return valid(v) !== null;
   try {
     if (!isPre(v)) return pepSatisfies(v, spec);
@@ -92,6 +94,9 @@ function clauseHolds(v: string, raw: string): boolean {
  * judges installed versions and lets pre-releases match.
  */
 export function satisfiesExcludingPre(v: string, spec: string): boolean {
+  // a final release is no pre-release: both rules agree
+  const plain = plainSatisfies(v, spec);
+  if (plain !== undefined) return plain;
   try {
     return pepSatisfies(v, spec);
   } catch {
@@ -120,6 +125,10 @@ function cachedSortKey(v: string): SortKey | null {
 
 /** "2.20.1" -> "2.20"; null for an invalid version. */
 export function majorMinor(v: string): string | null {
+  if (PLAIN.test(v)) {
+    const [major, minor] = plainRelease(v);
+    return `${major ?? 0}.${minor ?? 0}`;
+  }
   const e = explain(v);
   if (!e) return null;
   return `${e.release[0] ?? 0}.${e.release[1] ?? 0}`;
@@ -158,6 +167,11 @@ const PRE_RANK: Record<string, number> = { a: 0, b: 1, rc: 2 };
 
 /** PEP 440's ordering key (as in packaging's _cmpkey), computed once per version. */
 function sortKey(v: string): SortKey | null {
+  if (PLAIN.test(v)) {
+    const release = plainRelease(v);
+    while (release.length && release[release.length - 1] === 0) release.pop();
+    return { epoch: 0, release, pre: [Infinity], post: [-Infinity], dev: [Infinity], local: null };
+  }
   const p = parse(v);
   if (!p) return null;
   const release = [...p.release];
@@ -205,3 +219,95 @@ export function sortVersions(versions: readonly string[], order: 'asc' | 'desc' 
   keyed.sort((x, y) => (!x.k || !y.k ? (x.k ? -1 : y.k ? 1 : 0) : sign * compareKeys(x.k, y.k)));
   return keyed.map((x) => x.v);
 }
+
+// ---------------------------------------------------------------- final releases without the library
+// Most versions a check meets are final releases ("2.20.0") and most specifiers compare them with
+// final releases (">=2.16,<2.21", "~=1.13", "!=1.14.*"). For those PEP 440 is plain arithmetic on the
+// release numbers, zero-padded: no pre-, post-, dev- or local part, so none of the exclusion rules
+// apply. The library's parser (large case-insensitive regular expressions, compiled on first use)
+// is then not needed at all; test/matrix/pep440.test.ts holds this path to the library's answers.
+
+/** A final release: digits and dots only ("2.20.0", "1"). */
+const PLAIN = /^\d+(?:\.\d+)*$/;
+/** A pre- or dev release in normal form ("2.21.0.dev0", "1.0rc1"): a final release sorts after those of its release. */
+const PRE_TARGET = /^(\d+(?:\.\d+)*)(?:(?:a|b|rc)\d+)?(?:\.dev\d+)?$/;
+/** A final release with a local label ("2.13.0+cpu"): a public specifier judges its public part. */
+const PLAIN_LOCAL = /^(\d+(?:\.\d+)*)\+[a-z0-9]+(?:[-_.][a-z0-9]+)*$/i;
+
+function plainRelease(v: string): number[] {
+  return v.split('.').map(Number);
+}
+
+/** Compares release numbers zero-padded to the longer one. */
+function compareRelease(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0;
+    const y = b[i] ?? 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+/** True when the first `prefix.length` release numbers of `v` (zero-padded) are `prefix`. */
+function startsWithRelease(v: readonly number[], prefix: readonly number[]): boolean {
+  return prefix.every((p, i) => p === (v[i] ?? 0));
+}
+
+/**
+ * satisfies() for a final release `v` (a local label allowed) and a specifier whose clauses all name
+ * final releases (`===` and other forms excepted); undefined when either is anything else, for the library.
+ */
+export function plainSatisfies(v: string, spec: string): boolean | undefined {
+  const local = PLAIN_LOCAL.exec(v);
+  if (!PLAIN.test(v) && !local) return undefined;
+  const release = plainRelease(local ? local[1]! : v);
+  const clauses = spec.split(',');
+  if (clauses.length === 1 && !clauses[0]!.trim()) return true;
+  const verdicts: boolean[] = [];
+  for (const raw of clauses) {
+    const m = CLAUSE.exec(raw);
+    if (!m) return undefined;
+    const [, op, target] = m as unknown as [string, string, string];
+    const wildcard = target.endsWith('.*');
+    const bare = wildcard ? target.slice(0, -2) : target;
+    if (!PLAIN.test(bare)) {
+      // a final release against a pre- or dev release: ordered by release, then after it
+      const pre = PRE_TARGET.exec(bare);
+      if (!pre || wildcard) return undefined;
+      const c = compareRelease(release, plainRelease(pre[1]!));
+      // `>` of its own release's pre-release: the library says no where packaging says yes; it decides
+      if (op === '>' && c === 0) return undefined;
+      switch (op) {
+        case '<': case '<=': verdicts.push(c < 0); break;
+        case '>': case '>=': verdicts.push(c >= 0); break;
+        case '==': verdicts.push(false); break;
+        case '!=': verdicts.push(true); break;
+        default: return undefined;
+      }
+      continue;
+    }
+    const t = plainRelease(bare);
+    if (wildcard) {
+      // a release shorter than the prefix: packaging pads it, the library does not; the library decides
+      if ((op !== '==' && op !== '!=') || release.length < t.length) return undefined;
+      verdicts.push(startsWithRelease(release, t) === (op === '=='));
+      continue;
+    }
+    const c = compareRelease(release, t);
+    switch (op) {
+      case '<': verdicts.push(c < 0); break;
+      case '<=': verdicts.push(c <= 0); break;
+      case '>': verdicts.push(c > 0); break;
+      case '>=': verdicts.push(c >= 0); break;
+      case '==': verdicts.push(c === 0); break;
+      case '!=': verdicts.push(c !== 0); break;
+      case '~=':
+        if (t.length < 2) return undefined;
+        verdicts.push(c >= 0 && startsWithRelease(release, t.slice(0, -1)));
+        break;
+      default: return undefined;
+    }
+  }
+  return verdicts.every(Boolean);
+}
+

@@ -1,6 +1,7 @@
 // Loads the patch catalogue (patches/<dist><range>/<id>.yaml + <id>.diff) and validates it:
 // a malformed or inconsistent entry is a UserError naming file:line and what is wrong.
-import { readdir, readFile } from 'node:fs/promises';
+// sync reads: a few small files on every check, where each async read costs event-loop round trips
+import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { isValidSpecifier } from '../matrix/pep440.js';
 import type { Document, Node } from 'yaml';
@@ -30,19 +31,19 @@ const PARSED_FORMAT = 2;
 export async function loadCatalogue(root: string = defaultCatalogueRoot()): Promise<Catalogue> {
   let folders: string[];
   try {
-    folders = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    folders = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { root, patches: [] };
     throw err;
   }
   const entries: { yamlPath: string; yamlText: string; diffPath: string; diffText: string }[] = [];
   for (const folder of folders) {
-    const names = (await readdir(join(root, folder))).sort();
+    const names = readdirSync(join(root, folder)).sort();
     for (const name of names) {
       if (!name.endsWith('.yaml') && !name.endsWith('.yml')) continue;
       const yamlPath = join(root, folder, name);
       const diffPath = join(root, folder, `${name.replace(/\.ya?ml$/, '')}.diff`);
-      entries.push({ yamlPath, yamlText: await readFile(yamlPath, 'utf8'), diffPath, diffText: await readDiff(diffPath, yamlPath) });
+      entries.push({ yamlPath, yamlText: readFileSync(yamlPath, 'utf8'), diffPath, diffText: readDiff(diffPath, yamlPath) });
     }
   }
   const key = cacheKey('patches', [String(PARSED_FORMAT), root, ...entries.flatMap((e) => [e.yamlPath, e.yamlText, e.diffText])]);
@@ -54,9 +55,9 @@ export async function loadCatalogue(root: string = defaultCatalogueRoot()): Prom
   return catalogue;
 }
 
-async function readDiff(diffPath: string, yamlPath: string): Promise<string> {
+function readDiff(diffPath: string, yamlPath: string): string {
   try {
-    return await readFile(diffPath, 'utf8');
+    return readFileSync(diffPath, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UserError(`${yamlPath}: its diff ${basename(diffPath)} is missing`, 'every <id>.yaml in patches/ needs an <id>.diff beside it');

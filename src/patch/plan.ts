@@ -2,7 +2,7 @@
 // Decisions are by hash (original -> apply, patched -> nothing to do, else conflict); every
 // 'apply' carries the new bytes, already computed in memory and checked against patched_sha256,
 // so a plan with no blocked patch is known to succeed before anything is written.
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { satisfiesExcludingPre } from '../matrix/pep440.js';
 import { UserError } from '../util/errors.js';
@@ -13,9 +13,11 @@ import type { Catalogue, FilePlan, PatchPlan, PatchSpec } from './types.js';
 /** Reads a file's bytes, or null when it does not exist. */
 export type FileReader = (absPath: string) => Promise<Buffer | null>;
 
+// sync underneath: `check` reads every target file of the catalogue on each run, where async reads
+// cost several event-loop round trips apiece
 export const readOrNull: FileReader = async (absPath) => {
   try {
-    return await readFile(absPath);
+    return readFileSync(absPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;

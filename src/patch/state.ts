@@ -42,7 +42,11 @@ async function writable(dir: string): Promise<boolean> {
 /** The state folder for reading: the first candidate holding a journal, else null. */
 export async function existingStateDir(prefix: string): Promise<string | null> {
   for (const c of stateDirCandidates(prefix)) {
-    try { await stat(join(c, 'journal.jsonl')); return c; } catch { /* next */ }
+    try {
+      if (statSync(join(c, 'journal.jsonl'), { throwIfNoEntry: false })) return c;
+    } catch {
+      // unreadable: next
+    }
   }
   return null;
 }

@@ -1,11 +1,12 @@
 // Start-up: each command's code loads only when that command runs. Observed with a loader hook that
-// logs every module the process loads: on tsc's module-per-file dist/ (the import graph the bundle is
-// split along) and on the bundle itself, whose entry and chunks must be all the code a run loads.
-// Needs `npm run build` (as the other built-binary tests do).
+// logs every module the process loads on tsc's module-per-file dist/ (the import graph), and, on the
+// bundled bin (one CommonJS program file whose modules initialise on first use, scripts/bundle.mjs),
+// through the Node built-ins and files a run loads. Needs `npm run build` (as the other built-binary
+// tests do).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/cli/command-table.js';
@@ -13,7 +14,8 @@ import { commandNamed } from '../../src/cli/program.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const hook = fileURLToPath(new URL('./fixtures/record-loads.mjs', import.meta.url));
-const bundle = join(root, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { tfdoctor: string } }).bin.tfdoctor);
+// the Node entry bin/tfdoctor (package.json's bin, a sh launcher) execs
+const bundle = join(root, 'dist/tfdoctor.cjs');
 
 /** Runs a built entry with `args`; returns stdout and the package-relative paths of the modules it loaded. */
 function loads(entry: string, args: string[]): { stdout: string; files: string[] } {
@@ -54,37 +56,67 @@ describe('lazy command loading (tsc output, one module per file)', () => {
   });
 });
 
-describe('the bundled bin', () => {
-  const ownFiles = (files: string[]) => files.filter((f) => !f.startsWith('node_modules/yaml/'));
+describe('the bundled bin (dist/tfdoctor.cjs and the program bundle)', () => {
+  const recorder = fileURLToPath(new URL('./fixtures/record-builtins.cjs', import.meta.url));
 
-  /** The entry and the chunks it imports statically (transitively): what must load before any dynamic import. */
-  function staticClosure(file: string, seen = new Set<string>()): Set<string> {
-    seen.add(file.slice(root.length));
-    for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|^import\s*)"(\.\.?\/[^"]+\.mjs)"/gm)) {
-      const dep = join(dirname(file), m[1]!);
-      if (!seen.has(dep.slice(root.length))) staticClosure(dep, seen);
-    }
-    return seen;
+  /** Runs the Node entry; returns stdout, the Node built-ins and the CommonJS files the process loaded. */
+  function run(args: string[], cache: string) {
+    const log = join(mkdtempSync(join(tmpdir(), 'tfdoctor-builtins-')), 'loads.json');
+    const r = spawnSync(process.execPath, ['-r', recorder, bundle, ...args], {
+      cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TFDOCTOR_BUILTINS_LOG: log, TFDOCTOR_CACHE_DIR: cache },
+    });
+    if (r.status !== 0 && r.status !== 1) throw new Error(`${args.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr}`);
+    const loaded = JSON.parse(readFileSync(log, 'utf8')) as { builtins: string[]; files: string[] };
+    return { stdout: r.stdout, stderr: r.stderr, builtins: new Set(loaded.builtins), files: loaded.files.map((f) => (f.startsWith(root) ? f.slice(root.length) : f)) };
   }
+  const freshCache = () => mkdtempSync(join(tmpdir(), 'tfdoctor-cache-'));
+  const demo = ['check', '--requirements', 'examples/seed-env.txt', '--python-version', '3.10', '--json'];
+  // what only running children, hashing or async file I/O needs (net loads anyway: stdout is a pipe here)
+  const heavyBuiltins = ['child_process', 'crypto', 'fs/promises', 'zlib'];
 
-  it('--version loads the entry and its static imports only; --help adds the program, no command chunk', () => {
-    const closure = staticClosure(bundle);
-    expect(new Set(loads(bundle, ['--version']).files)).toEqual(closure);
-    const help = loads(bundle, ['--help']).files;
-    expect(help.filter((f) => !closure.has(f)).length).toBeGreaterThan(0);
-    for (const f of [...closure]) expect(help).toContain(f);
-    expect([...closure, ...help].filter((f) => /^dist\/bundle\/(check|fix|patch|convert|lock)-/.test(f))).toEqual([]);
-    expect(help.filter((f) => f.startsWith('node_modules/'))).toEqual([]);
+  it('--version reads package.json only: neither the program nor the code cache', () => {
+    const cache = freshCache();
+    const r = run(['--version'], cache);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(['vm', 'os', ...heavyBuiltins].filter((b) => r.builtins.has(b))).toEqual([]);
+    expect(existsSync(join(cache, 'code-cache'))).toBe(false);
   });
 
-  it('a command loads its own chunks and nothing else of the package or its dependencies', () => {
-    const { stdout, files } = loads(bundle, ['check', '--requirements', 'examples/seed-env.txt', '--python-version', '3.10', '--json']);
-    expect((JSON.parse(stdout) as { routes: unknown[] }).routes.length).toBeGreaterThan(0);
-    // data files (matrix/, patches/) are read, not imported; yaml loads only on a parse-cache miss
-    const own = ownFiles(files);
-    expect(own.every((f) => f === 'dist/tfdoctor.cjs' || f === 'dist/tfdoctor.mjs' || f.startsWith('dist/bundle/')), own.join(' ')).toBe(true);
-    expect(own.some((f) => /^dist\/bundle\/check-/.test(f))).toBe(true);
-    expect(own.filter((f) => /^dist\/bundle\/(convert|fix|verify)-/.test(f))).toEqual([]);
+  it('--help runs the program but loads no built-in a command needs', () => {
+    // the second run: the first also writes the code cache
+    const cache = freshCache();
+    run(['--help'], cache);
+    const r = run(['--help'], cache);
+    expect(r.stdout).toMatch(/Commands:[\s\S]*convert/);
+    expect(heavyBuiltins.filter((b) => r.builtins.has(b))).toEqual([]);
+  });
+
+  it('check loads no child_process (commander gets it on use) and, with its caches warm, neither yaml nor a --verify runtime', () => {
+    const cache = freshCache();
+    const first = run(demo, cache);
+    expect((JSON.parse(first.stdout) as { routes: unknown[] }).routes.length).toBeGreaterThan(0);
+    const again = run(demo, cache);
+    expect(again.stdout).toBe(first.stdout);
+    expect(again.builtins.has('child_process')).toBe(false);
+    expect(again.files.filter((f) => /node_modules\/(yaml|onnxruntime-node|@litertjs)\//.test(f))).toEqual([]);
+    // the program is one file, run through the code cache, not required
+    expect(again.files.filter((f) => f.startsWith('dist/'))).toEqual(['dist/tfdoctor.cjs']);
+  });
+
+  it('writes a code cache per command on the first run and keeps it while V8 accepts it', () => {
+    const cache = freshCache();
+    run(demo, cache);
+    const [file, ...others] = readdirSync(join(cache, 'code-cache'));
+    expect(others).toEqual([]);
+    expect(file).toMatch(new RegExp(`^tfdoctor-\\w+-node${process.version.slice(1).replace(/\./g, '\\.')}-${process.arch}-check\\.bin$`));
+    const before = statSync(join(cache, 'code-cache', file!));
+    const again = run(demo, cache);
+    expect(JSON.parse(again.stdout)).toBeTruthy();
+    expect(statSync(join(cache, 'code-cache', file!)).mtimeMs).toBe(before.mtimeMs);
+    // and runs without one as well
+    const off = spawnSync(process.execPath, [bundle, ...demo], { cwd: root, encoding: 'utf8', env: { ...process.env, TFDOCTOR_CACHE_DIR: cache, TFDOCTOR_NO_CODE_CACHE: '1' } });
+    expect(off.stdout).toBe(again.stdout);
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareVersions, isPrerelease, isValidSpecifier, isValidVersion, majorMinor, normalizeVersion, satisfies, satisfiesExcludingPre, sortVersions } from '../../src/matrix/pep440.js';
+import * as pep from '@renovatebot/pep440';
+import { compareVersions, isPrerelease, isValidSpecifier, isValidVersion, majorMinor, normalizeVersion, plainSatisfies, satisfies, satisfiesExcludingPre, sortVersions } from '../../src/matrix/pep440.js';
 
 describe('satisfies (installed versions, pre-releases included)', () => {
   it.each([
@@ -91,5 +92,56 @@ describe('satisfiesExcludingPre (PEP 440: pre-releases only when the specifier n
     expect(compareVersions('1.0.0', '1.0')).toBe(0);
     expect(isValidVersion('2.21.0.dev20250818')).toBe(true);
     expect(isValidVersion('banana')).toBe(false);
+  });
+});
+
+describe('final releases (with or without a local label) are judged without the library, as the library judges them', () => {
+  const versions = ['0', '1', '1.0', '1.0.0', '1.13', '1.13.0', '1.13.1', '1.14', '1.14.0.1', '1.2', '01.2', '2', '2.15.1', '2.16', '2.16.0', '2.20.0', '2.21', '10.0',
+    '2.16.0+cpu', '2.16+cu121', '1.13+local.7', '1.0.0+abc-1', '2.13.0+CPU'];
+  const targets = ['1', '1.0', '1.13', '1.13.0', '1.14', '2.16', '2.16.0', '2.21', '01.2', '10',
+    '2.21.0.dev0', '2.16.0rc1', '1.13a2', '1.14b1', '2.16rc1.dev3', '2.21.dev0'];
+  const specs = [
+    '', ' ',
+    ...['<', '<=', '>', '>=', '==', '!=', '~='].flatMap((op) => targets.map((t) => `${op}${t}`)),
+    ...targets.flatMap((t) => [`==${t}.*`, `!=${t}.*`, `>= ${t}`]),
+    '>=2.16,<2.21', '>=1.13,!=1.14.*', '~=1.13,!=1.13.1', '>=2.16, <2.21', '<1.14,>=1.13.0', '>=2.21.0.dev0,<2.22',
+  ];
+
+  it('agrees with @renovatebot/pep440 on every version and specifier of a grid', () => {
+    let judged = 0;
+    for (const v of versions) {
+      for (const spec of specs) {
+        const plain = plainSatisfies(v, spec);
+        if (plain === undefined) continue;
+        judged++;
+        let library: boolean;
+        try {
+          library = spec.trim() ? pep.satisfies(v, spec) : pep.valid(v) !== null;
+        } catch {
+          library = false;
+        }
+        expect(plain, `${v} ${JSON.stringify(spec)}`).toBe(library);
+      }
+    }
+    // most of the grid is judged by the fast path, not passed on (passed on: ~= and wildcards of a
+    // pre-release, one-part ~=, > of a version's own pre-release)
+    expect(judged).toBeGreaterThan(0.8 * versions.length * specs.length);
+  });
+
+  it('passes on what it does not judge: pre-, post- and dev versions, local specifiers, ===, a one-part ~=, malformed clauses', () => {
+    for (const [v, spec] of [['2.21.0.dev20250818', '>=2.16'], ['1.0rc1', '<1.0'], ['1.0.post1', '>1.0'], ['1.0+cpu', '==1.0+cpu'],
+      ['1.0', '===1.0'], ['1.0', '~=1'], ['1.0', '>=1.0,'], ['1.0', '>=1.0.post1'], ['1.0', '~=1.0rc1'], ['1.0', '<=1.*'], ['v1.0', '>=1']] as const) {
+      expect(plainSatisfies(v, spec), `${v} ${spec}`).toBeUndefined();
+    }
+  });
+
+  it('orders and splits final releases as before', () => {
+    expect(sortVersions(['1.10', '1.9.1', '1.9', '01.2', '1.9.0', '2'])).toEqual(['01.2', '1.9', '1.9.0', '1.9.1', '1.10', '2']);
+    expect(compareVersions('1.0', '1.0.0')).toBe(0);
+    expect(compareVersions('1.0', '1.0rc1')).toBeGreaterThan(0);
+    expect(compareVersions('1.0', '1.0.post1')).toBeLessThan(0);
+    expect(majorMinor('2')).toBe('2.0');
+    expect(majorMinor('02.20.1')).toBe('2.20');
+    expect(isValidVersion('1.2.3')).toBe(true);
   });
 });
