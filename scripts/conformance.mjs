@@ -48,7 +48,7 @@ export function findDataDir(explicit) {
 }
 
 function readPb(p, project) {
-  const t = project.decodeTensor(new BinaryReader(new Uint8Array(readFileSync(p))));
+  const t = project.decodeTensorProto(new Uint8Array(readFileSync(p)));
   return { name: t.name, ...project.decodeTensorData(t) };
 }
 

@@ -8,12 +8,13 @@ import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
 import { assignOpVersions } from './tflite/op-version.js';
-import { writeTflite } from './tflite/write.js';
+import { joinParts, layoutTflite, type TfliteParts } from './tflite/write.js';
 
 export { ConversionRefused } from './refusal.js';
 export { supportedOps } from './registry.js';
 export type { Blocker } from './ir.js';
 export { QUANTIZE_MODES } from './quantize/index.js';
+export type { TfliteParts } from './tflite/write.js';
 export type { Calibrated, OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
 
 export interface ConvertOptions {
@@ -71,6 +72,15 @@ export interface ConvertSummary {
  * same model again (e.g. with another `io`) without running the calibration samples again.
  */
 export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): Promise<{ tflite: Uint8Array; summary: ConvertSummary; calibration?: Calibrated }> {
+  const { file, ...rest } = await convertFileToParts(onnxPath, opts);
+  return { tflite: joinParts(file), ...rest };
+}
+
+/**
+ * convertFile, with the .tflite as the pieces it is written from (the constants not copied into one
+ * buffer): for writing it out with writev.
+ */
+export async function convertFileToParts(onnxPath: string, opts: ConvertOptions = {}): Promise<{ file: TfliteParts; summary: ConvertSummary; calibration?: Calibrated }> {
   const t0 = performance.now();
   const progress = opts.onProgress ?? (() => {});
   const loaded = readOnnxFile(onnxPath);
@@ -125,19 +135,19 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
   }
   // after the last pass, whatever the mode: versions follow from the final operators and tensors only
   assignOpVersions(graph);
-  const tflite = writeTflite(graph);
+  const file = layoutTflite(graph);
   const opCounts: Record<string, number> = {};
   for (const op of graph.operators) opCounts[op.op] = (opCounts[op.op] ?? 0) + 1;
   const ms = performance.now() - t0;
-  progress(`wrote ${tflite.length} bytes in ${ms.toFixed(0)} ms`);
+  progress(`wrote ${file.byteLength} bytes in ${ms.toFixed(0)} ms`);
   return {
-    tflite,
+    file,
     summary: {
       opsIn: stats.nodesIn,
       opsOut: graph.operators.length,
       opCounts,
       tensors: graph.tensors.length,
-      bytes: tflite.length,
+      bytes: file.byteLength,
       ms,
       inputs: graph.signatureInputs.map((s) => ({ name: s.name, shape: graph.tensors[s.tensor]!.shape })),
       outputs: graph.signatureOutputs.map((s) => ({ name: s.name, shape: graph.tensors[s.tensor]!.shape })),

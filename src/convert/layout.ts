@@ -40,11 +40,38 @@ export function sameMemoryOrder(shape: readonly number[], a: readonly number[], 
   return samePerm(memoryOrder(shape, a), memoryOrder(shape, b));
 }
 
+/**
+ * The transposition as groups of input axes that stay together: size-1 axes left out, axes that stay
+ * adjacent and in order merged. Each group is [first input axis, element count]; the list is in
+ * output order. One group: the memory order is unchanged.
+ */
+function mergedAxes(shape: readonly number[], perm: readonly number[]): [number, number][] {
+  const groups: [number, number][] = [];
+  let last = -2;
+  for (const a of perm) {
+    if (shape[a] === 1) continue;
+    // axis a continues the previous group when every axis between them has size 1
+    let next = last + 1;
+    while (last >= 0 && next < a && shape[next] === 1) next++;
+    if (last >= 0 && next === a) groups[groups.length - 1]![1] *= shape[a]!;
+    else groups.push([a, shape[a]!]);
+    last = a;
+  }
+  return groups;
+}
+
 /** Transposes a constant's data from logical layout to the physical layout `perm` (may return `data` itself: do not mutate). */
 export function transposeData<T extends Float32Array | Float64Array>(data: T, shape: readonly number[], perm: readonly number[]): T {
   const rank = shape.length;
+  if (rank <= 1) return data;
+  const groups = mergedAxes(shape, perm);
   // moving only size-1 axes keeps the memory order: the same data (callers never mutate it)
-  if (rank <= 1 || samePerm(memoryOrder(shape, perm), memoryOrder(shape, identity(rank)))) return data;
+  if (groups.length <= 1) return data;
+  // the common cases (OIHW -> OHWI / IHWO filters, NCHW <-> NHWC) are one swap of two blocks, maybe
+  // batched: [b, r, c] -> [b, c, r], a simple loop (the general walk is slow before the JIT warms up)
+  const [g0, g1, g2] = groups;
+  if (groups.length === 2 && g0![0] > g1![0]) return swapBlocks(data, 1, g1![1], g0![1]);
+  if (groups.length === 3 && g0![0] < g1![0] && g1![0] > g2![0] && g0![0] < g2![0]) return swapBlocks(data, g0![1], g2![1], g1![1]);
   const outShape = permute(shape, perm);
   const inStrides = new Array<number>(rank);
   let s = 1;
@@ -67,6 +94,20 @@ export function transposeData<T extends Float32Array | Float64Array>(data: T, sh
     for (let i = rank - 2; i >= 0; i--) {
       if (++idx[i]! < outShape[i]!) break;
       idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** [batch, rows, cols] -> [batch, cols, rows]. */
+function swapBlocks<T extends Float32Array | Float64Array>(data: T, batch: number, rows: number, cols: number): T {
+  const out = new (data.constructor as { new (n: number): T })(data.length);
+  let o = 0;
+  for (let b = 0; b < batch; b++) {
+    const base = b * rows * cols;
+    for (let c = 0; c < cols; c++) {
+      // writes in order, reads a column
+      for (let i = base + c, end = base + rows * cols; i < end; i += cols) out[o++] = data[i]!;
     }
   }
   return out;

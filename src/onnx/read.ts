@@ -27,6 +27,8 @@ export function parseOnnxBytes(bytes: Uint8Array, label: string): OnnxModel {
 /** Resolves external data files inside the model's folder only; caches whole files. */
 export class ExternalDataResolver {
   private readonly files = new Map<string, Uint8Array>();
+  /** location -> its file's contents, once checked (a model's tensors share one or a few locations) */
+  private readonly byLocation = new Map<string, Uint8Array>();
   private readonly rootReal: string;
 
   constructor(private readonly modelPath: string) {
@@ -35,7 +37,13 @@ export class ExternalDataResolver {
 
   read(t: TensorProtoData): Uint8Array {
     const ext = t.external!;
-    const loc = ext.location;
+    const buf = this.byLocation.get(ext.location) ?? this.load(t);
+    return this.slice(t, buf);
+  }
+
+  /** Checks a location (inside the model's folder, a file) and reads its file, once per real path. */
+  private load(t: TensorProtoData): Uint8Array {
+    const loc = t.external!.location;
     const parts = loc.split(/[\\/]+/);
     if (isAbsolute(loc) || /^[a-zA-Z]:/.test(loc) || parts.includes('..')) {
       throw new UserError(`tensor '${t.name}': external data path '${loc}' leaves the model's folder; refusing to read it`);
@@ -56,6 +64,13 @@ export class ExternalDataResolver {
       buf = readFileSync(real);
       this.files.set(real, buf);
     }
+    this.byLocation.set(loc, buf);
+    return buf;
+  }
+
+  private slice(t: TensorProtoData, buf: Uint8Array): Uint8Array {
+    const ext = t.external!;
+    const loc = ext.location;
     const width = byteWidth(t.dataType) ?? 1;
     let n: number;
     try {

@@ -2,7 +2,7 @@
 // renamed over the target, so a reader sees the old file or the new one, never a part of either.
 // The one place tfdoctor writes a file that way (the patch journal's append-only log is not this).
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writevSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -55,15 +55,35 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * The synchronous form, without fsync: for caches and outputs where a crash may cost the new file but a
- * reader must never see half of one. On failure the temp file is removed and the error is thrown on.
+ * reader must never see half of one. `data` may be a list of pieces, written in order with writev (a
+ * large file is then never joined in memory). On failure the temp file is removed and the error is thrown on.
  */
-export function writeAtomicSync(target: string, data: string | Uint8Array): void {
+export function writeAtomicSync(target: string, data: string | Uint8Array | readonly Uint8Array[]): void {
   const temp = tempPathFor(target);
   try {
-    writeFileSync(temp, data, { flag: 'wx' });
+    if (typeof data === 'string' || data instanceof Uint8Array) writeFileSync(temp, data, { flag: 'wx' });
+    else writePartsSync(temp, data);
     renameSync(temp, target);
   } catch (err) {
     rmSync(temp, { force: true });
     throw err;
+  }
+}
+
+/** Creates `path` (it must not exist) holding the pieces in order; a short write continues where it stopped. */
+function writePartsSync(path: string, parts: readonly Uint8Array[]): void {
+  const fd = openSync(path, 'wx');
+  try {
+    let pending = parts.filter((p) => p.length > 0);
+    while (pending.length) {
+      // at most IOV_MAX (1024 on Linux) pieces per call
+      let written = writevSync(fd, pending.slice(0, 1024));
+      let done = 0;
+      while (done < pending.length && written >= pending[done]!.length) written -= pending[done++]!.length;
+      pending = pending.slice(done);
+      if (written > 0) pending[0] = pending[0]!.subarray(written);
+    }
+  } finally {
+    closeSync(fd);
   }
 }

@@ -39,4 +39,33 @@ describe('layout planning', () => {
     // OIHW [2,1,1,2] -> [1,1,2,2] (depthwise filter layout)
     expect(Array.from(transposeData(Float32Array.from([1, 2, 3, 4]), [2, 1, 1, 2], [1, 2, 3, 0]))).toEqual([1, 3, 2, 4]);
   });
+  it('transposeData equals the element-by-element definition for every permutation of ranks 2-5 (size-1 axes, block swaps, the general walk)', () => {
+    // out[j] = in[sum_i idx_out[i] * stride_in[perm[i]]], computed index by index
+    const reference = (data: Float64Array, shape: number[], perm: number[]) => {
+      const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+      const outShape = perm.map((a) => shape[a]!);
+      return Array.from(data, (_, j) => {
+        let rest = j;
+        let src = 0;
+        for (let i = outShape.length - 1; i >= 0; i--) { src += (rest % outShape[i]!) * strides[perm[i]!]!; rest = Math.floor(rest / outShape[i]!); }
+        return data[src]!;
+      });
+    };
+    const perms = (n: number): number[][] => (n === 1 ? [[0]] : perms(n - 1).flatMap((p) => Array.from({ length: n }, (_, k) => [...p.slice(0, k), n - 1, ...p.slice(k)])));
+    let seed = 7;
+    const rnd = (k: number) => { seed = (seed * 16807) % 2147483647; return seed % k; };
+    let checked = 0;
+    for (let rank = 2; rank <= 5; rank++) {
+      for (const perm of perms(rank)) {
+        for (let t = 0; t < 3; t++) {
+          const shape = Array.from({ length: rank }, () => [1, 2, 3, 4][rnd(4)]!);
+          const n = shape.reduce((a, b) => a * b, 1);
+          const data = Float64Array.from({ length: n }, (_, i) => i);
+          expect(Array.from(transposeData(data, shape, perm)), `[${shape}] perm [${perm}]`).toEqual(reference(data, shape, perm));
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(3 * (2 + 6 + 24 + 120));
+  });
 });

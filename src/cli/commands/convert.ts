@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
-import type { ConvertSummary, QuantizeOptions, QuantizeReport, convertFile as ConvertFile } from '../../convert/index.js';
+import type { ConvertSummary, QuantizeOptions, QuantizeReport, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import type { QdqReferenceResult, QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
 import { writeAtomicSync } from '../../util/atomic-write.js';
@@ -89,9 +89,10 @@ function positiveInt(v: string, flag: string): number {
 }
 
 /** Writes next to the target and renames, so a failed run never leaves a partial .tflite. */
-function writeOutput(path: string, bytes: Uint8Array): void {
+function writeOutput(path: string, file: TfliteParts): void {
   try {
-    writeAtomicSync(path, bytes);
+    // the pieces go out with writev: the constants are written from the converter's own arrays
+    writeAtomicSync(path, file.parts);
   } catch (err) {
     throw new UserError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -187,10 +188,10 @@ export function define(cmd: Command): void {
       const progress = (msg: string) => {
         if (!flags.quiet || msg.startsWith('WARNING: ')) process.stderr.write(`convert: ${msg}\n`);
       };
-      const { ConversionRefused, convertFile } = await import('../../convert/index.js');
-      let converted: Awaited<ReturnType<typeof ConvertFile>>;
+      const { ConversionRefused, convertFileToParts } = await import('../../convert/index.js');
+      let converted: Awaited<ReturnType<typeof ConvertFileToParts>>;
       try {
-        converted = await convertFile(model, {
+        converted = await convertFileToParts(model, {
           nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}),
           onProgress: progress, ...(quant.quantize ? { quantize: quant.quantize } : {}), ...(quant.io ? { io: quant.io } : {}),
         });
@@ -201,9 +202,9 @@ export function define(cmd: Command): void {
         }
         throw err;
       }
-      const { tflite, summary } = converted;
+      const { file, summary } = converted;
       if (summary.readAs === 'qdq' && tol !== undefined) throw new UserError('--tolerance applies to float models; a QDQ model is verified in quantization steps of its outputs (within one)');
-      writeOutput(out, tflite);
+      writeOutput(out, file);
       let verify: (VerifyOutcome & { pass: boolean }) | undefined;
       let quantVerify: QuantizedVerifyResult | undefined;
       let qdqVerify: QdqVerifyResult | undefined;

@@ -35,17 +35,6 @@ function writeQuantization(b: Builder, q: TfQuantization): Offset {
   return b.endObject();
 }
 
-function byteVector(b: Builder, data: Uint8Array): Offset {
-  // 16-byte alignment lets runtimes map constant data without copying
-  b.startVector(1, data.length, 16);
-  // bulk copy (what Builder.createByteVector does, but with the 16-byte alignment above)
-  const raw = b as unknown as { space: number; bb: flatbuffers.ByteBuffer };
-  raw.space -= data.length;
-  raw.bb.setPosition(raw.space);
-  raw.bb.bytes().set(data, raw.space);
-  return b.endVector();
-}
-
 function writeOptions(b: Builder, table: keyof typeof OptionsTables, values: Record<string, OptionValue>): Offset {
   const spec = OptionsTables[table];
   const fields = spec.fields as Record<string, { slot: number; kind: string; default: number }>;
@@ -71,13 +60,49 @@ function writeOptions(b: Builder, table: keyof typeof OptionsTables, values: Rec
 
 /** A flatbuffer addresses with signed 32-bit offsets; bigger models need external buffers (not written). */
 const MAX_FLATBUFFER_BYTES = 2 ** 31 - 2 ** 26;
+/** Constant data starts on 16-byte boundaries, so runtimes can map it without copying (TF's converter does the same). */
+const DATA_ALIGNMENT = 16;
 
-export function writeTflite(g: TfliteGraph): Uint8Array {
+/**
+ * A .tflite as the pieces it is written from, in file order: the flatbuffer's tables, then each
+ * constant's length prefix (with its alignment padding) and its bytes, which are the graph's own
+ * arrays (not copied). Joined, they are one flatbuffer; `writev` writes them without joining.
+ */
+export interface TfliteParts {
+  parts: Uint8Array[];
+  byteLength: number;
+}
+
+/**
+ * Lays the model out as TensorFlow's converter does: tables first, constant data at the end. The
+ * tables are built small (the builder never holds the constants): each Buffer's `data` vector is an
+ * offset into the data region that follows the builder's output, whose layout is computed first.
+ */
+export function layoutTflite(g: TfliteGraph): TfliteParts {
   const total = g.tensors.reduce((s, t) => s + (t.data?.length ?? 0), 0);
   if (total > MAX_FLATBUFFER_BYTES) {
     throw new UserError(`the model's constants take ${total} bytes; a single TFLite flatbuffer holds under 2 GB and external buffers are not supported`);
   }
-  const b = new flatbuffers.Builder(Math.max(1024, total + 64 * 1024));
+  // the data region: per constant, padding and a uint32 length, then the bytes at a 16-byte boundary
+  // (the region starts at the end of the tables, whose length finish() makes a multiple of 16)
+  const constants = g.tensors.filter((t) => t.data).map((t) => t.data!);
+  const prefixes = new Uint8Array(constants.length * DATA_ALIGNMENT);
+  const prefixView = new DataView(prefixes.buffer);
+  const dataParts: Uint8Array[] = [];
+  const vectorAt: number[] = []; // each length prefix's distance past the end of the tables
+  let at = 0;
+  constants.forEach((data, i) => {
+    const pad = (DATA_ALIGNMENT - ((at + 4) % DATA_ALIGNMENT)) % DATA_ALIGNMENT;
+    const prefix = prefixes.subarray(i * DATA_ALIGNMENT, i * DATA_ALIGNMENT + pad + 4);
+    prefixView.setUint32(i * DATA_ALIGNMENT + pad, data.length, true);
+    vectorAt.push(at + pad);
+    dataParts.push(prefix, data);
+    at += pad + 4 + data.length;
+  });
+
+  const b = new flatbuffers.Builder(4096 + 256 * (g.tensors.length + g.operators.length));
+  // every table offset is then 16-aligned from the end, so the tables' total length is a multiple of 16
+  b.prep(DATA_ALIGNMENT, 0);
 
   // buffers: [0] is the empty sentinel, then one per constant tensor
   const bufferOffsets: Offset[] = [];
@@ -86,9 +111,10 @@ export function writeTflite(g: TfliteGraph): Uint8Array {
   const tensorBuffer: number[] = [];
   for (const t of g.tensors) {
     if (t.data) {
-      const data = byteVector(b, t.data);
       b.startObject(Slots.Buffer.count);
-      b.addFieldOffset(Slots.Buffer.data, data, 0);
+      // an offset counts back from the builder's end: the data region lies past it, at minus its distance
+      // (never 0, the field's default: a length prefix lies at least 12 bytes in)
+      b.addFieldOffset(Slots.Buffer.data, -vectorAt[bufferOffsets.length - 1]!, 0);
       bufferOffsets.push(b.endObject());
       tensorBuffer.push(bufferOffsets.length - 1);
     } else tensorBuffer.push(0);
@@ -189,5 +215,21 @@ export function writeTflite(g: TfliteGraph): Uint8Array {
   b.addFieldOffset(Slots.Model.signature_defs, signaturesVec, 0);
   const model = b.endObject();
   b.finish(model, FILE_IDENTIFIER);
-  return b.asUint8Array();
+  const tables = b.asUint8Array();
+  if (tables.length % DATA_ALIGNMENT !== 0) throw new Error(`internal: the tables take ${tables.length} bytes, not a multiple of ${DATA_ALIGNMENT}`);
+  return { parts: [tables, ...dataParts], byteLength: tables.length + at };
+}
+
+/** The pieces joined into one buffer (for callers that need the bytes in memory). */
+export function joinParts(file: TfliteParts): Uint8Array {
+  if (file.parts.length === 1) return file.parts[0]!;
+  const out = new Uint8Array(file.byteLength);
+  let at = 0;
+  for (const p of file.parts) { out.set(p, at); at += p.length; }
+  return out;
+}
+
+/** Serialises the model into one buffer. */
+export function writeTflite(g: TfliteGraph): Uint8Array {
+  return joinParts(layoutTflite(g));
 }
