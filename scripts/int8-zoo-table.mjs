@@ -5,11 +5,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 const f2 = (x) => (x === undefined ? '-' : Number.isFinite(x) ? x.toFixed(2) : String(x));
 const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
 
-function keepFloatCell(k) {
+function keepFloatCell(row) {
+  const k = row?.keepFloat;
   if (!k) return '-';
   if (k.mode !== 'auto') return `${k.kept.length} named`;
-  if (k.reached) return k.kept.length ? `${k.kept.length}/${k.candidates} ops float: ${f2(k.chosen.agreement)} on check (all int8 ${f2(k.allInt8.agreement)}), ${f1(k.seconds)} s` : `none needed (check ${f2(k.allInt8.agreement)}), ${f1(k.seconds)} s`;
-  return `not reached: ${k.atCap.kept}/${k.candidates} ops float ${f2(k.atCap.agreement)} (all int8 ${f2(k.allInt8.agreement)}; float on int8-rounded check inputs ${f2(k.inputRounding.agreement)}), ${f1(k.seconds)} s`;
+  const head = `target ${k.target}, cal ${row.calibration - k.checkSamples} + ${k.checkSamples} check: `;
+  const tail = `; selection ${f1(k.seconds)} s, ${k.modelsTried} models`;
+  if (k.reached) return head + (k.kept.length ? `${k.kept.length}/${k.candidates} ops float, check ${f2(k.chosen.agreement)} (all int8 ${f2(k.allInt8.agreement)}), **held-out ${f2(row.node.agreement)}**` : `none needed (check ${f2(k.allInt8.agreement)}), held-out ${f2(row.node.agreement)}`) + tail;
+  return `${head}NOT reached: ${k.atCap.kept}/${k.candidates} ops float ${f2(k.atCap.agreement)} (all int8 ${f2(k.allInt8.agreement)}; float on int8-rounded check inputs ${f2(k.inputRounding.agreement)})${tail}`;
 }
 
 export function writeTable(rowsPath, outPath) {
@@ -47,7 +50,7 @@ export function writeTable(rowsPath, outPath) {
     if (r.error) { lines.push(`| ${name} | - | ${r.calibration ?? '-'} / ${r.heldOut ?? '-'} | error: ${r.error} | | | | | | | | |`); continue; }
     lines.push(`| ${name} | ${r.ops ?? '-'} | ${r.calibration ?? 200} / ${r.heldOut ?? 100} | ${f2(r.node.agreement)} | ${f2(r.node.sqnrDb)} | ` +
       `${r.inputRounding ? `${f2(r.inputRounding.agreement)} / ${f1(r.inputRounding.sqnrDb)}` : '-'} | ${f2(r.noiseAgreement)} | ${f2(r.medianMarginOverNoise)} | ` +
-      `${r.sizeRatio} | ${r.floatOps.length ? r.floatOps.join('; ') : 'none'} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a?.keepFloat)} |`);
+      `${r.sizeRatio} | ${r.floatOps.length ? r.floatOps.join('; ') : 'none'} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
   }
   const measured = names.filter((n) => !(plain.get(n) ?? auto.get(n)).error);
   const at = measured.filter((n) => (plain.get(n) ?? auto.get(n)).node.agreement >= 0.95);
