@@ -119,6 +119,8 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       const auto = keepFloat && 'auto' in keepFloat;
       if (auto && quantize.reuse) throw new Error('internal: --keep-float auto measures its own calibration');
       const correct = quantize.biasCorrection !== false;
+      // named operators are checked before the calibration runs: a typo fails at once
+      const named = keepFloat && 'names' in keepFloat ? keepByName(graph, keepFloat.names) : undefined;
       // with --keep-float, biases are corrected once the kept operators are known (a float operator keeps its bias)
       const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, {
         onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.reuse ? { reuse: quantize.reuse } : {}),
@@ -128,10 +130,10 @@ export async function convertFile(onnxPath: string, opts: ConvertOptions = {}): 
       let keep: ReadonlyMap<number, string> | undefined;
       let keepReport: KeepFloatReport | undefined;
       const kept = (m: ReadonlyMap<number, string>) => [...m].map(([index, reason]) => ({ index, op: graph.operators[index]!.op, output: graph.tensors[graph.operators[index]!.outputs[0]!]!.name, reason }));
-      if (keepFloat && 'names' in keepFloat) {
-        keep = keepByName(graph, keepFloat.names);
+      if (named) {
+        keep = named;
         keepReport = { mode: 'names', kept: kept(keep) };
-      } else if (keepFloat) {
+      } else if (keepFloat && 'auto' in keepFloat) {
         if (!calibrated.check?.length) throw new UserError('--keep-float auto needs at least 2 calibration samples (some judge the choice, the rest give the ranges)');
         const choice = await chooseKeepFloat(graph, calibrated.ranges, calibrated.means, calibrated.check, { ...keepFloat.auto, biasCorrection: correct, onProgress: progress });
         keep = choice.kept;
