@@ -2,6 +2,11 @@
 // markdown row per model (the last measured row wins; a --keep-float run fills its own column).
 import { readFileSync, writeFileSync } from 'node:fs';
 
+/** the zoo's 24 architectures (scripts/models/export_zoo.py) */
+export const ZOO = ['alexnet', 'convnext_tiny', 'densenet121', 'efficientnet_b0', 'efficientnet_v2_s', 'googlenet', 'inception_v3', 'maxvit_t',
+  'mnasnet1_0', 'mobilenet_v2', 'mobilenet_v3_large', 'mobilenet_v3_small', 'regnet_x_400mf', 'regnet_y_400mf', 'resnet18', 'resnet34',
+  'resnet50', 'resnext50_32x4d', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'swin_t', 'swin_v2_t', 'vit_b_16', 'wide_resnet50_2'];
+
 const f2 = (x) => (x === undefined ? '-' : Number.isFinite(x) ? x.toFixed(2) : String(x));
 const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
 
@@ -53,10 +58,12 @@ export function writeTable(rowsPath, outPath) {
       `${r.sizeRatio} | ${r.floatOps.length ? r.floatOps.join('; ') : 'none'} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
   }
   const measured = names.filter((n) => !(plain.get(n) ?? auto.get(n)).error);
+  const missing = ZOO.filter((a) => !names.some((n) => n.startsWith(`${a}.`)));
   const at = measured.filter((n) => (plain.get(n) ?? auto.get(n)).node.agreement >= 0.95);
   const floor = measured.filter((n) => { const r = plain.get(n) ?? auto.get(n); return r.node.agreement < 0.95 && r.inputRounding && r.inputRounding.agreement < 0.95; });
   lines.push('', `${measured.length} files measured: ${at.length} at agreement >= 0.95 (${at.join(', ') || 'none'}); ` +
     `${floor.length} under it where the float model on int8-rounded inputs is under 0.95 too (${floor.join(', ') || 'none'}); ` +
-    `${measured.length - at.length - floor.length} under it with the input-rounding floor at or above 0.95 (${measured.filter((n) => !at.includes(n) && !floor.includes(n)).join(', ') || 'none'}).`, '');
+    `${measured.length - at.length - floor.length} under it with the input-rounding floor at or above 0.95 (${measured.filter((n) => !at.includes(n) && !floor.includes(n)).join(', ') || 'none'}).`,
+    '', `Not measured yet: ${missing.length ? missing.join(', ') : 'none'}${missing.length ? ' (no row in the rows file)' : ''}.`, '');
   writeFileSync(outPath, lines.join('\n'));
 }

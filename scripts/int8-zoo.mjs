@@ -23,15 +23,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureModels, ensureZoo } from './models.mjs';
 import { ensureVenv } from './venvs.mjs';
+import { writeTable, ZOO } from './int8-zoo-table.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 // --dist DIR: another build of the project (e.g. a tsc --outDir experiment) instead of dist/
 const dist = resolve(opt('--dist', resolve(here, '..', 'dist')));
-const ZOO = ['alexnet', 'convnext_tiny', 'densenet121', 'efficientnet_b0', 'efficientnet_v2_s', 'googlenet', 'inception_v3', 'maxvit_t',
-  'mnasnet1_0', 'mobilenet_v2', 'mobilenet_v3_large', 'mobilenet_v3_small', 'regnet_x_400mf', 'regnet_y_400mf', 'resnet18', 'resnet34',
-  'resnet50', 'resnext50_32x4d', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'swin_t', 'swin_v2_t', 'vit_b_16', 'wide_resnet50_2'];
 const only = opt('--only', ZOO.join(',')).split(',');
 const exportsWanted = opt('--exports', 'dynamo').split(',');
 const method = opt('--method', undefined);
@@ -46,7 +44,6 @@ const minAgreement = Number(opt('--min-agreement', '0.95'));
 
 // --markdown FILE --rows ROWS.jsonl: writes the table of the rows (the last row per model wins) and stops
 if (opt('--markdown', undefined)) {
-  const { writeTable } = await import('./int8-zoo-table.mjs');
   writeTable(opt('--rows', undefined), opt('--markdown', undefined));
   process.exit(0);
 }
