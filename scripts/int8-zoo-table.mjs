@@ -10,6 +10,14 @@ export const ZOO = ['alexnet', 'convnext_tiny', 'densenet121', 'efficientnet_b0'
 const f2 = (x) => (x === undefined ? '-' : Number.isFinite(x) ? x.toFixed(2) : String(x));
 const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
 
+/** "OP: reason" entries counted: "RSQRT x23: int8 RSQRT is not implemented ..." */
+function floatOpsCell(ops) {
+  if (!ops.length) return 'none';
+  const counts = new Map();
+  for (const o of ops) counts.set(o, (counts.get(o) ?? 0) + 1);
+  return [...counts].map(([o, n]) => (n > 1 ? o.replace(':', ` x${n}:`) : o)).join('; ');
+}
+
 function keepFloatCell(row) {
   const k = row?.keepFloat;
   if (!k) return '-';
@@ -55,7 +63,7 @@ export function writeTable(rowsPath, outPath) {
     if (r.error) { lines.push(`| ${name} | - | ${r.calibration ?? '-'} / ${r.heldOut ?? '-'} | error: ${r.error} | | | | | | | | |`); continue; }
     lines.push(`| ${name} | ${r.ops ?? '-'} | ${r.calibration ?? 200} / ${r.heldOut ?? 100} | ${f2(r.node.agreement)} | ${f2(r.node.sqnrDb)} | ` +
       `${r.inputRounding ? `${f2(r.inputRounding.agreement)} / ${f1(r.inputRounding.sqnrDb)}` : '-'} | ${f2(r.noiseAgreement)} | ${f2(r.medianMarginOverNoise)} | ` +
-      `${r.sizeRatio} | ${r.floatOps.length ? r.floatOps.join('; ') : 'none'} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
+      `${r.sizeRatio} | ${floatOpsCell(r.floatOps)} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
   }
   const measured = names.filter((n) => !(plain.get(n) ?? auto.get(n)).error);
   const missing = ZOO.filter((a) => !names.some((n) => n.startsWith(`${a}.`)));
