@@ -14,7 +14,8 @@
 // --out FILE appends one JSON line per model as it finishes (long runs survive being cut).
 // Needs `npm run build` first (imports dist/). usage:
 //   node scripts/int8-zoo.mjs [--only resnet18,mobilenet_v2] [--exports dynamo,torchscript] [--calibration 200]
-//     [--held-out 100] [--method mse|minmax] [--no-bias-correction] [--python] [--ort] [--out rows.jsonl] [--dist DIR] [--verbose] [--json]
+//     [--held-out 100] [--keep-float auto [--min-agreement 0.95]] [--method mse|minmax] [--no-bias-correction] [--python] [--ort] [--out rows.jsonl] [--dist DIR] [--verbose] [--json]
+//   node scripts/int8-zoo.mjs --markdown bench/results/int8-zoo.md --rows bench/results/int8-zoo.jsonl
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -22,15 +23,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureModels, ensureZoo } from './models.mjs';
 import { ensureVenv } from './venvs.mjs';
+import { writeTable, ZOO } from './int8-zoo-table.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 // --dist DIR: another build of the project (e.g. a tsc --outDir experiment) instead of dist/
 const dist = resolve(opt('--dist', resolve(here, '..', 'dist')));
-const ZOO = ['alexnet', 'convnext_tiny', 'densenet121', 'efficientnet_b0', 'efficientnet_v2_s', 'googlenet', 'inception_v3', 'maxvit_t',
-  'mnasnet1_0', 'mobilenet_v2', 'mobilenet_v3_large', 'mobilenet_v3_small', 'regnet_x_400mf', 'regnet_y_400mf', 'resnet18', 'resnet34',
-  'resnet50', 'resnext50_32x4d', 'shufflenet_v2_x1_0', 'squeezenet1_1', 'swin_t', 'swin_v2_t', 'vit_b_16', 'wide_resnet50_2'];
 const only = opt('--only', ZOO.join(',')).split(',');
 const exportsWanted = opt('--exports', 'dynamo').split(',');
 const method = opt('--method', undefined);
@@ -39,6 +38,15 @@ const withOrt = args.includes('--ort');
 const nCal = Number(opt('--calibration', '200'));
 const nHeld = Number(opt('--held-out', '100'));
 const withPython = args.includes('--python');
+// --keep-float auto|NAMES [--min-agreement X]: the int8 model with convert's --keep-float (keep-float.ts)
+const keepFloat = opt('--keep-float', undefined);
+const minAgreement = Number(opt('--min-agreement', '0.95'));
+
+// --markdown FILE --rows ROWS.jsonl: writes the table of the rows (the last row per model wins) and stops
+if (opt('--markdown', undefined)) {
+  writeTable(opt('--rows', undefined), opt('--markdown', undefined));
+  process.exit(0);
+}
 
 const { convertFile } = await import(join(dist, 'convert', 'index.js'));
 const { openTflite } = await import(join(dist, 'verify', 'litert.js'));
@@ -107,7 +115,8 @@ function modelList() {
 
 const rows = [];
 for (const m of modelList()) {
-  const row = { model: m.name };
+  const row = { model: m.name, calibration: nCal, heldOut: nHeld };
+  const tModel = Date.now();
   try {
     const floatRun = await convertFile(m.onnx, {});
     const dims = floatRun.summary.inputs[0].shape;
@@ -116,10 +125,13 @@ for (const m of modelList()) {
     const held = npy(`${m.name}.held.npy`, dims, nHeld, 0);
     const t0 = Date.now();
     const onProgress = args.includes('--verbose') ? (msg) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m.name}: ${msg}`) : undefined;
-    const { tflite, summary } = await convertFile(m.onnx, { ...(onProgress ? { onProgress } : {}), quantize: { mode: 'int8', calibration: cal.path, ...(method ? { method } : {}), ...(args.includes('--no-bias-correction') ? { biasCorrection: false } : {}) } });
+    const { tflite, summary } = await convertFile(m.onnx, { ...(onProgress ? { onProgress } : {}), quantize: { mode: 'int8', calibration: cal.path, ...(method ? { method } : {}), ...(args.includes('--no-bias-correction') ? { biasCorrection: false } : {}),
+      ...(keepFloat ? { keepFloat: keepFloat === 'auto' ? { auto: { minAgreement } } : { names: keepFloat.split(',') } } : {}) } });
+    if (summary.quantization.keepFloat) row.keepFloat = summary.quantization.keepFloat;
     row.quantizeSeconds = (Date.now() - t0) / 1000;
     const path = join(work, `${m.name}.int8.tflite`);
     writeFileSync(path, tflite);
+    row.ops = summary.quantization.ops.length;
     row.floatOps = summary.quantization.ops.filter((o) => o.status === 'float').map((o) => `${o.op}: ${o.detail}`);
     row.sizeRatio = +(tflite.length / floatRun.tflite.length).toFixed(3);
     const s = await openTflite(tflite);
@@ -164,6 +176,7 @@ for (const m of modelList()) {
   } catch (err) {
     row.error = String(err?.message ?? err).split('\n')[0];
   }
+  row.totalSeconds = Math.round((Date.now() - tModel) / 1000);
   rows.push(row);
   if (outFile) appendFileSync(outFile, `${JSON.stringify(row)}\n`);
   if (!args.includes('--json')) {
@@ -173,6 +186,7 @@ for (const m of modelList()) {
       (row.ort ? `, ORT quantize_static agreement ${row.ort.agreement} SQNR ${row.ort.sqnrDb} dB` : '') +
       (row.python ? `, agreement ${row.python.agreement} SQNR ${row.python.sqnrDb} dB (ai_edge_litert)` : '') +
       `, size x${row.sizeRatio}, ${row.quantizeSeconds.toFixed(0)} s, float ops: ${row.floatOps.length ? row.floatOps.join('; ') : 'none'}`}`);
+    if (row.keepFloat) console.log(`  keep-float: ${JSON.stringify({ ...row.keepFloat, kept: row.keepFloat.kept.map((k) => `${k.op} ${k.output}`) })}`);
   }
 }
 if (args.includes('--json')) console.log(JSON.stringify({ calibration: nCal, heldOut: nHeld, rows }, null, 2));

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
-import { calibrateInt8, quantizeGraph, type Calibrated, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { calibrateInt8, chooseKeepFloat, correctBiases, keepByName, quantizeGraph, type Calibrated, type KeepFloatReport, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
@@ -15,7 +15,7 @@ export { supportedOps } from './registry.js';
 export type { Blocker } from './ir.js';
 export { QUANTIZE_MODES } from './quantize/index.js';
 export type { TfliteParts } from './tflite/write.js';
-export type { Calibrated, OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
+export type { Calibrated, KeepFloatReport, OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
 
 export interface ConvertOptions {
   /** make the .tflite's own 4-D inputs/outputs NHWC (default: keep the ONNX NCHW signature) */
@@ -67,6 +67,21 @@ export interface ConvertSummary {
   qdqOutputs?: { name: string; scale: number; zeroPoint: number }[];
 }
 
+/** --keep-float auto: a quarter of the calibration samples judge the choice (the rest give the ranges), 50 at most */
+function autoCheckSamples(samples: number): number {
+  return Math.min(50, Math.max(1, Math.floor(samples / 4)));
+}
+
+/** One line on what --keep-float did (the per-operator reasons are in the report's ops). */
+function keepFloatNote(k: KeepFloatReport): string {
+  if (k.mode === 'names') return `--keep-float: ${k.kept.length} operator(s) kept float by name`;
+  const pct = (x: number) => x.toFixed(3);
+  const head = `--keep-float auto (target agreement ${k.target}, ${k.checkSamples} calibration samples set aside to judge; ${k.modelsTried} int8 models tried in ${k.seconds!.toFixed(1)} s): all int8 agrees ${pct(k.allInt8!.agreement)} (${k.allInt8!.sqnrDb.toFixed(1)} dB)`;
+  if (k.reached) return k.kept.length ? `${head}; ${k.kept.length} of ${k.candidates} error-adding operators kept float: ${pct(k.chosen!.agreement)} (${k.chosen!.sqnrDb.toFixed(1)} dB)` : `${head}: nothing more kept float`;
+  return `${head}; NOT reached with ${k.atCap!.kept} of ${k.candidates} error-adding operators float (${pct(k.atCap!.agreement)}, ${k.atCap!.sqnrDb.toFixed(1)} dB), so none is kept float for it; ` +
+    `the float model itself on the check inputs rounded to the int8 input grid agrees ${pct(k.inputRounding!.agreement)}${k.inputRounding!.agreement < k.target! ? ' (under the target: the input rounding alone breaks it)' : ''}`;
+}
+
 /**
  * `calibration` (int8 only): what calibration measured; pass it back as `quantize.reuse` to quantize the
  * same model again (e.g. with another `io`) without running the calibration samples again.
@@ -116,18 +131,45 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
     let quantize = opts.quantize;
     let calibrationNotes: string[] = [];
     let calibrationWarnings: string[] = [];
+    let keepFloatReport: KeepFloatReport | undefined;
     if (quantize.mode === 'int8') {
       const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
-      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, { onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.biasCorrection === false ? { biasCorrection: false } : {}), ...(quantize.reuse ? { reuse: quantize.reuse } : {}) });
+      const keepFloat = quantize.keepFloat;
+      const auto = keepFloat && 'auto' in keepFloat;
+      if (auto && quantize.reuse) throw new Error('internal: --keep-float auto measures its own calibration');
+      const correct = quantize.biasCorrection !== false;
+      // named operators are checked before the calibration runs: a typo fails at once
+      const named = keepFloat && 'names' in keepFloat ? keepByName(graph, keepFloat.names) : undefined;
+      // with --keep-float, biases are corrected once the kept operators are known (a float operator keeps its bias)
+      const calibrated = await calibrateInt8(graph, onnxDims, quantize.calibration, {
+        onProgress: progress, ...(quantize.method ? { method: quantize.method } : {}), ...(quantize.reuse ? { reuse: quantize.reuse } : {}),
+        ...(!correct || keepFloat ? { biasCorrection: false } : {}), ...(auto ? { checkSamples: autoCheckSamples } : {}),
+      });
       calibration = calibrated;
-      quantize = { ...quantize, ranges: calibrated.ranges };
+      let keep: ReadonlyMap<number, string> | undefined;
+      let keepReport: KeepFloatReport | undefined;
+      const kept = (m: ReadonlyMap<number, string>) => [...m].map(([index, reason]) => ({ index, op: graph.operators[index]!.op, output: graph.tensors[graph.operators[index]!.outputs[0]!]!.name, reason }));
+      if (named) {
+        keep = named;
+        keepReport = { mode: 'names', kept: kept(keep) };
+      } else if (keepFloat && 'auto' in keepFloat) {
+        if (!calibrated.check?.length) throw new UserError('--keep-float auto needs at least 2 calibration samples (some judge the choice, the rest give the ranges)');
+        const choice = await chooseKeepFloat(graph, calibrated.ranges, calibrated.means, calibrated.check, { ...keepFloat.auto, biasCorrection: correct, onProgress: progress });
+        keep = choice.kept;
+        const { kept: _, ...measured } = choice;
+        keepReport = { ...measured, kept: kept(keep) };
+      }
+      if (keepFloat && correct) calibrated.biasCorrected = correctBiases(graph, calibrated.means, new Set(keep?.keys()));
+      quantize = { ...quantize, ranges: calibrated.ranges, ...(keep ? { keep } : {}) };
+      if (keepReport) keepFloatReport = keepReport;
       calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
       calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`,
         ...(calibrated.biasCorrected ? [`bias correction: ${calibrated.biasCorrected} weighted operators' biases moved by -(W_int8 - W) . E[input] (the int8 weights' rounding shift, input means from the calibration runs)`] : []),
         ...calibrationWarnings];
     }
     quantization = quantizeGraph(graph, quantize);
-    quantization.notes.unshift(...calibrationNotes);
+    quantization.notes.unshift(...calibrationNotes, ...(keepFloatReport ? [keepFloatNote(keepFloatReport)] : []));
+    if (keepFloatReport) quantization.keepFloat = keepFloatReport;
     // random calibration must not pass unnoticed: the summary's notes are printed with the result too
     ir.notes.push(...calibrationWarnings);
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;

@@ -158,6 +158,10 @@ describe('convert quantization flags', () => {
     expect(parseQuantizeFlags({ quantize: 'int8', calibration: 'random', io: 'int8' })).toEqual({ quantize: { mode: 'int8', calibration: 'random', io: 'int8' }, minAgreement: 0.98 });
     // without --quantize, --io int8 is for a QDQ model (convertFile refuses it on a float one)
     expect(parseQuantizeFlags({ io: 'int8' })).toEqual({ io: 'int8', minAgreement: 0.98 });
+    expect(parseQuantizeFlags({ quantize: 'int8', calibration: 'c.npy', keepFloat: 'auto', minAgreement: '0.95' }))
+      .toEqual({ quantize: { mode: 'int8', calibration: 'c.npy', keepFloat: { auto: { minAgreement: 0.95 } } }, minAgreement: 0.95 });
+    expect(parseQuantizeFlags({ quantize: 'int8', calibration: 'c.npy', keepFloat: 'SOFTMAX, logits' }))
+      .toEqual({ quantize: { mode: 'int8', calibration: 'c.npy', keepFloat: { names: ['SOFTMAX', 'logits'] } }, minAgreement: 0.98 });
   });
   it.each([
     [{ quantize: 'int4' }, /--quantize must be one of float16, dynamic, int8/],
@@ -173,6 +177,10 @@ describe('convert quantization flags', () => {
     [{ quantize: 'dynamic', verify: true, tolerance: '1e-3' }, /--tolerance applies to float conversions/],
     [{ quantize: 'dynamic', verify: true, samples: '0' }, /--samples must be a positive integer/],
     [{ quantize: 'dynamic', samples: '5' }, /apply to --verify of a quantized model/],
+    [{ quantize: 'int8', calibration: 'c.npy', minAgreement: '0.9' }, /--min-agreement applies to --verify of a quantized model and to --keep-float auto/],
+    [{ quantize: 'dynamic', keepFloat: 'auto' }, /--keep-float applies to --quantize int8 only/],
+    [{ quantize: 'int8', calibration: 'c.npy', keepFloat: ' , ' }, /--keep-float needs `auto` or operator names/],
+    [{ quantize: 'int8', calibration: 'c.npy', keepFloat: 'auto,SOFTMAX' }, /give `auto` or names, not both/],
   ])('refuses %o', (flags, message) => {
     expect(() => parseQuantizeFlags(flags)).toThrow(message);
   });

@@ -7,7 +7,9 @@
  * reason and bounds. A "noise floor" reason is re-measured here: the float model itself, on the held-out
  * inputs rounded to the int8 model's input grid (the error no int8 model escapes), must already fall
  * under 0.95, else the reason does not hold. Every operator must run in int8 unless the case lists it
- * in floatOps with the reason the report gives. The whole zoo: scripts/int8-zoo.mjs (table in the file).
+ * in floatOps with the reason the report gives. A case with keepFloatAuto is converted again with
+ * --keep-float auto and held to what that selection measured. The whole zoo: scripts/int8-zoo.mjs
+ * (bench/results/int8-zoo.md).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +32,12 @@ interface Case {
   reason?: string;
   noiseFloor?: boolean;
   floatOps?: Record<string, string>;
+  /**
+   * also convert with --keep-float auto at this target: `reached` is what the selection measured on its
+   * check samples (calibration samples set aside); when reached, the chosen model must agree on the
+   * held-out inputs at least as well as the all-int8 one; when not, it must keep nothing more float
+   */
+  keepFloatAuto?: { target: number; reached: boolean; measured: string };
 }
 const expected = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.meta.url)), 'int8-zoo-expected.json'), 'utf8')) as {
   calibration: number; heldOut: number; test: string[]; cases: Record<string, Case>;
@@ -99,5 +107,39 @@ describe.each(expected.test)('int8 %s', (id) => {
     expect(agree / n).toBeGreaterThanOrEqual(c.minAgreement);
     expect(sqnr).toBeGreaterThan(c.minSqnrDb);
     if (c.noiseFloor) expect(floorAgree / n, `${id}: the noise-floor reason must hold`).toBeLessThan(0.95);
+
+    if (!c.keepFloatAuto) return;
+    const auto = await convertFile(onnx, { quantize: { mode: 'int8', calibration: cal.path, keepFloat: { auto: { minAgreement: c.keepFloatAuto.target } } } });
+    const k = auto.summary.quantization!.keepFloat!;
+    console.log(`[int8-zoo] ${id} --keep-float auto: ${JSON.stringify({ ...k, kept: k.kept.map((x) => `${x.op} ${x.output}`) })}`);
+    expect(k.mode).toBe('auto');
+    expect(k.checkSamples).toBe(50);
+    expect(k.reached).toBe(c.keepFloatAuto.reached);
+    const autoFloat = auto.summary.quantization!.ops.filter((o) => o.status === 'float');
+    if (!k.reached) {
+      // out of reach within a quarter of the operators: nothing more kept float, and the numbers say why
+      expect(k.atCap!.agreement).toBeLessThan(c.keepFloatAuto.target);
+      expect(Object.fromEntries(autoFloat.map((o) => [o.op, o.detail]))).toEqual(c.floatOps ?? {});
+      expect(auto.summary.quantization!.notes.some((x) => x.includes('NOT reached'))).toBe(true);
+      return;
+    }
+    expect(k.chosen!.agreement).toBeGreaterThanOrEqual(c.keepFloatAuto.target);
+    for (const o of autoFloat.filter((x) => !(x.op in (c.floatOps ?? {})))) expect(o.detail).toMatch(/^kept float by --keep-float auto: alone in int8/);
+    // the choice holds on inputs it never saw
+    const autoSession = await openTflite(auto.tflite);
+    const ort2 = await openOnnx(onnx);
+    let autoAgree = 0;
+    try {
+      for (const x of held.xs) {
+        const ref = (await ort2.run({ [inputName]: { dims, data: x } })).outputs[0]!.data as Float32Array;
+        const out = (await autoSession.run([{ dims, data: x }])).outputs[0]!.data as Float32Array;
+        if (argmax(ref) === argmax(out)) autoAgree++;
+      }
+    } finally {
+      autoSession.close();
+      await ort2.close();
+    }
+    console.log(`[int8-zoo] ${id} --keep-float auto: held-out agreement ${autoAgree / n} (all int8 ${agree / n})`);
+    expect(autoAgree).toBeGreaterThanOrEqual(agree);
   }, 1_800_000);
 });

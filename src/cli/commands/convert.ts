@@ -21,6 +21,7 @@ interface ConvertFlags {
   minAgreement?: string;
   minSqnr?: string;
   samples?: string;
+  keepFloat?: string;
 }
 
 // the modes as data here too: importing them from convert/ would load the converter for every command
@@ -49,8 +50,14 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   // LiteRT.js (the Node tier) takes float32/int32/uint8 model I/O: it cannot load an int8-I/O file
   if (flags.io === 'int8' && flags.verify) throw new UserError('--verify runs the .tflite in LiteRT.js, which takes no int8 inputs/outputs: verify with --io float (the same graph with QUANTIZE/DEQUANTIZE at its boundary), then write the --io int8 file');
   if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
-  const thresholds = flags.minAgreement !== undefined || flags.minSqnr !== undefined || flags.samples !== undefined;
-  if (thresholds && !(mode && flags.verify)) throw new UserError('--min-agreement, --min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
+  if (flags.keepFloat !== undefined && mode !== 'int8') throw new UserError('--keep-float applies to --quantize int8 only');
+  const keepNames = flags.keepFloat === undefined ? undefined : flags.keepFloat.split(',').map((n) => n.trim()).filter((n) => n);
+  if (keepNames && keepNames.length === 0) throw new UserError('--keep-float needs `auto` or operator names (the outputs the quantization report lists, or TFLite ops such as SOFTMAX)');
+  const auto = keepNames?.includes('auto');
+  if (auto && keepNames!.length > 1) throw new UserError('--keep-float auto chooses by itself: give `auto` or names, not both');
+  const thresholds = flags.minSqnr !== undefined || flags.samples !== undefined;
+  if (thresholds && !(mode && flags.verify)) throw new UserError('--min-sqnr and --samples apply to --verify of a quantized model (add --quantize and --verify)');
+  if (flags.minAgreement !== undefined && !(mode && (flags.verify || auto))) throw new UserError('--min-agreement applies to --verify of a quantized model and to --keep-float auto (add --quantize and --verify or --keep-float auto)');
   const samples = flags.samples === undefined ? undefined : positiveInt(flags.samples, '--samples');
   const minAgreement = flags.minAgreement === undefined ? 0.98 : Number(flags.minAgreement);
   if (!(minAgreement >= 0 && minAgreement <= 1)) throw new UserError(`--min-agreement must be a number in [0, 1]; got '${flags.minAgreement}'`);
@@ -63,6 +70,7 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
         mode: mode as QuantizeOptions['mode'],
         ...(flags.calibration !== undefined ? { calibration: flags.calibration } : {}),
         ...(flags.io !== undefined ? { io: flags.io as 'float' | 'int8' } : {}),
+        ...(keepNames ? { keepFloat: auto ? { auto: { minAgreement } } : { names: keepNames } } : {}),
       },
     } : {}),
     ...(!mode && flags.io === 'int8' ? { io: 'int8' as const } : {}),
@@ -174,7 +182,8 @@ export function define(cmd: Command): void {
     .option('--quantize <mode>', 'post-training quantization: float16 (fp16 weights), dynamic (int8 weights, float activations) or int8 (full integer)')
     .option('--calibration <data>', 'with --quantize int8: samples for activation ranges (.npy/.npz, a folder of them, or `random`)')
     .option('--io <type>', 'with --quantize int8, or for a QDQ model: the .tflite\'s own inputs/outputs are float (default) or int8')
-    .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98)')
+    .option('--keep-float <ops>', "with --quantize int8: keep these operators float (output names as the report lists them, or TFLite ops such as SOFTMAX), or `auto`: the fewest that reach --min-agreement on calibration samples set aside")
+    .option('--min-agreement <x>', 'with --verify of a quantized model: least top-1 agreement with the float model (default 0.98); with --keep-float auto, its target')
     .option('--min-sqnr <db>', 'with --verify of a quantized model: least signal-to-quantization-noise ratio in dB')
     .option('--samples <n>', 'with --verify of a quantized model: how many held-out seeded inputs (default 50)')
     .option('-q, --quiet', 'no progress on stderr (warnings still show)')

@@ -60,15 +60,17 @@ function floatBytes(v: Float32Array): Uint8Array {
 /**
  * Moves the bias of every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with constant weights by
  * -(W_int8 - W) . E[x] (the int8 pass then quantizes the corrected bias). A bias shared with another
- * operator is copied first; an operator without bias gets one. Returns how many operators changed.
+ * operator is copied first; an operator without bias gets one. Operators in `keepFloat` (indexes) are
+ * left alone. Returns how many operators changed.
  */
-export function correctBiases(g: TfliteGraph, means: ElementMeans): number {
+export function correctBiases(g: TfliteGraph, means: ElementMeans, keepFloat?: ReadonlySet<number>): number {
   const readers = new Map<number, number>();
   for (const op of g.operators) for (const t of op.inputs) if (t >= 0) readers.set(t, (readers.get(t) ?? 0) + 1);
   let changed = 0;
-  for (const op of g.operators) {
+  for (const [index, op] of g.operators.entries()) {
     const rule = INT8_RULES[op.op];
-    if (rule?.kind !== 'weighted') continue;
+    // an operator kept float keeps its float weights: nothing to correct
+    if (rule?.kind !== 'weighted' || keepFloat?.has(index)) continue;
     const [x, w] = op.inputs as [number, number];
     if (w < 0 || !g.tensors[w]!.data || g.tensors[w]!.type !== 'FLOAT32' || x < 0) continue;
     const wt = g.tensors[w]!;

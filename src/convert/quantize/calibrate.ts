@@ -21,6 +21,8 @@ export interface Calibrated {
   /** the calibration runs' input means (bias correction) and the tensors measured, for `reuse` */
   means: ElementMeans;
   tensorNames: string[];
+  /** samples set aside from range measurement (`checkSamples`), in the .tflite's input layout */
+  check?: Float32Array[][];
 }
 
 /** The .tflite's inputs in the ONNX layout: what calibration files hold. */
@@ -32,7 +34,7 @@ export async function calibrateInt8(
   g: TfliteGraph,
   onnxDims: ReadonlyMap<string, readonly number[]>,
   calibration: string | undefined,
-  opts: { method?: RangeMethod; biasCorrection?: boolean; reuse?: Calibrated; onProgress?: (msg: string) => void } = {},
+  opts: { method?: RangeMethod; biasCorrection?: boolean; reuse?: Calibrated; onProgress?: (msg: string) => void; checkSamples?: (samples: number) => number } = {},
 ): Promise<Calibrated> {
   const tensorNames = g.tensors.map((t) => t.name);
   if (opts.reuse) {
@@ -59,7 +61,10 @@ export async function calibrateInt8(
     if (from.length === 4 && sameDims(NCHW_TO_NHWC.map((p) => from[p]!), to)) return permute4(data, from, NCHW_TO_NHWC).data as Float32Array;
     throw new Error(`internal: calibration input [${from.join(',')}] does not fit the .tflite input [${to.join(',')}]`);
   }));
-  opts.onProgress?.(`calibrating on ${samples.length} samples from ${set.source} (LiteRT runs of the float model)`);
+  // the last `checkSamples` samples judge choices made on the ranges (--keep-float auto), so no range sees them
+  const nCheck = Math.min(opts.checkSamples?.(samples.length) ?? 0, Math.floor(samples.length / 2));
+  const check = nCheck ? samples.splice(samples.length - nCheck, nCheck) : undefined;
+  opts.onProgress?.(`calibrating on ${samples.length} samples from ${set.source} (LiteRT runs of the float model)${check ? `, ${check.length} more set aside as check samples` : ''}`);
   const means = new ElementMeans();
   const onProgress = opts.onProgress ? (done: number) => { if (done % 25 === 0 && done < samples.length) opts.onProgress!(`calibration: ${done} of ${samples.length} samples`); } : undefined;
   const ranges = await collectRanges(g, samples, {
@@ -67,5 +72,5 @@ export async function calibrateInt8(
   });
   // the biases move before the int8 pass quantizes them: the ranges above stay those of the float model
   const corrected = opts.biasCorrection === false ? 0 : correctBiases(g, means);
-  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings, biasCorrected: corrected, means, tensorNames };
+  return { ranges, samples: samples.length, source: set.source, warnings: set.warnings, biasCorrected: corrected, means, tensorNames, ...(check ? { check } : {}) };
 }

@@ -8,6 +8,7 @@
  *   dynamic.ts  --quantize dynamic: int8 weights on TFLite's hybrid kernels, float activations
  *   calibration.ts, calibrate.ts, ranges.ts, histogram.ts  int8 calibration: samples -> LiteRT runs -> ranges
  *   int8-params.ts, int8-rules.ts, int8.ts  --quantize int8: full-integer PTQ over the calibrated ranges
+ *   keep-float.ts  --keep-float: operators kept float by name, or the fewest that reach an agreement target
  *
  * The interface: `quantizeGraph(graph, opts)` rewrites `graph` in place and returns a QuantizeReport that
  * lists every operator the float graph had as "quantized" or "float" (with the reason), so `--json` can
@@ -21,10 +22,14 @@ import { quantizeDynamic } from './dynamic.js';
 import { quantizeFloat16 } from './float16.js';
 import { quantizeInt8InPlace } from './int8.js';
 import type { Calibrated } from './calibrate.js';
+import type { KeepFloatRequest } from './keep-float.js';
 import type { Range, RangeMethod } from './ranges.js';
 import type { QuantizeReport } from './report.js';
 
-export type { OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
+export type { KeepFloatReport, OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
+export { chooseKeepFloat, keepByName } from './keep-float.js';
+export type { KeepFloatChoice, KeepFloatRequest } from './keep-float.js';
+export { correctBiases } from './bias-correction.js';
 export { QUANTIZE_MODES } from './report.js';
 export { calibrateInt8 } from './calibrate.js';
 export type { Calibrated } from './calibrate.js';
@@ -43,6 +48,10 @@ export interface QuantizeOptions {
   io?: 'float' | 'int8';
   /** int8: the calibrated range of every graph input and activation (calibrateInt8, run before the pass) */
   ranges?: ReadonlyMap<number, Range>;
+  /** int8: operators to keep float beyond those without an int8 rule: named, or chosen by measurement (keep-float.ts) */
+  keepFloat?: KeepFloatRequest;
+  /** int8: the operator indexes keepFloat resolved to, with why (set by the driver before the pass) */
+  keep?: ReadonlyMap<number, string>;
 }
 
 export function quantizeGraph(graph: TfliteGraph, opts: QuantizeOptions): QuantizeReport {
@@ -53,6 +62,6 @@ export function quantizeGraph(graph: TfliteGraph, opts: QuantizeOptions): Quanti
       return quantizeDynamic(graph);
     case 'int8':
       if (!opts.ranges) throw new UserError('--quantize int8 needs calibrated ranges (--calibration)');
-      return quantizeInt8InPlace(graph, opts.ranges, opts.io ?? 'float');
+      return quantizeInt8InPlace(graph, opts.ranges, opts.io ?? 'float', undefined, opts.keep);
   }
 }

@@ -121,7 +121,8 @@ class Int8Rewriter {
   private readonly requantCache = new Map<string, number>();
   private readonly weightCache = new Map<string, { tensor: number; scales: number[] }>();
 
-  constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode, private readonly given?: GivenParams) {
+  constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode, private readonly given?: GivenParams,
+    private readonly keep?: ReadonlyMap<number, string>) {
     this.q.description = g.description;
     this.isConst = (t) => !!g.tensors[t]!.data;
     this.isFloatAct = (t) => t >= 0 && g.tensors[t]!.type === 'FLOAT32' && !g.tensors[t]!.data;
@@ -131,7 +132,7 @@ class Int8Rewriter {
       this.planGiven(given);
       return;
     }
-    this.plans = g.operators.map((op) => this.plan(op));
+    this.plans = g.operators.map((op, i) => this.plan(op, i));
     this.assignParams();
   }
 
@@ -191,9 +192,11 @@ class Int8Rewriter {
     return { rule };
   }
 
-  private plan(op: TfOperator): Plan {
+  private plan(op: TfOperator, index: number): Plan {
     const rule = INT8_RULES[op.op];
     if (!rule) return { reason: floatReason(op.op) };
+    const kept = this.keep?.get(index);
+    if (kept) return { reason: kept };
     const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
     if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
     for (const t of op.outputs) {
@@ -458,9 +461,9 @@ class Int8Rewriter {
  * `--quantize int8` as a pass of the driver (index.ts): rewrites `graph` in place into its int8
  * model and reports every operator of the float graph as quantized (how) or float (why).
  */
-export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float', given?: GivenParams): QuantizeReport {
+export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float', given?: GivenParams, keep?: ReadonlyMap<number, string>): QuantizeReport {
   const report = startReport('int8', graph, '');
-  const rewriter = new Int8Rewriter(graph, ranges, io, given);
+  const rewriter = new Int8Rewriter(graph, ranges, io, given, keep);
   const { graph: q, report: int8 } = rewriter.run();
   int8.perOp.forEach((p, i) => { report.ops[i]!.status = p.status; report.ops[i]!.detail = p.detail; });
   report.weights = { ...rewriter.weights };
@@ -483,8 +486,8 @@ export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<numb
 
 /**
  * The int8 model of float graph `g`, given the calibrated min/max of its inputs and activations
- * (collectRanges). `g` is not changed.
+ * (collectRanges). `g` is not changed. `keep`: operator indexes kept float, with why.
  */
-export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode } = {}): { graph: TfliteGraph; report: Int8Report } {
-  return new Int8Rewriter(g, ranges, opts.io ?? 'float').run();
+export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode; keep?: ReadonlyMap<number, string> } = {}): { graph: TfliteGraph; report: Int8Report } {
+  return new Int8Rewriter(g, ranges, opts.io ?? 'float', undefined, opts.keep).run();
 }

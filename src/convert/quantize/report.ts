@@ -23,6 +23,27 @@ export interface QuantizeReport {
   /** operators the pass added (DEQUANTIZE, QUANTIZE) */
   addedOps: Record<string, number>;
   notes: string[];
+  /** int8 with --keep-float: which operators it kept float and, with auto, what was measured to choose them */
+  keepFloat?: KeepFloatReport;
+}
+
+export interface KeepFloatReport {
+  mode: 'auto' | 'names';
+  kept: { index: number; op: string; output: string; reason: string }[];
+  /** auto: the top-1 agreement aimed at (--min-agreement) and the calibration samples that judged it */
+  target?: number;
+  checkSamples?: number;
+  /** auto: on the check samples, every operator with an int8 rule in int8 / the chosen model */
+  allInt8?: { agreement: number; sqnrDb: number };
+  chosen?: { agreement: number; sqnrDb: number };
+  /** auto: the float model on the check inputs rounded to the int8 input grid (the floor no int8 model escapes) */
+  inputRounding?: { agreement: number };
+  reached?: boolean;
+  /** auto, not reached: the cap's share of operators float */
+  atCap?: { kept: number; agreement: number; sqnrDb: number };
+  candidates?: number;
+  modelsTried?: number;
+  seconds?: number;
 }
 
 /** A report with every operator of `graph` (as it is before the pass) marked float with `detail`. */
