@@ -2,22 +2,15 @@
 // and no stack trace. The index is the target pip's own configuration (PIP_INDEX_URL), pointed at a local
 // port that was just closed, so the refusal is real and does not depend on this machine's network.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
+import { closedPort } from '../closed-port.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'dist/tfdoctor.cjs');
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 describe('lock with an unreachable index', () => {
   it('is one line naming the index, a hint, exit 2', async () => {

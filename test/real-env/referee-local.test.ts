@@ -3,7 +3,6 @@
 // "the index lists a file it cannot serve", and a timeout that ends pip's whole process group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentPlatform } from '../../src/env/target.js';
 import { resolveWithPip, type RefereeOptions } from '../../src/lock/referee.js';
@@ -11,17 +10,10 @@ import { atLeast, choosePip, probeInterpreter, type PipRunner } from '../../src/
 import { verifyFiles } from '../../src/lock/verify-files.js';
 import type { RefereeOutcome, Target } from '../../src/lock/types.js';
 import { buildLocalIndex, isolatedPipEnv, type LocalIndex } from './local-index.js';
+import { closedPort } from '../closed-port.js';
 
 const env = isolatedPipEnv();
 
-/** A local port that was just listened on and closed: refused at once, whatever this machine runs on port 9 (discard). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 let index: LocalIndex;
 let target: Target;
 const runners: Record<'own' | 'wheel', PipRunner | undefined> = { own: undefined, wheel: undefined };

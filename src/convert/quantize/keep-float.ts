@@ -29,17 +29,15 @@ import type { Range } from './ranges.js';
 
 export type KeepFloatRequest = { auto: { minAgreement: number; maxShare?: number } } | { names: readonly string[] };
 
-/** What `--keep-float` decided, for the report (`quantization.keepFloat` in --json). */
-export interface KeepFloatChoice {
-  mode: 'auto' | 'names';
-  /** operator index in the float graph -> why it stays float */
-  kept: Map<number, string>;
-  /** auto only */
+/** The numbers `--keep-float auto` measured while choosing (shared with the report's `quantization.keepFloat`). */
+export interface KeepFloatStats {
+  /** the top-1 agreement aimed at (--min-agreement) and the calibration samples that judged it */
   target?: number;
   checkSamples?: number;
+  /** on the check samples: every operator with an int8 rule in int8 / the chosen model */
   allInt8?: { agreement: number; sqnrDb: number };
   chosen?: { agreement: number; sqnrDb: number };
-  /** the float model on the check inputs rounded to the int8 input grid */
+  /** the float model on the check inputs rounded to the int8 input grid (the floor no int8 model escapes) */
   inputRounding?: { agreement: number };
   reached?: boolean;
   /** when not reached: agreement and SQNR with the cap's share of operators float */
@@ -49,6 +47,13 @@ export interface KeepFloatChoice {
   /** int8 models built and run while choosing */
   modelsTried?: number;
   seconds?: number;
+}
+
+/** What `--keep-float` decided, for the report (`quantization.keepFloat` in --json). */
+export interface KeepFloatChoice extends KeepFloatStats {
+  mode: 'auto' | 'names';
+  /** operator index in the float graph -> why it stays float */
+  kept: Map<number, string>;
 }
 
 /** Operators the names pick: the report's output tensor names or TFLite builtin names (SOFTMAX). */

@@ -1,5 +1,6 @@
 /** What a quantization pass did, per operator of the float graph: the data behind `--json`'s list. */
 import type { TfliteGraph } from '../tflite/model.js';
+import type { KeepFloatStats } from './keep-float.js';
 
 export const QUANTIZE_MODES = ['float16', 'dynamic', 'int8'] as const;
 export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
@@ -27,23 +28,10 @@ export interface QuantizeReport {
   keepFloat?: KeepFloatReport;
 }
 
-export interface KeepFloatReport {
+/** `--keep-float`'s decision as the report carries it: the kept operators by name, and auto's numbers. */
+export interface KeepFloatReport extends KeepFloatStats {
   mode: 'auto' | 'names';
   kept: { index: number; op: string; output: string; reason: string }[];
-  /** auto: the top-1 agreement aimed at (--min-agreement) and the calibration samples that judged it */
-  target?: number;
-  checkSamples?: number;
-  /** auto: on the check samples, every operator with an int8 rule in int8 / the chosen model */
-  allInt8?: { agreement: number; sqnrDb: number };
-  chosen?: { agreement: number; sqnrDb: number };
-  /** auto: the float model on the check inputs rounded to the int8 input grid (the floor no int8 model escapes) */
-  inputRounding?: { agreement: number };
-  reached?: boolean;
-  /** auto, not reached: the cap's share of operators float */
-  atCap?: { kept: number; agreement: number; sqnrDb: number };
-  candidates?: number;
-  modelsTried?: number;
-  seconds?: number;
 }
 
 /** A report with every operator of `graph` (as it is before the pass) marked float with `detail`. */
