@@ -27,5 +27,5 @@ export interface SupportedOp {
 export function supportedOps(): SupportedOp[] {
   const out: SupportedOp[] = [];
   for (const l of allLowerings) for (const v of l.versions) out.push({ op: l.op, version: v, ...(l.constantOnly ? { constantOnly: true } : {}) });
-  return out.sort((a, b) => a.op.localeCompare(b.op) || a.version - b.version);
+  return out.sort((a, b) => a.op.localeCompare(b.op, 'en') || a.version - b.version);
 }

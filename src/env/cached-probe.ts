@@ -3,7 +3,7 @@
 // of everything it reads) and its snapshot is stored for next time.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { toolVersion } from '../util/package-root.js';
+import { toolBuild } from '../util/package-root.js';
 import type { Target } from './discover.js';
 import { recordOverlaps } from './overlaps.js';
 import type { ProbeOptions } from './probe.js';
@@ -29,7 +29,7 @@ export interface CachedProbeResult {
 export async function probeEnvironmentCached(target: Target, opts: CachedProbeOptions = {}): Promise<CachedProbeResult> {
   // the probe inherits process.env: the identity reads the same
   const env = process.env;
-  const identity = snapshotIdentity(target, env, toolVersion(), readFileSync(pythonScript('probe.py'), 'utf8'));
+  const identity = snapshotIdentity(target, env, toolBuild(), readFileSync(pythonScript('probe.py'), 'utf8'));
   const file = snapshotCacheFile(identity, env);
   const found = lookupSnapshot(file, identity);
   if (found.hit) return { snapshot: found.snapshot, cache: 'hit', file };

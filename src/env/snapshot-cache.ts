@@ -1,10 +1,11 @@
 // The env snapshot cache: what the probe found in an installed env, kept on disk so that the next
 // `check` of an unchanged env starts no Python and reads no RECORD file. An entry is found by the
 // env's identity (interpreter, prefix, the environment variables the probe depends on, tfdoctor's
-// version and its probe script) and trusted only while every path the probe read or listed still
-// stats the same (mtime, ctime, inode, size; the probe took those stats before reading). Installing
-// or removing a distribution adds or removes a folder in a site dir, which changes that dir's stats.
-// An entry that cannot be read, parsed or matched is a miss; writing one is best effort and atomic.
+// build: version and bundle hash, and its probe script) and trusted only while every path the probe
+// read or listed still stats the same (mtime, ctime, inode, size; the probe took those stats before
+// reading). Installing or removing a distribution adds or removes a folder in a site dir, which
+// changes that dir's stats. An entry that cannot be read, parsed or matched is a miss; writing one
+// is best effort and atomic.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -46,12 +47,12 @@ export interface SnapshotCacheEntry {
 /** What identifies an env to the cache: the probed interpreter and prefix, the variables, the tool and probe. */
 export function snapshotIdentity(
   target: { interpreter: string; prefix?: string },
-  env: NodeJS.ProcessEnv, toolVersion: string, probeScript: string,
+  env: NodeJS.ProcessEnv, toolBuild: string, probeScript: string,
 ): string {
   const names = [...new Set([...PROBE_ENV_VARS, ...LOCATION_ENV_VARS, ...Object.keys(env).filter((k) => k.startsWith('PYTHON'))])].sort();
   const vars = names.map((k) => (env[k] === undefined ? `${k}` : `${k}=${env[k]}`));
   const probeHash = createHash('sha256').update(probeScript).digest('hex');
-  return JSON.stringify([SNAPSHOT_CACHE_FORMAT, toolVersion, probeHash, target.interpreter, target.prefix ?? null, vars]);
+  return JSON.stringify([SNAPSHOT_CACHE_FORMAT, toolBuild, probeHash, target.interpreter, target.prefix ?? null, vars]);
 }
 
 /** The cache file of an identity: $cache/env-snapshots/<hash>.json. */

@@ -255,7 +255,7 @@ export function proposePins(
   const maxRounds = opts.maxRounds ?? 6;
   const run = (s: EnvSnapshot) => evaluate(matrix, s, { predictExportGaps: predictor, appliedPatches: opts.appliedPatches ?? [] }).findings;
   const choice = emptyChoice();
-  const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+  const sorted = (m: Map<string, string>) => Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b, 'en')));
   const plan = () => applyPins(snapshot, sorted(choice.pins), [...choice.removals], sorted(choice.ranges));
   const rounds: Round[] = [];
   const applied: Omit<AppliedFix, 'resolved'>[] = [];

@@ -199,7 +199,7 @@ async function planFor(
         const now = r.closure.find((p) => p.name === n)?.version ?? null;
         if (was !== now) changes.push({ name: n, from: was, to: now });
       }
-      changes.sort((a, b) => a.name.localeCompare(b.name));
+      changes.sort((a, b) => a.name.localeCompare(b.name, 'en'));
       return { kind: 'plan', plan: { route, kind, changes, removals, steps, lock: plan } };
     }
   }
@@ -243,7 +243,7 @@ export function requestFor(
     if (snapshot.planned || isRoot(snapshot, d.name)) lines.push(released.has(d.name) ? d.name : `${d.name}==${d.version}`);
   }
   for (const u of snapshot.unpinned ?? []) if (!chosen.has(normalizeName(u.name))) lines.push(`${u.name}${u.specifier}`);
-  return { requested: lines.sort(), removals: removals.sort(), changes: changes.sort((a, b) => a.name.localeCompare(b.name)) };
+  return { requested: lines.sort(), removals: removals.sort(), changes: changes.sort((a, b) => a.name.localeCompare(b.name, 'en')) };
 }
 
 const CAUSE_NAME = /(?:^|;\s*)([A-Za-z0-9][A-Za-z0-9._-]*) \S+ depends on/g;

@@ -61,7 +61,7 @@ export function pinnedLines(matrix: Matrix, original: EnvSnapshot, proposal: Pin
     const name = normalizeName(u.name);
     lines.push({ name, requirement: `${u.name}${u.specifier}`, via: via.get(name) ?? [], origin: `unpinned in ${basename(original.source)}` });
   }
-  return lines.sort((a, b) => a.name.localeCompare(b.name) || a.requirement.localeCompare(b.requirement));
+  return lines.sort((a, b) => a.name.localeCompare(b.name, 'en') || a.requirement.localeCompare(b.requirement, 'en'));
 }
 
 export interface RenderContext {

@@ -70,7 +70,7 @@ export async function refereeRounds(input: RoundsInput): Promise<RoundsOutcome> 
       if (!(outcome.kind === 'conflict' && input.loosen?.(outcome.causes, requested))) nogoods.push(nogood(result, []));
       continue;
     }
-    const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name));
+    const closure = [...outcome.packages].sort((a, b) => a.name.localeCompare(b.name, 'en'));
     const tripped = judgeClosure(closure, result, s, blocks);
     if (tripped.length === 0) {
       return {

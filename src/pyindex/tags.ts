@@ -232,7 +232,7 @@ export function incompatibility(release: IndexRelease, target: Target, options: 
 function pythonTagsOf(wheels: readonly WheelName[]): string[] {
   const tags = new Set<string>();
   for (const w of wheels) for (const py of w.pythons) tags.add(w.abis.includes('abi3') ? `${py}-abi3` : py);
-  return [...tags].sort((a, b) => tagOrder(a) - tagOrder(b) || a.localeCompare(b));
+  return [...tags].sort((a, b) => tagOrder(a) - tagOrder(b) || a.localeCompare(b, 'en'));
 }
 
 function tagOrder(tag: string): number {

@@ -2,7 +2,7 @@
 // Found by walking up from this module to tfdoctor's own package.json, so it holds wherever the
 // code runs from: src/ under vitest, dist/ compiled by tsc, or the one-file bundle dist/tfdoctor.mjs.
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | undefined;
@@ -38,4 +38,15 @@ export function packagePath(...parts: string[]): string {
 export function toolVersion(): string {
   packageRoot();
   return manifest?.version ?? 'unknown';
+}
+
+/**
+ * tfdoctor's version and, when it runs from the program bundle, the bundle's content hash (its file
+ * name: scripts/bundle.mjs), so that caches of derived data change with every build, not only with
+ * every release. Unbundled (tsc's dist/, vitest) it is the version alone.
+ */
+export function toolBuild(): string {
+  const file = basename(fileURLToPath(import.meta.url));
+  const bundleHash = /^tfdoctor-([A-Za-z0-9]+)\.cjs$/.exec(file)?.[1];
+  return bundleHash ? `${toolVersion()}+${bundleHash}` : toolVersion();
 }

@@ -1,7 +1,7 @@
 // The env snapshot cache against real installs: `tfdoctor check` (the built CLI) on a throwaway venv
 // while pip installs and removes a package in it, and on the dualtf venv (two distributions sharing
 // files: the overlaps come from the cache) with and without the cache.
-import { mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -59,6 +59,12 @@ describe('check through the env snapshot cache on a venv that pip changes', () =
     await settle();
     const first = await check(['--venv', venv]);
     expect(first.note).toBe('absent; stored');
+    // the entry is keyed on this build (the bundle's content hash), not only the release version
+    const [entryFile] = readdirSync(join(cacheDir, 'env-snapshots'));
+    const identity = JSON.parse((JSON.parse(readFileSync(join(cacheDir, 'env-snapshots', entryFile), 'utf8')) as { identity: string }).identity) as unknown[];
+    const bundleHash = /^tfdoctor-(\w+)\.cjs$/.exec(readdirSync(join(root, 'dist', 'bundle'))[0])![1];
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(identity[1]).toBe(`${version}+${bundleHash}`);
     const base = first.doc.environment.distributionCount;
     const hit = await check(['--venv', venv]);
     expect(hit.note).toBe('hit');

@@ -131,7 +131,7 @@ export function opSignature(op: SignatureOperator, tensors: readonly SignatureTe
 
 /** "CONV_2D INT8,INT8,INT32->INT8 grouped,perChannel": one line per signature (data keys, messages). */
 export function signatureKey(s: OpSignature): string {
-  const f = Object.entries(s.features).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => (v === true ? k : `${k}=${v}`));
+  const f = Object.entries(s.features).sort(([a], [b]) => a.localeCompare(b, 'en')).map(([k, v]) => (v === true ? k : `${k}=${v}`));
   return `${s.op} ${s.inputs.join(',')}->${s.outputs.join(',')}${f.length ? ` ${f.join(',')}` : ''}`;
 }
 
