@@ -7,6 +7,7 @@
  */
 import { OnnxDataType } from '../onnx/model.js';
 import type { ConstTensor } from '../onnx/tensor.js';
+import { forEachChannelRun } from './channel-runs.js';
 import { attrInt, normAxis, refuse, type IrNode } from './ir.js';
 import type { InferContext } from './lowering.js';
 
@@ -56,18 +57,20 @@ export function qdqParams(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: num
 }
 
 /** Index along `axis` of flat element i, for a tensor of `shape`. */
-function channelIndexer(shape: readonly number[], axis: number | undefined, count: number): (i: number) => number {
-  if (axis === undefined) return () => 0;
-  if (shape[axis] !== count) refuse(`${count} scales for dimension ${axis} of size ${shape[axis]}`);
-  const inner = shape.slice(axis + 1).reduce((a, d) => a * d, 1);
-  return (i) => Math.floor(i / inner) % count;
+function channelRuns(x: ConstTensor, p: QdqParams, each: (first: number, end: number, channel: number) => void): void {
+  if (!forEachChannelRun(x.data.length, x.shape, p.axis, p.scale.length, each)) {
+    refuse(`${p.scale.length} scales for dimension ${p.axis} of size ${x.shape[p.axis!]}`);
+  }
 }
 
 /** DequantizeLinear of a constant: float32 (x - zero_point) x scale. */
 export function dequantizeConst(x: ConstTensor, p: QdqParams): ConstTensor {
-  const ch = channelIndexer(x.shape, p.axis, p.scale.length);
   const out = new Float32Array(x.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = Math.fround(x.data[i]! - p.zeroPoint[ch(i)]!) * p.scale[ch(i)]!;
+  channelRuns(x, p, (first, end, c) => {
+    const zeroPoint = p.zeroPoint[c]!;
+    const scale = p.scale[c]!;
+    for (let i = first; i < end; i++) out[i] = Math.fround(x.data[i]! - zeroPoint) * scale;
+  });
   return { dtype: OnnxDataType.FLOAT, shape: [...x.shape], data: out };
 }
 
@@ -80,11 +83,11 @@ function roundHalfEven(v: number): number {
 export function quantizeConst(x: ConstTensor, p: QdqParams): ConstTensor {
   const range = INT_RANGE[p.qtype];
   if (!range) refuse(`quantization to element type ${p.qtype} is not supported`);
-  const ch = channelIndexer(x.shape, p.axis, p.scale.length);
   const out = new Float64Array(x.data.length);
-  for (let i = 0; i < out.length; i++) {
-    const q = roundHalfEven(Math.fround(x.data[i]! / p.scale[ch(i)]!)) + p.zeroPoint[ch(i)]!;
-    out[i] = Math.min(range[1], Math.max(range[0], q));
-  }
+  channelRuns(x, p, (first, end, c) => {
+    const zeroPoint = p.zeroPoint[c]!;
+    const scale = p.scale[c]!;
+    for (let i = first; i < end; i++) out[i] = Math.min(range[1], Math.max(range[0], roundHalfEven(Math.fround(x.data[i]! / scale)) + zeroPoint));
+  });
   return { dtype: p.qtype, shape: [...x.shape], data: out };
 }

@@ -4,6 +4,7 @@
  * kernels expect (they require zero point 0 for weights; -128 is left unused so that -w stays
  * representable, as TF's quantizer does).
  */
+import { forEachChannelRun } from '../channel-runs.js';
 
 export interface QuantizedWeights {
   values: Int8Array;
@@ -48,36 +49,32 @@ export interface GivenScales {
   zeroPoint: number[];
 }
 
-function givenChannel(shape: readonly number[], axis: number, p: GivenScales): ((i: number) => number) | undefined {
-  if (p.scale.length === 1) return () => 0;
-  if (shape[axis] !== p.scale.length) return undefined;
-  const inner = shape.slice(axis + 1).reduce((a, d) => a * d, 1);
-  return (i) => Math.floor(i / inner) % p.scale.length;
-}
-
-/** (values / scale + zero point) of each element: integers in [-128, 127] when the values lie on the given grid */
-function gridPoints(values: ArrayLike<number>, shape: readonly number[], axis: number, p: GivenScales): Float64Array | undefined {
-  const ch = givenChannel(shape, axis, p);
-  if (!ch) return undefined;
-  const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = values[i]! / p.scale[ch(i)]! + p.zeroPoint[ch(i)]!;
-  return out;
-}
-
 /**
  * Whether float `values` (made by dequantizing int8 data with `p`) are still exactly int8 values at `p`:
  * within 1e-3 of an integer in [-128, 127] (dequantizing rounds to float32, so not bit-exact).
  */
 export function onGivenGrid(values: ArrayLike<number>, shape: readonly number[], axis: number | undefined, p: GivenScales): boolean {
-  const pts = gridPoints(values, shape, axis ?? 0, p);
-  if (!pts) return false;
-  for (const v of pts) if (Math.abs(v - Math.round(v)) > 1e-3 || Math.round(v) < -128 || Math.round(v) > 127) return false;
-  return true;
+  let onGrid = true;
+  const fits = forEachChannelRun(values.length, shape, p.scale.length === 1 ? undefined : axis ?? 0, p.scale.length, (first, end, c) => {
+    const scale = p.scale[c]!;
+    const zeroPoint = p.zeroPoint[c]!;
+    for (let i = first; i < end && onGrid; i++) {
+      const v = values[i]! / scale + zeroPoint;
+      const r = Math.round(v);
+      if (Math.abs(v - r) > 1e-3 || r < -128 || r > 127) onGrid = false;
+    }
+  });
+  return fits && onGrid;
 }
 
 /** The int8 data of float `values` on the given grid (check onGivenGrid first). */
 export function givenInt8(values: ArrayLike<number>, shape: readonly number[], axis: number, p: GivenScales): QuantizedWeights {
-  const pts = gridPoints(values, shape, axis, p);
-  if (!pts) throw new Error(`internal: ${p.scale.length} scales for dimension ${axis} of [${shape.join(',')}]`);
-  return { values: Int8Array.from(pts, (v) => Math.round(v)), scale: [...p.scale], zeroPoint: [...p.zeroPoint], quantizedDimension: axis };
+  const out = new Int8Array(values.length);
+  const fits = forEachChannelRun(values.length, shape, p.scale.length === 1 ? undefined : axis, p.scale.length, (first, end, c) => {
+    const scale = p.scale[c]!;
+    const zeroPoint = p.zeroPoint[c]!;
+    for (let i = first; i < end; i++) out[i] = Math.round(values[i]! / scale + zeroPoint);
+  });
+  if (!fits) throw new Error(`internal: ${p.scale.length} scales for dimension ${axis} of [${shape.join(',')}]`);
+  return { values: out, scale: [...p.scale], zeroPoint: [...p.zeroPoint], quantizedDimension: axis };
 }
