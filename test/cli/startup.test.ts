@@ -92,6 +92,18 @@ describe('the bundled bin (dist/tfdoctor.cjs and the program bundle)', () => {
     expect(heavyBuiltins.filter((b) => r.builtins.has(b))).toEqual([]);
   });
 
+  it('convert writes its .tflite without loading a built-in it does not use (hashing, async file I/O, zlib, perf_hooks)', () => {
+    // the second run: the first also writes the code cache
+    const cache = freshCache();
+    const out = join(mkdtempSync(join(tmpdir(), 'tfdoctor-convert-')), 'mean-head.tflite');
+    const args = ['convert', 'test/fixtures/model/mean-head.opset18.onnx', '-o', out, '--quiet'];
+    run(args, cache);
+    const r = run(args, cache);
+    expect(r.stdout).toMatch(/^wrote .*mean-head\.tflite: 4 TFLite ops/);
+    expect(statSync(out).size).toBeGreaterThan(0);
+    expect([...heavyBuiltins, 'perf_hooks'].filter((b) => r.builtins.has(b))).toEqual([]);
+  });
+
   it('check loads no child_process (commander gets it on use) and, with its caches warm, neither yaml nor a --verify runtime', () => {
     const cache = freshCache();
     const first = run(demo, cache);
