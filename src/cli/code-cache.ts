@@ -17,10 +17,23 @@ export type CodeCacheState = 'used' | 'absent' | 'rejected' | 'off';
 /** Cache files kept; beyond this many (old builds, other Node versions) the least recently written go. */
 export const MAX_CODE_CACHE_FILES = 32;
 
-/** The cache file of `bundle` for this Node, architecture and command, under tfdoctor's cache folder. */
-export function codeCacheFile(cacheRoot: string, bundle: string, command: string): string {
+/**
+ * The cache file of `bundle` for this Node, architecture, command and Node flags, under tfdoctor's
+ * cache folder. V8 rejects a cache made under other V8 flags (bin/tfdoctor starts convert with a larger
+ * young generation; a profiler adds its own): one file per flag set, so two ways of starting the same
+ * command do not overwrite each other's cache at every run.
+ */
+export function codeCacheFile(cacheRoot: string, bundle: string, command: string, execArgv: readonly string[] = process.execArgv): string {
   const name = basename(bundle).replace(/\.c?js$/, '');
-  return join(cacheRoot, 'code-cache', `${name}-node${process.version.slice(1)}-${process.arch}-${command.replace(/[^a-z0-9-]/gi, '_')}.bin`);
+  const flags = execArgv.length ? `-flags${fnv1a(execArgv.join('\0'))}` : '';
+  return join(cacheRoot, 'code-cache', `${name}-node${process.version.slice(1)}-${process.arch}-${command.replace(/[^a-z0-9-]/gi, '_')}${flags}.bin`);
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short stable name for a flag set (no crypto at start-up). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** The name under which the wrapper hands the bundle an import() (scripts/bundle.mjs rewrites its calls to it). */

@@ -50,14 +50,16 @@ export const SCHEMAS_FILE = 'onnx-op-schemas.json';
 export const ONNX_TF_HANDLERS_FILE = 'onnx-tf-1.10.0-handlers.json';
 export const TORCH_EXPORT_OPS_FILE = 'torch-export-ops.json';
 
-const cache = new Map<string, unknown>();
+/** by folder, then file name: a lookup per call (the converter asks once per node) without building a path */
+const cache = new Map<string, Map<string, unknown>>();
 
 function loadJson<T>(file: string, dir: string): T {
-  const path = join(dir, file);
-  let value = cache.get(path);
+  let inDir = cache.get(dir);
+  if (inDir === undefined) cache.set(dir, (inDir = new Map()));
+  let value = inDir.get(file);
   if (value === undefined) {
-    value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    cache.set(path, value);
+    value = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
+    inDir.set(file, value);
   }
   return value as T;
 }

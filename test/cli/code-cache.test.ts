@@ -75,7 +75,16 @@ describe('runBundle', () => {
   });
 
   it('names the cache by bundle, Node version, architecture and command', () => {
-    const file = codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'check');
+    const file = codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'check', []);
     expect(file).toBe(`/c/code-cache/tfdoctor-ABC123-node${process.version.slice(1)}-${process.arch}-check.bin`);
+  });
+
+  it('keeps one cache per set of Node flags (V8 rejects a cache made under other flags)', () => {
+    const plain = codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'convert', []);
+    const young = codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'convert', ['--min-semi-space-size=16']);
+    const profiled = codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'convert', ['--min-semi-space-size=16', '--cpu-prof']);
+    expect(young).toMatch(/-convert-flags[0-9a-f]{8}\.bin$/);
+    expect(new Set([plain, young, profiled]).size).toBe(3);
+    expect(codeCacheFile('/c', '/p/dist/bundle/tfdoctor-ABC123.cjs', 'convert', ['--min-semi-space-size=16'])).toBe(young);
   });
 });

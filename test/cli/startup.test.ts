@@ -92,6 +92,18 @@ describe('the bundled bin (dist/tfdoctor.cjs and the program bundle)', () => {
     expect(heavyBuiltins.filter((b) => r.builtins.has(b))).toEqual([]);
   });
 
+  it('convert writes its .tflite without loading a built-in it does not use (hashing, async file I/O, zlib, perf_hooks)', () => {
+    // the second run: the first also writes the code cache
+    const cache = freshCache();
+    const out = join(mkdtempSync(join(tmpdir(), 'tfdoctor-convert-')), 'mean-head.tflite');
+    const args = ['convert', 'test/fixtures/model/mean-head.opset18.onnx', '-o', out, '--quiet'];
+    run(args, cache);
+    const r = run(args, cache);
+    expect(r.stdout).toMatch(/^wrote .*mean-head\.tflite: 4 TFLite ops/);
+    expect(statSync(out).size).toBeGreaterThan(0);
+    expect([...heavyBuiltins, 'perf_hooks'].filter((b) => r.builtins.has(b))).toEqual([]);
+  });
+
   it('check loads no child_process (commander gets it on use) and, with its caches warm, neither yaml nor a --verify runtime', () => {
     const cache = freshCache();
     const first = run(demo, cache);
@@ -109,7 +121,8 @@ describe('the bundled bin (dist/tfdoctor.cjs and the program bundle)', () => {
     run(demo, cache);
     const [file, ...others] = readdirSync(join(cache, 'code-cache'));
     expect(others).toEqual([]);
-    expect(file).toMatch(new RegExp(`^tfdoctor-\\w+-node${process.version.slice(1).replace(/\./g, '\\.')}-${process.arch}-check\\.bin$`));
+    // these runs start Node with --import (the load recorder): a flag set, so the name carries its hash
+    expect(file).toMatch(new RegExp(`^tfdoctor-\\w+-node${process.version.slice(1).replace(/\./g, '\\.')}-${process.arch}-check-flags[0-9a-f]{8}\\.bin$`));
     const before = statSync(join(cache, 'code-cache', file!));
     const again = run(demo, cache);
     expect(JSON.parse(again.stdout)).toBeTruthy();

@@ -33,6 +33,29 @@ function permuted(a: Int8Annotation, from: readonly number[]): Int8Annotation {
   return { scale: from.map((k) => a.scale[k]!), zeroPoint: from.map((k) => a.zeroPoint[k]!), axis: 0 };
 }
 
+/**
+ * The closing conv's weights as a group-1 conv reading the unshuffled channels (zero outside each
+ * output's group). Its own small function: the loop is hot enough for V8 to optimise it mid-run (OSR),
+ * and the background compile of a small function ends long before the process does, where one of the
+ * whole pass took hundreds of ms that exit then waited for.
+ */
+function unshuffledWeights(w: Float32Array | Float64Array, pos: readonly number[], cout: number, coutPerGroup: number, cinPerGroup: number, area: number): Float32Array {
+  const c = pos.length;
+  const out = new Float32Array(cout * c * area);
+  for (let o = 0; o < cout; o++) {
+    const og = Math.floor(o / coutPerGroup);
+    for (let k = 0; k < c; k++) {
+      const j = pos[k]!;
+      if (Math.floor(j / cinPerGroup) !== og) continue;
+      const src = (o * cinPerGroup + (j - og * cinPerGroup)) * area;
+      const dst = (o * c + k) * area;
+      // element by element: a subarray per (o, k) costs far more than the copy (area is 1 for 1x1 convs)
+      for (let a = 0; a < area; a++) out[dst + a] = w[src + a]!;
+    }
+  }
+  return out;
+}
+
 export function shuffleIntoConv(g: IrGraph): number {
   const { only } = graphLinks(g);
   const constOf = (v: string | undefined) => (v ? g.values.get(v)?.const : undefined);
@@ -92,18 +115,7 @@ export function shuffleIntoConv(g: IrGraph): number {
     const [cout, cinPerGroup, kh, kw] = w.shape as [number, number, number, number];
     const coutPerGroup = cout / group;
     const area = kh * kw;
-    const wNew = new Float32Array(cout * c * area); // zero outside each output's group
-    for (let o = 0; o < cout; o++) {
-      const og = Math.floor(o / coutPerGroup);
-      for (let k = 0; k < c; k++) {
-        const j = pos[k]!;
-        if (Math.floor(j / cinPerGroup) !== og) continue;
-        const src = (o * cinPerGroup + (j - og * cinPerGroup)) * area;
-        const dst = (o * c + k) * area;
-        // element by element: a subarray per (o, k) costs far more than the copy (area is 1 for 1x1 convs)
-        for (let a = 0; a < area; a++) wNew[dst + a] = w.data[src + a]!;
-      }
-    }
+    const wNew = unshuffledWeights(w.data, pos, cout, coutPerGroup, cinPerGroup, area);
     close.inputs = [close.inputs[0]!, newConst(close, 'weights', [cout, c, kh, kw], wNew, close.inputs[1]!), ...close.inputs.slice(2)];
     close.attrs.set('group', { type: 'int', value: 1 });
     // the chain now reads the unshuffled value

@@ -4,8 +4,13 @@
  * zip64 placeholders), ZIP64 extra fields honoured. Format facts: PKWARE APPNOTE 4.3 (end of central
  * directory 0x06054b50, central header 0x02014b50, local header 0x04034b50, zip64 extra id 0x0001).
  */
-import { inflateRawSync } from 'node:zlib';
+import { createRequire } from 'node:module';
+import type * as Zlib from 'node:zlib';
 import { decodeNpy, type NpyArray } from '../../verify/npy.js';
+
+const requireHere = createRequire(import.meta.url);
+/** node:zlib, loaded on first use: only a compressed .npz needs it, and every `convert` start loads this module */
+let zlib: typeof Zlib | undefined;
 
 const EOCD = 0x06054b50;
 const CENTRAL = 0x02014b50;
@@ -90,7 +95,7 @@ function entryBytes(bytes: Uint8Array, e: Entry): Uint8Array {
   const raw = bytes.subarray(start, end);
   if (e.method === 0) return raw;
   if (e.method === 8) {
-    const out = inflateRawSync(raw);
+    const out = (zlib ??= requireHere('node:zlib') as typeof Zlib).inflateRawSync(raw);
     if (out.length !== e.size) throw new NpzError(`zip member '${e.name}' inflates to ${out.length} bytes, not ${e.size}`);
     return new Uint8Array(out.buffer, out.byteOffset, out.length);
   }

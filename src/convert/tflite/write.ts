@@ -1,38 +1,23 @@
 /** Serialises a TfliteGraph as a TFLite flatbuffer (schema version 3, identifier TFL3). */
-import * as flatbuffers from 'flatbuffers';
 import { UserError } from '../../util/errors.js';
 import type { OptionValue, TfliteGraph, TfQuantization } from './model.js';
+import { FlatbufferBuilder as Builder, type Offset } from './flatbuffer-builder.js';
 import { BuiltinOp, FILE_IDENTIFIER, OptionsTables, SCHEMA_VERSION, Slots, TensorType } from './schema.js';
-
-type Builder = flatbuffers.Builder;
-type Offset = flatbuffers.Offset;
-
-/** A flatbuffer vector of `items` (written back to front, as the builder requires). */
-function vector<T>(b: Builder, elementBytes: number, items: readonly T[], add: (item: T) => void): Offset {
-  b.startVector(elementBytes, items.length, elementBytes);
-  for (let i = items.length - 1; i >= 0; i--) add(items[i]!);
-  return b.endVector();
-}
-
-const offsetVector = (b: Builder, items: Offset[]): Offset => vector(b, 4, items, (x) => b.addOffset(x));
-const int32Vector = (b: Builder, items: number[]): Offset => vector(b, 4, items, (x) => b.addInt32(x));
-const float32Vector = (b: Builder, items: number[]): Offset => vector(b, 4, items, (x) => b.addFloat32(x));
-const int64Vector = (b: Builder, items: number[]): Offset => vector(b, 8, items, (x) => b.addInt64(BigInt(x)));
 
 /** QuantizationParameters table (vectors first: a flatbuffer table cannot be open while they are built). */
 function writeQuantization(b: Builder, q: TfQuantization): Offset {
   const S = Slots.QuantizationParameters;
-  const min = q.min ? float32Vector(b, q.min) : 0;
-  const max = q.max ? float32Vector(b, q.max) : 0;
-  const scale = float32Vector(b, q.scale);
-  const zeroPoint = int64Vector(b, q.zeroPoint);
-  b.startObject(S.count);
-  if (min) b.addFieldOffset(S.min, min, 0);
-  if (max) b.addFieldOffset(S.max, max, 0);
-  b.addFieldOffset(S.scale, scale, 0);
-  b.addFieldOffset(S.zero_point, zeroPoint, 0);
-  b.addFieldInt32(S.quantized_dimension, q.quantizedDimension ?? 0, 0);
-  return b.endObject();
+  const min = q.min ? b.float32Vector(q.min) : 0;
+  const max = q.max ? b.float32Vector(q.max) : 0;
+  const scale = b.float32Vector(q.scale);
+  const zeroPoint = b.int64Vector(q.zeroPoint);
+  b.startTable(S.count);
+  if (min) b.offsetField(S.min, min);
+  if (max) b.offsetField(S.max, max);
+  b.offsetField(S.scale, scale);
+  b.offsetField(S.zero_point, zeroPoint);
+  b.int32Field(S.quantized_dimension, q.quantizedDimension ?? 0, 0);
+  return b.endTable();
 }
 
 function writeOptions(b: Builder, table: keyof typeof OptionsTables, values: Record<string, OptionValue>): Offset {
@@ -42,20 +27,20 @@ function writeOptions(b: Builder, table: keyof typeof OptionsTables, values: Rec
   for (const [name, value] of Object.entries(values)) {
     const f = fields[name];
     if (!f) throw new Error(`${table} has no field ${name}`);
-    if (f.kind === 'i32vec') vectors.set(name, int32Vector(b, value as number[]));
+    if (f.kind === 'i32vec') vectors.set(name, b.int32Vector(value as number[]));
   }
-  b.startObject(spec.slots);
+  b.startTable(spec.slots);
   for (const [name, value] of Object.entries(values)) {
     const f = fields[name]!;
     switch (f.kind) {
-      case 'i8': b.addFieldInt8(f.slot, value as number, f.default); break;
-      case 'i32': b.addFieldInt32(f.slot, value as number, f.default); break;
-      case 'bool': b.addFieldInt8(f.slot, value ? 1 : 0, f.default); break;
-      case 'f32': b.addFieldFloat32(f.slot, value as number, f.default); break;
-      case 'i32vec': b.addFieldOffset(f.slot, vectors.get(name)!, 0); break;
+      case 'i8': b.int8Field(f.slot, value as number, f.default); break;
+      case 'i32': b.int32Field(f.slot, value as number, f.default); break;
+      case 'bool': b.int8Field(f.slot, value ? 1 : 0, f.default); break;
+      case 'f32': b.float32Field(f.slot, value as number, f.default); break;
+      case 'i32vec': b.offsetField(f.slot, vectors.get(name)!); break;
     }
   }
-  return b.endObject();
+  return b.endTable();
 }
 
 /** A flatbuffer addresses with signed 32-bit offsets; bigger models need external buffers (not written). */
@@ -100,37 +85,37 @@ export function layoutTflite(g: TfliteGraph): TfliteParts {
     at += pad + 4 + data.length;
   });
 
-  const b = new flatbuffers.Builder(4096 + 256 * (g.tensors.length + g.operators.length));
+  const b = new Builder(4096 + 256 * (g.tensors.length + g.operators.length));
   // every table offset is then 16-aligned from the end, so the tables' total length is a multiple of 16
   b.prep(DATA_ALIGNMENT, 0);
 
   // buffers: [0] is the empty sentinel, then one per constant tensor
   const bufferOffsets: Offset[] = [];
-  b.startObject(Slots.Buffer.count);
-  bufferOffsets.push(b.endObject());
+  b.startTable(Slots.Buffer.count);
+  bufferOffsets.push(b.endTable());
   const tensorBuffer: number[] = [];
   for (const t of g.tensors) {
     if (t.data) {
-      b.startObject(Slots.Buffer.count);
+      b.startTable(Slots.Buffer.count);
       // an offset counts back from the builder's end: the data region lies past it, at minus its distance
       // (never 0, the field's default: a length prefix lies at least 12 bytes in)
-      b.addFieldOffset(Slots.Buffer.data, -vectorAt[bufferOffsets.length - 1]!, 0);
-      bufferOffsets.push(b.endObject());
+      b.offsetField(Slots.Buffer.data, -vectorAt[bufferOffsets.length - 1]!);
+      bufferOffsets.push(b.endTable());
       tensorBuffer.push(bufferOffsets.length - 1);
     } else tensorBuffer.push(0);
   }
 
   const tensorOffsets = g.tensors.map((t, i) => {
-    const name = b.createString(t.name);
-    const shape = int32Vector(b, t.shape);
+    const name = b.string(t.name);
+    const shape = b.int32Vector(t.shape);
     const quantization = t.quantization ? writeQuantization(b, t.quantization) : 0;
-    b.startObject(Slots.Tensor.count);
-    b.addFieldOffset(Slots.Tensor.shape, shape, 0);
-    b.addFieldInt8(Slots.Tensor.type, TensorType[t.type], 0);
-    b.addFieldInt32(Slots.Tensor.buffer, tensorBuffer[i]!, 0);
-    b.addFieldOffset(Slots.Tensor.name, name, 0);
-    if (quantization) b.addFieldOffset(Slots.Tensor.quantization, quantization, 0);
-    return b.endObject();
+    b.startTable(Slots.Tensor.count);
+    b.offsetField(Slots.Tensor.shape, shape);
+    b.int8Field(Slots.Tensor.type, TensorType[t.type], 0);
+    b.int32Field(Slots.Tensor.buffer, tensorBuffer[i]!, 0);
+    b.offsetField(Slots.Tensor.name, name);
+    if (quantization) b.offsetField(Slots.Tensor.quantization, quantization);
+    return b.endTable();
   });
 
   // operator codes: one per (builtin, version)
@@ -144,76 +129,73 @@ export function layoutTflite(g: TfliteGraph): TfliteParts {
     }
   }
   const codeOffsets = codes.map(({ code, version }) => {
-    b.startObject(Slots.OperatorCode.count);
+    b.startTable(Slots.OperatorCode.count);
     // readers take max(deprecated_builtin_code, builtin_code); codes > 127 use the placeholder
-    b.addFieldInt8(Slots.OperatorCode.deprecated_builtin_code, Math.min(code, BuiltinOp.PLACEHOLDER_FOR_GREATER_OP_CODES), 0);
-    b.addFieldInt32(Slots.OperatorCode.version, version, 1);
-    b.addFieldInt32(Slots.OperatorCode.builtin_code, code, 0);
-    return b.endObject();
+    b.int8Field(Slots.OperatorCode.deprecated_builtin_code, Math.min(code, BuiltinOp.PLACEHOLDER_FOR_GREATER_OP_CODES), 0);
+    b.int32Field(Slots.OperatorCode.version, version, 1);
+    b.int32Field(Slots.OperatorCode.builtin_code, code, 0);
+    return b.endTable();
   });
 
   const opOffsets = g.operators.map((op) => {
-    const inputs = int32Vector(b, op.inputs);
-    const outputs = int32Vector(b, op.outputs);
+    const inputs = b.int32Vector(op.inputs);
+    const outputs = b.int32Vector(op.outputs);
     const options = op.options ? writeOptions(b, op.options.table, op.options.values as Record<string, OptionValue>) : 0;
-    b.startObject(Slots.Operator.count);
-    b.addFieldInt32(Slots.Operator.opcode_index, codeIndex.get(`${op.op}/${op.version ?? 1}`)!, 0);
-    b.addFieldOffset(Slots.Operator.inputs, inputs, 0);
-    b.addFieldOffset(Slots.Operator.outputs, outputs, 0);
+    b.startTable(Slots.Operator.count);
+    b.int32Field(Slots.Operator.opcode_index, codeIndex.get(`${op.op}/${op.version ?? 1}`)!, 0);
+    b.offsetField(Slots.Operator.inputs, inputs);
+    b.offsetField(Slots.Operator.outputs, outputs);
     if (op.options) {
-      b.addFieldInt8(Slots.Operator.builtin_options_type, OptionsTables[op.options.table].unionType, 0);
-      b.addFieldOffset(Slots.Operator.builtin_options, options, 0);
+      b.int8Field(Slots.Operator.builtin_options_type, OptionsTables[op.options.table].unionType, 0);
+      b.offsetField(Slots.Operator.builtin_options, options);
     }
-    return b.endObject();
+    return b.endTable();
   });
 
-  const sgTensors = offsetVector(b, tensorOffsets);
-  const sgInputs = int32Vector(b, g.inputs);
-  const sgOutputs = int32Vector(b, g.outputs);
-  const sgOps = offsetVector(b, opOffsets);
-  const sgName = b.createString('main');
-  b.startObject(Slots.SubGraph.count);
-  b.addFieldOffset(Slots.SubGraph.tensors, sgTensors, 0);
-  b.addFieldOffset(Slots.SubGraph.inputs, sgInputs, 0);
-  b.addFieldOffset(Slots.SubGraph.outputs, sgOutputs, 0);
-  b.addFieldOffset(Slots.SubGraph.operators, sgOps, 0);
-  b.addFieldOffset(Slots.SubGraph.name, sgName, 0);
-  const subgraph = b.endObject();
+  const sgTensors = b.offsetVector(tensorOffsets);
+  const sgInputs = b.int32Vector(g.inputs);
+  const sgOutputs = b.int32Vector(g.outputs);
+  const sgOps = b.offsetVector(opOffsets);
+  const sgName = b.string('main');
+  b.startTable(Slots.SubGraph.count);
+  b.offsetField(Slots.SubGraph.tensors, sgTensors);
+  b.offsetField(Slots.SubGraph.inputs, sgInputs);
+  b.offsetField(Slots.SubGraph.outputs, sgOutputs);
+  b.offsetField(Slots.SubGraph.operators, sgOps);
+  b.offsetField(Slots.SubGraph.name, sgName);
+  const subgraph = b.endTable();
 
   const tensorMaps = (entries: { name: string; tensor: number }[]): Offset =>
-    offsetVector(
-      b,
-      entries.map((e) => {
-        const name = b.createString(e.name);
-        b.startObject(Slots.TensorMap.count);
-        b.addFieldOffset(Slots.TensorMap.name, name, 0);
-        b.addFieldInt32(Slots.TensorMap.tensor_index, e.tensor, 0);
-        return b.endObject();
-      }),
-    );
+    b.offsetVector(entries.map((e) => {
+      const name = b.string(e.name);
+      b.startTable(Slots.TensorMap.count);
+      b.offsetField(Slots.TensorMap.name, name);
+      b.int32Field(Slots.TensorMap.tensor_index, e.tensor, 0);
+      return b.endTable();
+    }));
   const sigIn = tensorMaps(g.signatureInputs);
   const sigOut = tensorMaps(g.signatureOutputs);
-  const sigKey = b.createString('serving_default');
-  b.startObject(Slots.SignatureDef.count);
-  b.addFieldOffset(Slots.SignatureDef.inputs, sigIn, 0);
-  b.addFieldOffset(Slots.SignatureDef.outputs, sigOut, 0);
-  b.addFieldOffset(Slots.SignatureDef.signature_key, sigKey, 0);
-  b.addFieldInt32(Slots.SignatureDef.subgraph_index, 0, 0);
-  const signature = b.endObject();
+  const sigKey = b.string('serving_default');
+  b.startTable(Slots.SignatureDef.count);
+  b.offsetField(Slots.SignatureDef.inputs, sigIn);
+  b.offsetField(Slots.SignatureDef.outputs, sigOut);
+  b.offsetField(Slots.SignatureDef.signature_key, sigKey);
+  b.int32Field(Slots.SignatureDef.subgraph_index, 0, 0);
+  const signature = b.endTable();
 
-  const opCodesVec = offsetVector(b, codeOffsets);
-  const subgraphsVec = offsetVector(b, [subgraph]);
-  const description = b.createString(g.description);
-  const buffersVec = offsetVector(b, bufferOffsets);
-  const signaturesVec = offsetVector(b, [signature]);
-  b.startObject(Slots.Model.count);
-  b.addFieldInt32(Slots.Model.version, SCHEMA_VERSION, 0);
-  b.addFieldOffset(Slots.Model.operator_codes, opCodesVec, 0);
-  b.addFieldOffset(Slots.Model.subgraphs, subgraphsVec, 0);
-  b.addFieldOffset(Slots.Model.description, description, 0);
-  b.addFieldOffset(Slots.Model.buffers, buffersVec, 0);
-  b.addFieldOffset(Slots.Model.signature_defs, signaturesVec, 0);
-  const model = b.endObject();
+  const opCodesVec = b.offsetVector(codeOffsets);
+  const subgraphsVec = b.offsetVector([subgraph]);
+  const description = b.string(g.description);
+  const buffersVec = b.offsetVector(bufferOffsets);
+  const signaturesVec = b.offsetVector([signature]);
+  b.startTable(Slots.Model.count);
+  b.int32Field(Slots.Model.version, SCHEMA_VERSION, 0);
+  b.offsetField(Slots.Model.operator_codes, opCodesVec);
+  b.offsetField(Slots.Model.subgraphs, subgraphsVec);
+  b.offsetField(Slots.Model.description, description);
+  b.offsetField(Slots.Model.buffers, buffersVec);
+  b.offsetField(Slots.Model.signature_defs, signaturesVec);
+  const model = b.endTable();
   b.finish(model, FILE_IDENTIFIER);
   const tables = b.asUint8Array();
   if (tables.length % DATA_ALIGNMENT !== 0) throw new Error(`internal: the tables take ${tables.length} bytes, not a multiple of ${DATA_ALIGNMENT}`);
