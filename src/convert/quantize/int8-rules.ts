@@ -71,19 +71,6 @@ export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
   TANH: { kind: 'fixed', scale: 1 / 128, zeroPoint: 0 },
 };
 
-/**
- * int8 SOFTMAX writes a fixed step of 1/256: a row of n entries averages 1/n, so past 128 entries (ViT's
- * 197 tokens) the average probability is under two steps and P.V keeps little of its weights. Such a
- * SOFTMAX stays float; its output is quantized at its own calibrated range for the int8 operator after it.
- */
-export const SOFTMAX_MAX_INT8_ROW = 128;
-
-export function softmaxFloatReason(rowLength: number): string | undefined {
-  if (rowLength <= SOFTMAX_MAX_INT8_ROW) return undefined;
-  return `the mean probability of its ${rowLength}-entry rows (1/${rowLength}) is only ${(256 / rowLength).toFixed(1)} steps of int8 SOFTMAX's fixed output step 1/256: ` +
-    `kept float, its output quantized at its own calibrated range instead`;
-}
-
 /** Why an operator the float converter writes stays float32 in an int8 model. */
 export const FLOAT_REASONS: Partial<Record<BuiltinOpName, string>> = {
   DIV: "TFLite's DIV has no int8 kernel (uint8 only)",

@@ -8,7 +8,7 @@
 import { TfliteGraph, type TfOperator } from '../tflite/model.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
 import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
-import { floatReason, INT8_RULES, softmaxFloatReason, type Int8Rule } from './int8-rules.js';
+import { floatReason, INT8_RULES, type Int8Rule } from './int8-rules.js';
 import type { Range } from './ranges.js';
 import { countAdded, startReport, type QuantizeReport } from './report.js';
 import { givenInt8, onGivenGrid, symmetricInt8 } from './weights.js';
@@ -215,8 +215,6 @@ class Int8Rewriter {
     for (const t of floatIns) if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
     const constOperand = this.constOperandReason(op, rule);
     if (constOperand) return { reason: constOperand };
-    const coarse = op.op === 'SOFTMAX' ? softmaxFloatReason(this.g.tensors[op.inputs[0]!]!.shape.at(-1) ?? 1) : undefined;
-    if (coarse) return { reason: coarse };
     if (rule.kind === 'weighted') {
       const [x, w, b] = op.inputs as [number, number, number | undefined];
       if (!this.isFloatAct(x)) return { reason: `${op.op} input is not a float activation` };
