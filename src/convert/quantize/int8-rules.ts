@@ -3,7 +3,8 @@
  * params (TFLite's 8-bit quantization spec, per-op restrictions):
  * - `weighted`: a constant filter quantized symmetric (per channel along `weightAxis`, or per tensor),
  *   an int32 bias with scale input_scale x filter_scale; output params from its calibrated range;
- * - `own`: output params from its calibrated range, inputs as they are;
+ * - `own`: output params from its calibrated range, inputs as they are (`runTimeOperands`: only when
+ *   every float input is computed at run time; a constant operand keeps the operator float);
  * - `same`: the output keeps its input's scale and zero point (the kernel moves bytes or picks
  *   among them: pooling, reshapes, slicing, padding, resizing);
  * - `tied`: every input must have the output's scale and zero point (CONCATENATION, MAXIMUM,
@@ -18,7 +19,8 @@ import type { BuiltinOpName } from '../tflite/schema.js';
 
 export type Int8Rule =
   | { kind: 'weighted'; weightAxis: number | undefined }
-  | { kind: 'own' | 'same' | 'tied' }
+  | { kind: 'own'; runTimeOperands?: true }
+  | { kind: 'same' | 'tied' }
   | { kind: 'fixed'; scale: number; zeroPoint: number };
 
 export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
@@ -40,6 +42,11 @@ export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
   RELU_N1_TO_1: { kind: 'own' },
   PRELU: { kind: 'own' },
   GELU: { kind: 'own' },
+  // 1/sqrt(x) by table on int8 (elementwise.cc): LayerNorm's inverse standard deviation
+  RSQRT: { kind: 'own' },
+  // both operands int8 per tensor, int32 accumulation rescaled to the output (batch_matmul.cc):
+  // attention's Q.K^T and softmax.V; a constant operand would be a weight this quantizer does not lay out
+  BATCH_MATMUL: { kind: 'own', runTimeOperands: true },
   MAX_POOL_2D: { kind: 'same' },
   AVERAGE_POOL_2D: { kind: 'same' },
   RESHAPE: { kind: 'same' },
@@ -67,11 +74,9 @@ export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
 /** Why an operator the float converter writes stays float32 in an int8 model. */
 export const FLOAT_REASONS: Partial<Record<BuiltinOpName, string>> = {
   DIV: "TFLite's DIV has no int8 kernel (uint8 only)",
-  BATCH_MATMUL: 'int8 BATCH_MATMUL (run-time operands on both sides) is not implemented by this quantizer',
   TRANSPOSE_CONV: 'int8 TRANSPOSE_CONV is not implemented by this quantizer',
   EXP: 'int8 EXP is not implemented by this quantizer',
   SQRT: "TFLite's SQRT has no int8 kernel",
-  RSQRT: 'int8 RSQRT is not implemented by this quantizer',
   POW: "TFLite's POW has no int8 kernel",
   SQUARED_DIFFERENCE: 'int8 SQUARED_DIFFERENCE is not implemented by this quantizer',
   SQUARE: "TFLite's SQUARE has no int8 kernel",

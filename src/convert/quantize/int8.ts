@@ -158,6 +158,8 @@ class Int8Rewriter {
     const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
     if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
     for (const t of floatIns) if (!this.params.has(t)) return { reason: missing(t) };
+    const constOperand = this.constOperandReason(op, rule);
+    if (constOperand) return { reason: constOperand };
     for (const t of op.outputs) if (!this.isFloatAct(t)) return { reason: `${op.op} writes a ${this.g.tensors[t]!.type} tensor` };
     const input = this.params.get(floatIns[0]!)!;
     for (const t of op.outputs) {
@@ -192,6 +194,13 @@ class Int8Rewriter {
     return { rule };
   }
 
+  /** why an operator whose int8 rule wants run-time operands only stays float: it has a constant one */
+  private constOperandReason(op: TfOperator, rule: Int8Rule): string | undefined {
+    if (rule.kind !== 'own' || !rule.runTimeOperands) return undefined;
+    const constant = op.inputs.some((t) => t >= 0 && this.isConst(t) && this.g.tensors[t]!.type === 'FLOAT32');
+    return constant ? `int8 ${op.op} with a constant operand is not implemented by this quantizer (run-time operands on both sides are)` : undefined;
+  }
+
   private plan(op: TfOperator, index: number): Plan {
     const rule = INT8_RULES[op.op];
     if (!rule) return { reason: floatReason(op.op) };
@@ -204,6 +213,8 @@ class Int8Rewriter {
       if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
     }
     for (const t of floatIns) if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
+    const constOperand = this.constOperandReason(op, rule);
+    if (constOperand) return { reason: constOperand };
     if (rule.kind === 'weighted') {
       const [x, w, b] = op.inputs as [number, number, number | undefined];
       if (!this.isFloatAct(x)) return { reason: `${op.op} input is not a float activation` };

@@ -86,20 +86,57 @@ const VALUE_PRESERVING = new Set(['RESHAPE', 'SQUEEZE', 'TRANSPOSE', 'EXPAND_DIM
  * followed back through reshapes to the tensor an op computed.
  */
 export function extremeTensors(g: TfliteGraph): Set<number> {
-  const producer = new Map<number, number>();
-  g.operators.forEach((op, i) => { for (const t of op.outputs) producer.set(t, i); });
   const out = new Set<number>();
-  const mark = (t: number) => {
-    for (let cur: number | undefined = t; cur !== undefined && !out.has(cur);) {
-      out.add(cur);
-      const p = producer.get(cur);
-      const op = p === undefined ? undefined : g.operators[p]!;
-      cur = op && VALUE_PRESERVING.has(op.op) ? op.inputs[0] : undefined;
-    }
-  };
-  for (const t of g.outputs) mark(t);
-  for (const op of g.operators) if (op.op === 'SOFTMAX') mark(op.inputs[0]!);
+  for (const t of g.outputs) for (const u of valueChain(g, t)) out.add(u);
+  for (const op of g.operators) if (op.op === 'SOFTMAX') for (const u of valueChain(g, op.inputs[0]!)) out.add(u);
   return out;
+}
+
+/** `t` and the tensors it is a reshape or transpose of, back to the one an operator computed. */
+function valueChain(g: TfliteGraph, t: number): number[] {
+  const producer = new Map<number, number>();
+  g.operators.forEach((op, i) => { for (const o of op.outputs) producer.set(o, i); });
+  const chain: number[] = [];
+  for (let cur: number | undefined = t; cur !== undefined && !chain.includes(cur);) {
+    chain.push(cur);
+    const p = producer.get(cur);
+    const op = p === undefined ? undefined : g.operators[p]!;
+    cur = op && VALUE_PRESERVING.has(op.op) ? op.inputs[0] : undefined;
+  }
+  return chain;
+}
+
+/**
+ * How far under a row's largest logit SOFTMAX's int8 input still needs its values: exp(x - rowMax) for
+ * every x further down sums, over the row's `rowLength` entries, to less than half the fixed output step
+ * (1/256), so the output cannot tell them from that floor. Swin's shifted windows add -100 to masked
+ * logits: kept, they stretch the input range ~10x and every unmasked logit loses as much precision.
+ */
+export function softmaxDepth(rowLength: number, beta: number): number {
+  return Math.log(512 * Math.max(1, rowLength)) / (beta > 0 ? beta : 1);
+}
+
+/** Each SOFTMAX input's row length (its last dimension) and beta. */
+function softmaxInputs(g: TfliteGraph): Map<number, { rowLength: number; beta: number }> {
+  const out = new Map<number, { rowLength: number; beta: number }>();
+  for (const op of g.operators) {
+    if (op.op !== 'SOFTMAX') continue;
+    const t = op.inputs[0]!;
+    const beta = op.options?.values && typeof (op.options.values as Record<string, unknown>).beta === 'number' ? (op.options.values as Record<string, number>).beta! : 1;
+    out.set(t, { rowLength: g.tensors[t]!.shape.at(-1) ?? 1, beta });
+  }
+  return out;
+}
+
+/** The least, over rows (last axis) and samples, of a row's largest value. */
+function lowestRowMax(current: number | undefined, data: ArrayLike<number>, rowLength: number): number {
+  let low = current ?? Infinity;
+  for (let r = 0; r + rowLength <= data.length; r += rowLength) {
+    let m = -Infinity;
+    for (let i = r; i < r + rowLength; i++) if (isValue(data[i]!) && data[i]! > m) m = data[i]!;
+    if (m < low) low = m;
+  }
+  return low;
 }
 
 export interface CollectOptions {
@@ -131,13 +168,27 @@ export async function collectRanges(g: TfliteGraph, samples: readonly Float32Arr
       h.add(data);
     };
   const { means } = opts;
-  const visit: Visit = means
-    ? (t, data) => { rangeVisit(t, data); if (means.tensors.has(t)) means.into.add(t, data); }
-    : rangeVisit;
+  const softmax = method === 'mse' ? softmaxInputs(g) : new Map<number, { rowLength: number; beta: number }>();
+  const rowMax = new Map<number, number>();
+  const visit: Visit = (t, data) => {
+    rangeVisit(t, data);
+    if (means?.tensors.has(t)) means.into.add(t, data);
+    const sm = softmax.get(t);
+    if (sm) rowMax.set(t, lowestRowMax(rowMax.get(t), data, sm.rowLength));
+  };
   const acts = await visitActivations(g, samples, visit, opts.onProgress);
   const extremes = extremeTensors(g);
   const ranges = method === 'minmax' ? observed
     : new Map([...histograms].map(([t, h]) => [t, extremes.has(t) ? { min: h.min, max: h.max } : h.bestInt8Range()]));
+  // 'mse': a SOFTMAX input (and the tensors it merely reshapes) drops what lies deeper than softmaxDepth
+  // under the lowest row maximum seen; its top stays (extremeTensors)
+  for (const [t, sm] of softmax) {
+    const floor = rowMax.get(t)! - softmaxDepth(sm.rowLength, sm.beta);
+    for (const u of valueChain(g, t)) {
+      const r = ranges.get(u);
+      if (r && Number.isFinite(floor) && r.min < floor) ranges.set(u, { min: Math.min(floor, r.max), max: r.max });
+    }
+  }
   for (const t of acts) if (!ranges.has(t)) throw new Error(`calibration did not see tensor '${g.tensors[t]!.name}'`);
   return ranges;
 }
