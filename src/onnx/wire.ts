@@ -146,6 +146,13 @@ export class WireReader {
 
   /** An int64 as a number; beyond +-2^53 it is clamped to the safe integer range (INT64_MAX "to the end" sentinels). */
   int64(): number {
+    // one byte (dims, most attribute ints) without the 64-bit reader
+    const pos = this.pos;
+    const b = this.buf[pos]!;
+    if (b < 0x80 && pos < this.end) {
+      this.pos = pos + 1;
+      return b;
+    }
     this.varint64();
     const { lo, hi } = this;
     if (hi & 0x80000000) {
