@@ -35,10 +35,12 @@ function readRepeated<T>(r: WireReader, wt: number, one: (rr: WireReader) => T, 
 
 /**
  * A singular message field may occur more than once on the wire; protobuf merges the occurrences, which
- * is the same as decoding their bytes one after another (what onnxruntime's parser does, too).
+ * is the same as decoding their bytes one after another (what onnxruntime's parser does, too). The
+ * occurrences come as readers over their windows: the usual single one is decoded where it lies.
  */
-function merged(r: WireReader, chunks: Uint8Array[]): WireReader {
-  if (chunks.length === 1) return r.over(chunks[0]!);
+function merged(parts: WireReader[]): WireReader {
+  if (parts.length === 1) return parts[0]!;
+  const chunks = parts.map((p) => p.window());
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) { out.set(c, at); at += c.length; }
@@ -135,42 +137,42 @@ function decodeShape(r: WireReader): OnnxDim[] {
 function decodeType(r: WireReader, depth: number): { elemType: number; shape: OnnxDim[] | null } {
   if (depth > MAX_TYPE_DEPTH) bad('type nesting too deep');
   let elemType = 0;
-  const tensorTypes: Uint8Array[] = [];
-  const shapes: Uint8Array[] = [];
+  const tensorTypes: WireReader[] = [];
+  const shapes: WireReader[] = [];
   let t = r;
   while (r.more()) {
     r.next();
     const f = r.field;
     const wt = r.wire;
-    if (f === 1 && wt === WireType.LengthDelimited) tensorTypes.push(r.bytes());
+    if (f === 1 && wt === WireType.LengthDelimited) tensorTypes.push(r.message());
     else r.skip(MAX_TYPE_DEPTH);
   }
   if (tensorTypes.length) {
-    t = merged(r, tensorTypes);
+    t = merged(tensorTypes);
     while (t.more()) {
       t.next();
       const g = t.field;
       const w2 = t.wire;
       if (g === 1 && w2 === WireType.Varint) elemType = t.int32();
-      else if (g === 2 && w2 === WireType.LengthDelimited) shapes.push(t.bytes());
+      else if (g === 2 && w2 === WireType.LengthDelimited) shapes.push(t.message());
       else t.skip();
     }
   }
-  return { elemType, shape: shapes.length ? decodeShape(merged(t, shapes)) : null };
+  return { elemType, shape: shapes.length ? decodeShape(merged(shapes)) : null };
 }
 
 function decodeValueInfo(r: WireReader): OnnxValueInfo {
   const v: OnnxValueInfo = { name: '', elemType: 0, shape: null };
-  const types: Uint8Array[] = [];
+  const types: WireReader[] = [];
   while (r.more()) {
     r.next();
     const f = r.field;
     const wt = r.wire;
     if (f === 1 && wt === WireType.LengthDelimited) v.name = r.string();
-    else if (f === 2 && wt === WireType.LengthDelimited) types.push(r.bytes());
+    else if (f === 2 && wt === WireType.LengthDelimited) types.push(r.message());
     else r.skip();
   }
-  if (types.length) Object.assign(v, decodeType(merged(r, types), 1));
+  if (types.length) Object.assign(v, decodeType(merged(types), 1));
   return v;
 }
 
@@ -180,8 +182,8 @@ function decodeAttribute(r: WireReader, depth: number): [string, AttrValue] {
   let f32 = 0;
   let i64 = 0;
   let s: Uint8Array = new Uint8Array(0);
-  const tensors: Uint8Array[] = [];
-  const graphs: Uint8Array[] = [];
+  const tensors: WireReader[] = [];
+  const graphs: WireReader[] = [];
   const floats: number[] = [];
   const ints: number[] = [];
   const strings: string[] = [];
@@ -195,8 +197,8 @@ function decodeAttribute(r: WireReader, depth: number): [string, AttrValue] {
       case 2: expectWire(wt, WireType.Bit32, 'attribute.f'); f32 = r.float(); break;
       case 3: i64 = r.int64(); break;
       case 4: expectWire(wt, WireType.LengthDelimited, 'attribute.s'); s = r.bytes(); break;
-      case 5: expectWire(wt, WireType.LengthDelimited, 'attribute.t'); tensors.push(r.bytes()); break;
-      case 6: expectWire(wt, WireType.LengthDelimited, 'attribute.g'); graphs.push(r.bytes()); break;
+      case 5: expectWire(wt, WireType.LengthDelimited, 'attribute.t'); tensors.push(r.message()); break;
+      case 6: expectWire(wt, WireType.LengthDelimited, 'attribute.g'); graphs.push(r.message()); break;
       case 7: readRepeated(r, wt, (x) => x.float(), floats); break;
       case 8: readRepeated(r, wt, (x) => x.int64(), ints); break;
       case 9: expectWire(wt, WireType.LengthDelimited, 'attribute.strings'); strings.push(r.string()); break;
@@ -204,8 +206,8 @@ function decodeAttribute(r: WireReader, depth: number): [string, AttrValue] {
       default: r.skip();
     }
   }
-  const t = tensors.length ? decodeTensor(merged(r, tensors)) : undefined;
-  const g = graphs.length ? decodeGraph(merged(r, graphs), depth + 1) : undefined;
+  const t = tensors.length ? decodeTensor(merged(tensors)) : undefined;
+  const g = graphs.length ? decodeGraph(merged(graphs), depth + 1) : undefined;
   // the type field says which value is meant (default-valued fields are absent on the wire)
   let value: AttrValue;
   switch (type) {
@@ -278,7 +280,7 @@ export function decodeGraph(r: WireReader, depth = 0): OnnxGraph {
 export function decodeModel(bytes: Uint8Array): OnnxModel {
   const r = WireReader.of(bytes);
   const m: OnnxModel = { irVersion: 0, producerName: '', producerVersion: '', opsets: new Map(), graph: undefined as unknown as OnnxGraph, functions: 0 };
-  const graphs: Uint8Array[] = [];
+  const graphs: WireReader[] = [];
   while (r.more()) {
     r.next();
     const f = r.field;
@@ -287,7 +289,7 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
       case 1: expectWire(wt, WireType.Varint, 'ir_version'); m.irVersion = r.int64(); break;
       case 2: expectWire(wt, WireType.LengthDelimited, 'producer_name'); m.producerName = r.string(); break;
       case 3: expectWire(wt, WireType.LengthDelimited, 'producer_version'); m.producerVersion = r.string(); break;
-      case 7: expectWire(wt, WireType.LengthDelimited, 'graph'); graphs.push(r.bytes()); break;
+      case 7: expectWire(wt, WireType.LengthDelimited, 'graph'); graphs.push(r.message()); break;
       case 8: {
         expectWire(wt, WireType.LengthDelimited, 'opset_import');
         const o = r.message();
@@ -309,6 +311,6 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
     }
   }
   if (!graphs.length) bad('no graph in the model (not an ONNX model, or truncated)');
-  m.graph = decodeGraph(merged(r, graphs));
+  m.graph = decodeGraph(merged(graphs));
   return m;
 }

@@ -11,23 +11,44 @@ const GROUP_DEPTH_LIMIT = 100;
 const TWO_32 = 2 ** 32;
 
 const utf8 = new TextDecoder();
+/** Node's UTF-8 slicer behind Buffer#toString, without toString's argument handling (toString on a Node without it). */
+type Utf8Slice = (this: Buffer, start: number, end: number) => string;
+const utf8Slice: Utf8Slice = (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice
+  ?? function (this: Buffer, start: number, end: number): string { return this.toString('utf8', start, end); };
 
 export class WireReader {
+  // `declare`d and set in the constructor, not class fields: a model has thousands of sub-messages,
+  // decoded before V8 optimises anything, and the interpreter runs field definitions as a call of
+  // their own at every construction
+  private declare readonly buf: Uint8Array;
+  private declare readonly view: DataView;
+  /** a Buffer over the same bytes as `buf` (its UTF-8 slicing) */
+  private declare readonly text: Buffer;
+  declare pos: number;
+  declare readonly end: number;
   /** the current field's number and wire type, set by next() */
-  field = 0;
-  wire = 0;
+  declare field: number;
+  declare wire: number;
+  // the halves of the last 64-bit varint (fields, not an array: no allocation per read)
+  private declare lo: number;
+  private declare hi: number;
 
-  private constructor(
-    private readonly buf: Uint8Array,
-    private readonly view: DataView,
-    public pos: number,
-    public readonly end: number,
-  ) {}
+  private constructor(buf: Uint8Array, view: DataView, text: Buffer, pos: number, end: number) {
+    this.buf = buf;
+    this.view = view;
+    this.text = text;
+    this.pos = pos;
+    this.end = end;
+    this.field = 0;
+    this.wire = 0;
+    this.lo = 0;
+    this.hi = 0;
+  }
 
   static of(bytes: Uint8Array): WireReader {
     // a plain Uint8Array view: a Node Buffer's subarray() is much slower
     const buf = Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    return new WireReader(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0, buf.length);
+    return new WireReader(buf, new DataView(buf.buffer, buf.byteOffset, buf.byteLength), Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength), 0, buf.length);
   }
 
   /** Whether fields remain in the window. */
@@ -41,6 +62,16 @@ export class WireReader {
 
   /** Reads the next tag into `field` and `wire`. */
   next(): void {
+    // a one-byte tag (fields 1-15) without the varint reader: most tags, and the interpreter pays per call
+    const pos = this.pos;
+    const b = this.buf[pos]!;
+    if (b < 0x80 && pos < this.end) {
+      this.pos = pos + 1;
+      this.field = b >>> 3;
+      this.wire = b & 7;
+      if (this.field <= 0 || this.wire > 5) throw new Error(`illegal tag: field no ${this.field} wire type ${this.wire}`);
+      return;
+    }
     const start = this.pos;
     const tag = this.uint32();
     if (this.pos - start > 5 || (this.pos - start === 5 && this.buf[this.pos - 1]! > 0x0f)) throw new Error('illegal tag: varint overflows uint32');
@@ -52,7 +83,13 @@ export class WireReader {
   /** A varint's low 32 bits, unsigned (longer varints, e.g. a negative int32, are read to their end). */
   uint32(): number {
     const buf = this.buf;
-    let b = buf[this.pos++]!;
+    const pos = this.pos;
+    let b = buf[pos]!;
+    if (b < 0x80 && pos < this.end) {
+      this.pos = pos + 1;
+      return b;
+    }
+    this.pos = pos + 1;
     let result = b & 0x7f;
     if (b & 0x80) {
       b = buf[this.pos++]!;
@@ -79,10 +116,6 @@ export class WireReader {
   int32(): number {
     return this.uint32() | 0;
   }
-
-  // the halves of the last 64-bit varint (fields, not an array: no allocation per read)
-  private lo = 0;
-  private hi = 0;
 
   /** Reads a varint into `lo` and `hi` (unsigned 32-bit halves). */
   private varint64(): void {
@@ -113,6 +146,13 @@ export class WireReader {
 
   /** An int64 as a number; beyond +-2^53 it is clamped to the safe integer range (INT64_MAX "to the end" sentinels). */
   int64(): number {
+    // one byte (dims, most attribute ints) without the 64-bit reader
+    const pos = this.pos;
+    const b = this.buf[pos]!;
+    if (b < 0x80 && pos < this.end) {
+      this.pos = pos + 1;
+      return b;
+    }
     this.varint64();
     const { lo, hi } = this;
     if (hi & 0x80000000) {
@@ -162,14 +202,11 @@ export class WireReader {
     const start = this.pos;
     this.pos += len;
     this.checkBounds();
-    const buf = this.buf;
-    // short ASCII (names, op types) without a trip through the decoder
-    if (len <= 32) {
-      let ascii = true;
-      for (let i = start; i < this.pos; i++) if (buf[i]! > 0x7f) { ascii = false; break; }
-      if (ascii) return String.fromCharCode.apply(null, buf.subarray(start, this.pos) as unknown as number[]);
-    }
-    return utf8.decode(buf.subarray(start, this.pos));
+    // Node's UTF-8 slice of the shared Buffer view: no subarray per name (a model has thousands,
+    // decoded before V8 optimises anything). It decodes as TextDecoder does but keeps a leading BOM,
+    // which TextDecoder drops: such a string takes the decoder.
+    if (this.buf[start] !== 0xef) return utf8Slice.call(this.text, start, this.pos);
+    return utf8.decode(this.buf.subarray(start, this.pos));
   }
 
   /** A length-delimited field as a reader over its bytes (same buffer). */
@@ -178,14 +215,19 @@ export class WireReader {
     const start = this.pos;
     this.pos += len;
     this.checkBounds();
-    return new WireReader(this.buf, this.view, start, this.pos);
+    return new WireReader(this.buf, this.view, this.text, start, this.pos);
+  }
+
+  /** The bytes of this reader's window (a view, not a copy). */
+  window(): Uint8Array {
+    return this.buf.subarray(this.pos, this.end);
   }
 
   /** A reader over bytes that came from this reader's buffer (a view bytes() returned). */
   over(bytes: Uint8Array): WireReader {
     if (bytes.buffer === this.buf.buffer) {
       const start = bytes.byteOffset - this.buf.byteOffset;
-      if (start >= 0 && start + bytes.length <= this.buf.length) return new WireReader(this.buf, this.view, start, start + bytes.length);
+      if (start >= 0 && start + bytes.length <= this.buf.length) return new WireReader(this.buf, this.view, this.text, start, start + bytes.length);
     }
     return WireReader.of(bytes);
   }

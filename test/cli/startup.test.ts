@@ -1,6 +1,7 @@
 // Start-up: each command's code loads only when that command runs. Observed with a loader hook that
 // logs every module the process loads on tsc's module-per-file dist/ (the import graph), and, on the
-// bundled bin (one CommonJS program file whose modules initialise on first use, scripts/bundle.mjs),
+// bundled bin (one CommonJS program file whose modules initialise on first use, and a smaller one
+// without the other commands for convert: scripts/bundle.mjs),
 // through the Node built-ins and files a run loads. Needs `npm run build` (as the other built-binary
 // tests do).
 import { spawnSync } from 'node:child_process';
@@ -102,6 +103,21 @@ describe('the bundled bin (dist/tfdoctor.cjs and the program bundle)', () => {
     expect(r.stdout).toMatch(/^wrote .*mean-head\.tflite: 4 TFLite ops/);
     expect(statSync(out).size).toBeGreaterThan(0);
     expect([...heavyBuiltins, 'perf_hooks'].filter((b) => r.builtins.has(b))).toEqual([]);
+    // it ran the convert program (the other commands left out), whose code cache carries its name
+    expect(readdirSync(join(cache, 'code-cache'))).toEqual([expect.stringMatching(/^tfdoctor-convert-\w+-node.*-convert-flags[0-9a-f]{8}\.bin$/)]);
+  });
+
+  it('the convert program holds the converter but not the other commands (their modules are stand-ins that say so)', () => {
+    const names = readdirSync(join(root, 'dist/bundle'));
+    const convertProgram = names.find((n) => /^tfdoctor-convert-\w+\.cjs$/.test(n));
+    const program = names.find((n) => /^tfdoctor-\w+\.cjs$/.test(n) && n !== convertProgram);
+    const text = (n: string | undefined) => readFileSync(join(root, 'dist/bundle', n!), 'utf8');
+    for (const command of ['check', 'fix', 'lock', 'patch']) {
+      expect(text(convertProgram)).toContain(`./commands/${command}.js is not in the convert program`);
+      expect(text(program)).toContain(`// src/cli/commands/${command}.ts`);
+    }
+    expect(text(convertProgram)).toContain('// src/cli/commands/convert.ts');
+    expect(text(convertProgram).length).toBeLessThan(text(program).length * 0.7);
   });
 
   it('check loads no child_process (commander gets it on use) and, with its caches warm, neither yaml nor a --verify runtime', () => {

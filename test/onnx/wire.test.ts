@@ -75,4 +75,22 @@ describe('WireReader', () => {
       expect(r.string()).toBe('x');
     }
   });
+
+  it('strings decode as TextDecoder decodes them: a leading BOM dropped, bad bytes replaced, inside a window of a larger buffer', () => {
+    const payloads = [[0xef, 0xbb, 0xbf, 0x61], [0x61, 0xef, 0xbb, 0xbf], [0x61, 0xff, 0x62, 0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98, 0x80, 0x7a], []];
+    for (const payload of payloads) {
+      const w = new BinaryWriter().tag(1, BufWire.LengthDelimited).bytes(new Uint8Array(payload));
+      const field = w.finish();
+      // the field sits at an offset inside a larger buffer, read through a sub-message window
+      const outer = new BinaryWriter().tag(2, BufWire.Varint).int32(7).tag(3, BufWire.LengthDelimited).bytes(field).finish();
+      const padded = new Uint8Array(outer.length + 5);
+      padded.set(outer, 3);
+      const r = WireReader.of(Buffer.from(padded.buffer, 3, outer.length));
+      r.next(); r.int32();
+      r.next();
+      const sub = r.message();
+      sub.next();
+      expect(sub.string()).toBe(new TextDecoder().decode(new Uint8Array(payload)));
+    }
+  });
 });
