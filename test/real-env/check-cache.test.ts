@@ -62,7 +62,7 @@ describe('check through the env snapshot cache on a venv that pip changes', () =
     // the entry is keyed on this build (the bundle's content hash), not only the release version
     const [entryFile] = readdirSync(join(cacheDir, 'env-snapshots'));
     const identity = JSON.parse((JSON.parse(readFileSync(join(cacheDir, 'env-snapshots', entryFile), 'utf8')) as { identity: string }).identity) as unknown[];
-    const bundleHash = /^tfdoctor-(\w+)\.cjs$/.exec(readdirSync(join(root, 'dist', 'bundle'))[0])![1];
+    const bundleHash = readdirSync(join(root, 'dist', 'bundle')).map((n) => /^tfdoctor-(\w+)\.cjs$/.exec(n)?.[1]).find(Boolean);
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     expect(identity[1]).toBe(`${version}+${bundleHash}`);
     const base = first.doc.environment.distributionCount;
