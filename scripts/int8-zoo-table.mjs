@@ -14,7 +14,8 @@ const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
 function floatOpsCell(ops) {
   if (!ops.length) return 'none';
   const counts = new Map();
-  for (const o of ops) counts.set(o, (counts.get(o) ?? 0) + 1);
+  // a reason that carries the operator's own scale ("(scale 0.00647)") is counted with its kind
+  for (const o of ops.map((x) => x.replace(/ \(scale [^)]*\)/, ''))) counts.set(o, (counts.get(o) ?? 0) + 1);
   return [...counts].map(([o, n]) => (n > 1 ? o.replace(':', ` x${n}:`) : o)).join('; ');
 }
 
@@ -73,5 +74,8 @@ export function writeTable(rowsPath, outPath) {
     `${floor.length} under it where the float model on int8-rounded inputs is under 0.95 too (${floor.join(', ') || 'none'}); ` +
     `${measured.length - at.length - floor.length} under it with the input-rounding floor at or above 0.95 (${measured.filter((n) => !at.includes(n) && !floor.includes(n)).join(', ') || 'none'}).`,
     '', `Not measured yet: ${missing.length ? missing.join(', ') : 'none'}${missing.length ? ' (no row in the rows file)' : ''}.`, '');
+  // a row may say what build it was measured on when the converter changed after it (rows are not re-measured by hand)
+  const notes = measured.map((n) => [n, (plain.get(n) ?? auto.get(n)).note]).filter(([, note]) => note);
+  if (notes.length) lines.push('Notes on rows:', '', ...notes.map(([n, note]) => `- ${n}: ${note}`), '');
   writeFileSync(outPath, lines.join('\n'));
 }

@@ -49,6 +49,48 @@ export class ElementMeans {
   }
 }
 
+/** Ops that move, pick or offset values (a constant bias ADD) on the way from a weighted op to what reads it. */
+const PASS_THROUGH = new Set(['RESHAPE', 'TRANSPOSE', 'SQUEEZE', 'EXPAND_DIMS', 'GATHER', 'SLICE', 'STRIDED_SLICE', 'SPLIT', 'SPLIT_V', 'ADD']);
+
+/**
+ * Weighted operators whose output is divided by its own L2 norm, x / max(sqrt(sum(x * x)), eps) as
+ * F.normalize lowers (MUL, SUM, SQRT, MAXIMUM, optional BROADCAST_TO, DIV), reached through ops that
+ * only move values or add a constant. Such a quotient ignores scale: an all-zero row (padding) is 0
+ * in float only because x is exactly 0 there, and a corrected bias moves it off 0, which the division
+ * blows up into a unit vector (swin_v2's keys of padded windows). Their bias is left as it is.
+ */
+export function l2NormalizedSources(g: TfliteGraph): Set<number> {
+  const producer = new Map<number, number>();
+  g.operators.forEach((op, i) => { for (const t of op.outputs) producer.set(t, i); });
+  const isConst = (t: number) => t >= 0 && !!g.tensors[t]!.data;
+  const opOf = (t: number | undefined, name: string) => {
+    const i = t === undefined ? undefined : producer.get(t);
+    return i !== undefined && g.operators[i]!.op === name ? g.operators[i]! : undefined;
+  };
+  const out = new Set<number>();
+  for (const div of g.operators) {
+    if (div.op !== 'DIV') continue;
+    const [x, den] = div.inputs as [number, number];
+    let clamp = opOf(den, 'BROADCAST_TO');
+    clamp = opOf(clamp ? clamp.inputs[0] : den, 'MAXIMUM');
+    const sqrt = opOf(clamp?.inputs.find((t) => !isConst(t)), 'SQRT');
+    const sum = opOf(sqrt?.inputs[0], 'SUM');
+    const square = opOf(sum?.inputs[0], 'MUL');
+    if (!square || square.inputs[0] !== x || square.inputs[1] !== x) continue;
+    // back from x to the weighted operator that computed it
+    for (let t: number | undefined = x; t !== undefined;) {
+      const i = producer.get(t);
+      if (i === undefined) break;
+      const op = g.operators[i]!;
+      if (INT8_RULES[op.op]?.kind === 'weighted') { out.add(i); break; }
+      if (!PASS_THROUGH.has(op.op)) break;
+      const moving = op.inputs.filter((u) => u >= 0 && !isConst(u));
+      t = moving.length === 1 ? moving[0] : undefined;
+    }
+  }
+  return out;
+}
+
 function floatValues(data: Uint8Array): Float32Array {
   return new Float32Array(data.slice().buffer);
 }
@@ -60,17 +102,18 @@ function floatBytes(v: Float32Array): Uint8Array {
 /**
  * Moves the bias of every CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED with constant weights by
  * -(W_int8 - W) . E[x] (the int8 pass then quantizes the corrected bias). A bias shared with another
- * operator is copied first; an operator without bias gets one. Operators in `keepFloat` (indexes) are
- * left alone. Returns how many operators changed.
+ * operator is copied first; an operator without bias gets one. Operators in `keepFloat` (indexes) and
+ * those an L2 normalization reads (l2NormalizedSources) are left alone. Returns how many operators changed.
  */
 export function correctBiases(g: TfliteGraph, means: ElementMeans, keepFloat?: ReadonlySet<number>): number {
+  const normalized = l2NormalizedSources(g);
   const readers = new Map<number, number>();
   for (const op of g.operators) for (const t of op.inputs) if (t >= 0) readers.set(t, (readers.get(t) ?? 0) + 1);
   let changed = 0;
   for (const [index, op] of g.operators.entries()) {
     const rule = INT8_RULES[op.op];
     // an operator kept float keeps its float weights: nothing to correct
-    if (rule?.kind !== 'weighted' || keepFloat?.has(index)) continue;
+    if (rule?.kind !== 'weighted' || keepFloat?.has(index) || normalized.has(index)) continue;
     const [x, w] = op.inputs as [number, number];
     if (w < 0 || !g.tensors[w]!.data || g.tensors[w]!.type !== 'FLOAT32' || x < 0) continue;
     const wt = g.tensors[w]!;

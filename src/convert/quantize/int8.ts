@@ -221,7 +221,31 @@ class Int8Rewriter {
       if (w < 0 || !this.isConst(w) || this.g.tensors[w]!.type !== 'FLOAT32') return { reason: `${op.op} weights are computed at run time (int8 needs constant weights)` };
       if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { reason: `${op.op} bias is computed at run time` };
     }
+    if (rule.kind === 'tied') {
+      const lost = this.constantLostOnGrid(op);
+      if (lost) return { reason: lost };
+    }
     return { rule };
+  }
+
+  /**
+   * A 'tied' operator's constant operand is quantized at the output's params. A non-zero constant that
+   * rounds to 0 there (the eps of clamp_min(norm, eps) before x / norm) changes what the operator is for:
+   * max(norm, eps) can then be 0 and the division gives inf / NaN. Such an operator stays float.
+   */
+  private constantLostOnGrid(op: TfOperator): string | undefined {
+    const r = this.ranges.get(op.outputs[0]!)!;
+    const out = activationParams(r.min, r.max);
+    for (const t of op.inputs) {
+      if (t < 0 || !this.isConst(t) || this.g.tensors[t]!.type !== 'FLOAT32') continue;
+      const values = floatValues(this.g.tensors[t]!.data!);
+      const q = quantizeValues(values, out);
+      const i = values.findIndex((v, k) => v !== 0 && q[k] === out.zeroPoint[0]);
+      if (i >= 0) {
+        return `its constant operand ${values[i]!.toPrecision(3)} rounds to 0 on the output's int8 grid (scale ${out.scale[0]!.toPrecision(3)}): in int8 ${op.op} could no longer keep its output off 0 (x / max(norm, eps) would divide by 0)`;
+      }
+    }
+    return undefined;
   }
 
   /** Params of every float activation an int8 operator touches: calibrated, then the kernels' ties. */
