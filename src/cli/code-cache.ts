@@ -19,8 +19,8 @@ export const MAX_CODE_CACHE_FILES = 32;
 
 /**
  * The cache file of `bundle` for this Node, architecture, command and Node flags, under tfdoctor's
- * cache folder. V8 rejects a cache made under other V8 flags (bin/tfdoctor starts convert with a larger
- * young generation; a profiler adds its own): one file per flag set, so two ways of starting the same
+ * cache folder. V8 rejects a cache made under other V8 flags (a profiler's, a --max-old-space-size
+ * a user sets): one file per flag set, so two ways of starting the same
  * command do not overwrite each other's cache at every run.
  */
 export function codeCacheFile(cacheRoot: string, bundle: string, command: string, execArgv: readonly string[] = process.execArgv): string {

@@ -223,15 +223,6 @@ export class WireReader {
     return this.buf.subarray(this.pos, this.end);
   }
 
-  /** A reader over bytes that came from this reader's buffer (a view bytes() returned). */
-  over(bytes: Uint8Array): WireReader {
-    if (bytes.buffer === this.buf.buffer) {
-      const start = bytes.byteOffset - this.buf.byteOffset;
-      if (start >= 0 && start + bytes.length <= this.buf.length) return new WireReader(this.buf, this.view, this.text, start, start + bytes.length);
-    }
-    return WireReader.of(bytes);
-  }
-
   /** Skips the current field's value. */
   skip(depth = GROUP_DEPTH_LIMIT): void {
     switch (this.wire) {

@@ -6,11 +6,10 @@
  * `keep(t)`: a tensor between two RESHAPEs that must still be computed (a QDQ model's requantization
  * point: the int8 values on its grid are not those of the reshape's input).
  */
-import type { TfliteGraph } from '../tflite/model.js';
+import { producerIndex, type TfliteGraph } from '../tflite/model.js';
 
 export function collapseReshapes(g: TfliteGraph, keep: (tensor: number) => boolean = () => false): number {
-  const producer = new Map<number, number>();
-  g.operators.forEach((op, i) => { for (const o of op.outputs) producer.set(o, i); });
+  const producer = producerIndex(g);
   const isConstOrAbsent = (t: number | undefined) => t === undefined || t < 0 || g.tensors[t]!.data !== undefined;
   let collapsed = 0;
   for (const op of g.operators) {

@@ -6,7 +6,7 @@
  * the opposite amount before the int8 pass quantizes it, so the int8 layer's expected output is the
  * float layer's. Conv padding is ignored (its zeros make the true shift a little smaller at borders).
  */
-import type { TfliteGraph } from '../tflite/model.js';
+import { producerIndex, type TfliteGraph } from '../tflite/model.js';
 import { INT8_RULES } from './int8-rules.js';
 import { symmetricInt8 } from './weights.js';
 
@@ -60,8 +60,7 @@ const PASS_THROUGH = new Set(['RESHAPE', 'TRANSPOSE', 'SQUEEZE', 'EXPAND_DIMS', 
  * blows up into a unit vector (swin_v2's keys of padded windows). Their bias is left as it is.
  */
 export function l2NormalizedSources(g: TfliteGraph): Set<number> {
-  const producer = new Map<number, number>();
-  g.operators.forEach((op, i) => { for (const t of op.outputs) producer.set(t, i); });
+  const producer = producerIndex(g);
   const isConst = (t: number) => t >= 0 && !!g.tensors[t]!.data;
   const opOf = (t: number | undefined, name: string) => {
     const i = t === undefined ? undefined : producer.get(t);

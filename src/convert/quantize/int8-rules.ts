@@ -20,7 +20,8 @@ import type { BuiltinOpName } from '../tflite/schema.js';
 export type Int8Rule =
   | { kind: 'weighted'; weightAxis: number | undefined }
   | { kind: 'own'; runTimeOperands?: true }
-  | { kind: 'same' | 'tied' }
+  | { kind: 'same' }
+  | { kind: 'tied'; clamp?: true }
   | { kind: 'fixed'; scale: number; zeroPoint: number };
 
 export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
@@ -64,8 +65,9 @@ export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
   REDUCE_MAX: { kind: 'same' },
   REDUCE_MIN: { kind: 'same' },
   CONCATENATION: { kind: 'tied' },
-  MAXIMUM: { kind: 'tied' },
-  MINIMUM: { kind: 'tied' },
+  // a clamp: its constant bound is what the operator is for, so it must survive the output's grid
+  MAXIMUM: { kind: 'tied', clamp: true },
+  MINIMUM: { kind: 'tied', clamp: true },
   LOGISTIC: { kind: 'fixed', scale: 1 / 256, zeroPoint: -128 },
   SOFTMAX: { kind: 'fixed', scale: 1 / 256, zeroPoint: -128 },
   TANH: { kind: 'fixed', scale: 1 / 128, zeroPoint: 0 },

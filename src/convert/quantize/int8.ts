@@ -221,19 +221,19 @@ class Int8Rewriter {
       if (w < 0 || !this.isConst(w) || this.g.tensors[w]!.type !== 'FLOAT32') return { reason: `${op.op} weights are computed at run time (int8 needs constant weights)` };
       if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { reason: `${op.op} bias is computed at run time` };
     }
-    if (rule.kind === 'tied') {
-      const lost = this.constantLostOnGrid(op);
+    if (rule.kind === 'tied' && rule.clamp) {
+      const lost = this.boundLostOnGrid(op);
       if (lost) return { reason: lost };
     }
     return { rule };
   }
 
   /**
-   * A 'tied' operator's constant operand is quantized at the output's params. A non-zero constant that
-   * rounds to 0 there (the eps of clamp_min(norm, eps) before x / norm) changes what the operator is for:
-   * max(norm, eps) can then be 0 and the division gives inf / NaN. Such an operator stays float.
+   * A clamp's constant bound is quantized at the output's params. A non-zero bound that rounds to 0
+   * there (the eps of clamp_min(norm, eps) before x / norm) changes what the clamp is for: max(norm, eps)
+   * can then be 0 and a division by it gives inf / NaN. Such a clamp stays float.
    */
-  private constantLostOnGrid(op: TfOperator): string | undefined {
+  private boundLostOnGrid(op: TfOperator): string | undefined {
     const r = this.ranges.get(op.outputs[0]!)!;
     const out = activationParams(r.min, r.max);
     for (const t of op.inputs) {

@@ -5,7 +5,7 @@
  * themselves, after folding and activation fusion (a conv's output range is its fused-ReLU range).
  */
 import { openTflite } from '../../verify/litert.js';
-import { TfliteGraph } from '../tflite/model.js';
+import { producerIndex, TfliteGraph } from '../tflite/model.js';
 import { assignOpVersions } from '../tflite/op-version.js';
 import { writeTflite } from '../tflite/write.js';
 import type { ElementMeans } from './bias-correction.js';
@@ -86,16 +86,15 @@ const VALUE_PRESERVING = new Set(['RESHAPE', 'SQUEEZE', 'TRANSPOSE', 'EXPAND_DIM
  * followed back through reshapes to the tensor an op computed.
  */
 export function extremeTensors(g: TfliteGraph): Set<number> {
+  const producer = producerIndex(g);
   const out = new Set<number>();
-  for (const t of g.outputs) for (const u of valueChain(g, t)) out.add(u);
-  for (const op of g.operators) if (op.op === 'SOFTMAX') for (const u of valueChain(g, op.inputs[0]!)) out.add(u);
+  for (const t of g.outputs) for (const u of valueChain(g, producer, t)) out.add(u);
+  for (const op of g.operators) if (op.op === 'SOFTMAX') for (const u of valueChain(g, producer, op.inputs[0]!)) out.add(u);
   return out;
 }
 
 /** `t` and the tensors it is a reshape or transpose of, back to the one an operator computed. */
-function valueChain(g: TfliteGraph, t: number): number[] {
-  const producer = new Map<number, number>();
-  g.operators.forEach((op, i) => { for (const o of op.outputs) producer.set(o, i); });
+function valueChain(g: TfliteGraph, producer: ReadonlyMap<number, number>, t: number): number[] {
   const chain: number[] = [];
   for (let cur: number | undefined = t; cur !== undefined && !chain.includes(cur);) {
     chain.push(cur);
@@ -122,8 +121,8 @@ function softmaxInputs(g: TfliteGraph): Map<number, { rowLength: number; beta: n
   for (const op of g.operators) {
     if (op.op !== 'SOFTMAX') continue;
     const t = op.inputs[0]!;
-    const beta = op.options?.values && typeof (op.options.values as Record<string, unknown>).beta === 'number' ? (op.options.values as Record<string, number>).beta! : 1;
-    out.set(t, { rowLength: g.tensors[t]!.shape.at(-1) ?? 1, beta });
+    const beta = (op.options?.values as { beta?: unknown } | undefined)?.beta;
+    out.set(t, { rowLength: g.tensors[t]!.shape.at(-1) ?? 1, beta: typeof beta === 'number' ? beta : 1 });
   }
   return out;
 }
@@ -182,9 +181,10 @@ export async function collectRanges(g: TfliteGraph, samples: readonly Float32Arr
     : new Map([...histograms].map(([t, h]) => [t, extremes.has(t) ? { min: h.min, max: h.max } : h.bestInt8Range()]));
   // 'mse': a SOFTMAX input (and the tensors it merely reshapes) drops what lies deeper than softmaxDepth
   // under the lowest row maximum seen; its top stays (extremeTensors)
+  const producer = producerIndex(g);
   for (const [t, sm] of softmax) {
     const floor = rowMax.get(t)! - softmaxDepth(sm.rowLength, sm.beta);
-    for (const u of valueChain(g, t)) {
+    for (const u of valueChain(g, producer, t)) {
       const r = ranges.get(u);
       if (r && Number.isFinite(floor) && r.min < floor) ranges.set(u, { min: Math.min(floor, r.max), max: r.max });
     }

@@ -49,13 +49,16 @@ export interface GivenScales {
   zeroPoint: number[];
 }
 
+/** The axis the given scales run along: none for a single scale (whatever axis the caller names). */
+const givenAxis = (axis: number | undefined, p: GivenScales): number | undefined => (p.scale.length === 1 ? undefined : axis ?? 0);
+
 /**
  * Whether float `values` (made by dequantizing int8 data with `p`) are still exactly int8 values at `p`:
  * within 1e-3 of an integer in [-128, 127] (dequantizing rounds to float32, so not bit-exact).
  */
 export function onGivenGrid(values: ArrayLike<number>, shape: readonly number[], axis: number | undefined, p: GivenScales): boolean {
   let onGrid = true;
-  const fits = forEachChannelRun(values.length, shape, p.scale.length === 1 ? undefined : axis ?? 0, p.scale.length, (first, end, c) => {
+  const fits = forEachChannelRun(values.length, shape, givenAxis(axis, p), p.scale.length, (first, end, c) => {
     const scale = p.scale[c]!;
     const zeroPoint = p.zeroPoint[c]!;
     for (let i = first; i < end && onGrid; i++) {
@@ -70,7 +73,7 @@ export function onGivenGrid(values: ArrayLike<number>, shape: readonly number[],
 /** The int8 data of float `values` on the given grid (check onGivenGrid first). */
 export function givenInt8(values: ArrayLike<number>, shape: readonly number[], axis: number, p: GivenScales): QuantizedWeights {
   const out = new Int8Array(values.length);
-  const fits = forEachChannelRun(values.length, shape, p.scale.length === 1 ? undefined : axis, p.scale.length, (first, end, c) => {
+  const fits = forEachChannelRun(values.length, shape, givenAxis(axis, p), p.scale.length, (first, end, c) => {
     const scale = p.scale[c]!;
     const zeroPoint = p.zeroPoint[c]!;
     for (let i = first; i < end; i++) out[i] = Math.round(values[i]! / scale + zeroPoint);

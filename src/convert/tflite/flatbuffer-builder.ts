@@ -92,7 +92,7 @@ export class FlatbufferBuilder {
     this.fields[slot] = this.offset();
   }
 
-  /** A reference to a table, vector or string written earlier (0: none). */
+  /** A reference to a table, vector or string written earlier (0: none, the field is left out). */
   offsetField(slot: number, target: Offset): void {
     if (target === 0) return;
     this.reference(target);

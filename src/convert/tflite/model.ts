@@ -217,3 +217,10 @@ export class TfliteGraph {
     t.name = this.uniqueName(name);
   }
 }
+
+/** tensor index -> index of the operator that writes it */
+export function producerIndex(g: TfliteGraph): Map<number, number> {
+  const producer = new Map<number, number>();
+  g.operators.forEach((op, i) => { for (const t of op.outputs) producer.set(t, i); });
+  return producer;
+}

@@ -12,8 +12,8 @@ function writeQuantization(b: Builder, q: TfQuantization): Offset {
   const scale = b.float32Vector(q.scale);
   const zeroPoint = b.int64Vector(q.zeroPoint);
   b.startTable(S.count);
-  if (min) b.offsetField(S.min, min);
-  if (max) b.offsetField(S.max, max);
+  b.offsetField(S.min, min);
+  b.offsetField(S.max, max);
   b.offsetField(S.scale, scale);
   b.offsetField(S.zero_point, zeroPoint);
   b.int32Field(S.quantized_dimension, q.quantizedDimension ?? 0, 0);
@@ -114,7 +114,7 @@ export function layoutTflite(g: TfliteGraph): TfliteParts {
     b.int8Field(Slots.Tensor.type, TensorType[t.type], 0);
     b.int32Field(Slots.Tensor.buffer, tensorBuffer[i]!, 0);
     b.offsetField(Slots.Tensor.name, name);
-    if (quantization) b.offsetField(Slots.Tensor.quantization, quantization);
+    b.offsetField(Slots.Tensor.quantization, quantization);
     return b.endTable();
   });
 
