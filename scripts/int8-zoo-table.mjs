@@ -1,5 +1,6 @@
 // The int8 zoo table (bench/results/int8-zoo.md) from the rows scripts/int8-zoo.mjs --out wrote: one
-// markdown row per model (the last measured row wins; a --keep-float run fills its own column).
+// markdown row per model (the last measured row wins; a --keep-float run fills its own column, an --ort-only
+// run the yardstick's when its sample counts match the row's).
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /** the zoo's 24 architectures (scripts/models/export_zoo.py) */
@@ -33,12 +34,20 @@ export function writeTable(rowsPath, outPath) {
   if (!rowsPath) throw new Error('--markdown needs --rows ROWS.jsonl');
   const plain = new Map();
   const auto = new Map();
+  const yardstick = new Map();
   for (const line of readFileSync(rowsPath, 'utf8').split('\n')) {
     if (!line.trim()) continue;
     const r = JSON.parse(line);
-    (r.keepFloat?.mode === 'auto' ? auto : plain).set(r.model, r);
+    (r.yardstick ? yardstick : r.keepFloat?.mode === 'auto' ? auto : plain).set(r.model, r);
   }
+  /** onnxruntime's quantize_static on the row's own samples: from the row itself (--ort) or an --ort-only row */
+  const ortOf = (r) => {
+    if (r.ort) return r.ort;
+    const y = yardstick.get(r.model);
+    return y && y.calibration === (r.calibration ?? 200) && y.heldOut === (r.heldOut ?? 100) ? y.ort : undefined;
+  };
   const names = [...new Set([...plain.keys(), ...auto.keys()])];
+  const cell = (o) => (o ? `${f2(o.agreement)} / ${f1(o.sqnrDb)}` : '-');
   const lines = [
     '# int8 on the torchvision zoo (issue 9)',
     '',
@@ -52,18 +61,20 @@ export function writeTable(rowsPath, outPath) {
     'themselves under Gaussian noise of the int8 error\'s RMS; *margin/noise* = median top-1 margin over that RMS (under 1:',
     'near-tied logits); *float ops* = operators without an int8 rule kept float; *keep-float auto* = a separate run with',
     '`--keep-float auto --min-agreement 0.95` (a quarter of the calibration samples, at most 50, set aside to judge; the',
-    'held-out inputs are never used to choose). Seconds are wall time of the quantizing convert on a shared 2-core machine',
+    'held-out inputs are never used to choose); *ORT int8* = a yardstick: onnxruntime\'s own `quantize_static` (QDQ,',
+    'per-channel int8 weights, int8 activations, MinMax calibration; scripts/models/ort_int8.py) of the same ONNX file on the',
+    'same calibration samples, run in onnxruntime on the same held-out inputs. Seconds are wall time of the quantizing convert on a shared 2-core machine',
     '(load average 8-12 during these runs), not a benchmark.',
     '',
-    '| model | ops | cal / held-out | agreement | SQNR dB | input rounding: agreement / SQNR dB | noise-only agreement | margin/noise | size vs float | float ops | quantize s | keep-float auto |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| model | ops | cal / held-out | agreement | SQNR dB | input rounding: agreement / SQNR dB | noise-only agreement | margin/noise | ORT int8: agreement / SQNR dB | size vs float | float ops | quantize s | keep-float auto |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const name of names) {
     const r = plain.get(name) ?? auto.get(name);
     const a = auto.get(name);
-    if (r.error) { lines.push(`| ${name} | - | ${r.calibration ?? '-'} / ${r.heldOut ?? '-'} | error: ${r.error} | | | | | | | | |`); continue; }
+    if (r.error) { lines.push(`| ${name} | - | ${r.calibration ?? '-'} / ${r.heldOut ?? '-'} | error: ${r.error} | | | | | | | | | |`); continue; }
     lines.push(`| ${name} | ${r.ops ?? '-'} | ${r.calibration ?? 200} / ${r.heldOut ?? 100} | ${f2(r.node.agreement)} | ${f2(r.node.sqnrDb)} | ` +
-      `${r.inputRounding ? `${f2(r.inputRounding.agreement)} / ${f1(r.inputRounding.sqnrDb)}` : '-'} | ${f2(r.noiseAgreement)} | ${f2(r.medianMarginOverNoise)} | ` +
+      `${r.inputRounding ? `${f2(r.inputRounding.agreement)} / ${f1(r.inputRounding.sqnrDb)}` : '-'} | ${f2(r.noiseAgreement)} | ${f2(r.medianMarginOverNoise)} | ${cell(ortOf(r))} | ` +
       `${r.sizeRatio} | ${floatOpsCell(r.floatOps)} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
   }
   const measured = names.filter((n) => !(plain.get(n) ?? auto.get(n)).error);

@@ -14,7 +14,9 @@
 // --out FILE appends one JSON line per model as it finishes (long runs survive being cut).
 // Needs `npm run build` first (imports dist/). usage:
 //   node scripts/int8-zoo.mjs [--only resnet18,mobilenet_v2] [--exports dynamo,torchscript] [--calibration 200]
-//     [--held-out 100] [--keep-float auto [--min-agreement 0.95]] [--method mse|minmax] [--no-bias-correction] [--python] [--ort] [--out rows.jsonl] [--dist DIR] [--verbose] [--json]
+//     [--held-out 100] [--keep-float auto [--min-agreement 0.95]] [--method mse|minmax] [--no-bias-correction] [--python] [--ort | --ort-only] [--out rows.jsonl] [--dist DIR] [--verbose] [--json]
+//   --ort-only: the onnxruntime yardstick alone (no int8 convert of ours); its row joins the table's row of the same
+//   model and sample counts (same seeded samples) instead of replacing it
 //   node scripts/int8-zoo.mjs --markdown bench/results/int8-zoo.md --rows bench/results/int8-zoo.jsonl
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -34,7 +36,8 @@ const only = opt('--only', ZOO.join(',')).split(',');
 const exportsWanted = opt('--exports', 'dynamo').split(',');
 const method = opt('--method', undefined);
 const outFile = opt('--out', undefined);
-const withOrt = args.includes('--ort');
+const ortOnly = args.includes('--ort-only');
+const withOrt = ortOnly || args.includes('--ort');
 const nCal = Number(opt('--calibration', '200'));
 const nHeld = Number(opt('--held-out', '100'));
 const withPython = args.includes('--python');
@@ -113,6 +116,14 @@ function modelList() {
   return out;
 }
 
+/** onnxruntime's quantize_static of the same file on the same samples (scripts/models/ort_int8.py) */
+function ortYardstick(onnx, calPath, heldPath) {
+  const py = ensureVenv('tools').python;
+  const r = JSON.parse(execFileSync(py, [join(here, 'models', 'ort_int8.py'), '--onnx', onnx, '--calibration', calPath, '--samples', heldPath],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20, timeout: 3_600_000 }).trim().split('\n').at(-1));
+  return { agreement: r.agreement, sqnrDb: +r.sqnr_db.toFixed(2), seconds: Math.round(r.seconds) };
+}
+
 const rows = [];
 for (const m of modelList()) {
   const row = { model: m.name, calibration: nCal, heldOut: nHeld };
@@ -123,6 +134,15 @@ for (const m of modelList()) {
     const inputName = floatRun.summary.inputs[0].name;
     const cal = npy(`${m.name}.cal.npy`, dims, nCal, 10_000);
     const held = npy(`${m.name}.held.npy`, dims, nHeld, 0);
+    if (ortOnly) {
+      row.yardstick = 'ort';
+      row.ort = ortYardstick(m.onnx, cal.path, held.path);
+      row.totalSeconds = Math.round((Date.now() - tModel) / 1000);
+      rows.push(row);
+      if (outFile) appendFileSync(outFile, `${JSON.stringify(row)}\n`);
+      if (!args.includes('--json')) console.log(`${row.model}: ORT quantize_static agreement ${row.ort.agreement} SQNR ${row.ort.sqnrDb} dB`);
+      continue;
+    }
     const t0 = Date.now();
     const onProgress = args.includes('--verbose') ? (msg) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m.name}: ${msg}`) : undefined;
     const { tflite, summary } = await convertFile(m.onnx, { ...(onProgress ? { onProgress } : {}), quantize: { mode: 'int8', calibration: cal.path, ...(method ? { method } : {}), ...(args.includes('--no-bias-correction') ? { biasCorrection: false } : {}),
@@ -162,10 +182,7 @@ for (const m of modelList()) {
     row.medianMarginOverNoise = +median(refs.map((r) => margin(r))).toFixed(3) / Math.sqrt(noise / count);
     row.medianMarginOverNoise = +row.medianMarginOverNoise.toFixed(2);
     if (withOrt) {
-      const py = ensureVenv('tools').python;
-      const r = JSON.parse(execFileSync(py, [join(here, 'models', 'ort_int8.py'), '--onnx', m.onnx, '--calibration', cal.path, '--samples', held.path],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20, timeout: 3_600_000 }).trim().split('\n').at(-1));
-      row.ort = { agreement: r.agreement, sqnrDb: +r.sqnr_db.toFixed(2) };
+      row.ort = ortYardstick(m.onnx, cal.path, held.path);
     }
     if (withPython) {
       const py = ensureVenv('tools').python;
@@ -174,6 +191,7 @@ for (const m of modelList()) {
       row.python = { agreement: r.resolvers.auto.agreement, sqnrDb: +r.resolvers.auto.sqnr_db.toFixed(2) };
     }
   } catch (err) {
+    if (ortOnly) row.yardstick = 'ort';
     row.error = String(err?.message ?? err).split('\n')[0];
   }
   row.totalSeconds = Math.round((Date.now() - tModel) / 1000);

@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { compareArrays, verifyTolerance } from './compare.js';
 import type { OrtOptimization } from './onnxrt.js';
+import { runnableInLiteRt } from './float-boundary.js';
 import { openPair, type PairRunner } from './pair.js';
 
 export interface QdqVerifyOptions {
@@ -60,6 +61,8 @@ export interface QdqVerifyResult {
   runs: number;
   references: QdqReferenceResult[];
   runtime: string;
+  /** int8 inputs / outputs (by signature name) run through a float boundary, LiteRT.js taking no int8 tensors */
+  floatBoundary?: { inputs: string[]; outputs: string[] };
 }
 
 export const QDQ_REFERENCES: { reference: QdqReferenceResult['reference']; optimization: OrtOptimization; describe: string }[] = [
@@ -113,7 +116,7 @@ async function against(onnxPath: string, tflite: Uint8Array, ref: (typeof QDQ_RE
 export async function verifyQdq(onnxPath: string, tflitePath: string, opts: QdqVerifyOptions): Promise<QdqVerifyResult> {
   const seed = opts.seed ?? 0;
   const runs = Math.max(1, opts.runs ?? 5);
-  const tflite = new Uint8Array(await readFile(tflitePath));
+  const { bytes: tflite, floatBoundary } = runnableInLiteRt(new Uint8Array(await readFile(tflitePath)));
   const references: QdqReferenceResult[] = [];
   let runtime = '';
   for (const ref of QDQ_REFERENCES) {
@@ -121,5 +124,5 @@ export async function verifyQdq(onnxPath: string, tflitePath: string, opts: QdqV
     runtime ||= r;
     references.push(result);
   }
-  return { pass: references.some((r) => r.pass), runs, references, runtime };
+  return { pass: references.some((r) => r.pass), runs, references, runtime, ...(floatBoundary ? { floatBoundary } : {}) };
 }

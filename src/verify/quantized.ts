@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
+import { runnableInLiteRt } from './float-boundary.js';
 import { openPair, type PairRunner } from './pair.js';
 import { QualityAccumulator, type OutputQuality } from './quality.js';
 
@@ -37,20 +38,25 @@ export interface QuantizedVerifyResult {
   /** what failed: thresholds missed, LiteRT errors, shape or count mismatches */
   problems: string[];
   runtime: string;
+  /** int8 inputs / outputs (by signature name) run through a float boundary, LiteRT.js taking no int8 tensors */
+  floatBoundary?: { inputs: string[]; outputs: string[] };
 }
 
 export async function verifyQuantized(onnxPath: string, tflitePath: string, opts: QuantizedVerifyOptions = {}): Promise<QuantizedVerifyResult> {
   const samples = Math.max(1, opts.samples ?? 50);
   const firstSeed = opts.seed ?? HELD_OUT_SEED;
   const minAgreement = opts.minAgreement ?? 0.98;
-  const tflite = new Uint8Array(await readFile(tflitePath));
+  const file = new Uint8Array(await readFile(tflitePath));
   const problems: string[] = [];
   const acc = new QualityAccumulator();
   let pair: PairRunner | undefined;
   let runtime = '';
   let complete = false;
+  let floatBoundary: QuantizedVerifyResult['floatBoundary'];
   try {
-    pair = await openPair(onnxPath, tflite, opts.nhwc);
+    const runnable = runnableInLiteRt(file);
+    floatBoundary = runnable.floatBoundary;
+    pair = await openPair(onnxPath, runnable.bytes, opts.nhwc);
     runtime = pair.runtime;
     let k = 0;
     for (; k < samples; k++) {
@@ -92,5 +98,6 @@ export async function verifyQuantized(onnxPath: string, tflitePath: string, opts
     thresholds: { minAgreement, ...(opts.minSqnr !== undefined ? { minSqnr: opts.minSqnr } : {}) },
     problems,
     runtime,
+    ...(floatBoundary ? { floatBoundary } : {}),
   };
 }

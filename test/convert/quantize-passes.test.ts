@@ -169,8 +169,6 @@ describe('convert quantization flags', () => {
     [{ quantize: 'int8', calibration: 'random', io: 'uint8' }, /--io must be float or int8/],
     [{ quantize: 'int8' }, /--quantize int8 needs --calibration DATA/],
     [{ quantize: 'float16', io: 'int8' }, /--io int8 applies to --quantize int8 or a QDQ model, not --quantize float16/],
-    [{ quantize: 'int8', calibration: 'random', io: 'int8', verify: true }, /--verify runs the .tflite in LiteRT.js, which takes no int8 inputs\/outputs/],
-    [{ io: 'int8', verify: true }, /--verify runs the .tflite in LiteRT.js/],
     [{ quantize: 'dynamic', minSqnr: '20' }, /apply to --verify of a quantized model/],
     [{ quantize: 'dynamic', verify: true, minAgreement: '1.5' }, /--min-agreement must be a number in \[0, 1\]/],
     [{ quantize: 'dynamic', verify: true, minSqnr: 'loud' }, /--min-sqnr must be a number/],

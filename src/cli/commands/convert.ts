@@ -47,8 +47,6 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
   if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
   if (flags.io === 'int8' && mode !== undefined && mode !== 'int8') throw new UserError(`--io int8 applies to --quantize int8 or a QDQ model, not --quantize ${mode}`);
-  // LiteRT.js (the Node tier) takes float32/int32/uint8 model I/O: it cannot load an int8-I/O file
-  if (flags.io === 'int8' && flags.verify) throw new UserError('--verify runs the .tflite in LiteRT.js, which takes no int8 inputs/outputs: verify with --io float (the same graph with QUANTIZE/DEQUANTIZE at its boundary), then write the --io int8 file');
   if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
   if (flags.keepFloat !== undefined && mode !== 'int8') throw new UserError('--keep-float applies to --quantize int8 only');
   const keepNames = flags.keepFloat === undefined ? undefined : flags.keepFloat.split(',').map((n) => n.trim()).filter((n) => n);
@@ -143,6 +141,7 @@ function printQuantizedVerify(v: QuantizedVerifyResult): void {
       (v.top1Agreement !== undefined ? `top-1 agreement ${v.top1Agreement.toFixed(3)} (min ${v.thresholds.minAgreement}), ` : '') +
       `SQNR ${db(v.sqnrDb)}${v.thresholds.minSqnr !== undefined ? ` (min ${v.thresholds.minSqnr})` : ''}, cosine ${v.cosine.toFixed(5)}, ` +
       `max abs error ${v.maxAbs.toExponential(2)} (max |output| ${v.maxRef.toPrecision(4)}); ${v.runtime}\n` +
+      floatBoundaryNote(v.floatBoundary) +
       v.problems.map((p) => `  problem: ${p}\n`).join(''),
   );
 }
@@ -154,8 +153,16 @@ function printQdqVerify(v: QdqVerifyResult): void {
   process.stdout.write(
     `verify: ${v.pass ? 'PASS' : 'FAIL'} within one quantization step of onnxruntime running the QDQ model, on ${v.runs} seeded inputs (either execution); ${v.runtime}\n` +
       v.references.map((r) => `  ${r.pass ? 'within' : 'beyond'} one step of its ${r.reference} execution (${r.describe}): ${line(r)}\n` +
-        r.problems.map((p) => `    ${v.pass ? 'note' : 'problem'}: ${p}\n`).join('')).join(''),
+        r.problems.map((p) => `    ${v.pass ? 'note' : 'problem'}: ${p}\n`).join('')).join('') +
+      floatBoundaryNote(v.floatBoundary),
   );
+}
+
+function floatBoundaryNote(b: { inputs: string[]; outputs: string[] } | undefined): string {
+  if (!b) return '';
+  const names = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
+  const what = [b.inputs.length ? `input ${names(b.inputs)} fed through QUANTIZE` : '', b.outputs.length ? `output ${names(b.outputs)} read through DEQUANTIZE` : ''].filter(Boolean).join(', ');
+  return `  note: LiteRT.js takes no int8 tensors: the file ran with a float boundary (${what}, each with the tensor's own scale and zero point); the graph inside is the file's own\n`;
 }
 
 function printSummary(out: string, s: ConvertSummary): void {
