@@ -4,7 +4,9 @@
 // What is timed, precisely:
 //   tfdoctor convert  - the in-process `convertFile(onnx)` call (read + convert + write bytes), Node
 //                       warm (one untimed call first), median of --repeats calls; also the whole CLI
-//                       (`node dist/tfdoctor.mjs convert X -o Y`, process start to exit) once.
+//                       as users start it (package.json's bin, the launcher bin/tfdoctor: `tfdoctor convert
+//                       X -o Y`, process start to exit) once; bench/startup.mjs times that over many runs
+//                       against TensorFlow and is the figure of record.
 //   TensorFlow        - `TFLiteConverter.from_keras_model(model).convert()` inside Python
 //                       (scripts/models/fbnet_keras.py, seed venv, TF 2.20), measured in this run;
 //                       TensorFlow's import and the Keras model's construction are NOT included.
@@ -76,7 +78,7 @@ for (const name of MODEL_NAMES) {
   }
   const cliOut = join(work, `${name}.cli.tflite`);
   const t0 = performance.now();
-  const cli = spawnSync(process.execPath, [join(root, 'dist', 'tfdoctor.mjs'), 'convert', onnx, '-o', cliOut], { encoding: 'utf8' });
+  const cli = spawnSync(join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tfdoctor), ['convert', onnx, '-o', cliOut], { encoding: 'utf8' });
   entry.tfdoctor.cliWallMs = performance.now() - t0;
   entry.tfdoctor.cliExit = cli.status;
   latencyArgs.push(`${name}.tf=${entry.tf.tflite}`);

@@ -30,6 +30,21 @@ function keepFloatCell(row) {
   return `${head}NOT reached: ${k.atCap.kept}/${k.candidates} ops float ${f2(k.atCap.agreement)} (all int8 ${f2(k.allInt8.agreement)}; float on int8-rounded check inputs ${f2(k.inputRounding.agreement)})${tail}`;
 }
 
+/** One sentence: how our agreement and SQNR compare with onnxruntime's quantize_static on the rows that have both. */
+function yardstickLine(rows, ortOf) {
+  const both = rows.map((r) => [r, ortOf(r)]).filter(([, o]) => o);
+  if (!both.length) return [];
+  const count = (key) => ({
+    above: both.filter(([r, o]) => r.node[key] > o[key]).length,
+    same: both.filter(([r, o]) => r.node[key] === o[key]).length,
+    below: both.filter(([r, o]) => r.node[key] < o[key]).map(([r]) => r.model),
+  });
+  const a = count('agreement');
+  const q = count('sqnrDb');
+  return ['', `Against onnxruntime's quantize_static on the same ${both.length} files and samples: agreement higher on ${a.above}, equal on ${a.same}, ` +
+    `lower on ${a.below.length}${a.below.length ? ` (${a.below.join(', ')})` : ''}; SQNR higher on ${q.above}, lower on ${q.below.length}${q.below.length ? ` (${q.below.join(', ')})` : ''}.`];
+}
+
 export function writeTable(rowsPath, outPath) {
   if (!rowsPath) throw new Error('--markdown needs --rows ROWS.jsonl');
   const plain = new Map();
@@ -84,6 +99,7 @@ export function writeTable(rowsPath, outPath) {
   lines.push('', `${measured.length} files measured: ${at.length} at agreement >= 0.95 (${at.join(', ') || 'none'}); ` +
     `${floor.length} under it where the float model on int8-rounded inputs is under 0.95 too (${floor.join(', ') || 'none'}); ` +
     `${measured.length - at.length - floor.length} under it with the input-rounding floor at or above 0.95 (${measured.filter((n) => !at.includes(n) && !floor.includes(n)).join(', ') || 'none'}).`,
+    ...yardstickLine(measured.map((n) => plain.get(n) ?? auto.get(n)), ortOf),
     '', `Not measured yet: ${missing.length ? missing.join(', ') : 'none'}${missing.length ? ' (no row in the rows file)' : ''}.`, '');
   // a row may say what build it was measured on when the converter changed after it (rows are not re-measured by hand)
   const notes = measured.map((n) => [n, (plain.get(n) ?? auto.get(n)).note]).filter(([, note]) => note);
