@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ConvertSummary, QuantizeOptions, QuantizeReport, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import type { QdqReferenceResult, QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
-import { writeAtomicSync } from '../../util/atomic-write.js';
+import { writeReplacingSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 
 interface ConvertFlags {
@@ -99,8 +99,9 @@ function positiveInt(v: string, flag: string): number {
 /** Writes next to the target and renames, so a failed run never leaves a partial .tflite. */
 function writeOutput(path: string, file: TfliteParts): void {
   try {
-    // the pieces go out with writev: the constants are written from the converter's own arrays
-    writeAtomicSync(path, file.parts);
+    // the pieces go out with writev: the constants are written from the converter's own arrays; an old
+    // file goes just before the rename (a rename over it costs the whole file's writeback on ext4)
+    writeReplacingSync(path, file.parts);
   } catch (err) {
     throw new UserError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
