@@ -56,6 +56,21 @@ function unshuffledWeights(w: Float32Array | Float64Array, pos: readonly number[
   return out;
 }
 
+/**
+ * Per-channel data (a depthwise filter's `per` values per channel, or a bias with per = 1) with channel k
+ * taken from channel pos[k]. Element by element, in its own function, as unshuffledWeights (a subarray
+ * per channel, or Float32Array.from with a callback, costs more than the copy).
+ */
+function channelsFrom(data: Float32Array | Float64Array, pos: readonly number[], per: number): Float32Array {
+  const out = new Float32Array(pos.length * per);
+  for (let k = 0; k < pos.length; k++) {
+    const src = pos[k]! * per;
+    const dst = k * per;
+    for (let a = 0; a < per; a++) out[dst + a] = data[src + a]!;
+  }
+  return out;
+}
+
 export function shuffleIntoConv(g: IrGraph): number {
   const { only } = graphLinks(g);
   const constOf = (v: string | undefined) => (v ? g.values.get(v)?.const : undefined);
@@ -102,12 +117,10 @@ export function shuffleIntoConv(g: IrGraph): number {
     };
     for (const n of depthwise) {
       const w = constOf(n.inputs[1])!;
-      const per = w.data.length / c;
-      const wNew = new Float32Array(w.data.length);
-      for (let k = 0; k < c; k++) wNew.set(w.data.subarray(pos[k]! * per, (pos[k]! + 1) * per), k * per);
+      const wNew = channelsFrom(w.data, pos, w.data.length / c);
       const inputs = [n.inputs[0]!, newConst(n, 'weights', w.shape, wNew, n.inputs[1]!, pos)];
       const b = constOf(n.inputs[2]);
-      if (b) inputs.push(newConst(n, 'bias', b.shape, Float32Array.from({ length: c }, (_, k) => b.data[pos[k]!]!), n.inputs[2]!, pos));
+      if (b) inputs.push(newConst(n, 'bias', b.shape, channelsFrom(b.data, pos, 1), n.inputs[2]!, pos));
       n.inputs = inputs;
     }
     const w = constOf(close.inputs[1])!;
