@@ -256,7 +256,7 @@ function decodeNode(r: WireReader, depth: number): OnnxNode {
 
 export function decodeGraph(r: WireReader, depth = 0): OnnxGraph {
   if (depth > MAX_GRAPH_DEPTH) bad(`subgraphs nested deeper than ${MAX_GRAPH_DEPTH}`);
-  const g: OnnxGraph = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], valueInfo: [], sparseInitializers: 0 };
+  const g: OnnxGraph = { name: '', nodes: [], initializers: [], inputs: [], outputs: [], sparseInitializers: 0 };
   while (r.more()) {
     r.next();
     const f = r.field;
@@ -268,7 +268,6 @@ export function decodeGraph(r: WireReader, depth = 0): OnnxGraph {
       case 5: g.initializers.push(decodeTensor(r.message())); break;
       case 11: g.inputs.push(decodeValueInfo(r.message())); break;
       case 12: g.outputs.push(decodeValueInfo(r.message())); break;
-      case 13: g.valueInfo.push(decodeValueInfo(r.message())); break;
       case 15: r.skip(); g.sparseInitializers++; break;
       default: r.skip();
     }

@@ -67,7 +67,7 @@ export interface OnnxGraph {
   initializers: TensorProtoData[];
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
-  valueInfo: OnnxValueInfo[];
+  // value_info (shapes of intermediate values) is not read: every pass infers shapes itself
   sparseInitializers: number;
 }
 

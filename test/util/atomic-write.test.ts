@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempPathFor, writeAtomic, writeAtomicSync } from '../../src/util/atomic-write.js';
+import { tempPathFor, writeAtomic, writeAtomicSync, writeReplacingSync } from '../../src/util/atomic-write.js';
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'tfdoctor-atomic-'));
 
@@ -56,5 +56,28 @@ describe('writeAtomicSync', () => {
     writeFileSync(join(taken, 'f'), '');
     expect(() => writeAtomicSync(taken, 'x')).toThrow();
     expect(readdirSync(dir).sort()).toEqual(['cache.json', 'sub']);
+  });
+});
+
+describe('writeReplacingSync', () => {
+  it('creates and replaces a file from pieces, leaving no temp file behind', () => {
+    const dir = fresh();
+    const file = join(dir, 'model.tflite');
+    const enc = new TextEncoder();
+    writeReplacingSync(file, [enc.encode('old '), enc.encode('bytes')]);
+    expect(readFileSync(file, 'utf8')).toBe('old bytes');
+    writeReplacingSync(file, [enc.encode('new'), new Uint8Array(0), enc.encode(' bytes!')]);
+    expect(readFileSync(file, 'utf8')).toBe('new bytes!');
+    expect(readdirSync(dir)).toEqual(['model.tflite']);
+  });
+
+  it('on failure throws and removes its temp file; what is in the way is untouched', () => {
+    const dir = fresh();
+    const taken = join(dir, 'out.tflite');
+    mkdirSync(taken);
+    writeFileSync(join(taken, 'inside'), 'keep');
+    expect(() => writeReplacingSync(taken, [new Uint8Array([1, 2, 3])])).toThrow();
+    expect(readdirSync(dir)).toEqual(['out.tflite']);
+    expect(readFileSync(join(taken, 'inside'), 'utf8')).toBe('keep');
   });
 });

@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import type { ConvertSummary, QuantizeOptions, QuantizeReport, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import type { QdqReferenceResult, QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
-import { writeAtomicSync } from '../../util/atomic-write.js';
+import { writeReplacingSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
+import { writeStdout } from '../stdout.js';
 
 interface ConvertFlags {
   output?: string;
@@ -97,8 +98,9 @@ function positiveInt(v: string, flag: string): number {
 /** Writes next to the target and renames, so a failed run never leaves a partial .tflite. */
 function writeOutput(path: string, file: TfliteParts): void {
   try {
-    // the pieces go out with writev: the constants are written from the converter's own arrays
-    writeAtomicSync(path, file.parts);
+    // the pieces go out with writev: the constants are written from the converter's own arrays; an old
+    // file goes just before the rename (a rename over it costs the whole file's writeback on ext4)
+    writeReplacingSync(path, file.parts);
   } catch (err) {
     throw new UserError(`cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -127,7 +129,7 @@ function printQuantization(q: QuantizeReport): void {
   const added = Object.entries(q.addedOps).map(([k, v]) => `${k} x${v}`).join(', ');
   const why = new Map<string, number>();
   for (const o of q.ops) if (o.status === 'float') why.set(o.detail, (why.get(o.detail) ?? 0) + 1);
-  process.stdout.write(
+  writeStdout(
     `  quantized (${q.mode}): ${quantized} of ${q.ops.length} operators; ${q.weights.tensors} constants ${mb(q.weights.floatBytes)} -> ${mb(q.weights.quantizedBytes)}` +
       (added ? `; added ${added}` : '') + '\n' +
       [...why].map(([reason, n]) => `  kept float: ${n} x ${reason}\n`).join('') +
@@ -136,7 +138,7 @@ function printQuantization(q: QuantizeReport): void {
 }
 
 function printQuantizedVerify(v: QuantizedVerifyResult): void {
-  process.stdout.write(
+  writeStdout(
     `verify: ${v.pass ? 'PASS' : 'FAIL'} vs the float ONNX model on ${v.samples} held-out inputs: ` +
       (v.top1Agreement !== undefined ? `top-1 agreement ${v.top1Agreement.toFixed(3)} (min ${v.thresholds.minAgreement}), ` : '') +
       `SQNR ${db(v.sqnrDb)}${v.thresholds.minSqnr !== undefined ? ` (min ${v.thresholds.minSqnr})` : ''}, cosine ${v.cosine.toFixed(5)}, ` +
@@ -150,7 +152,7 @@ function printQdqVerify(v: QdqVerifyResult): void {
   const line = (r: QdqReferenceResult) => r.outputs.map((o) => (o.maxSteps !== undefined
     ? `'${o.name}' max error ${o.maxSteps.toFixed(0)} step${Math.round(o.maxSteps) === 1 ? '' : 's'} of ${o.step!.toPrecision(4)} (${(100 * o.exact!).toFixed(2)} % of elements equal)`
     : `'${o.name}' (float) max abs error ${o.maxAbs.toExponential(2)}`)).join('; ');
-  process.stdout.write(
+  writeStdout(
     `verify: ${v.pass ? 'PASS' : 'FAIL'} within one quantization step of onnxruntime running the QDQ model, on ${v.runs} seeded inputs (either execution); ${v.runtime}\n` +
       v.references.map((r) => `  ${r.pass ? 'within' : 'beyond'} one step of its ${r.reference} execution (${r.describe}): ${line(r)}\n` +
         r.problems.map((p) => `    ${v.pass ? 'note' : 'problem'}: ${p}\n`).join('')).join('') +
@@ -168,7 +170,7 @@ function floatBoundaryNote(b: { inputs: string[]; outputs: string[] } | undefine
 function printSummary(out: string, s: ConvertSummary): void {
   const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} x${v}`).join(', ');
   const io = (xs: { name: string; shape: number[] }[]) => xs.map((x) => `${x.name} [${x.shape.join(',')}]`).join(', ');
-  process.stdout.write(
+  writeStdout(
     `wrote ${out}: ${s.opsOut} TFLite ops from ${s.opsIn} ONNX nodes, ${s.tensors} tensors, ${s.bytes} bytes, ${s.ms.toFixed(0)} ms\n` +
       `  ops: ${ops}\n  inputs: ${io(s.inputs)}\n  outputs: ${io(s.outputs)}\n` +
       (s.notes ?? []).map((n) => `  note: ${n}\n`).join(''),
@@ -214,7 +216,7 @@ export function define(cmd: Command): void {
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)
         if (flags.json && err instanceof ConversionRefused) {
-          process.stdout.write(JSON.stringify({ refused: true, model, blockers: err.blockers, suggestedRoute: err.suggestedRoute }, null, 2) + '\n');
+          writeStdout(JSON.stringify({ refused: true, model, blockers: err.blockers, suggestedRoute: err.suggestedRoute }, null, 2) + '\n');
         }
         throw err;
       }
@@ -244,14 +246,14 @@ export function define(cmd: Command): void {
       if (flags.json) {
         // JSON has no Infinity: an SQNR of identical outputs is written as null
         const verifyDoc = quantVerify ? { kind: 'quantized', ...quantVerify } : qdqVerify ? { kind: 'qdq', ...qdqVerify } : verify;
-        process.stdout.write(JSON.stringify({ output: out, ...summary, ...(verifyDoc ? { verify: verifyDoc } : {}) }, null, 2) + '\n');
+        writeStdout(JSON.stringify({ output: out, ...summary, ...(verifyDoc ? { verify: verifyDoc } : {}) }, null, 2) + '\n');
       } else {
         printSummary(out, summary);
         if (summary.quantization) printQuantization(summary.quantization);
         if (quantVerify) printQuantizedVerify(quantVerify);
         if (qdqVerify) printQdqVerify(qdqVerify);
         if (verify) {
-          process.stdout.write(
+          writeStdout(
             `verify: ${verify.pass ? 'PASS' : 'FAIL'} max abs error ${verify.maxAbs.toExponential(2)} (tolerance ${verify.tolerance.toExponential(2)}, ` +
               `max |output| ${verify.maxRef.toPrecision(4)}, max rel ${verify.maxRel.toExponential(2)}); ${verify.runtime}\n` +
               (verify.problems ?? []).map((p) => `  problem: ${p}\n`).join(''),

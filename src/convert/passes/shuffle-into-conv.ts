@@ -35,23 +35,44 @@ function permuted(a: Int8Annotation, from: readonly number[]): Int8Annotation {
 
 /**
  * The closing conv's weights as a group-1 conv reading the unshuffled channels (zero outside each
- * output's group). Its own small function: the loop is hot enough for V8 to optimise it mid-run (OSR),
- * and the background compile of a small function ends long before the process does, where one of the
- * whole pass took hundreds of ms that exit then waited for.
+ * output's group). Each output row copies its group's weights to the places the unshuffled order gives
+ * them, found once per group: only the non-zeros are visited, and no division per element (the loop
+ * runs interpreted for most of a conversion, so each step counts). In small functions: V8 optimises a
+ * hot loop mid-run (OSR), and the background compile of a small function ends long before the process
+ * does, where one of the whole pass took hundreds of ms that exit then waited for.
  */
 function unshuffledWeights(w: Float32Array | Float64Array, pos: readonly number[], cout: number, coutPerGroup: number, cinPerGroup: number, area: number): Float32Array {
   const c = pos.length;
   const out = new Float32Array(cout * c * area);
-  for (let o = 0; o < cout; o++) {
-    const og = Math.floor(o / coutPerGroup);
-    for (let k = 0; k < c; k++) {
-      const j = pos[k]!;
-      if (Math.floor(j / cinPerGroup) !== og) continue;
-      const src = (o * cinPerGroup + (j - og * cinPerGroup)) * area;
-      const dst = (o * c + k) * area;
-      // element by element: a subarray per (o, k) costs far more than the copy (area is 1 for 1x1 convs)
-      for (let a = 0; a < area; a++) out[dst + a] = w[src + a]!;
-    }
+  // at[g][t * area + a]: where element a of group g's input channel t goes in an output row
+  const at: Int32Array[] = [];
+  for (let g = 0; g < c / cinPerGroup; g++) at.push(new Int32Array(cinPerGroup * area));
+  for (let k = 0; k < c; k++) {
+    const j = pos[k]!;
+    const g = Math.floor(j / cinPerGroup);
+    for (let a = 0; a < area; a++) at[g]![(j - g * cinPerGroup) * area + a] = k * area + a;
+  }
+  const rowLength = cinPerGroup * area;
+  for (let o = 0; o < cout; o++) scatterRow(out, o * c * area, w, o * rowLength, at[Math.floor(o / coutPerGroup)]!, rowLength);
+  return out;
+}
+
+/** out[dst + at[t]] = w[src + t] for the n elements of one row. */
+function scatterRow(out: Float32Array, dst: number, w: Float32Array | Float64Array, src: number, at: Int32Array, n: number): void {
+  for (let t = 0; t < n; t++) out[dst + at[t]!] = w[src + t]!;
+}
+
+/**
+ * Per-channel data (a depthwise filter's `per` values per channel, or a bias with per = 1) with channel k
+ * taken from channel pos[k]. Element by element, in its own function, as unshuffledWeights (a subarray
+ * per channel, or Float32Array.from with a callback, costs more than the copy).
+ */
+function channelsFrom(data: Float32Array | Float64Array, pos: readonly number[], per: number): Float32Array {
+  const out = new Float32Array(pos.length * per);
+  for (let k = 0; k < pos.length; k++) {
+    const src = pos[k]! * per;
+    const dst = k * per;
+    for (let a = 0; a < per; a++) out[dst + a] = data[src + a]!;
   }
   return out;
 }
@@ -102,12 +123,10 @@ export function shuffleIntoConv(g: IrGraph): number {
     };
     for (const n of depthwise) {
       const w = constOf(n.inputs[1])!;
-      const per = w.data.length / c;
-      const wNew = new Float32Array(w.data.length);
-      for (let k = 0; k < c; k++) wNew.set(w.data.subarray(pos[k]! * per, (pos[k]! + 1) * per), k * per);
+      const wNew = channelsFrom(w.data, pos, w.data.length / c);
       const inputs = [n.inputs[0]!, newConst(n, 'weights', w.shape, wNew, n.inputs[1]!, pos)];
       const b = constOf(n.inputs[2]);
-      if (b) inputs.push(newConst(n, 'bias', b.shape, Float32Array.from({ length: c }, (_, k) => b.data[pos[k]!]!), n.inputs[2]!, pos));
+      if (b) inputs.push(newConst(n, 'bias', b.shape, channelsFrom(b.data, pos, 1), n.inputs[2]!, pos));
       n.inputs = inputs;
     }
     const w = constOf(close.inputs[1])!;
