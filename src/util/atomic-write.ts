@@ -89,15 +89,19 @@ export function writeAtomicSync(target: string, data: string | Uint8Array | read
  */
 export function writeReplacingSync(target: string, parts: readonly Uint8Array[]): void {
   const temp = tempPathFor(target);
+  let removedOld = false;
   try {
     writePartsSync(temp, parts);
     try {
       unlinkSync(target);
+      removedOld = true;
     } catch {
       // no old file, or something in the way (a folder): then the rename fails and says why
     }
     renameSync(temp, target);
   } catch (err) {
+    // once the old file is gone, the written one is the only copy left: keep it and say where
+    if (removedOld) throw new Error(`${(err as Error).message} (the new file is kept at ${temp})`);
     rmSync(temp, { force: true });
     throw err;
   }
