@@ -238,7 +238,7 @@ class Int8Rewriter {
   private softmaxTooCoarse(op: TfOperator): string | undefined {
     const r = this.ranges.get(op.outputs[0]!);
     if (!r || !(r.max < SOFTMAX_MIN_OUTPUT_MAX)) return undefined;
-    return `its outputs stay under ${r.max.toPrecision(3)} on the calibration samples: ${Math.round(r.max * 256)} of the 256 steps of int8 SOFTMAX's fixed output scale 1/256; float, its output is quantized at its own calibrated range (255 steps)`;
+    return `its calibrated outputs use under a quarter of the 256 steps of int8 SOFTMAX's fixed output scale 1/256 (calibrated max ${r.max.toPrecision(3)}: ${Math.round(r.max * 256)} steps); float, its output is quantized at its own calibrated range (255 steps)`;
   }
 
   /**
