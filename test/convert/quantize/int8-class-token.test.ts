@@ -6,7 +6,8 @@
  * the patch tokens' per-tensor step and LayerNorm scales its rounding up with it (row-norm.ts): the
  * LayerNorms and the residual stream feeding them stay float, with their reasons, and the head's logits
  * come much closer to onnxruntime's. A SOFTMAX over 64 near-uniform keys (outputs ~1/64) stays float
- * rather than write on int8 SOFTMAX's fixed 1/256 step.
+ * rather than write on int8 SOFTMAX's fixed 1/256 step. (A LayerNorm whose input no ADD / CONCATENATION
+ * writes stays int8: int8-attention.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import { convertFile } from '../../../src/convert/index.js';
