@@ -15,8 +15,8 @@ const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
 function floatOpsCell(ops) {
   if (!ops.length) return 'none';
   const counts = new Map();
-  // a reason that carries the operator's own scale ("(scale 0.00647)") is counted with its kind
-  for (const o of ops.map((x) => x.replace(/ \(scale [^)]*\)/, ''))) counts.set(o, (counts.get(o) ?? 0) + 1);
+  // a reason that carries the operator's own numbers ("(scale 0.00647)", "(calibrated max 0.0385: 10 steps)") is counted with its kind
+  for (const o of ops.map((x) => x.replace(/ \((scale|calibrated max) [^)]*\)/, ''))) counts.set(o, (counts.get(o) ?? 0) + 1);
   return [...counts].map(([o, n]) => (n > 1 ? o.replace(':', ` x${n}:`) : o)).join('; ');
 }
 

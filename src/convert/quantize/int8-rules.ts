@@ -94,3 +94,28 @@ export const FLOAT_REASONS: Partial<Record<BuiltinOpName, string>> = {
 export function floatReason(op: BuiltinOpName): string {
   return FLOAT_REASONS[op] ?? `int8 ${op} is not implemented by this quantizer`;
 }
+
+/**
+ * Operators kept float because of where they sit (row-norm.ts finds them), with why. Measured on
+ * vit_b_16 (random weights, scripts/int8-scan.mjs): the class token (rms 0.14) shares the residual
+ * stream's per-tensor int8 step with the patch tokens (rms 1, step 0.031), so it enters at 24 dB against
+ * 36 dB for the patches; LayerNorm then scales that row up to rms 1 with its error, and the logits, read
+ * off the class token alone, end at 17 dB. With the normalizations and the residual stream float the
+ * same int8 model reaches 24.5 dB (8 calibration / 6 held-out inputs), and 29.2 dB with the coarse SOFTMAX
+ * float too (SOFTMAX_MIN_OUTPUT_MAX); at the zoo table's 30 / 30: agreement 0.67 -> 0.87, 17.2 -> 29.3 dB.
+ * Only the normalizations float (residual int8): 17.4 dB; only the residual stream: 21.0 dB.
+ */
+export const FLOAT_BY_PLACE = {
+  rowNormalization: "part of a LayerNorm (MEAN, SUB, MUL, MEAN, ADD eps, RSQRT, MUL): it scales each row to unit variance, so a row much smaller than the tensor's largest (a ViT's class token) would come out with the relative error of its input's one per-tensor int8 step",
+  feedsFloat: 'only float operators read it (the residual stream into a float LayerNorm): its int8 output would add a rounding and save nothing',
+  /** the operators the residual stream is made of, kept float backwards from a float LayerNorm */
+  feedsFloatOps: ['ADD', 'CONCATENATION'] as readonly BuiltinOpName[],
+};
+
+/**
+ * int8 SOFTMAX writes on the fixed step 1/256 (zero point -128). When its calibrated outputs stay under
+ * this bound (a quarter: 64 of the 256 levels), near-uniform rows (a random ViT's 197 keys, ~1/197
+ * each: one or two steps) lose most of their precision; the float SOFTMAX's output, quantized at its own
+ * calibrated range for the BATCH_MATMUL that reads it, keeps it.
+ */
+export const SOFTMAX_MIN_OUTPUT_MAX = 0.25;

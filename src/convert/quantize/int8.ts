@@ -8,9 +8,10 @@
 import { TfliteGraph, type TfOperator } from '../tflite/model.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
 import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
-import { floatReason, INT8_RULES, type Int8Rule } from './int8-rules.js';
+import { floatReason, INT8_RULES, SOFTMAX_MIN_OUTPUT_MAX, type Int8Rule } from './int8-rules.js';
 import type { Range } from './ranges.js';
 import { countAdded, startReport, type QuantizeReport } from './report.js';
+import { floatByPlace } from './row-norm.js';
 import { givenInt8, onGivenGrid, symmetricInt8 } from './weights.js';
 
 export type IoMode = 'float' | 'int8';
@@ -120,10 +121,13 @@ class Int8Rewriter {
   private readonly constCache = new Map<string, number>();
   private readonly requantCache = new Map<string, number>();
   private readonly weightCache = new Map<string, { tensor: number; scales: number[] }>();
+  /** operators float by where they sit (row-norm.ts), for calibrated params only */
+  private readonly placed: ReadonlyMap<number, string>;
 
   constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode, private readonly given?: GivenParams,
-    private readonly keep?: ReadonlyMap<number, string>) {
+    private readonly keep?: ReadonlyMap<number, string>, byPlace = true) {
     this.q.description = g.description;
+    this.placed = given || !byPlace ? new Map() : floatByPlace(g);
     this.isConst = (t) => !!g.tensors[t]!.data;
     this.isFloatAct = (t) => t >= 0 && g.tensors[t]!.type === 'FLOAT32' && !g.tensors[t]!.data;
     this.report = { io, int8Ops: {}, floatOps: [], quantizeOps: 0, dequantizeOps: 0, requantizeOps: 0, inputs: [], outputs: [], perOp: [] };
@@ -204,10 +208,12 @@ class Int8Rewriter {
   private plan(op: TfOperator, index: number): Plan {
     const rule = INT8_RULES[op.op];
     if (!rule) return { reason: floatReason(op.op) };
-    const kept = this.keep?.get(index);
+    const kept = this.keep?.get(index) ?? this.placed.get(index);
     if (kept) return { reason: kept };
     const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
     if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
+    const coarse = op.op === 'SOFTMAX' ? this.softmaxTooCoarse(op) : undefined;
+    if (coarse) return { reason: coarse };
     for (const t of op.outputs) {
       if (!this.isFloatAct(t)) return { reason: `${op.op} writes a ${this.g.tensors[t]!.type} tensor` };
       if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
@@ -226,6 +232,13 @@ class Int8Rewriter {
       if (lost) return { reason: lost };
     }
     return { rule };
+  }
+
+  /** why a SOFTMAX whose calibrated outputs use few of int8 SOFTMAX's fixed 1/256 steps stays float (int8-rules.ts) */
+  private softmaxTooCoarse(op: TfOperator): string | undefined {
+    const r = this.ranges.get(op.outputs[0]!);
+    if (!r || !(r.max < SOFTMAX_MIN_OUTPUT_MAX)) return undefined;
+    return `its calibrated outputs use under a quarter of the 256 steps of int8 SOFTMAX's fixed output scale 1/256 (calibrated max ${r.max.toPrecision(3)}: ${Math.round(r.max * 256)} steps); float, its output is quantized at its own calibrated range (255 steps)`;
   }
 
   /**
@@ -521,8 +534,9 @@ export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<numb
 
 /**
  * The int8 model of float graph `g`, given the calibrated min/max of its inputs and activations
- * (collectRanges). `g` is not changed. `keep`: operator indexes kept float, with why.
+ * (collectRanges). `g` is not changed. `keep`: operator indexes kept float, with why; `floatByPlace: false`
+ * leaves out the operators row-norm.ts keeps float by where they sit (to measure what they cost).
  */
-export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode; keep?: ReadonlyMap<number, string> } = {}): { graph: TfliteGraph; report: Int8Report } {
-  return new Int8Rewriter(g, ranges, opts.io ?? 'float', undefined, opts.keep).run();
+export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode; keep?: ReadonlyMap<number, string>; floatByPlace?: boolean } = {}): { graph: TfliteGraph; report: Int8Report } {
+  return new Int8Rewriter(g, ranges, opts.io ?? 'float', undefined, opts.keep, opts.floatByPlace ?? true).run();
 }
