@@ -8,6 +8,7 @@
 import { graphOfTflite } from '../convert/tflite/graph-of-file.js';
 import { assignOpVersions } from '../convert/tflite/op-version.js';
 import type { TfliteGraph } from '../convert/tflite/model.js';
+import { readTflite } from '../convert/tflite/read.js';
 import { writeTflite } from '../convert/tflite/write.js';
 
 export interface FloatBoundary {
@@ -27,6 +28,11 @@ function integerIo(g: TfliteGraph, tensor: number): boolean {
 
 /** The copy with a float boundary, or undefined when no input or output is int8 (the file runs as it is). */
 export function withFloatBoundary(bytes: Uint8Array): FloatBoundary | undefined {
+  // a float-I/O file runs as it is, without being taken apart
+  const read = readTflite(bytes);
+  const int8Io = [...(read.signature?.inputs ?? []), ...(read.signature?.outputs ?? [])]
+    .some((s) => { const t = read.tensors[s.tensor]!; return INTEGER_IO.has(t.type) && t.quantization?.scale.length === 1; });
+  if (!int8Io) return undefined;
   const g = graphOfTflite(bytes);
   const inputs = g.signatureInputs.filter((s) => integerIo(g, s.tensor));
   const outputs = g.signatureOutputs.filter((s) => integerIo(g, s.tensor));
