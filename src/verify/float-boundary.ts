@@ -19,11 +19,9 @@ export interface FloatBoundary {
   outputs: string[];
 }
 
-const INTEGER_IO = new Set(['INT8']);
-
-function integerIo(g: TfliteGraph, tensor: number): boolean {
-  const t = g.tensors[tensor]!;
-  return INTEGER_IO.has(t.type) && t.quantization?.scale.length === 1;
+/** an int8 tensor with one scale and zero point: what --io int8 writes at the boundary */
+function integerIo(t: { type: string; quantization?: { scale: number[] } }): boolean {
+  return t.type === 'INT8' && t.quantization?.scale.length === 1;
 }
 
 /** The copy with a float boundary, or undefined when no input or output is int8 (the file runs as it is). */
@@ -31,11 +29,11 @@ export function withFloatBoundary(bytes: Uint8Array): FloatBoundary | undefined 
   // a float-I/O file runs as it is, without being taken apart
   const read = readTflite(bytes);
   const int8Io = [...(read.signature?.inputs ?? []), ...(read.signature?.outputs ?? [])]
-    .some((s) => { const t = read.tensors[s.tensor]!; return INTEGER_IO.has(t.type) && t.quantization?.scale.length === 1; });
+    .some((s) => integerIo(read.tensors[s.tensor]!));
   if (!int8Io) return undefined;
   const g = graphOfTflite(bytes);
-  const inputs = g.signatureInputs.filter((s) => integerIo(g, s.tensor));
-  const outputs = g.signatureOutputs.filter((s) => integerIo(g, s.tensor));
+  const inputs = g.signatureInputs.filter((s) => integerIo(g.tensors[s.tensor]!));
+  const outputs = g.signatureOutputs.filter((s) => integerIo(g.tensors[s.tensor]!));
   if (!inputs.length && !outputs.length) return undefined;
   const floatTwin = (tensor: number) => {
     const t = g.tensors[tensor]!;

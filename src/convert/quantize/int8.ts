@@ -5,7 +5,7 @@
  * QUANTIZE. `io: 'float'` keeps float32 model inputs/outputs (QUANTIZE after the inputs, DEQUANTIZE
  * before the outputs); `io: 'int8'` makes them int8 with their params on the tensors.
  */
-import { TfliteGraph, type TfOperator } from '../tflite/model.js';
+import { producerIndex, readerIndex, TfliteGraph, type TfOperator } from '../tflite/model.js';
 import type { BuiltinOpName } from '../tflite/schema.js';
 import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
 import { floatReason, INT8_RULES, SOFTMAX_MIN_OUTPUT_MAX, type Int8Rule } from './int8-rules.js';
@@ -265,12 +265,8 @@ class Int8Rewriter {
   private assignParams(): void {
     const { g } = this;
     for (const [t, r] of this.ranges) if (this.isFloatAct(t)) this.params.set(t, activationParams(r.min, r.max));
-    const producer = new Map<number, number>();
-    const consumers = new Map<number, number[]>();
-    g.operators.forEach((op, i) => {
-      for (const t of op.outputs) producer.set(t, i);
-      for (const t of op.inputs) if (t >= 0) consumers.set(t, [...(consumers.get(t) ?? []), i]);
-    });
+    const producer = producerIndex(g);
+    const consumers = readerIndex(g);
     // a CONCATENATION input made only for it takes the output's params: no requantize needed
     // (the output's range holds every input's range)
     g.operators.forEach((op, i) => {

@@ -7,17 +7,10 @@
  * - the ADD / CONCATENATION chain that only feeds such float operators (a transformer's residual stream
  *   and, in a ViT, the class-token concatenation and position-embedding add before the first LayerNorm).
  */
-import { producerIndex, type TfliteGraph } from '../tflite/model.js';
+import { producerIndex, readerIndex, type TfliteGraph } from '../tflite/model.js';
 import { FLOAT_BY_PLACE } from './int8-rules.js';
 
 const isConst = (g: TfliteGraph, t: number) => t >= 0 && !!g.tensors[t]!.data;
-
-/** Readers of each tensor (operator indexes). */
-function readerIndex(g: TfliteGraph): Map<number, number[]> {
-  const readers = new Map<number, number[]>();
-  g.operators.forEach((op, i) => { for (const t of new Set(op.inputs)) if (t >= 0) readers.set(t, [...(readers.get(t) ?? []), i]); });
-  return readers;
-}
 
 /**
  * The operators of every row normalization in `g`: MEAN(x) -> SUB(x, mean) = c -> MUL(c, c) -> MEAN ->

@@ -218,6 +218,20 @@ export class TfliteGraph {
   }
 }
 
+/** tensor index -> indexes of the operators that read it (each operator once, in graph order) */
+export function readerIndex(g: TfliteGraph): Map<number, number[]> {
+  const readers = new Map<number, number[]>();
+  g.operators.forEach((op, i) => {
+    for (const t of op.inputs) {
+      if (t < 0) continue;
+      const list = readers.get(t);
+      if (!list) readers.set(t, [i]);
+      else if (list.at(-1) !== i) list.push(i);
+    }
+  });
+  return readers;
+}
+
 /** tensor index -> index of the operator that writes it */
 export function producerIndex(g: TfliteGraph): Map<number, number> {
   const producer = new Map<number, number>();
