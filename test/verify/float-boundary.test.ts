@@ -99,6 +99,8 @@ describe('float boundary for int8 inputs/outputs', () => {
     return convertFile(onnx, {}).then(({ tflite }) => {
       const g = graphOfTflite(tflite);
       expect(readTflite(writeTflite(g))).toEqual(readTflite(tflite));
+      // the same bytes as readFileSync gives them (a Node Buffer) are taken back too
+      expect(readTflite(writeTflite(graphOfTflite(Buffer.from(tflite))))).toEqual(readTflite(tflite));
       // written by TensorFlow's converter: it carries Model.metadata (min_runtime_version)
       const tf = new Uint8Array(readFileSync(join(__dirname, '..', 'fixtures', 'tflite-quant', 'dense-float16.tflite')));
       expect(readTflite(tf).foreign).toContain('Model.metadata');

@@ -43,7 +43,9 @@ function graphOf(m: ReadModel): TfliteGraph {
 
 /** The graph of `bytes`; throws UnreadableTflite when writing it again would not give the same model. */
 export function graphOfTflite(bytes: Uint8Array): TfliteGraph {
-  const read = readTflite(bytes);
+  // a plain view of the same memory: the round-trip check compares constants with the writer's plain
+  // Uint8Arrays, and a Node Buffer (readFileSync's) would differ from them by its class alone
+  const read = readTflite(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   if (read.foreign.length) throw new UnreadableTflite(`the .tflite holds what this reader does not take back: ${read.foreign.join(', ')}`);
   const g = graphOf(read);
   const again = readTflite(writeTflite(g));
