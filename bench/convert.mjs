@@ -13,14 +13,16 @@
 //   latency           - ai_edge_litert Interpreter(num_threads=1|2), default resolver (XNNPACK),
 //                       invoke() median of >= 50 runs, all .tflite files in the same process,
 //                       interleaved invoke by invoke (bench/litert_latency.py, tools venv). The p10
-//                       ratio is printed too: on a loaded machine it is the steadier figure.
+//                       ratio is printed too: on a loaded machine it is the steadier figure. Also the
+//                       per-round paired ratio (median, 95 % bootstrap interval) beside an A/A control:
+//                       TF's own file in a second Interpreter, paired with the first.
 // The ONNX input is torch 2.13's default export (`torch.onnx.export(model, (x,), f)`); tfdoctor
 // converts it twice: default (NCHW I/O, like the ONNX model) and --nhwc (NHWC I/O, like the Keras twin).
 // Targets (issue #3): conversion >= 50x faster, latency ratio (tfdoctor / TF) <= 1.0.
 //
 // usage: npm run build && node bench/convert.mjs [--runs 100] [--repeats 5] [--json] [--variant dynamo|legacy13]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +40,18 @@ const asJson = args.includes('--json');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 const { convertFile } = await import(join(root, 'dist', 'convert', 'index.js'));
+// The ratio of two files' invoke times measured in the same round (litert_latency.py rotates the order
+// each round, so both saw the same load): its median over the rounds and a 95 % interval of that median
+// by a seeded bootstrap over rounds.
+function pairedRatio(num, base) {
+  const r = num.map((x, i) => x / base[i]);
+  let state = 20261201;
+  const rand = () => { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state / 2 ** 32; };
+  const meds = [];
+  for (let b = 0; b < 2000; b++) meds.push(median(Array.from(r, () => r[Math.floor(rand() * r.length)])));
+  meds.sort((a, b) => a - b);
+  return { median: median(r), lo: meds[Math.floor(0.025 * meds.length)], hi: meds[Math.ceil(0.975 * meds.length) - 1], rounds: r.length };
+}
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 const models = ensureModels({ log });
@@ -82,11 +96,16 @@ for (const name of MODEL_NAMES) {
   entry.tfdoctor.cliWallMs = performance.now() - t0;
   entry.tfdoctor.cliExit = cli.status;
   latencyArgs.push(`${name}.tf=${entry.tf.tflite}`);
+  // an A/A control: TensorFlow's own file again (a copy, its own Interpreter), paired with the first: the
+  // spread two runs of the very same graph show is the noise any ours/TF ratio is judged against
+  const again = join(work, `${name}.tf-again.tflite`);
+  copyFileSync(entry.tf.tflite, again);
+  latencyArgs.push(`${name}.tf-again=${again}`);
   rows.push(entry);
 }
 
 log(`latency: ${runs} runs x threads 1,2 per model (ai_edge_litert, tools venv)...`);
-const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_latency.py'), '--runs', String(runs), '--threads', '1,2', ...latencyArgs],
+const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_latency.py'), '--runs', String(runs), '--threads', '1,2', '--raw', ...latencyArgs],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 }));
 
 const report = { variant, runs, repeats, tensorflow: tf.tensorflow, loadAverage: (await import('node:os')).loadavg(), models: [] };
@@ -112,8 +131,15 @@ for (const e of rows) {
     latency1GatherP10: r.tfdoctor['nhwc-gather'].latency['1'].p10_ms / r.tf.latency['1'].p10_ms,
     latency2GatherP10: r.tfdoctor['nhwc-gather'].latency['2'].p10_ms / r.tf.latency['2'].p10_ms,
   };
+  r.paired = {};
+  for (const threads of ['1', '2']) {
+    const pair = (num) => pairedRatio(lat[num][threads].times_ms, lat[`${e.model}.tf`][threads].times_ms);
+    r.paired[threads] = { nhwc: pair(`${e.model}.tfdoctor.nhwc`), tfAgain: pair(`${e.model}.tf-again`) };
+  }
   report.models.push(r);
 }
+// the raw rounds served the pairing; the report keeps the summaries
+for (const v of Object.values(lat)) for (const t of ['1', '2']) delete v[t]?.times_ms;
 
 if (asJson) {
   console.log(JSON.stringify(report, null, 2));
@@ -136,6 +162,12 @@ if (asJson) {
     console.log(`  conversion speedup: ${f(r.ratios.conversionSpeedup)}x in-process, ${f(r.ratios.conversionSpeedupCli)}x whole CLI  [target >= 50x: ${ok(r.ratios.conversionSpeedup >= 50)}]`);
     console.log(`  latency ratio tfdoctor/TF (--nhwc): 1 thread ${f(r.ratios.latency1, 3)}, 2 threads ${f(r.ratios.latency2, 3)}  [target <= 1.0: ${ok(r.ratios.latency1 <= 1 && r.ratios.latency2 <= 1)}]`);
     console.log(`  latency ratio tfdoctor/TF (--nhwc, p10 instead of median): 1 thread ${f(r.ratios.latency1P10, 3)}, 2 threads ${f(r.ratios.latency2P10, 3)}`);
+    const ci = (p) => `${f(p.median, 3)} [${f(p.lo, 3)}, ${f(p.hi, 3)}]`;
+    for (const t of ['1', '2']) {
+      const p = r.paired[t];
+      const verdict = p.nhwc.hi <= 1 ? 'not slower' : p.nhwc.lo > 1 ? 'SLOWER' : 'a tie: the interval holds 1.0';
+      console.log(`  paired per round, ${t} thread${t === '1' ? '' : 's'}: tfdoctor/TF ${ci(p.nhwc)}; TF/TF (same file, A/A control) ${ci(p.tfAgain)}  [${verdict}]`);
+    }
     console.log(`  latency ratio tfdoctor/TF (NCHW I/O): 1 thread ${f(r.ratios.latency1Nchw, 3)}, 2 threads ${f(r.ratios.latency2Nchw, 3)}`);
     console.log(`  latency ratio tfdoctor/TF (--nhwc --gather-shuffles): 1 thread ${f(r.ratios.latency1Gather, 3)}, 2 threads ${f(r.ratios.latency2Gather, 3)}; p10 ${f(r.ratios.latency1GatherP10, 3)}, ${f(r.ratios.latency2GatherP10, 3)}\n`);
   }
