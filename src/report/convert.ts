@@ -1,11 +1,12 @@
 // convert's report for people (text) and for machines (--json): the summary of the written .tflite,
 // what --quantize did, and the verdict of --verify (float, quantized or QDQ). Pure functions from the
 // converter's and the verifiers' typed results to strings; the CLI picks one and writes it.
-import type { ConvertSummary, QuantizeReport } from '../convert/index.js';
+import type { ConvertSummary } from '../convert/index.js';
 import type { Blocker } from '../convert/ir.js';
 import type { VerifyResult } from '../verify/index.js';
 import type { QdqReferenceResult, QdqVerifyResult } from '../verify/qdq.js';
 import type { QuantizedVerifyResult } from '../verify/quantized.js';
+import { quantizationDocument, quantizationText } from './quantization.js';
 
 /** A float conversion's --verify verdict, with the tolerance the CLI judged it by. */
 export type FloatVerifyOutcome = Pick<VerifyResult, 'maxAbs' | 'maxRel' | 'maxRef' | 'tolerance' | 'pass' | 'runtime'> & { problems?: string[] };
@@ -27,18 +28,6 @@ function summaryText(out: string, s: ConvertSummary): string {
   return `wrote ${out}: ${s.opsOut} TFLite ops from ${s.opsIn} ONNX nodes, ${s.tensors} tensors, ${s.bytes} bytes, ${s.ms.toFixed(0)} ms\n` +
     `  ops: ${ops}\n  inputs: ${io(s.inputs)}\n  outputs: ${io(s.outputs)}\n` +
     (s.notes ?? []).map((n) => `  note: ${n}\n`).join('');
-}
-
-function quantizationText(q: QuantizeReport): string {
-  const quantized = q.ops.filter((o) => o.status === 'quantized').length;
-  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-  const added = Object.entries(q.addedOps).map(([k, v]) => `${k} x${v}`).join(', ');
-  const why = new Map<string, number>();
-  for (const o of q.ops) if (o.status === 'float') why.set(o.detail, (why.get(o.detail) ?? 0) + 1);
-  return `  quantized (${q.mode}): ${quantized} of ${q.ops.length} operators; ${q.weights.tensors} constants ${mb(q.weights.floatBytes)} -> ${mb(q.weights.quantizedBytes)}` +
-    (added ? `; added ${added}` : '') + '\n' +
-    [...why].map(([reason, n]) => `  kept float: ${n} x ${reason}\n`).join('') +
-    q.notes.map((n) => `  note: ${n}\n`).join('');
 }
 
 function floatBoundaryText(b: { inputs: string[]; outputs: string[] } | undefined): string {
@@ -82,10 +71,14 @@ export function convertText(o: ConvertOutcome): string {
     (o.verify ? floatVerifyText(o.verify) : '');
 }
 
-/** The --json document (JSON has no Infinity: an SQNR of identical outputs is written as null). */
+/**
+ * The --json document: the summary, the quantization report with each code's words beside it, the verdict
+ * (JSON has no Infinity: an SQNR of identical outputs is written as null).
+ */
 export function convertDocument(o: ConvertOutcome): Record<string, unknown> {
   const verify = o.quantizedVerify ? { kind: 'quantized', ...o.quantizedVerify } : o.qdqVerify ? { kind: 'qdq', ...o.qdqVerify } : o.verify;
-  return { output: o.output, ...o.summary, ...(verify ? { verify } : {}) };
+  const { quantization } = o.summary;
+  return { output: o.output, ...o.summary, ...(quantization ? { quantization: quantizationDocument(quantization) } : {}), ...(verify ? { verify } : {}) };
 }
 
 /** The --json document of a refused conversion: its blockers as data (the one-line error goes to stderr). */
