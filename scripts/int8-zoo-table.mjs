@@ -11,12 +11,17 @@ export const ZOO = ['alexnet', 'convnext_tiny', 'densenet121', 'efficientnet_b0'
 const f2 = (x) => (x === undefined ? '-' : Number.isFinite(x) ? x.toFixed(2) : String(x));
 const f1 = (x) => (x === undefined ? '-' : x.toFixed(1));
 
-/** "OP: reason" entries counted: "RSQRT x23: int8 RSQRT is not implemented ..." */
-function floatOpsCell(ops) {
+/**
+ * The float operators counted by op and reason: "RSQRT x23: int8 RSQRT is not implemented ...". A row holds
+ * each as { op, why } (the report's code, worded by `reasonText`, which leaves out the numbers measured on
+ * one operator so that one kind counts together); rows measured before the codes hold "OP: reason" text,
+ * whose such numbers ("(scale 0.00647)", "(calibrated max 0.0385: 10 steps)") are cut the same way.
+ */
+function floatOpsCell(ops, reasonText) {
   if (!ops.length) return 'none';
   const counts = new Map();
-  // a reason that carries the operator's own numbers ("(scale 0.00647)", "(calibrated max 0.0385: 10 steps)") is counted with its kind
-  for (const o of ops.map((x) => x.replace(/ \((scale|calibrated max) [^)]*\)/, ''))) counts.set(o, (counts.get(o) ?? 0) + 1);
+  const entry = (x) => (typeof x === 'string' ? x.replace(/ \((scale|calibrated max) [^)]*\)/, '') : `${x.op}: ${reasonText(x.why)}`);
+  for (const o of ops.map(entry)) counts.set(o, (counts.get(o) ?? 0) + 1);
   return [...counts].map(([o, n]) => (n > 1 ? o.replace(':', ` x${n}:`) : o)).join('; ');
 }
 
@@ -45,7 +50,8 @@ function yardstickLine(rows, ortOf) {
     `lower on ${a.below.length}${a.below.length ? ` (${a.below.join(', ')})` : ''}; SQNR higher on ${q.above}, lower on ${q.below.length}${q.below.length ? ` (${q.below.join(', ')})` : ''}.`];
 }
 
-export function writeTable(rowsPath, outPath) {
+/** `reasonText(why)`: a float operator's reason in words, without what was measured on it (src/report/quantization.ts) */
+export function writeTable(rowsPath, outPath, reasonText) {
   if (!rowsPath) throw new Error('--markdown needs --rows ROWS.jsonl');
   const plain = new Map();
   const auto = new Map();
@@ -90,7 +96,7 @@ export function writeTable(rowsPath, outPath) {
     if (r.error) { lines.push(`| ${name} | - | ${r.calibration ?? '-'} / ${r.heldOut ?? '-'} | error: ${r.error} | | | | | | | | | |`); continue; }
     lines.push(`| ${name} | ${r.ops ?? '-'} | ${r.calibration ?? 200} / ${r.heldOut ?? 100} | ${f2(r.node.agreement)} | ${f2(r.node.sqnrDb)} | ` +
       `${r.inputRounding ? `${f2(r.inputRounding.agreement)} / ${f1(r.inputRounding.sqnrDb)}` : '-'} | ${f2(r.noiseAgreement)} | ${f2(r.medianMarginOverNoise)} | ${cell(ortOf(r))} | ` +
-      `${r.sizeRatio} | ${floatOpsCell(r.floatOps)} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
+      `${r.sizeRatio} | ${floatOpsCell(r.floatOps, reasonText)} | ${Math.round(r.quantizeSeconds)} | ${keepFloatCell(a)} |`);
   }
   const measured = names.filter((n) => !(plain.get(n) ?? auto.get(n)).error);
   const missing = ZOO.filter((a) => !names.some((n) => n.startsWith(`${a}.`)));

@@ -45,9 +45,10 @@ const withPython = args.includes('--python');
 const keepFloat = opt('--keep-float', undefined);
 const minAgreement = Number(opt('--min-agreement', '0.95'));
 
+const { floatReasonText } = await import(join(dist, 'report', 'quantization.js'));
 // --markdown FILE --rows ROWS.jsonl: writes the table of the rows (the last row per model wins) and stops
 if (opt('--markdown', undefined)) {
-  writeTable(opt('--rows', undefined), opt('--markdown', undefined));
+  writeTable(opt('--rows', undefined), opt('--markdown', undefined), (why) => floatReasonText(why, { measured: false }));
   process.exit(0);
 }
 
@@ -152,7 +153,7 @@ for (const m of modelList()) {
     const path = join(work, `${m.name}.int8.tflite`);
     writeFileSync(path, tflite);
     row.ops = summary.quantization.ops.length;
-    row.floatOps = summary.quantization.ops.filter((o) => o.status === 'float').map((o) => `${o.op}: ${o.detail}`);
+    row.floatOps = summary.quantization.ops.filter((o) => o.status === 'float').map((o) => ({ op: o.op, why: o.why }));
     row.sizeRatio = +(tflite.length / floatRun.tflite.length).toFixed(3);
     const s = await openTflite(tflite);
     const ort = await openOnnx(m.onnx);
@@ -203,7 +204,7 @@ for (const m of modelList()) {
       `, noise-only agreement ${row.noiseAgreement}, margin/noise ${row.medianMarginOverNoise}` +
       (row.ort ? `, ORT quantize_static agreement ${row.ort.agreement} SQNR ${row.ort.sqnrDb} dB` : '') +
       (row.python ? `, agreement ${row.python.agreement} SQNR ${row.python.sqnrDb} dB (ai_edge_litert)` : '') +
-      `, size x${row.sizeRatio}, ${row.quantizeSeconds.toFixed(0)} s, float ops: ${row.floatOps.length ? row.floatOps.join('; ') : 'none'}`}`);
+      `, size x${row.sizeRatio}, ${row.quantizeSeconds.toFixed(0)} s, float ops: ${row.floatOps.length ? row.floatOps.map((o) => `${o.op}: ${floatReasonText(o.why)}`).join('; ') : 'none'}`}`);
     if (row.keepFloat) console.log(`  keep-float: ${JSON.stringify({ ...row.keepFloat, kept: row.keepFloat.kept.map((k) => `${k.op} ${k.output}`) })}`);
   }
 }

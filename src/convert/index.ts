@@ -2,7 +2,7 @@
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
-import { calibrateInt8, chooseKeepFloat, correctBiases, keepByName, quantizeGraph, type Calibrated, type KeepFloatReport, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { calibrateInt8, chooseKeepFloat, correctBiases, keepByName, quantizeGraph, type Calibrated, type FloatReason, type KeepFloatReport, type QuantizeNote, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
@@ -14,7 +14,7 @@ export { supportedOps } from './registry.js';
 export type { Blocker } from './ir.js';
 export { QUANTIZE_MODES } from './quantize/index.js';
 export type { TfliteParts } from './tflite/write.js';
-export type { Calibrated, KeepFloatReport, OpQuantization, QuantizeMode, QuantizeOptions, QuantizeReport } from './quantize/index.js';
+export type { Calibrated, FloatReason, KeepFloatReport, OpQuantization, QuantizedAs, QuantizeMode, QuantizeNote, QuantizeOptions, QuantizeReport } from './quantize/index.js';
 
 /** Milliseconds on a monotonic clock (process.hrtime: node:perf_hooks would load ~10 ms of modules at every convert). */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
@@ -74,16 +74,6 @@ function autoCheckSamples(samples: number): number {
   return Math.min(50, Math.max(1, Math.floor(samples / 4)));
 }
 
-/** One line on what --keep-float did (the per-operator reasons are in the report's ops). */
-function keepFloatNote(k: KeepFloatReport): string {
-  if (k.mode === 'names') return `--keep-float: ${k.kept.length} operator(s) kept float by name`;
-  const pct = (x: number) => x.toFixed(3);
-  const head = `--keep-float auto (target agreement ${k.target}, ${k.checkSamples} calibration samples set aside to judge; ${k.modelsTried} int8 models tried in ${k.seconds!.toFixed(1)} s): all int8 agrees ${pct(k.allInt8!.agreement)} (${k.allInt8!.sqnrDb.toFixed(1)} dB)`;
-  if (k.reached) return k.kept.length ? `${head}; ${k.kept.length} of ${k.candidates} error-adding operators kept float: ${pct(k.chosen!.agreement)} (${k.chosen!.sqnrDb.toFixed(1)} dB)` : `${head}: nothing more kept float`;
-  return `${head}; NOT reached with ${k.atCap!.kept} of ${k.candidates} error-adding operators float (${pct(k.atCap!.agreement)}, ${k.atCap!.sqnrDb.toFixed(1)} dB), so none is kept float for it; ` +
-    `the float model itself on the check inputs rounded to the int8 input grid agrees ${pct(k.inputRounding!.agreement)}${k.inputRounding!.agreement < k.target! ? ' (under the target: the input rounding alone breaks it)' : ''}`;
-}
-
 /**
  * `calibration` (int8 only): what calibration measured; pass it back as `quantize.reuse` to quantize the
  * same model again (e.g. with another `io`) without running the calibration samples again.
@@ -131,7 +121,7 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
     progress(`read as QDQ: ${q} of ${quantization.ops.length} operators int8 with the model's own scales and zero points`);
   } else if (opts.quantize) {
     let quantize = opts.quantize;
-    let calibrationNotes: string[] = [];
+    let calibrationNotes: QuantizeNote[] = [];
     let calibrationWarnings: string[] = [];
     let keepFloatReport: KeepFloatReport | undefined;
     if (quantize.mode === 'int8') {
@@ -148,9 +138,9 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
         ...(!correct || keepFloat ? { biasCorrection: false } : {}), ...(auto ? { checkSamples: autoCheckSamples } : {}),
       });
       calibration = calibrated;
-      let keep: ReadonlyMap<number, string> | undefined;
+      let keep: ReadonlyMap<number, FloatReason> | undefined;
       let keepReport: KeepFloatReport | undefined;
-      const kept = (m: ReadonlyMap<number, string>) => [...m].map(([index, reason]) => ({ index, op: graph.operators[index]!.op, output: graph.tensors[graph.operators[index]!.outputs[0]!]!.name, reason }));
+      const kept = (m: ReadonlyMap<number, FloatReason>) => [...m].map(([index, why]) => ({ index, op: graph.operators[index]!.op, output: graph.tensors[graph.operators[index]!.outputs[0]!]!.name, why }));
       if (named) {
         keep = named;
         keepReport = { mode: 'names', kept: kept(keep) };
@@ -165,12 +155,12 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
       quantize = { ...quantize, ranges: calibrated.ranges, ...(keep ? { keep } : {}) };
       if (keepReport) keepFloatReport = keepReport;
       calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
-      calibrationNotes = [`calibrated on ${calibrated.samples} samples from ${calibrated.source}`,
-        ...(calibrated.biasCorrected ? [`bias correction: ${calibrated.biasCorrected} weighted operators' biases moved by -(W_int8 - W) . E[input] (the int8 weights' rounding shift, input means from the calibration runs)`] : []),
-        ...calibrationWarnings];
+      calibrationNotes = [{ code: 'calibrated', samples: calibrated.samples, source: calibrated.source },
+        ...(calibrated.biasCorrected ? [{ code: 'bias-corrected' as const, operators: calibrated.biasCorrected }] : []),
+        ...calibrated.warnings.map((warning) => ({ code: 'calibration-warning' as const, warning }))];
     }
     quantization = quantizeGraph(graph, quantize);
-    quantization.notes.unshift(...calibrationNotes, ...(keepFloatReport ? [keepFloatNote(keepFloatReport)] : []));
+    quantization.notes.unshift(...calibrationNotes, ...(keepFloatReport ? [{ code: 'keep-float' as const }] : []));
     if (keepFloatReport) quantization.keepFloat = keepFloatReport;
     // random calibration must not pass unnoticed: the summary's notes are printed with the result too
     ir.notes.push(...calibrationWarnings);

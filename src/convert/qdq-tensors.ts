@@ -7,6 +7,7 @@
  */
 import type { EmitContext } from './emit.js';
 import { attrInt, type Int8Annotation, type IrGraph, type IrNode } from './ir.js';
+import type { FloatReason } from './quantize/decisions.js';
 import type { GivenParams } from './quantize/int8.js';
 import type { QuantParams } from './quantize/int8-params.js';
 import type { TfliteGraph, TfTensor } from './tflite/model.js';
@@ -34,7 +35,7 @@ export function qdqTensorParams(ir: IrGraph, ctx: EmitContext, graph: TfliteGrap
   const qdq = ir.qdq!;
   const activations = new Map<number, QuantParams>();
   for (const [name, a] of qdq.activations) for (const v of ctx.viewsOf(name)) activations.set(v.tensor, params(a));
-  const constants = new Map<number, QuantParams | { reason: string }>();
+  const constants = new Map<number, QuantParams | { why: FloatReason }>();
   for (const [name, a] of qdq.constants) {
     if (a.scale.length !== 1) continue;
     for (const t of ctx.constTensorsOf(name)) constants.set(t, params(a));
@@ -49,10 +50,10 @@ export function qdqTensorParams(ir: IrGraph, ctx: EmitContext, graph: TfliteGrap
       if (!WEIGHTED_TFLITE.has(op.op) || wt === undefined || wt < 0 || !graph.tensors[wt]!.data) continue;
       constants.set(wt, a.scale.length === 1 || a.axis === axis
         ? params(a)
-        : { reason: `weights '${w}' are quantized along axis ${a.axis}, not along the output channels (axis ${axis}); TFLite's int8 ${op.op} takes per-channel scales along its output channels only` });
+        : { why: { code: 'qdq-weights-axis', tensor: w!, axis: a.axis!, outputAxis: axis, op: op.op } });
     }
   }
-  return { source: 'the QDQ model', activations, constants };
+  return { activations, constants };
 }
 
 /**

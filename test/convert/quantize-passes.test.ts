@@ -100,7 +100,7 @@ describe('--quantize dynamic', () => {
     expect(q.ops.length).toBe(summary.opsOut);
     const quantized = q.ops.filter((o) => o.status === 'quantized').map((o) => o.op);
     expect(quantized.sort()).toEqual(['CONV_2D', 'CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'FULLY_CONNECTED', 'TRANSPOSE_CONV']);
-    expect(q.ops.find((o) => o.op === 'CONV_2D' && o.status === 'float')!.detail).toMatch(/128 elements, under 1024/);
+    expect(q.ops.find((o) => o.op === 'CONV_2D' && o.status === 'float')).toMatchObject({ why: { code: 'weights-under-threshold', elements: 128, threshold: 1024 } });
     expect(q.weights.quantizedBytes * 4).toBe(q.weights.floatBytes);
   });
 });

@@ -97,11 +97,13 @@ describe('FBNet-A --quantize dynamic', () => {
     const run = (extra: string[]) => spawnSync(process.execPath, [bin, 'convert', onnx, '-o', join(out, 'cli.tflite'), '-q', '--json', '--quantize', 'dynamic', '--verify', '--samples', '8', ...extra], { encoding: 'utf8', timeout: 600_000 });
     const low = run(['--min-agreement', '0', '--min-sqnr', '20']);
     expect(low.status, low.stderr).toBe(0);
-    const doc = JSON.parse(low.stdout) as { quantization: { ops: { status: string; detail: string }[] }; verify: { kind: string; sqnrDb: number; pass: boolean; samples: number } };
+    const doc = JSON.parse(low.stdout) as { quantization: { ops: { status: string; how?: { code: string }; detail: string }[] }; verify: { kind: string; sqnrDb: number; pass: boolean; samples: number } };
     expect(doc.verify.kind).toBe('quantized');
     expect(doc.verify.samples).toBe(8);
     expect(doc.verify.sqnrDb).toBeGreaterThan(29);
     expect(doc.quantization.ops.filter((o) => o.status === 'quantized').length).toBe(46);
+    // each decision as its code, with the report's words beside it
+    expect(doc.quantization.ops.find((o) => o.status === 'quantized')).toMatchObject({ how: { code: 'hybrid-int8-weights' }, detail: expect.stringMatching(/^int8 weights per (channel|tensor) \(hybrid kernel/) });
     const high = run(['--min-agreement', '0', '--min-sqnr', '45']);
     expect(high.status).toBe(1);
     expect((JSON.parse(high.stdout) as { verify: { problems: string[] } }).verify.problems.join()).toMatch(/SQNR .* under --min-sqnr 45/);

@@ -7,8 +7,8 @@
  * Each case in int8-zoo-expected.json either must reach top-1 agreement 0.95, or carries its measured
  * reason and bounds. A "noise floor" reason is re-measured here: the float model itself, on the held-out
  * inputs rounded to the int8 model's input grid (the error no int8 model escapes), must already fall
- * under 0.95, else the reason does not hold. Every operator must run in int8 unless the case lists it
- * in floatOps with the reason the report gives. A case with keepFloatAuto is converted again with
+ * under 0.95, else the reason does not hold. Every operator must run in int8 unless the case lists its
+ * op in floatOps with the reason codes the report gives it. A case with keepFloatAuto is converted again with
  * --keep-float auto and held to what that selection measured. The whole zoo: scripts/int8-zoo.mjs
  * (bench/results/int8-zoo.md).
  */
@@ -17,12 +17,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { convertFile } from '../../src/convert/index.js';
+import { convertFile, type OpQuantization } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { openTflite } from '../../src/verify/litert.js';
 import { encodeNpyFloat32 } from '../../src/verify/npy.js';
 import { openOnnx } from '../../src/verify/onnxrt.js';
 import { seededInputs } from '../../src/verify/prng.js';
+import { keepFloatText } from '../../src/report/quantization.js';
 // @ts-expect-error plain ESM script without types
 import { ensureZoo } from '../../scripts/models.mjs';
 
@@ -35,7 +36,8 @@ interface Case {
   /** why the bound is under 0.95: 'noise floor' (re-measured here) or a measured account */
   reason?: string;
   noiseFloor?: boolean;
-  floatOps?: Record<string, string>;
+  /** op -> the reasons (codes, src/convert/quantize/decisions.ts) its float operators are kept float for */
+  floatOps?: Record<string, string[]>;
   /**
    * also convert with --keep-float auto at this target: `reached` is what the selection measured on its
    * check samples (calibration samples set aside); when reached, the chosen model must agree on the
@@ -49,6 +51,13 @@ const expected = JSON.parse(readFileSync(resolve(dirname(fileURLToPath(import.me
 const dir = mkdtempSync(join(tmpdir(), 'tfdoctor-int8-zoo-'));
 // this file's outputs (.tflite, .npy; up to ~300 MB a run) go when it ends: a long-lived machine's /tmp must not fill run after run
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** each float operator's op -> the distinct codes of why, sorted */
+function floatReasons(ops: readonly OpQuantization[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const o of ops) if (o.status === 'float' && !(out[o.op] ??= []).includes(o.why.code)) out[o.op]!.push(o.why.code);
+  for (const codes of Object.values(out)) codes.sort();
+  return out;
+}
 const argmax = (a: ArrayLike<number>) => { let b = 0; for (let i = 1; i < a.length; i++) if (a[i]! > a[b]!) b = i; return b; };
 
 let zooDir: string;
@@ -77,8 +86,7 @@ describe.each(expected.test)('int8 %s', (id) => {
     const cal = samples(dims, 10_000, c.calibration ?? expected.calibration, `${id}.cal.npy`);
     const held = samples(dims, 0, c.heldOut ?? expected.heldOut, `${id}.held.npy`);
     const { tflite, summary } = await convertFile(onnx, { quantize: { mode: 'int8', calibration: cal.path } });
-    const floatOps = Object.fromEntries(summary.quantization!.ops.filter((o) => o.status === 'float').map((o) => [o.op, o.detail]));
-    expect(floatOps).toEqual(c.floatOps ?? {});
+    expect(floatReasons(summary.quantization!.ops)).toEqual(c.floatOps ?? {});
 
     const model = readTflite(tflite);
     const q = model.operators.find((op) => op.op === 'QUANTIZE' && op.inputs[0] === model.inputs[0])!;
@@ -123,12 +131,12 @@ describe.each(expected.test)('int8 %s', (id) => {
     if (!k.reached) {
       // out of reach within a quarter of the operators: nothing more kept float, and the numbers say why
       expect(k.atCap!.agreement).toBeLessThan(c.keepFloatAuto.target);
-      expect(Object.fromEntries(autoFloat.map((o) => [o.op, o.detail]))).toEqual(c.floatOps ?? {});
-      expect(auto.summary.quantization!.notes.some((x) => x.includes('NOT reached'))).toBe(true);
+      expect(floatReasons(autoFloat)).toEqual(c.floatOps ?? {});
+      expect(keepFloatText(k)).toMatch(/NOT reached/);
       return;
     }
     expect(k.chosen!.agreement).toBeGreaterThanOrEqual(c.keepFloatAuto.target);
-    for (const o of autoFloat.filter((x) => !(x.op in (c.floatOps ?? {})))) expect(o.detail).toMatch(/^kept float by --keep-float auto: alone in int8/);
+    for (const o of autoFloat.filter((x) => !(x.op in (c.floatOps ?? {})))) expect(o).toMatchObject({ why: { code: 'kept-auto' } });
     // the choice holds on inputs it never saw
     const autoSession = await openTflite(auto.tflite);
     const ort2 = await openOnnx(onnx);

@@ -130,7 +130,7 @@ describe('--quantize int8, FBNet-A, 200 calibration inputs', () => {
         // the interpreter reads the params the report states
         expect(r.input.dtype).toBe('int8');
         expect(r.output.dtype).toBe('int8');
-        expect(report.notes.some((n: string) => n.includes(`input 'x': int8, scale ${Math.fround(r.input.scale)}`) || n.includes(`scale ${r.input.scale}`))).toBe(true);
+        expect(report.notes.some((n) => n.code === 'int8-io' && n.kind === 'input' && n.name === 'x' && (n.scale === Math.fround(r.input.scale) || n.scale === r.input.scale))).toBe(true);
       } else {
         expect([r.input.dtype, r.output.dtype]).toEqual(['float32', 'float32']);
       }

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
-import type { ConvertSummary, QuantizeOptions, QuantizeReport, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
+import type { QuantizeOptions, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
+import type { VerifyResult } from '../../verify/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
-import type { QdqReferenceResult, QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
+import type { QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
+import { convertDocument, convertText, refusedDocument, type FloatVerifyOutcome } from '../../report/convert.js';
 import { writeReplacingSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { writeStdout } from '../stdout.js';
@@ -79,16 +81,6 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   };
 }
 
-interface VerifyOutcome {
-  maxAbs: number;
-  maxRel: number;
-  maxRef: number;
-  tolerance: number;
-  pass: boolean;
-  runtime: string;
-  problems?: string[];
-}
-
 function positiveInt(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} must be a positive integer, got '${v}'`);
@@ -107,7 +99,7 @@ function writeOutput(path: string, file: TfliteParts): void {
 }
 
 interface VerifyModule {
-  verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyOutcome>;
+  verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyResult>;
   verifyQuantized: (o: string, t: string, opts?: QuantizedVerifyOptions) => Promise<QuantizedVerifyResult>;
   verifyQdq: (o: string, t: string, opts: QdqVerifyOptions) => Promise<QdqVerifyResult>;
 }
@@ -119,62 +111,6 @@ async function loadVerify(): Promise<VerifyModule> {
   } catch (err) {
     throw new UserError(`--verify is unavailable: ${(err as Error).message}`);
   }
-}
-
-const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : x > 0 ? 'inf dB (identical)' : '-inf dB');
-
-function printQuantization(q: QuantizeReport): void {
-  const quantized = q.ops.filter((o) => o.status === 'quantized').length;
-  const mb = (b: number) => `${(b / 1e6).toFixed(2)} MB`;
-  const added = Object.entries(q.addedOps).map(([k, v]) => `${k} x${v}`).join(', ');
-  const why = new Map<string, number>();
-  for (const o of q.ops) if (o.status === 'float') why.set(o.detail, (why.get(o.detail) ?? 0) + 1);
-  writeStdout(
-    `  quantized (${q.mode}): ${quantized} of ${q.ops.length} operators; ${q.weights.tensors} constants ${mb(q.weights.floatBytes)} -> ${mb(q.weights.quantizedBytes)}` +
-      (added ? `; added ${added}` : '') + '\n' +
-      [...why].map(([reason, n]) => `  kept float: ${n} x ${reason}\n`).join('') +
-      q.notes.map((n) => `  note: ${n}\n`).join(''),
-  );
-}
-
-function printQuantizedVerify(v: QuantizedVerifyResult): void {
-  writeStdout(
-    `verify: ${v.pass ? 'PASS' : 'FAIL'} vs the float ONNX model on ${v.samples} held-out inputs: ` +
-      (v.top1Agreement !== undefined ? `top-1 agreement ${v.top1Agreement.toFixed(3)} (min ${v.thresholds.minAgreement}), ` : '') +
-      `SQNR ${db(v.sqnrDb)}${v.thresholds.minSqnr !== undefined ? ` (min ${v.thresholds.minSqnr})` : ''}, cosine ${v.cosine.toFixed(5)}, ` +
-      `max abs error ${v.maxAbs.toExponential(2)} (max |output| ${v.maxRef.toPrecision(4)}); ${v.runtime}\n` +
-      floatBoundaryNote(v.floatBoundary) +
-      v.problems.map((p) => `  problem: ${p}\n`).join(''),
-  );
-}
-
-function printQdqVerify(v: QdqVerifyResult): void {
-  const line = (r: QdqReferenceResult) => r.outputs.map((o) => (o.maxSteps !== undefined
-    ? `'${o.name}' max error ${o.maxSteps.toFixed(0)} step${Math.round(o.maxSteps) === 1 ? '' : 's'} of ${o.step!.toPrecision(4)} (${(100 * o.exact!).toFixed(2)} % of elements equal)`
-    : `'${o.name}' (float) max abs error ${o.maxAbs.toExponential(2)}`)).join('; ');
-  writeStdout(
-    `verify: ${v.pass ? 'PASS' : 'FAIL'} within one quantization step of onnxruntime running the QDQ model, on ${v.runs} seeded inputs (either execution); ${v.runtime}\n` +
-      v.references.map((r) => `  ${r.pass ? 'within' : 'beyond'} one step of its ${r.reference} execution (${r.describe}): ${line(r)}\n` +
-        r.problems.map((p) => `    ${v.pass ? 'note' : 'problem'}: ${p}\n`).join('')).join('') +
-      floatBoundaryNote(v.floatBoundary),
-  );
-}
-
-function floatBoundaryNote(b: { inputs: string[]; outputs: string[] } | undefined): string {
-  if (!b) return '';
-  const names = (xs: string[]) => xs.map((x) => `'${x}'`).join(', ');
-  const what = [b.inputs.length ? `input ${names(b.inputs)} fed through QUANTIZE` : '', b.outputs.length ? `output ${names(b.outputs)} read through DEQUANTIZE` : ''].filter(Boolean).join(', ');
-  return `  note: LiteRT.js takes no int8 tensors: the file ran with a float boundary (${what}, each with the tensor's own scale and zero point); the graph inside is the file's own\n`;
-}
-
-function printSummary(out: string, s: ConvertSummary): void {
-  const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} x${v}`).join(', ');
-  const io = (xs: { name: string; shape: number[] }[]) => xs.map((x) => `${x.name} [${x.shape.join(',')}]`).join(', ');
-  writeStdout(
-    `wrote ${out}: ${s.opsOut} TFLite ops from ${s.opsIn} ONNX nodes, ${s.tensors} tensors, ${s.bytes} bytes, ${s.ms.toFixed(0)} ms\n` +
-      `  ops: ${ops}\n  inputs: ${io(s.inputs)}\n  outputs: ${io(s.outputs)}\n` +
-      (s.notes ?? []).map((n) => `  note: ${n}\n`).join(''),
-  );
 }
 
 /** Adds convert's arguments, options and action to the command the table created (src/cli/command-table.ts). */
@@ -216,14 +152,14 @@ export function define(cmd: Command): void {
       } catch (err) {
         // --json callers get the blockers as data too (the one-line error still goes to stderr)
         if (flags.json && err instanceof ConversionRefused) {
-          writeStdout(JSON.stringify({ refused: true, model, blockers: err.blockers, suggestedRoute: err.suggestedRoute }, null, 2) + '\n');
+          writeStdout(JSON.stringify(refusedDocument(model, err), null, 2) + '\n');
         }
         throw err;
       }
       const { file, summary } = converted;
       if (summary.readAs === 'qdq' && tol !== undefined) throw new UserError('--tolerance applies to float models; a QDQ model is verified in quantization steps of its outputs (within one)');
       writeOutput(out, file);
-      let verify: (VerifyOutcome & { pass: boolean }) | undefined;
+      let verify: FloatVerifyOutcome | undefined;
       let quantVerify: QuantizedVerifyResult | undefined;
       let qdqVerify: QdqVerifyResult | undefined;
       if (flags.verify && summary.readAs === 'qdq') {
@@ -243,23 +179,10 @@ export function define(cmd: Command): void {
         const tolerance = tol ?? v.tolerance;
         verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
       }
-      if (flags.json) {
-        // JSON has no Infinity: an SQNR of identical outputs is written as null
-        const verifyDoc = quantVerify ? { kind: 'quantized', ...quantVerify } : qdqVerify ? { kind: 'qdq', ...qdqVerify } : verify;
-        writeStdout(JSON.stringify({ output: out, ...summary, ...(verifyDoc ? { verify: verifyDoc } : {}) }, null, 2) + '\n');
-      } else {
-        printSummary(out, summary);
-        if (summary.quantization) printQuantization(summary.quantization);
-        if (quantVerify) printQuantizedVerify(quantVerify);
-        if (qdqVerify) printQdqVerify(qdqVerify);
-        if (verify) {
-          writeStdout(
-            `verify: ${verify.pass ? 'PASS' : 'FAIL'} max abs error ${verify.maxAbs.toExponential(2)} (tolerance ${verify.tolerance.toExponential(2)}, ` +
-              `max |output| ${verify.maxRef.toPrecision(4)}, max rel ${verify.maxRel.toExponential(2)}); ${verify.runtime}\n` +
-              (verify.problems ?? []).map((p) => `  problem: ${p}\n`).join(''),
-          );
-        }
-      }
+      const outcome = {
+        output: out, summary, ...(verify ? { verify } : {}), ...(quantVerify ? { quantizedVerify: quantVerify } : {}), ...(qdqVerify ? { qdqVerify } : {}),
+      };
+      writeStdout(flags.json ? JSON.stringify(convertDocument(outcome), null, 2) + '\n' : convertText(outcome));
       if ((verify && !verify.pass) || (quantVerify && !quantVerify.pass) || (qdqVerify && !qdqVerify.pass)) process.exitCode = ExitCode.Findings;
     });
 }

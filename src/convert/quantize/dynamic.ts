@@ -20,7 +20,8 @@
  * converter's Gather takes constant indices only, so a constant table is folded away before this pass.)
  */
 import type { TfliteGraph } from '../tflite/model.js';
-import { startReport, type QuantizeReport } from './report.js';
+import type { FloatReason } from './decisions.js';
+import { decide, startReport, type QuantizeReport } from './report.js';
 import { symmetricInt8 } from './weights.js';
 
 /** TF's dynamic-range quantizer leaves weights with fewer elements in float */
@@ -44,30 +45,30 @@ const HYBRID: Record<string, HybridRule> = {
 };
 
 export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
-  const report = startReport('dynamic', graph, 'no constant weights');
+  const report = startReport('dynamic', graph, { code: 'no-constant-weights' });
   const int8Of = new Map<string, number>(); // "tensor/axis" -> its int8 twin (weights shared by several ops)
   graph.operators.forEach((op, i) => {
-    const entry = report.ops[i]!;
+    const float = (why: FloatReason) => decide(report, i, { status: 'float', why });
     const floatConsts = op.inputs.filter((t) => t >= 0 && graph.tensors[t]!.data && graph.tensors[t]!.type === 'FLOAT32');
     const rule = HYBRID[op.op];
     if (!rule) {
-      if (floatConsts.length) entry.detail = `TFLite has no hybrid (int8-weight) kernel for ${op.op}; its constants stay float32`;
+      if (floatConsts.length) float({ code: 'no-hybrid-kernel', op: op.op });
       return;
     }
     const w = op.inputs[rule.weight]!;
     const wt = w >= 0 ? graph.tensors[w]! : undefined;
     if (!wt?.data || wt.type !== 'FLOAT32') {
-      entry.detail = 'the weights are computed at run time';
+      float({ code: 'hybrid-weights-at-run-time' });
       return;
     }
     const input = graph.tensors[op.inputs[rule.input]!]!;
     if (input.type !== 'FLOAT32' || input.data) {
-      entry.detail = input.data ? 'both operands are constants' : `the input is ${input.type}`;
+      float(input.data ? { code: 'hybrid-operands-constant' } : { code: 'hybrid-input-not-float', type: input.type });
       return;
     }
     const n = wt.shape.reduce((a, d) => a * d, 1);
     if (n < MIN_WEIGHT_ELEMENTS) {
-      entry.detail = `weights have ${n} elements, under ${MIN_WEIGHT_ELEMENTS} (TF's threshold)`;
+      float({ code: 'weights-under-threshold', elements: n, threshold: MIN_WEIGHT_ELEMENTS });
       return;
     }
     const key = `${w}/${rule.axis ?? 'tensor'}`;
@@ -86,8 +87,7 @@ export function quantizeDynamic(graph: TfliteGraph): QuantizeReport {
     if (rule.asymmetricInputs && op.options) {
       op.options = { ...op.options, values: { ...op.options.values, asymmetric_quantize_inputs: true } };
     }
-    entry.status = 'quantized';
-    entry.detail = `int8 weights ${rule.axis === undefined ? 'per tensor' : 'per channel'} (hybrid kernel, float activations)`;
+    decide(report, i, { status: 'quantized', how: { code: 'hybrid-int8-weights', perChannel: rule.axis !== undefined } });
   });
   graph.removeUnusedTensors();
   return report;

@@ -6,13 +6,13 @@
  * the weights in fp16 for GPU delegates and dequantizes at load on CPU).
  */
 import type { TfliteGraph, TfOperator } from '../tflite/model.js';
-import { countAdded, startReport, type QuantizeReport } from './report.js';
+import { countAdded, decide, startReport, type QuantizeReport } from './report.js';
 
 /** the largest finite binary16 value; a larger weight would become Infinity */
 const FLOAT16_MAX = 65504;
 
 export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
-  const report = startReport('float16', graph, 'no float constants (activations stay float32)');
+  const report = startReport('float16', graph, { code: 'no-float-constants' });
   const readers = new Map<number, number[]>();
   graph.operators.forEach((op, i) => {
     for (const t of op.inputs) if (t >= 0 && graph.tensors[t]!.data && graph.tensors[t]!.type === 'FLOAT32') {
@@ -23,6 +23,7 @@ export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
   });
   const dequantize: TfOperator[] = [];
   const tooLarge = new Set<number>();
+  const quantized = new Set<number>();
   for (const [t, ops] of [...readers].sort((a, b) => a[0] - b[0])) {
     const tensor = graph.tensors[t]!;
     const values = graph.floatValues(t)!;
@@ -30,7 +31,7 @@ export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
     for (const v of values) if (Number.isFinite(v) && Math.abs(v) > max) max = Math.abs(v);
     if (max > FLOAT16_MAX) {
       ops.forEach((i) => tooLarge.add(i));
-      report.notes.push(`'${tensor.name}' holds ${max.toPrecision(6)}, beyond float16's range; kept float32`);
+      report.notes.push({ code: 'beyond-float16', tensor: tensor.name, max });
       continue;
     }
     const half = graph.addFloat16Const(`${tensor.name}_fp16`, tensor.shape, values);
@@ -40,13 +41,10 @@ export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
     // the float tensor stays where it is and becomes the DEQUANTIZE output: no reader changes
     delete tensor.data;
     dequantize.push({ op: 'DEQUANTIZE', inputs: [half], outputs: [t] });
-    for (const i of ops) report.ops[i]!.status = 'quantized';
+    for (const i of ops) quantized.add(i);
   }
-  for (const entry of report.ops) {
-    if (tooLarge.has(entry.index)) {
-      entry.detail = entry.status === 'quantized' ? 'float16 weights, except a constant beyond float16 range' : 'a constant beyond float16 range stays float32';
-    } else if (entry.status === 'quantized') entry.detail = 'float16 weights';
-  }
+  for (const i of quantized) decide(report, i, { status: 'quantized', how: { code: tooLarge.has(i) ? 'float16-weights-but-one-beyond-range' : 'float16-weights' } });
+  for (const i of tooLarge) if (!quantized.has(i)) decide(report, i, { status: 'float', why: { code: 'constant-beyond-float16' } });
   graph.operators.unshift(...dequantize);
   if (dequantize.length) countAdded(report, 'DEQUANTIZE', dequantize.length);
   return report;

@@ -3,6 +3,7 @@
  * IR and never sees these). One module per job:
  *   index.ts    the pass driver (this file): picks the pass, checks options, returns the report
  *   report.ts   the report types and the per-operator bookkeeping every pass shares
+ *   decisions.ts  the report's decisions and notes as codes (how quantized, why float)
  *   weights.ts  weight quantization arithmetic (symmetric int8 per channel / per tensor)
  *   float16.ts  --quantize float16: FLOAT16 constants + DEQUANTIZE, as TF's float16 quantization writes
  *   dynamic.ts  --quantize dynamic: int8 weights on TFLite's hybrid kernels, float activations
@@ -11,8 +12,8 @@
  *   keep-float.ts  --keep-float: operators kept float by name, or the fewest that reach an agreement target
  *
  * The interface: `quantizeGraph(graph, opts)` rewrites `graph` in place and returns a QuantizeReport that
- * lists every operator the float graph had as "quantized" or "float" (with the reason), so `--json` can
- * say which. A pass never changes what the graph computes beyond the quantization error, never changes
+ * lists every operator the float graph had as "quantized" (how) or "float" (why), each a code with its
+ * arguments (decisions.ts; src/report/quantization.ts words them), so `--json` can say which. A pass never changes what the graph computes beyond the quantization error, never changes
  * the signature of a float-I/O model, and leaves no tensor unused. Anything asynchronous (running the
  * float model on calibration data) happens before the pass and reaches it through `opts`.
  */
@@ -24,9 +25,11 @@ import { quantizeInt8InPlace } from './int8.js';
 import type { Calibrated } from './calibrate.js';
 import type { KeepFloatRequest } from './keep-float.js';
 import type { Range, RangeMethod } from './ranges.js';
+import type { FloatReason } from './decisions.js';
 import type { QuantizeReport } from './report.js';
 
 export type { KeepFloatReport, OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
+export type { FloatReason, QuantizedAs, QuantizeNote } from './decisions.js';
 export { chooseKeepFloat, keepByName } from './keep-float.js';
 export type { KeepFloatChoice, KeepFloatRequest } from './keep-float.js';
 export { correctBiases } from './bias-correction.js';
@@ -51,7 +54,7 @@ export interface QuantizeOptions {
   /** int8: operators to keep float beyond those without an int8 rule: named, or chosen by measurement (keep-float.ts) */
   keepFloat?: KeepFloatRequest;
   /** int8: the operator indexes keepFloat resolved to, with why (set by the driver before the pass) */
-  keep?: ReadonlyMap<number, string>;
+  keep?: ReadonlyMap<number, FloatReason>;
 }
 
 export function quantizeGraph(graph: TfliteGraph, opts: QuantizeOptions): QuantizeReport {

@@ -16,6 +16,7 @@
  * signature as TensorFlow's converter does.
  */
 import type { BuiltinOpName } from '../tflite/schema.js';
+import type { FloatReason } from './decisions.js';
 
 export type Int8Rule =
   | { kind: 'weighted'; weightAxis: number | undefined }
@@ -73,26 +74,19 @@ export const INT8_RULES: Partial<Record<BuiltinOpName, Int8Rule>> = {
   TANH: { kind: 'fixed', scale: 1 / 128, zeroPoint: 0 },
 };
 
-/** Why an operator the float converter writes stays float32 in an int8 model. */
-export const FLOAT_REASONS: Partial<Record<BuiltinOpName, string>> = {
-  DIV: "TFLite's DIV has no int8 kernel (uint8 only)",
-  TRANSPOSE_CONV: 'int8 TRANSPOSE_CONV is not implemented by this quantizer',
-  EXP: 'int8 EXP is not implemented by this quantizer',
-  SQRT: "TFLite's SQRT has no int8 kernel",
-  POW: "TFLite's POW has no int8 kernel",
-  SQUARED_DIFFERENCE: 'int8 SQUARED_DIFFERENCE is not implemented by this quantizer',
-  SQUARE: "TFLite's SQUARE has no int8 kernel",
-  ABS: 'int8 ABS is not implemented by this quantizer',
-  NEG: 'int8 NEG is not implemented by this quantizer',
-  ELU: 'int8 ELU is not implemented by this quantizer',
-  SELECT_V2: 'int8 SELECT_V2 is not implemented by this quantizer',
-  TILE: 'int8 TILE is not implemented by this quantizer',
-  BROADCAST_TO: 'int8 BROADCAST_TO is not implemented by this quantizer',
-  CAST: 'CAST converts between non-float types and is left as it is',
-};
+/**
+ * Operators the float converter writes whose TFLite kernels take no int8 (DIV has a uint8 one); every
+ * other operator without an int8 rule (TRANSPOSE_CONV, EXP, SQUARED_DIFFERENCE, ABS, NEG, ELU,
+ * SELECT_V2, TILE, BROADCAST_TO, ...) has an int8 kernel this quantizer does not use yet.
+ */
+const NO_INT8_KERNEL: Partial<Record<BuiltinOpName, { uint8Kernel?: true }>> = { DIV: { uint8Kernel: true }, SQRT: {}, POW: {}, SQUARE: {} };
 
-export function floatReason(op: BuiltinOpName): string {
-  return FLOAT_REASONS[op] ?? `int8 ${op} is not implemented by this quantizer`;
+/** Why an operator without an int8 rule stays float32 in an int8 model. */
+export function floatReason(op: BuiltinOpName): FloatReason {
+  // CAST converts between non-float types: nothing to quantize
+  if (op === 'CAST') return { code: 'cast-left-as-is' };
+  const noKernel = NO_INT8_KERNEL[op];
+  return noKernel ? { code: 'no-int8-kernel', op, ...noKernel } : { code: 'int8-not-implemented', op };
 }
 
 /**
@@ -106,8 +100,10 @@ export function floatReason(op: BuiltinOpName): string {
  * Only the normalizations float (residual int8): 17.4 dB; only the residual stream: 21.0 dB.
  */
 export const FLOAT_BY_PLACE = {
-  rowNormalization: "part of a LayerNorm (MEAN, SUB, MUL, MEAN, ADD eps, RSQRT, MUL): it scales each row to unit variance, so a row much smaller than the tensor's largest (a ViT's class token) would come out with the relative error of its input's one per-tensor int8 step",
-  feedsFloat: 'only float operators read it (the residual stream into a float LayerNorm): its int8 output would add a rounding and save nothing',
+  /** part of a LayerNorm: it scales each row to unit variance, so a small row keeps its input's per-tensor step's relative error */
+  rowNormalization: { code: 'row-normalization' } satisfies FloatReason,
+  /** only float operators read it (the residual stream into a float LayerNorm): int8 would add a rounding and save nothing */
+  feedsFloat: { code: 'residual-stream-into-float-layernorm' } satisfies FloatReason,
   /** the operators the residual stream is made of, kept float backwards from a float LayerNorm */
   feedsFloatOps: ['ADD', 'CONCATENATION'] as readonly BuiltinOpName[],
 };

@@ -10,7 +10,8 @@ import type { BuiltinOpName } from '../tflite/schema.js';
 import { activationParams, quantizeBias, quantizeValues, sameParams, type QuantParams } from './int8-params.js';
 import { floatReason, INT8_RULES, SOFTMAX_MIN_OUTPUT_MAX, type Int8Rule } from './int8-rules.js';
 import type { Range } from './ranges.js';
-import { countAdded, startReport, type QuantizeReport } from './report.js';
+import type { FloatReason, QuantizedAs } from './decisions.js';
+import { countAdded, newReport, opPlaces, type OpDecision, type QuantizeReport } from './report.js';
 import { floatByPlace } from './row-norm.js';
 import { givenInt8, onGivenGrid, symmetricInt8 } from './weights.js';
 
@@ -20,7 +21,7 @@ export interface FloatKept {
   op: BuiltinOpName;
   /** the operator's first output tensor, as the float model names it */
   output: string;
-  reason: string;
+  why: FloatReason;
 }
 
 export interface IoQuantization {
@@ -34,7 +35,7 @@ export interface Int8Report {
   io: IoMode;
   /** operators running in int8, by op */
   int8Ops: Record<string, number>;
-  /** operators kept in float32, each with its reason */
+  /** operators kept in float32, each with why */
   floatOps: FloatKept[];
   quantizeOps: number;
   dequantizeOps: number;
@@ -42,38 +43,36 @@ export interface Int8Report {
   requantizeOps: number;
   inputs: IoQuantization[];
   outputs: IoQuantization[];
-  /** per operator of the float graph: int8 (with what) or float (with why) */
-  perOp: { status: 'quantized' | 'float'; detail: string }[];
+  /** per operator of the float graph: int8 (how) or float (why) */
+  perOp: OpDecision[];
 }
 
-function int8Detail(rule: Int8Rule): string {
+function int8As(rule: Int8Rule): QuantizedAs {
   switch (rule.kind) {
     case 'weighted':
-      return rule.weightAxis === undefined ? 'int8, per-tensor weights, int32 bias' : `int8, per-channel weights (dimension ${rule.weightAxis}), int32 bias`;
-    case 'own': return 'int8';
-    case 'same': return "int8, output at the input's scale and zero point";
-    case 'tied': return "int8, inputs at the output's scale and zero point (requantized where they differ)";
-    case 'fixed': return `int8, output scale 1/${Math.round(1 / rule.scale)} and zero point ${rule.zeroPoint} (fixed by the kernel)`;
+      return rule.weightAxis === undefined ? { code: 'int8-weights-per-tensor' } : { code: 'int8-weights-per-channel', axis: rule.weightAxis };
+    case 'own': return { code: 'int8' };
+    case 'same': return { code: 'int8-output-at-input-params' };
+    case 'tied': return { code: 'int8-inputs-at-output-params' };
+    case 'fixed': return { code: 'int8-fixed-output-params', scale: rule.scale, zeroPoint: rule.zeroPoint };
   }
 }
 
-type Plan = { rule: Int8Rule } | { reason: string };
+type Plan = { rule: Int8Rule } | { why: FloatReason };
 
 /**
- * Params a quantized model already carries (a QDQ ONNX model, quantize/qdq.ts): used as given instead
- * of calibrated ranges. An operator runs in int8 only where the given params are what its int8 kernel
- * computes with; elsewhere it stays float between DEQUANTIZE and QUANTIZE at the given params, which
- * is what the quantized model itself computes.
+ * Params a QDQ ONNX model carries (quantize/qdq.ts): used as given instead of calibrated ranges. An
+ * operator runs in int8 only where the given params are what its int8 kernel computes with; elsewhere
+ * it stays float between DEQUANTIZE and QUANTIZE at the given params, which is what the quantized model
+ * itself computes.
  */
 export interface GivenParams {
-  /** what gives them, for the reasons ("the QDQ model") */
-  source: string;
   /** params of graph inputs and activations */
   activations: ReadonlyMap<number, QuantParams>;
-  /** weights (in the operator's own layout: scales along its output channels) and constant operands; a reason where not expressible */
-  constants: ReadonlyMap<number, QuantParams | { reason: string }>;
+  /** weights (in the operator's own layout: scales along its output channels) and constant operands; why not, where not expressible */
+  constants: ReadonlyMap<number, QuantParams | { why: FloatReason }>;
   /** operators kept float even where their int8 kernel could run, with why */
-  keepFloat?: Partial<Record<BuiltinOpName, string>>;
+  keepFloat?: Partial<Record<BuiltinOpName, FloatReason>>;
 }
 
 function floatValues(data: Uint8Array): Float32Array {
@@ -122,10 +121,10 @@ class Int8Rewriter {
   private readonly requantCache = new Map<string, number>();
   private readonly weightCache = new Map<string, { tensor: number; scales: number[] }>();
   /** operators float by where they sit (row-norm.ts), for calibrated params only */
-  private readonly placed: ReadonlyMap<number, string>;
+  private readonly placed: ReadonlyMap<number, FloatReason>;
 
   constructor(private readonly g: TfliteGraph, private readonly ranges: ReadonlyMap<number, Range>, private readonly io: IoMode, private readonly given?: GivenParams,
-    private readonly keep?: ReadonlyMap<number, string>, byPlace = true) {
+    private readonly keep?: ReadonlyMap<number, FloatReason>, byPlace = true) {
     this.q.description = g.description;
     this.placed = given || !byPlace ? new Map() : floatByPlace(g);
     this.isConst = (t) => !!g.tensors[t]!.data;
@@ -143,7 +142,7 @@ class Int8Rewriter {
   /** Plans and params from given params, in graph order (a 'same' operator's output inherits its input's). */
   private planGiven(given: GivenParams): void {
     for (const [t, p] of given.activations) if (this.isFloatAct(t)) this.params.set(t, p);
-    const missing = (t: number) => `${given.source} gives no params for '${this.g.tensors[t]!.name}'`;
+    const missing = (t: number): FloatReason => ({ code: 'qdq-no-params', tensor: this.g.tensors[t]!.name });
     for (const op of this.g.operators) {
       const plan = this.planOne(op, given, missing);
       this.plans.push(plan);
@@ -154,25 +153,25 @@ class Int8Rewriter {
     }
   }
 
-  private planOne(op: TfOperator, given: GivenParams, missing: (t: number) => string): Plan {
+  private planOne(op: TfOperator, given: GivenParams, missing: (t: number) => FloatReason): Plan {
     const rule = INT8_RULES[op.op];
-    if (!rule) return { reason: floatReason(op.op) };
+    if (!rule) return { why: floatReason(op.op) };
     const kept = given.keepFloat?.[op.op];
-    if (kept) return { reason: kept };
+    if (kept) return { why: kept };
     const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
-    if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
-    for (const t of floatIns) if (!this.params.has(t)) return { reason: missing(t) };
+    if (floatIns.length === 0) return { why: { code: 'no-float-input', op: op.op } };
+    for (const t of floatIns) if (!this.params.has(t)) return { why: missing(t) };
     const constOperand = this.constOperandReason(op, rule);
-    if (constOperand) return { reason: constOperand };
-    for (const t of op.outputs) if (!this.isFloatAct(t)) return { reason: `${op.op} writes a ${this.g.tensors[t]!.type} tensor` };
+    if (constOperand) return { why: constOperand };
+    for (const t of op.outputs) if (!this.isFloatAct(t)) return { why: { code: 'non-float-output', op: op.op, type: this.g.tensors[t]!.type } };
     const input = this.params.get(floatIns[0]!)!;
     for (const t of op.outputs) {
       const out = this.params.get(t);
       if (rule.kind === 'same') {
-        if (out && !sameParams(out, input)) return { reason: `${given.source} gives its output other params than its input; TFLite's int8 ${op.op} keeps the input's` };
-      } else if (!out) return { reason: missing(t) };
+        if (out && !sameParams(out, input)) return { why: { code: 'qdq-output-params-differ', op: op.op } };
+      } else if (!out) return { why: missing(t) };
       else if (rule.kind === 'fixed' && !sameParams(out, { scale: [rule.scale], zeroPoint: [rule.zeroPoint] })) {
-        return { reason: `${given.source} gives its output scale ${out.scale[0]} and zero point ${out.zeroPoint[0]}; TFLite's int8 ${op.op} writes scale 1/${Math.round(1 / rule.scale)}, zero point ${rule.zeroPoint}` };
+        return { why: { code: 'qdq-fixed-output-params-differ', op: op.op, scale: out.scale[0]!, zeroPoint: out.zeroPoint[0]!, kernelScale: rule.scale, kernelZeroPoint: rule.zeroPoint } };
       }
     }
     // a 'same' or 'tied' operator's float constants (a pad value) take its activation params, as calibrated
@@ -180,65 +179,65 @@ class Int8Rewriter {
     const consts = op.inputs.filter((t, i) => ownConsts && t >= 0 && this.isConst(t) && this.g.tensors[t]!.type === 'FLOAT32' && !(rule.kind === 'weighted' && i === 2));
     for (const t of consts) {
       const c = given.constants.get(t);
-      if (!c) return { reason: `the constant '${this.g.tensors[t]!.name}' is float in ${given.source}` };
-      if ('reason' in c) return { reason: c.reason };
-      if (rule.kind !== 'weighted' && c.scale.length !== 1) return { reason: `the constant '${this.g.tensors[t]!.name}' is quantized per axis` };
+      const tensor = this.g.tensors[t]!.name;
+      if (!c) return { why: { code: 'qdq-constant-float', tensor } };
+      if ('why' in c) return { why: c.why };
+      if (rule.kind !== 'weighted' && c.scale.length !== 1) return { why: { code: 'qdq-constant-per-axis', tensor } };
       const axis = rule.kind === 'weighted' ? rule.weightAxis ?? 0 : undefined;
-      if (!onGivenGrid(floatValues(this.g.tensors[t]!.data!), this.g.tensors[t]!.shape, axis, c)) {
-        return { reason: `the constant '${this.g.tensors[t]!.name}' is not on its quantization grid any more (changed by folding)` };
-      }
-      if (rule.kind === 'weighted' && c.zeroPoint.some((z) => z !== 0)) return { reason: `weights '${this.g.tensors[t]!.name}' have a non-zero zero point` };
+      if (!onGivenGrid(floatValues(this.g.tensors[t]!.data!), this.g.tensors[t]!.shape, axis, c)) return { why: { code: 'qdq-constant-off-grid', tensor } };
+      if (rule.kind === 'weighted' && c.zeroPoint.some((z) => z !== 0)) return { why: { code: 'qdq-weights-zero-point', tensor } };
     }
     if (rule.kind === 'weighted') {
       const [x, , b] = op.inputs as [number, number, number | undefined];
-      if (!this.isFloatAct(x)) return { reason: `${op.op} input is not a float activation` };
-      if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { reason: `${op.op} bias is computed at run time` };
-      if (op.inputs[1]! < 0 || !this.isConst(op.inputs[1]!)) return { reason: `${op.op} weights are computed at run time (int8 needs constant weights)` };
+      if (!this.isFloatAct(x)) return { why: { code: 'input-not-float', op: op.op } };
+      if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { why: { code: 'bias-at-run-time', op: op.op } };
+      if (op.inputs[1]! < 0 || !this.isConst(op.inputs[1]!)) return { why: { code: 'weights-at-run-time', op: op.op } };
     }
     return { rule };
   }
 
   /** why an operator whose int8 rule wants run-time operands only stays float: it has a constant one */
-  private constOperandReason(op: TfOperator, rule: Int8Rule): string | undefined {
+  private constOperandReason(op: TfOperator, rule: Int8Rule): FloatReason | undefined {
     if (rule.kind !== 'own' || !rule.runTimeOperands) return undefined;
     const constant = op.inputs.some((t) => t >= 0 && this.isConst(t) && this.g.tensors[t]!.type === 'FLOAT32');
-    return constant ? `int8 ${op.op} with a constant operand is not implemented by this quantizer (run-time operands on both sides are)` : undefined;
+    return constant ? { code: 'constant-operand', op: op.op } : undefined;
   }
 
   private plan(op: TfOperator, index: number): Plan {
     const rule = INT8_RULES[op.op];
-    if (!rule) return { reason: floatReason(op.op) };
+    if (!rule) return { why: floatReason(op.op) };
     const kept = this.keep?.get(index) ?? this.placed.get(index);
-    if (kept) return { reason: kept };
+    if (kept) return { why: kept };
     const floatIns = op.inputs.filter((t) => this.isFloatAct(t));
-    if (floatIns.length === 0) return { reason: `${op.op} reads no float activation` };
+    if (floatIns.length === 0) return { why: { code: 'no-float-input', op: op.op } };
     const coarse = op.op === 'SOFTMAX' ? this.softmaxTooCoarse(op) : undefined;
-    if (coarse) return { reason: coarse };
+    if (coarse) return { why: coarse };
+    const noRange = (t: number): Plan => ({ why: { code: 'no-calibrated-range', tensor: this.g.tensors[t]!.name } });
     for (const t of op.outputs) {
-      if (!this.isFloatAct(t)) return { reason: `${op.op} writes a ${this.g.tensors[t]!.type} tensor` };
-      if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
+      if (!this.isFloatAct(t)) return { why: { code: 'non-float-output', op: op.op, type: this.g.tensors[t]!.type } };
+      if (!this.ranges.has(t)) return noRange(t);
     }
-    for (const t of floatIns) if (!this.ranges.has(t)) return { reason: `no calibrated range for '${this.g.tensors[t]!.name}'` };
+    for (const t of floatIns) if (!this.ranges.has(t)) return noRange(t);
     const constOperand = this.constOperandReason(op, rule);
-    if (constOperand) return { reason: constOperand };
+    if (constOperand) return { why: constOperand };
     if (rule.kind === 'weighted') {
       const [x, w, b] = op.inputs as [number, number, number | undefined];
-      if (!this.isFloatAct(x)) return { reason: `${op.op} input is not a float activation` };
-      if (w < 0 || !this.isConst(w) || this.g.tensors[w]!.type !== 'FLOAT32') return { reason: `${op.op} weights are computed at run time (int8 needs constant weights)` };
-      if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { reason: `${op.op} bias is computed at run time` };
+      if (!this.isFloatAct(x)) return { why: { code: 'input-not-float', op: op.op } };
+      if (w < 0 || !this.isConst(w) || this.g.tensors[w]!.type !== 'FLOAT32') return { why: { code: 'weights-at-run-time', op: op.op } };
+      if (b !== undefined && b >= 0 && (!this.isConst(b) || this.g.tensors[b]!.type !== 'FLOAT32')) return { why: { code: 'bias-at-run-time', op: op.op } };
     }
     if (rule.kind === 'tied' && rule.clamp) {
       const lost = this.boundLostOnGrid(op);
-      if (lost) return { reason: lost };
+      if (lost) return { why: lost };
     }
     return { rule };
   }
 
   /** why a SOFTMAX whose calibrated outputs use few of int8 SOFTMAX's fixed 1/256 steps stays float (int8-rules.ts) */
-  private softmaxTooCoarse(op: TfOperator): string | undefined {
+  private softmaxTooCoarse(op: TfOperator): FloatReason | undefined {
     const r = this.ranges.get(op.outputs[0]!);
     if (!r || !(r.max < SOFTMAX_MIN_OUTPUT_MAX)) return undefined;
-    return `its calibrated outputs use under a quarter of the 256 steps of int8 SOFTMAX's fixed output scale 1/256 (calibrated max ${r.max.toPrecision(3)}: ${Math.round(r.max * 256)} steps); float, its output is quantized at its own calibrated range (255 steps)`;
+    return { code: 'softmax-coarse', max: r.max };
   }
 
   /**
@@ -246,7 +245,7 @@ class Int8Rewriter {
    * there (the eps of clamp_min(norm, eps) before x / norm) changes what the clamp is for: max(norm, eps)
    * can then be 0 and a division by it gives inf / NaN. Such a clamp stays float.
    */
-  private boundLostOnGrid(op: TfOperator): string | undefined {
+  private boundLostOnGrid(op: TfOperator): FloatReason | undefined {
     const r = this.ranges.get(op.outputs[0]!)!;
     const out = activationParams(r.min, r.max);
     for (const t of op.inputs) {
@@ -254,9 +253,7 @@ class Int8Rewriter {
       const values = floatValues(this.g.tensors[t]!.data!);
       const q = quantizeValues(values, out);
       const i = values.findIndex((v, k) => v !== 0 && q[k] === out.zeroPoint[0]);
-      if (i >= 0) {
-        return `its constant operand ${values[i]!.toPrecision(3)} rounds to 0 on the output's int8 grid (scale ${out.scale[0]!.toPrecision(3)}): in int8 ${op.op} could no longer keep its output off 0 (x / max(norm, eps) would divide by 0)`;
-      }
+      if (i >= 0) return { code: 'clamp-bound-rounds-to-zero', op: op.op, bound: values[i]!, scale: out.scale[0]! };
     }
     return undefined;
   }
@@ -440,7 +437,7 @@ class Int8Rewriter {
     return !!this.given && this.params.has(t);
   }
 
-  private lowerFloat(op: TfOperator, reason: string): void {
+  private lowerFloat(op: TfOperator, why: FloatReason): void {
     const inputs = op.inputs.map((t) => (this.isFloatAct(t) ? this.floatAct(t) : this.plain(t)));
     const outputs = op.outputs.map((t) => {
       if (!this.isFloatAct(t)) return this.plain(t);
@@ -450,14 +447,14 @@ class Int8Rewriter {
     });
     this.addOp(op.op, inputs, outputs, op);
     const touchesFloat = op.inputs.some((t) => this.isFloatAct(t)) || op.outputs.some((t) => this.isFloatAct(t));
-    if (touchesFloat) this.report.floatOps.push({ op: op.op, output: this.g.tensors[op.outputs[0]!]!.name, reason });
+    if (touchesFloat) this.report.floatOps.push({ op: op.op, output: this.g.tensors[op.outputs[0]!]!.name, why });
   }
 
   /** what an int8 operator uses; given weights say per channel or per tensor themselves */
-  private detailOf(op: TfOperator, rule: Int8Rule): string {
+  private quantizedAs(op: TfOperator, rule: Int8Rule): QuantizedAs {
     const w = rule.kind === 'weighted' ? this.given?.constants.get(op.inputs[1]!) as QuantParams | undefined : undefined;
-    if (!w || rule.kind !== 'weighted') return int8Detail(rule);
-    return w.scale.length > 1 ? `int8, per-channel weights (dimension ${rule.weightAxis ?? 0}), int32 bias` : 'int8, per-tensor weights, int32 bias';
+    if (!w || rule.kind !== 'weighted') return int8As(rule);
+    return w.scale.length > 1 ? { code: 'int8-weights-per-channel', axis: rule.weightAxis ?? 0 } : { code: 'int8-weights-per-tensor' };
   }
 
   private ioEntry(name: string, t: number): IoQuantization {
@@ -479,8 +476,8 @@ class Int8Rewriter {
     g.operators.forEach((op, i) => {
       const plan = this.plans[i]!;
       if ('rule' in plan) this.lowerInt8(op, plan.rule);
-      else this.lowerFloat(op, plan.reason);
-      this.report.perOp.push('rule' in plan ? { status: 'quantized', detail: this.detailOf(op, plan.rule) } : { status: 'float', detail: plan.reason });
+      else this.lowerFloat(op, plan.why);
+      this.report.perOp.push('rule' in plan ? { status: 'quantized', how: this.quantizedAs(op, plan.rule) } : { status: 'float', why: plan.why });
     });
     for (const t of g.outputs) {
       let n = !this.isFloatAct(t) ? this.plain(t) : this.io === 'int8' && this.params.has(t) ? this.int8Act(t) : this.floatAct(t);
@@ -505,18 +502,18 @@ class Int8Rewriter {
  * `--quantize int8` as a pass of the driver (index.ts): rewrites `graph` in place into its int8
  * model and reports every operator of the float graph as quantized (how) or float (why).
  */
-export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float', given?: GivenParams, keep?: ReadonlyMap<number, string>): QuantizeReport {
-  const report = startReport('int8', graph, '');
+export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<number, Range>, io: IoMode = 'float', given?: GivenParams, keep?: ReadonlyMap<number, FloatReason>): QuantizeReport {
+  const places = opPlaces(graph);
   const rewriter = new Int8Rewriter(graph, ranges, io, given, keep);
   const { graph: q, report: int8 } = rewriter.run();
-  int8.perOp.forEach((p, i) => { report.ops[i]!.status = p.status; report.ops[i]!.detail = p.detail; });
+  const report = newReport('int8', int8.perOp.map((decision, i) => ({ ...places[i]!, ...decision })));
   report.weights = { ...rewriter.weights };
   if (int8.quantizeOps + int8.requantizeOps) countAdded(report, 'QUANTIZE', int8.quantizeOps + int8.requantizeOps);
   if (int8.dequantizeOps) countAdded(report, 'DEQUANTIZE', int8.dequantizeOps);
-  if (int8.requantizeOps) report.notes.push(`${int8.requantizeOps} int8 -> int8 QUANTIZE (requantize) where a kernel needs its input at its output's scale`);
+  if (int8.requantizeOps) report.notes.push({ code: 'requantized', operators: int8.requantizeOps });
   for (const e of [...int8.inputs.map((x) => ['input', x] as const), ...int8.outputs.map((x) => ['output', x] as const)]) {
     const [kind, x] = e;
-    if (x.type === 'INT8') report.notes.push(`${kind} '${x.name}': int8, scale ${x.scale}, zero point ${x.zeroPoint} (real = (q - zero point) x scale)`);
+    if (x.type === 'INT8') report.notes.push({ code: 'int8-io', kind, name: x.name, scale: x.scale!, zeroPoint: x.zeroPoint! });
   }
   // the float graph's tensors and operators are replaced wholesale (nothing else holds their indexes)
   graph.tensors.splice(0, graph.tensors.length, ...q.tensors);
@@ -533,6 +530,6 @@ export function quantizeInt8InPlace(graph: TfliteGraph, ranges: ReadonlyMap<numb
  * (collectRanges). `g` is not changed. `keep`: operator indexes kept float, with why; `floatByPlace: false`
  * leaves out the operators row-norm.ts keeps float by where they sit (to measure what they cost).
  */
-export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode; keep?: ReadonlyMap<number, string>; floatByPlace?: boolean } = {}): { graph: TfliteGraph; report: Int8Report } {
+export function quantizeInt8(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, opts: { io?: IoMode; keep?: ReadonlyMap<number, FloatReason>; floatByPlace?: boolean } = {}): { graph: TfliteGraph; report: Int8Report } {
   return new Int8Rewriter(g, ranges, opts.io ?? 'float', undefined, opts.keep, opts.floatByPlace ?? true).run();
 }

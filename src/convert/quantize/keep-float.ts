@@ -22,6 +22,7 @@ import { openTflite } from '../../verify/litert.js';
 import { TfliteGraph } from '../tflite/model.js';
 import { writeTflite } from '../tflite/write.js';
 import { correctBiases, type ElementMeans } from './bias-correction.js';
+import type { FloatReason } from './decisions.js';
 import { quantizeInt8 } from './int8.js';
 import { activationParams } from './int8-params.js';
 import { INT8_RULES } from './int8-rules.js';
@@ -53,17 +54,17 @@ export interface KeepFloatStats {
 export interface KeepFloatChoice extends KeepFloatStats {
   mode: 'auto' | 'names';
   /** operator index in the float graph -> why it stays float */
-  kept: Map<number, string>;
+  kept: Map<number, FloatReason>;
 }
 
 /** Operators the names pick: the report's output tensor names or TFLite builtin names (SOFTMAX). */
-export function keepByName(g: TfliteGraph, names: readonly string[]): Map<number, string> {
-  const kept = new Map<number, string>();
+export function keepByName(g: TfliteGraph, names: readonly string[]): Map<number, FloatReason> {
+  const kept = new Map<number, FloatReason>();
   for (const name of names) {
     let hit = false;
     g.operators.forEach((op, i) => {
       if (op.op === name || g.tensors[op.outputs[0]!]?.name === name) {
-        kept.set(i, `kept float by --keep-float ${name}`);
+        kept.set(i, { code: 'kept-by-name', name });
         hit = true;
       }
     });
@@ -147,10 +148,11 @@ export async function chooseKeepFloat(g: TfliteGraph, ranges: ReadonlyMap<number
   const t0 = performance.now();
   const outDims = g.outputs.map((t) => g.tensors[t]!.shape);
   let tried = 0;
-  const build = (keep: ReadonlySet<number>, why = 'kept float') => {
+  const toMeasure: FloatReason = { code: 'kept-to-measure' };
+  const build = (keep: ReadonlySet<number>) => {
     const c = cloneGraph(g);
     if (opts.biasCorrection) correctBiases(c, means, keep);
-    const { graph } = quantizeInt8(c, ranges, { keep: new Map([...keep].map((i) => [i, why])) });
+    const { graph } = quantizeInt8(c, ranges, { keep: new Map([...keep].map((i) => [i, toMeasure])) });
     tried++;
     return writeTflite(graph);
   };
@@ -201,9 +203,10 @@ export async function chooseKeepFloat(g: TfliteGraph, ranges: ReadonlyMap<number
     const s = await tryK(mid);
     if (s.agreement >= opts.minAgreement) { hi = mid; hiScore = s; } else lo = mid;
   }
-  const kept = new Map(ranked.slice(0, hi).map((i, r) => [i,
-    `kept float by --keep-float auto: alone in int8 it takes the output to ${damage.get(i)!.toFixed(1)} dB SQNR (rank ${r + 1} of ${candidates.length} by damage); ` +
-    `with the ${hi} most damaging float, agreement on ${check.length} check samples ${hiScore.agreement.toFixed(3)} (all int8: ${allInt8.agreement.toFixed(3)})`]));
+  const kept = new Map(ranked.slice(0, hi).map((i, r): [number, FloatReason] => [i, {
+    code: 'kept-auto', damageDb: damage.get(i)!, rank: r + 1, candidates: candidates.length, kept: hi, checkSamples: check.length,
+    agreement: hiScore.agreement, allInt8Agreement: allInt8.agreement,
+  }]));
   return done({ kept, reached: true, candidates: candidates.length, chosen: hiScore });
 }
 

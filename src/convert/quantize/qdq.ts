@@ -18,12 +18,12 @@ import type { QuantizeReport } from './report.js';
  * elements where onnxruntime rounds the exact value).
  */
 export const QDQ_KEEP_FLOAT: GivenParams['keepFloat'] = {
-  HARD_SWISH: "TFLite's int8 HARD_SWISH approximates in fixed point (up to a few steps off the exact value); float computes what the QDQ model computes",
+  HARD_SWISH: { code: 'qdq-inexact-int8-kernel', op: 'HARD_SWISH' },
 };
 
 export function quantizeQdq(graph: TfliteGraph, given: GivenParams, io: IoMode = 'float'): QuantizeReport {
   const report = quantizeInt8InPlace(graph, new Map(), io, { ...given, keepFloat: { ...QDQ_KEEP_FLOAT, ...given.keepFloat } });
   // the model note (passes/qdq.ts) already says it was read as QDQ; this one says what became int8
-  report.notes.unshift("int8 where the QDQ pairs give an operator's inputs and outputs params a TFLite int8 kernel computes with, float elsewhere (as the QDQ model computes there)");
+  report.notes.unshift({ code: 'qdq-params' });
   return report;
 }

@@ -1,20 +1,22 @@
 /** What a quantization pass did, per operator of the float graph: the data behind `--json`'s list. */
 import type { TfliteGraph } from '../tflite/model.js';
+import type { FloatReason, QuantizedAs, QuantizeNote } from './decisions.js';
 import type { KeepFloatStats } from './keep-float.js';
 
 export const QUANTIZE_MODES = ['float16', 'dynamic', 'int8'] as const;
 export type QuantizeMode = (typeof QUANTIZE_MODES)[number];
 
-export interface OpQuantization {
-  /** the operator's position in the float graph */
+/** An operator of the float graph: its position, op and first output tensor's name (the ONNX value it computes). */
+export interface OpPlace {
   index: number;
   op: string;
-  /** its first output tensor's name (names the ONNX value it computes) */
   output: string;
-  status: 'quantized' | 'float';
-  /** for quantized: what is quantized (e.g. "int8 weights, per channel"); for float: why not */
-  detail: string;
 }
+
+/** An operator quantized (how) or kept float (why). */
+export type OpDecision = { status: 'quantized'; how: QuantizedAs } | { status: 'float'; why: FloatReason };
+
+export type OpQuantization = OpPlace & OpDecision;
 
 export interface QuantizeReport {
   mode: QuantizeMode;
@@ -23,7 +25,7 @@ export interface QuantizeReport {
   weights: { tensors: number; floatBytes: number; quantizedBytes: number };
   /** operators the pass added (DEQUANTIZE, QUANTIZE) */
   addedOps: Record<string, number>;
-  notes: string[];
+  notes: QuantizeNote[];
   /** int8 with --keep-float: which operators it kept float and, with auto, what was measured to choose them */
   keepFloat?: KeepFloatReport;
 }
@@ -31,20 +33,28 @@ export interface QuantizeReport {
 /** `--keep-float`'s decision as the report carries it: the kept operators by name, and auto's numbers. */
 export interface KeepFloatReport extends KeepFloatStats {
   mode: 'auto' | 'names';
-  kept: { index: number; op: string; output: string; reason: string }[];
+  kept: (OpPlace & { why: FloatReason })[];
 }
 
-/** A report with every operator of `graph` (as it is before the pass) marked float with `detail`. */
-export function startReport(mode: QuantizeMode, graph: TfliteGraph, detail: string): QuantizeReport {
-  return {
-    mode,
-    ops: graph.operators.map((op, index) => ({
-      index, op: op.op, output: graph.tensors[op.outputs[0]!]?.name ?? '', status: 'float' as const, detail,
-    })),
-    weights: { tensors: 0, floatBytes: 0, quantizedBytes: 0 },
-    addedOps: {},
-    notes: [],
-  };
+/** Every operator of `graph` (as it is before a pass): the report's list. */
+export function opPlaces(graph: TfliteGraph): OpPlace[] {
+  return graph.operators.map((op, index) => ({ index, op: op.op, output: graph.tensors[op.outputs[0]!]?.name ?? '' }));
+}
+
+/** A report of `ops`, nothing re-encoded or added yet. */
+export function newReport(mode: QuantizeMode, ops: OpQuantization[]): QuantizeReport {
+  return { mode, ops, weights: { tensors: 0, floatBytes: 0, quantizedBytes: 0 }, addedOps: {}, notes: [] };
+}
+
+/** A report with every operator of `graph` (as it is before the pass) float for `why`. */
+export function startReport(mode: QuantizeMode, graph: TfliteGraph, why: FloatReason): QuantizeReport {
+  return newReport(mode, opPlaces(graph).map((place) => ({ ...place, status: 'float' as const, why })));
+}
+
+/** Marks operator `index` of the report quantized (how) or float (why). */
+export function decide(report: QuantizeReport, index: number, decision: OpDecision): void {
+  const { op, output } = report.ops[index]!;
+  report.ops[index] = { index, op, output, ...decision };
 }
 
 export function countAdded(report: QuantizeReport, op: string, n = 1): void {

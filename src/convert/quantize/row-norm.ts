@@ -8,6 +8,7 @@
  *   and, in a ViT, the class-token concatenation and position-embedding add before the first LayerNorm).
  */
 import { producerIndex, readerIndex, type TfliteGraph } from '../tflite/model.js';
+import type { FloatReason } from './decisions.js';
 import { FLOAT_BY_PLACE } from './int8-rules.js';
 
 const isConst = (g: TfliteGraph, t: number) => t >= 0 && !!g.tensors[t]!.data;
@@ -55,8 +56,8 @@ export function rowNormalizations(g: TfliteGraph): number[][] {
 }
 
 /** Operators kept float by place (their index -> why), see the header. */
-export function floatByPlace(g: TfliteGraph): Map<number, string> {
-  const kept = new Map<number, string>();
+export function floatByPlace(g: TfliteGraph): Map<number, FloatReason> {
+  const kept = new Map<number, FloatReason>();
   const producer = producerIndex(g);
   for (const chain of rowNormalizations(g)) {
     // only a normalization of the residual stream (its input an ADD or CONCATENATION); one that reads a

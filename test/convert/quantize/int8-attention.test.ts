@@ -83,7 +83,7 @@ describe('--quantize int8 on a transformer block', () => {
     g.signatureOutputs = [{ name: 'y', tensor: y }];
     const ranges = new Map<number, Range>([[x, { min: -1, max: 1 }], [y, { min: -2, max: 2 }]]);
     const { report } = quantizeInt8(g, ranges);
-    expect(report.floatOps).toEqual([{ op: 'BATCH_MATMUL', output: 'y', reason: 'int8 BATCH_MATMUL with a constant operand is not implemented by this quantizer (run-time operands on both sides are)' }]);
+    expect(report.floatOps).toEqual([{ op: 'BATCH_MATMUL', output: 'y', why: { code: 'constant-operand', op: 'BATCH_MATMUL' } }]);
   });
 });
 

@@ -108,7 +108,7 @@ describe('int8 pass', () => {
     expect(q.tensors[div.inputs[0]!]!.type).toBe('FLOAT32');
     expect(q.tensors[div.outputs[0]!]!.type).toBe('FLOAT32');
     expect(opOf(q.tensors[div.inputs[0]!]!.name).op).toBe('DEQUANTIZE');
-    expect(report.floatOps).toEqual([{ op: 'DIV', output: 'div', reason: "TFLite's DIV has no int8 kernel (uint8 only)" }]);
+    expect(report.floatOps).toEqual([{ op: 'DIV', output: 'div', why: { code: 'no-int8-kernel', op: 'DIV', uint8Kernel: true } }]);
     expect(report.int8Ops).toEqual({ CONV_2D: 1, MAX_POOL_2D: 1, LOGISTIC: 1, CONCATENATION: 1, SOFTMAX: 1, TANH: 1 });
   });
 

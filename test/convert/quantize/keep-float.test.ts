@@ -42,8 +42,9 @@ describe('--quantize int8 --keep-float', () => {
     const q = named.summary.quantization!;
     const float = q.ops.filter((o) => o.status === 'float');
     expect(float.map((o) => o.op).sort()).toEqual(['FULLY_CONNECTED', 'SOFTMAX']);
-    expect(float.map((o) => o.detail).sort()).toEqual(['kept float by --keep-float SOFTMAX', 'kept float by --keep-float h']);
-    expect(q.keepFloat).toMatchObject({ mode: 'names', kept: [{ op: 'FULLY_CONNECTED', output: 'h' }, { op: 'SOFTMAX' }] });
+    // in graph order: the FULLY_CONNECTED named by its output, the SOFTMAX by its op
+    expect(float.map((o) => o.status === 'float' && o.why)).toEqual([{ code: 'kept-by-name', name: 'h' }, { code: 'kept-by-name', name: 'SOFTMAX' }]);
+    expect(q.keepFloat).toMatchObject({ mode: 'names', kept: [{ op: 'FULLY_CONNECTED', output: 'h', why: { code: 'kept-by-name', name: 'h' } }, { op: 'SOFTMAX' }] });
     expect(plain.summary.quantization!.ops.every((o) => o.status === 'quantized')).toBe(true);
     // the kept FULLY_CONNECTED reads float32 weights, and its bias is the model's own (no int8 rounding to correct)
     const m = readTflite(named.tflite);
@@ -55,7 +56,7 @@ describe('--quantize int8 --keep-float', () => {
     // every other weighted operator still corrected and int8
     const conv = m.operators.find((o) => o.op === 'CONV_2D')!;
     expect(m.tensors[conv.inputs[1]!]!.type).toBe('INT8');
-    expect(named.summary.quantization!.notes.some((n) => /--keep-float: 2 operator\(s\) kept float by name/.test(n))).toBe(true);
+    expect(named.summary.quantization!.notes).toContainEqual({ code: 'keep-float' });
   });
 
   it('refuses an operator name the graph does not have', async () => {
@@ -69,14 +70,14 @@ describe('--quantize int8 --keep-float', () => {
     expect(k.mode).toBe('auto');
     // --calibration random draws 100 samples: a quarter judges, the ranges come from the rest
     expect(k.checkSamples).toBe(25);
-    expect(q.notes.some((n) => n.startsWith('calibrated on 75 samples'))).toBe(true);
+    expect(q.notes).toContainEqual({ code: 'calibrated', samples: 75, source: 'random' });
     const float = q.ops.filter((o) => o.status === 'float');
     expect(float.length).toBe(k.kept.length);
     if (k.allInt8!.agreement >= 1) expect(k.kept).toEqual([]);
     if (k.kept.length) {
       expect(k.reached).toBe(true);
       expect(k.chosen!.agreement).toBeGreaterThanOrEqual(1);
-      for (const o of float) expect(o.detail).toMatch(/^kept float by --keep-float auto: alone in int8 it takes the output to -?[\d.]+ dB SQNR/);
+      for (const o of float) expect(o).toMatchObject({ why: { code: 'kept-auto', kept: k.kept.length, candidates: k.candidates, checkSamples: 25, agreement: k.chosen!.agreement } });
     }
     if (k.reached === false) expect(k.atCap!.agreement).toBeLessThan(1);
   }, 120_000);
