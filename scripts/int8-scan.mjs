@@ -24,9 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { ensureZoo } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = resolve(here, '..', 'dist');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+// --dist DIR: another build of the project instead of dist/
+const dist = resolve(opt('--dist', resolve(here, '..', 'dist')));
 const zooName = opt('--zoo', undefined);
 const onnxPath = opt('--onnx', undefined) ?? (zooName ? join(ensureZoo().dir, `${zooName}.dynamo.onnx`) : undefined);
 if (!onnxPath) { console.error('usage: node scripts/int8-scan.mjs (--zoo NAME | --onnx FILE) [--calibration N] [--samples K]'); process.exit(2); }
