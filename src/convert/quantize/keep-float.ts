@@ -17,7 +17,9 @@
  * A group's rounding includes each member's, so no member alone does more damage than its group: an
  * operator of a group not yet measured singly cannot outrank one measured below that group's SQNR. The
  * groups are measured singly worst first, only as far as the k of step 3 needs, and the k most damaging
- * come out as a full per-operator pass would rank them (up to that bound), at a fraction of its runs.
+ * come out as a full per-operator pass would rank them (up to that bound), at a fraction of its runs. At
+ * most MAX_REFINED_GROUPS groups are measured singly; past that, operators rank by their group's SQNR and
+ * say so in their reason.
  * If a quarter of the operators kept float does not reach the target, nothing more is kept float and
  * the report says so, with the agreement the float model itself keeps on check inputs merely rounded to
  * the int8 input grid (when that is under the target, no int8 model can be expected to reach it).
@@ -33,7 +35,7 @@ import { activationParams } from './int8-params.js';
 import { INT8_RULES } from './int8-rules.js';
 import type { Range } from './ranges.js';
 
-export type KeepFloatRequest = { auto: { minAgreement: number; maxShare?: number; perOperatorMax?: number; sensitivitySamples?: number } } | { names: readonly string[] };
+export type KeepFloatRequest = { auto: { minAgreement: number; maxShare?: number; perOperatorMax?: number; maxRefinedGroups?: number; sensitivitySamples?: number } } | { names: readonly string[] };
 
 /** The numbers `--keep-float auto` measured while choosing (shared with the report's `quantization.keepFloat`). */
 export interface KeepFloatStats {
@@ -146,6 +148,8 @@ export interface AutoOptions {
   sensitivitySamples?: number;
   /** most candidates measured one by one; above it, by groups first (default PER_OPERATOR_MAX) */
   perOperatorMax?: number;
+  /** by groups: most groups measured operator by operator (default MAX_REFINED_GROUPS) */
+  maxRefinedGroups?: number;
   onProgress?: (msg: string) => void;
 }
 
@@ -190,7 +194,8 @@ export async function chooseKeepFloat(g: TfliteGraph, ranges: ReadonlyMap<number
     const set = new Set(ops);
     return score(fewRef, await runAll(build(new Set(everyOp.filter((j) => !set.has(j)))), g, few), outDims).sqnrDb;
   };
-  const sensitivity = new Sensitivity(candidates, grouped ? Math.ceil(Math.sqrt(candidates.length)) : 1, alone, (msg) => opts.onProgress?.(`--keep-float auto: ${msg}`));
+  const sensitivity = new Sensitivity(candidates, grouped ? Math.ceil(Math.sqrt(candidates.length)) : 1, alone, (msg) => opts.onProgress?.(`--keep-float auto: ${msg}`),
+    grouped ? opts.maxRefinedGroups ?? MAX_REFINED_GROUPS : Infinity);
   await sensitivity.measureGroups();
   const maxK = Math.max(1, Math.floor(candidates.length * (opts.maxShare ?? 0.25)));
   const tryK = async (k: number) => score(floatRuns, await runAll(build(new Set(await sensitivity.worst(k))), g, check), outDims);
@@ -213,7 +218,11 @@ export async function chooseKeepFloat(g: TfliteGraph, ranges: ReadonlyMap<number
     if (s.agreement >= opts.minAgreement) { hi = mid; hiScore = s; } else lo = mid;
   }
   const chosen = hiScore;
-  const kept = new Map((await sensitivity.worst(hi)).map((i, r) => [i, autoKeptReason(sensitivity.damage.get(i)!, r + 1, candidates.length, hi, check.length, chosen.agreement, allInt8.agreement)]));
+  const kept = new Map((await sensitivity.worst(hi)).map((i, r) => {
+    const asGroup = sensitivity.groupOf(i);
+    return [i, asGroup ? autoKeptGroupReason(asGroup, r + 1, candidates.length, hi, check.length, chosen.agreement, allInt8.agreement)
+      : autoKeptReason(sensitivity.damage.get(i)!, r + 1, candidates.length, hi, check.length, chosen.agreement, allInt8.agreement)];
+  }));
   return done({ kept, reached: true, candidates: candidates.length, chosen, ...groups() });
 }
 
@@ -223,27 +232,45 @@ function autoKeptReason(sqnrDb: number, rank: number, candidates: number, k: num
     `with the ${k} most damaging float, agreement on ${checkSamples} check samples ${agreement.toFixed(3)} (all int8: ${allInt8.toFixed(3)})`;
 }
 
+/** why --keep-float auto keeps an operator float that it measured only as part of its group */
+function autoKeptGroupReason(group: { size: number; sqnrDb: number }, rank: number, candidates: number, k: number, checkSamples: number, agreement: number, allInt8: number): string {
+  return `kept float by --keep-float auto: its run of ${group.size} consecutive operators alone in int8 takes the output to ${group.sqnrDb.toFixed(1)} dB SQNR (rank ${rank} of ${candidates} by damage, measured as a group); ` +
+    `with the ${k} most damaging float, agreement on ${checkSamples} check samples ${agreement.toFixed(3)} (all int8: ${allInt8.toFixed(3)})`;
+}
+
 /** candidates above this many are measured by groups first (see the file comment) */
 export const PER_OPERATOR_MAX = 96;
+/** groups measured operator by operator at most (each costs a build and a run per member) */
+export const MAX_REFINED_GROUPS = 4;
 
 /**
  * Per-operator damage (output SQNR with only that operator in int8), measured as far as asked: with
  * groups of more than one operator, each group alone in int8 first; `worst(k)` then measures groups'
  * operators singly, worst group first, until k operators are known to be the k most damaging (each
  * measured under the SQNR of every group not yet measured singly, which bounds its members from below).
+ * At most `maxRefined` groups are measured singly; past that, the operators of the other groups rank by
+ * their group's SQNR (each keeps that group measurement as its reason: `groupOf`).
  */
 export class Sensitivity {
   readonly damage = new Map<number, number>();
   private readonly groups: { ops: number[]; sqnrDb: number }[];
   private next = 0;
 
-  constructor(candidates: readonly number[], groupSize: number, private readonly alone: (ops: readonly number[]) => Promise<number>, private readonly progress?: (msg: string) => void) {
+  constructor(candidates: readonly number[], groupSize: number, private readonly alone: (ops: readonly number[]) => Promise<number>,
+    private readonly progress?: (msg: string) => void, private readonly maxRefined = Infinity) {
     this.groups = [];
     for (let i = 0; i < candidates.length; i += groupSize) this.groups.push({ ops: candidates.slice(i, i + groupSize), sqnrDb: -Infinity });
   }
 
   get groupCount(): number { return this.groups.length; }
   get refinedGroups(): number { return this.next; }
+
+  /** the group measurement an operator not measured singly ranks by */
+  groupOf(i: number): { size: number; sqnrDb: number } | undefined {
+    if (this.damage.has(i)) return undefined;
+    const grp = this.groups.find((x) => x.ops.includes(i));
+    return grp && { size: grp.ops.length, sqnrDb: grp.sqnrDb };
+  }
 
   /** each group's SQNR alone in int8, then the groups worst first (a single operator's group is its own measurement) */
   async measureGroups(): Promise<void> {
@@ -263,10 +290,15 @@ export class Sensitivity {
       const bound = this.next < this.groups.length ? this.groups[this.next]!.sqnrDb : Infinity;
       const sure = [...this.damage].filter(([, d]) => d < bound || bound === Infinity).sort((a, b) => a[1] - b[1]).map(([i]) => i);
       if (sure.length >= k || this.next >= this.groups.length) return sure.slice(0, k);
+      if (this.next >= this.maxRefined) {
+        // budget spent: the rest rank by their group's SQNR (a bound on each member's), graph order within a group
+        const rest = this.groups.slice(this.next).flatMap((grp) => grp.ops.map((i) => [i, grp.sqnrDb] as const));
+        const all = [...[...this.damage].filter(([i]) => !sure.includes(i)), ...rest].sort((a, b) => a[1] - b[1]).map(([i]) => i);
+        return [...sure, ...all].slice(0, k);
+      }
       const grp = this.groups[this.next++]!;
       for (const i of grp.ops) this.damage.set(i, grp.ops.length === 1 ? grp.sqnrDb : await this.alone([i]));
       this.progress?.(`group ${this.next} of ${this.groups.length} (${grp.sqnrDb.toFixed(1)} dB alone in int8) measured operator by operator`);
     }
   }
 }
-

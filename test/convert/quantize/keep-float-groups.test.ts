@@ -47,4 +47,24 @@ describe('--keep-float auto by groups of operators', () => {
     expect(grouped.chosen).toEqual(single.chosen);
     expect(grouped.modelsTried!).toBeLessThan(single.modelsTried!);
   }, 300_000);
+
+  it('past its budget of groups measured singly, ranks operators by their group and says so', async () => {
+    const onnx = writeModel(spec);
+    const { summary } = await convertFile(onnx, { quantize: { mode: 'int8', calibration: 'random', keepFloat: { auto: { minAgreement: 0.94, maxShare: 0.5, perOperatorMax: 4, maxRefinedGroups: 0, sensitivitySamples: 8 } } } });
+    const k = summary.quantization!.keepFloat!;
+    expect(k.groups).toMatchObject({ count: 5, refined: 0 });
+    expect(k.reached).toBe(true);
+    expect(k.chosen!.agreement).toBeGreaterThanOrEqual(0.94);
+    expect(k.kept.length).toBeGreaterThan(0);
+    // every kept operator carries its group's measurement: one group of 5, the worst, so one SQNR for all
+    const groupSqnr = new Set<string>();
+    for (const o of k.kept) {
+      const m = /^kept float by --keep-float auto: its run of 5 consecutive operators alone in int8 takes the output to (-?[\d.]+) dB SQNR \(rank \d+ of 25 by damage, measured as a group\)/.exec(o.reason);
+      expect(m).not.toBeNull();
+      groupSqnr.add(m![1]!);
+    }
+    if (k.kept.length <= 5) expect(groupSqnr.size).toBe(1);
+    // 5 group models, then the all-int8 one and the k steps: no operator measured alone
+    expect(k.modelsTried!).toBeLessThan(5 + 1 + 8);
+  }, 300_000);
 });
