@@ -13,7 +13,7 @@
 // without changing them (reshapes, gathers) or whose result is exact on the grid. Needs `npm run build` first.
 // usage:
 //   node scripts/int8-scan.mjs (--zoo vit_b_16 | --onnx FILE) [--calibration 8] [--samples 2] [--method mse|minmax]
-//     [--worst 25] [--all] [--json OUT.json] [--chunk 60] [--dump REGEX --dump-dir DIR] [--no-float-by-place]
+//     [--worst 25] [--all] [--json OUT.json] [--chunk 60] [--dump REGEX --dump-dir DIR] [--no-float-by-place] [--sample-seed N] [--dist DIR]
 // prints the worst --worst operators by local SQNR, then the global SQNR trace (every operator with --all,
 // else each operator after which the trace falls by 3 dB or more, and every 20th). --dump writes tensors
 // for a closer look in numpy, e.g. one row's SQNR (vit_b_16's class token: row 0 of the residual stream).
@@ -24,14 +24,18 @@ import { fileURLToPath } from 'node:url';
 import { ensureZoo } from './models.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const dist = resolve(here, '..', 'dist');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
+// --dist DIR: another build of the project instead of dist/
+const dist = resolve(opt('--dist', resolve(here, '..', 'dist')));
 const zooName = opt('--zoo', undefined);
 const onnxPath = opt('--onnx', undefined) ?? (zooName ? join(ensureZoo().dir, `${zooName}.dynamo.onnx`) : undefined);
 if (!onnxPath) { console.error('usage: node scripts/int8-scan.mjs (--zoo NAME | --onnx FILE) [--calibration N] [--samples K]'); process.exit(2); }
 const nCal = Number(opt('--calibration', '8'));
 const nSamples = Number(opt('--samples', '2'));
+// --sample-seed N: the scanned inputs are seeds N, N+1, ... (default 0: int8-zoo.mjs's first held-out inputs;
+// give another, e.g. 20000, to look for error sources without looking at the held-out inputs)
+const sampleSeed = Number(opt('--sample-seed', '0'));
 const method = opt('--method', undefined);
 const nWorst = Number(opt('--worst', '25'));
 // --dump REGEX --dump-dir DIR: writes NAME.sK.float.npy / NAME.sK.int8.npy of every tensor whose name matches
@@ -165,7 +169,7 @@ const qVals = [];
   const qSess = await openTflite(qAll.bytes);
   try {
     for (let s = 0; s < nSamples; s++) {
-      const x = seededInputs([inDims], s)[0];
+      const x = seededInputs([inDims], sampleSeed + s)[0];
       const fr = await fSess.run([{ dims: inDims, data: x }]);
       const qr = await qSess.run([{ dims: inDims, data: x }]);
       if (fr.errors.length || qr.errors.length) throw new Error(`LiteRT: ${[...fr.errors, ...qr.errors].join('; ')}`);
@@ -238,7 +242,7 @@ const rows = g.operators.map((op, i) => {
 });
 const f = (x) => (x === Infinity ? '   inf' : x.toFixed(1).padStart(6));
 const line = (r) => `${String(r.index).padStart(4)} ${r.op.padEnd(16)} ${(r.int8 ? 'int8' : 'f32 ').padEnd(5)} global ${f(r.globalDb)}  local ${f(r.localDb)}  grid ${f(r.gridDb)}  clip ${(100 * r.clip).toFixed(2).padStart(5)}%  rms ${r.rms.toPrecision(3).padStart(8)}  scale ${r.scale === undefined ? '-' : r.scale.toPrecision(3)} zp ${r.zeroPoint ?? '-'}  ${r.tensor}`;
-console.log(`# ${onnxPath}: ${nCal} calibration samples, ${nSamples} held-out, method ${method ?? 'mse (default)'}${args.includes('--no-float-by-place') ? ', without float-by-place' : ''}`);
+console.log(`# ${onnxPath}: ${nCal} calibration samples, ${nSamples} scanned (seeds ${sampleSeed}..${sampleSeed + nSamples - 1}), method ${method ?? 'mse (default)'}${args.includes('--no-float-by-place') ? ', without float-by-place' : ''}`);
 console.log(`\n## worst ${nWorst} operators by local SQNR (dB)`);
 for (const r of [...rows].filter((r) => Number.isFinite(r.localDb)).sort((a, b) => a.localDb - b.localDb).slice(0, nWorst)) console.log(line(r));
 console.log('\n## global SQNR in graph order');

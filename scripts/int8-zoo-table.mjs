@@ -30,7 +30,8 @@ function keepFloatCell(row) {
   if (!k) return '-';
   if (k.mode !== 'auto') return `${k.kept.length} named`;
   const head = `target ${k.target}, cal ${row.calibration - k.checkSamples} + ${k.checkSamples} check: `;
-  const tail = `; selection ${f1(k.seconds)} s, ${k.modelsTried} models`;
+  const groups = k.groups ? `, sensitivity by ${k.groups.count} groups of consecutive ops on ${k.groups.sensitivitySamples} check samples (${k.groups.refined} measured op by op)` : '';
+  const tail = `; selection ${f1(k.seconds)} s, ${k.modelsTried} models${groups}`;
   if (k.reached) return head + (k.kept.length ? `${k.kept.length}/${k.candidates} ops float, check ${f2(k.chosen.agreement)} (all int8 ${f2(k.allInt8.agreement)}), **held-out ${f2(row.node.agreement)}**` : `none needed (check ${f2(k.allInt8.agreement)}), held-out ${f2(row.node.agreement)}`) + tail;
   return `${head}NOT reached: ${k.atCap.kept}/${k.candidates} ops float ${f2(k.atCap.agreement)} (all int8 ${f2(k.allInt8.agreement)}; float on int8-rounded check inputs ${f2(k.inputRounding.agreement)})${tail}`;
 }

@@ -50,7 +50,9 @@ export function floatReasonText(why: FloatReason, opts: { measured?: boolean } =
     case 'bias-at-run-time': return `${why.op} bias is computed at run time`;
     case 'kept-by-name': return `kept float by --keep-float ${why.name}`;
     case 'kept-auto':
-      return `kept float by --keep-float auto: alone in int8 it takes the output to ${why.damageDb.toFixed(1)} dB SQNR (rank ${why.rank} of ${why.candidates} by damage); ` +
+      return (why.groupSize === undefined
+        ? `kept float by --keep-float auto: alone in int8 it takes the output to ${why.damageDb.toFixed(1)} dB SQNR (rank ${why.rank} of ${why.candidates} by damage); `
+        : `kept float by --keep-float auto: its run of ${why.groupSize} consecutive operators alone in int8 takes the output to ${why.damageDb.toFixed(1)} dB SQNR (rank ${why.rank} of ${why.candidates} by damage, measured as a group); `) +
         `with the ${why.kept} most damaging float, agreement on ${why.checkSamples} check samples ${why.agreement.toFixed(3)} (all int8: ${why.allInt8Agreement.toFixed(3)})`;
     case 'kept-to-measure': return 'kept float while --keep-float auto measures';
     case 'qdq-no-params': return `the QDQ model gives no params for '${why.tensor}'`;

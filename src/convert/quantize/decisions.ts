@@ -47,9 +47,11 @@ export type FloatReason =
   /**
    * chosen by `--keep-float auto`: alone in int8 the operator takes the output to `damageDb` SQNR, rank
    * `rank` of `candidates` by that damage; with the `kept` most damaging float, agreement on
-   * `checkSamples` check samples is `agreement` (all int8: `allInt8Agreement`)
+   * `checkSamples` check samples is `agreement` (all int8: `allInt8Agreement`). With `groupSize`, the
+   * operator was measured only as part of a run of that many consecutive operators, and `damageDb` is
+   * the run's (keep-float.ts Sensitivity)
    */
-  | { code: 'kept-auto'; damageDb: number; rank: number; candidates: number; kept: number; checkSamples: number; agreement: number; allInt8Agreement: number }
+  | { code: 'kept-auto'; damageDb: number; groupSize?: number; rank: number; candidates: number; kept: number; checkSamples: number; agreement: number; allInt8Agreement: number }
   /** a model --keep-float auto builds only to measure (never in a report) */
   | { code: 'kept-to-measure' }
   // a QDQ model's own params (qdq.ts, qdq-tensors.ts)

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { convertFile, type ConvertOptions } from '../../../src/convert/index.js';
 import { readTflite } from '../../../src/convert/tflite/read.js';
-import { weight, type ModelSpec } from '../helpers/onnx-builder.js';
+import { DT, weight, type ModelSpec } from '../helpers/onnx-builder.js';
 import { writeModel } from '../helpers/run.js';
 
 const ints = (v: number[]) => ({ ints: v });
@@ -62,6 +62,28 @@ describe('--quantize int8 --keep-float', () => {
   it('refuses an operator name the graph does not have', async () => {
     await expect(convert({ quantize: { mode: 'int8', calibration: 'random', keepFloat: { names: ['nope'] } } })).rejects.toThrow(/--keep-float: no operator 'nope'/);
   });
+
+  it('auto: loads its candidate models with their operator versions (BROADCAST_TO exists from version 2 on)', async () => {
+    // x + broadcast(mean over rows of x): Expand of a computed tensor is a run-time BROADCAST_TO (no int8 rule)
+    const expand: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'x', shape: [8, 16] }],
+      outputs: [{ name: 'y', shape: [8, 10] }],
+      nodes: [
+        { op: 'ReduceMean', inputs: ['x'], outputs: ['m'], attrs: { axes: ints([0]), keepdims: { i: 1 } } },
+        { op: 'Expand', inputs: ['m', 'shape'], outputs: ['e'] },
+        { op: 'Add', inputs: ['x', 'e'], outputs: ['s'] },
+        { op: 'MatMul', inputs: ['s', 'w'], outputs: ['y'] },
+      ],
+      initializers: [{ name: 'shape', dims: [2], dataType: DT.INT64, values: [8, 16] }, weight('w', [16, 10], 7, 0.5)],
+    };
+    const { summary } = await convertFile(writeModel(expand), { quantize: { mode: 'int8', calibration: 'random', keepFloat: { auto: { minAgreement: 1 } } } });
+    const q = summary.quantization!;
+    expect(q.ops.find((o) => o.op === 'BROADCAST_TO')).toMatchObject({ status: 'float' });
+    // it measured: the all-int8 model and the float one ran on the check samples
+    expect(q.keepFloat!.allInt8!.agreement).toBeGreaterThan(0.5);
+    expect(q.keepFloat!.modelsTried).toBeGreaterThanOrEqual(1);
+  }, 120_000);
 
   it('auto: judges on calibration samples set aside, and what it keeps is what it measured to need', async () => {
     const { summary } = await convert({ quantize: { mode: 'int8', calibration: 'random', keepFloat: { auto: { minAgreement: 1 } } } });
