@@ -38,14 +38,24 @@ for m in ${JSON.stringify(modules)}:
         pass
 `;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-function wall(cmd, argv) {
+function wall(cmd, argv, check) {
   const t = performance.now();
   const r = spawnSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
   if (r.error) throw r.error;
-  return { ms: performance.now() - t, status: r.status };
+  const ms = performance.now() - t;
+  // a run that did not do the work (a launcher started the wrong way, a crash) must not count as fast
+  if (check) check(r);
+  return { ms, status: r.status };
+}
+function deepReport(r) {
+  let doc;
+  try { doc = JSON.parse(r.stdout); } catch { throw new Error(`check --deep printed no JSON (exit ${r.status}): ${r.stderr.split('\n').slice(-3).join(' ')}`); }
+  const imported = Array.isArray(doc.deep) ? doc.deep.length : 0;
+  if (imported !== modules.length) throw new Error(`check --deep reported ${imported} of ${modules.length} modules`);
 }
 const peers = {
-  'tfdoctor check --deep': () => wall(process.execPath, [bin, 'check', '--python', seed.python, '--deep', '--json']),
+  // --no-cache: the probe itself (fork server and all); a warm snapshot cache would answer without importing
+  'tfdoctor check --deep --no-cache': () => wall(bin, ['check', '--python', seed.python, '--deep', '--no-cache', '--json'], deepReport),
   'one interpreter': () => wall(seed.python, ['-B', '-c', oneInterpreter]),
 };
 if (args.includes('--separate')) {
@@ -69,7 +79,7 @@ for (let i = 0; i < runs; i++) {
 }
 const report = { venv: seed.dir, modules, runs, loadAverage: loadavg(), medianMs: {}, exit: status };
 for (const k of Object.keys(peers)) report.medianMs[k] = median(times[k]);
-report.ratio = report.medianMs['tfdoctor check --deep'] / report.medianMs['one interpreter'];
+report.ratio = report.medianMs['tfdoctor check --deep --no-cache'] / report.medianMs['one interpreter'];
 if (args.includes('--json')) {
   console.log(JSON.stringify(report, null, 2));
 } else {
