@@ -40,18 +40,6 @@ const asJson = args.includes('--json');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 const { convertFile } = await import(join(root, 'dist', 'convert', 'index.js'));
-// The ratio of two files' invoke times measured in the same round (litert_latency.py rotates the order
-// each round, so both saw the same load): its median over the rounds and a 95 % interval of that median
-// by a seeded bootstrap over rounds.
-function pairedRatio(num, base) {
-  const r = num.map((x, i) => x / base[i]);
-  let state = 20261201;
-  const rand = () => { state = (Math.imul(state, 1664525) + 1013904223) >>> 0; return state / 2 ** 32; };
-  const meds = [];
-  for (let b = 0; b < 2000; b++) meds.push(median(Array.from(r, () => r[Math.floor(rand() * r.length)])));
-  meds.sort((a, b) => a - b);
-  return { median: median(r), lo: meds[Math.floor(0.025 * meds.length)], hi: meds[Math.ceil(0.975 * meds.length) - 1], rounds: r.length };
-}
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
 const models = ensureModels({ log });
@@ -105,7 +93,9 @@ for (const name of MODEL_NAMES) {
 }
 
 log(`latency: ${runs} runs x threads 1,2 per model (ai_edge_litert, tools venv)...`);
-const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_latency.py'), '--runs', String(runs), '--threads', '1,2', '--raw', ...latencyArgs],
+// per-round ratios (litert_latency.py --pairs NAME:BASE): ours and the A/A control, each over TF's file
+const pairArgs = MODEL_NAMES.flatMap((m) => ['--pairs', `${m}.tfdoctor.nhwc:${m}.tf`, '--pairs', `${m}.tf-again:${m}.tf`]);
+const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_latency.py'), '--runs', String(runs), '--threads', '1,2', ...pairArgs, ...latencyArgs],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 }));
 
 const report = { variant, runs, repeats, tensorflow: tf.tensorflow, loadAverage: (await import('node:os')).loadavg(), models: [] };
@@ -133,13 +123,11 @@ for (const e of rows) {
   };
   r.paired = {};
   for (const threads of ['1', '2']) {
-    const pair = (num) => pairedRatio(lat[num][threads].times_ms, lat[`${e.model}.tf`][threads].times_ms);
+    const pair = (num) => lat[num][threads].paired[`${e.model}.tf`];
     r.paired[threads] = { nhwc: pair(`${e.model}.tfdoctor.nhwc`), tfAgain: pair(`${e.model}.tf-again`) };
   }
   report.models.push(r);
 }
-// the raw rounds served the pairing; the report keeps the summaries
-for (const v of Object.values(lat)) for (const t of ['1', '2']) delete v[t]?.times_ms;
 
 if (asJson) {
   console.log(JSON.stringify(report, null, 2));

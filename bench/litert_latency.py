@@ -9,8 +9,8 @@ right after the same neighbour (whose cache footprint it would inherit).
 Reported per model and thread count: median, p10, p90 and min of invoke() wall time in ms, and the
 calling thread's CPU time of invoke() (median; with 1 thread it is the kernels' own work, which
 other processes' load does not stretch). With --pairs BASE, also the per-round ratios
-model / BASE (both measured in the same round): their median, p10 and p90, the fairest ratio
-under load. --raw adds every round's wall times. Also per model: how many of its operators XNNPACK
+model / BASE (both measured in the same round): their median, p10, p90 and a 95 % bootstrap
+interval of the median (lo, hi), the fairest ratio under load. --raw adds every round's wall times. Also per model: how many of its operators XNNPACK
 takes (an Interpreter with delegate node fusion off gives one delegate node per delegated operator).
 
 usage: python litert_latency.py --runs 50 --threads 1,2 [--pairs NAME] [--raw] NAME=PATH [NAME=PATH ...]   -> JSON on stdout
@@ -28,6 +28,13 @@ from ai_edge_litert.interpreter import Interpreter
 
 def stats(a: np.ndarray) -> dict:
     return {"median": float(np.median(a)), "p10": float(np.percentile(a, 10)), "p90": float(np.percentile(a, 90))}
+
+
+def median_interval(a: np.ndarray, resamples: int = 2000) -> tuple[float, float]:
+    """95 % interval of the median of `a` by a seeded bootstrap over its elements (rounds)."""
+    rng = np.random.default_rng(20261201)
+    medians = np.median(a[rng.integers(0, len(a), size=(resamples, len(a)))], axis=1)
+    return float(np.percentile(medians, 2.5)), float(np.percentile(medians, 97.5))
 
 
 def delegated(path: str) -> dict:
@@ -88,7 +95,8 @@ def main() -> None:
             num, base = spec.split(":", 1) if ":" in spec else (None, spec)
             for name in ([num] if num else [n for n in names if n != base]):
                 ratio = np.array(wall[name]) / np.array(wall[base])
-                result[name][str(threads)].setdefault("paired", {})[base] = stats(ratio)
+                lo, hi = median_interval(ratio)
+                result[name][str(threads)].setdefault("paired", {})[base] = {**stats(ratio), "lo": lo, "hi": hi}
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

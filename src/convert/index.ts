@@ -2,7 +2,7 @@
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
-import { calibrateInt8, chooseKeepFloat, correctBiases, keepByName, quantizeGraph, type Calibrated, type FloatReason, type KeepFloatReport, type QuantizeNote, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
+import { calibrateInt8, chooseKeepFloat, correctBiases, keepByName, opPlaces, quantizeGraph, type Calibrated, type FloatReason, type KeepFloatReport, type QuantizeNote, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
@@ -140,7 +140,8 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
       calibration = calibrated;
       let keep: ReadonlyMap<number, FloatReason> | undefined;
       let keepReport: KeepFloatReport | undefined;
-      const kept = (m: ReadonlyMap<number, FloatReason>) => [...m].map(([index, why]) => ({ index, op: graph.operators[index]!.op, output: graph.tensors[graph.operators[index]!.outputs[0]!]!.name, why }));
+      const places = opPlaces(graph);
+      const kept = (m: ReadonlyMap<number, FloatReason>) => [...m].map(([index, why]) => ({ ...places[index]!, why }));
       if (named) {
         keep = named;
         keepReport = { mode: 'names', kept: kept(keep) };

@@ -6,10 +6,9 @@
  * own graph (graphOfTflite refuses a file it cannot take back whole).
  */
 import { graphOfTflite } from '../convert/tflite/graph-of-file.js';
-import { assignOpVersions } from '../convert/tflite/op-version.js';
 import type { TfliteGraph } from '../convert/tflite/model.js';
 import { readTflite } from '../convert/tflite/read.js';
-import { writeTflite } from '../convert/tflite/write.js';
+import { writeVersionedTflite } from '../convert/tflite/write.js';
 
 export interface FloatBoundary {
   /** the copy LiteRT.js runs */
@@ -53,8 +52,7 @@ export function withFloatBoundary(bytes: Uint8Array): FloatBoundary | undefined 
     g.operators.push({ op: 'DEQUANTIZE', inputs: [s.tensor], outputs: [f] });
     s.tensor = f;
   }
-  assignOpVersions(g);
-  return { bytes: writeTflite(g), inputs: inputs.map((s) => s.name), outputs: outputs.map((s) => s.name) };
+  return { bytes: writeVersionedTflite(g), inputs: inputs.map((s) => s.name), outputs: outputs.map((s) => s.name) };
 }
 
 /** The .tflite's bytes as LiteRT.js can run them, and the float boundary that took (none for float I/O). */

@@ -31,6 +31,7 @@ import type { QuantizeReport } from './report.js';
 export type { KeepFloatReport, OpQuantization, QuantizeMode, QuantizeReport } from './report.js';
 export type { FloatReason, QuantizedAs, QuantizeNote } from './decisions.js';
 export { chooseKeepFloat, keepByName } from './keep-float.js';
+export { opPlaces } from './report.js';
 export type { KeepFloatChoice, KeepFloatRequest } from './keep-float.js';
 export { correctBiases } from './bias-correction.js';
 export { QUANTIZE_MODES } from './report.js';

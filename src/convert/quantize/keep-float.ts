@@ -28,8 +28,7 @@
 import { UserError } from '../../util/errors.js';
 import { openTflite } from '../../verify/litert.js';
 import { TfliteGraph } from '../tflite/model.js';
-import { assignOpVersions } from '../tflite/op-version.js';
-import { writeTflite } from '../tflite/write.js';
+import { writeVersionedTflite } from '../tflite/write.js';
 import { correctBiases, type ElementMeans } from './bias-correction.js';
 import type { FloatReason } from './decisions.js';
 import { quantizeInt8 } from './int8.js';
@@ -126,12 +125,6 @@ function score(ref: Float32Array[][], got: Float32Array[][], dims: readonly (rea
   return { agreement: n ? same / n : 1, sqnrDb: noise === 0 ? Infinity : 10 * Math.log10(signal / noise) };
 }
 
-/** `g` as a .tflite LiteRT loads: with its operators' versions (some builtins, e.g. BROADCAST_TO, start above 1) */
-function written(g: TfliteGraph): Uint8Array {
-  assignOpVersions(g);
-  return writeTflite(g);
-}
-
 async function runAll(bytes: Uint8Array, g: TfliteGraph, samples: readonly Float32Array[][]): Promise<Float32Array[][]> {
   const session = await openTflite(bytes);
   try {
@@ -163,7 +156,7 @@ export interface AutoOptions {
 
 /**
  * `--keep-float auto` (see the file comment). `g` is the float graph before bias correction and is not
- * changed; `check` holds calibration samples the ranges were not measured on, in the graph's input layout.
+ * changed beyond its operators' versions (set to write it); `check` holds calibration samples the ranges were not measured on, in the graph's input layout.
  */
 export async function chooseKeepFloat(g: TfliteGraph, ranges: ReadonlyMap<number, Range>, means: ElementMeans, check: readonly Float32Array[][], opts: AutoOptions): Promise<KeepFloatChoice> {
   const t0 = performance.now();
@@ -175,16 +168,18 @@ export async function chooseKeepFloat(g: TfliteGraph, ranges: ReadonlyMap<number
     if (opts.biasCorrection) correctBiases(c, means, keep);
     const { graph } = quantizeInt8(c, ranges, { keep: new Map([...keep].map((i) => [i, toMeasure])) });
     tried++;
-    return written(graph);
+    return writeVersionedTflite(graph);
   };
-  const floatRuns = await runAll(written(g), g, check);
+  // the float model, written once (a transformer's is hundreds of MB): its runs on the check samples and on them rounded
+  const floatBytes = writeVersionedTflite(g);
+  const floatRuns = await runAll(floatBytes, g, check);
   const inputParams = activationParams(ranges.get(g.inputs[0]!)?.min ?? 0, ranges.get(g.inputs[0]!)?.max ?? 0);
   const rounded = check.map((sample) => sample.map((x, i) => {
     if (i !== 0) return x;
     const s = inputParams.scale[0]!; const z = inputParams.zeroPoint[0]!;
     return Float32Array.from(x, (v) => (Math.min(127, Math.max(-128, Math.round(v / s) + z)) - z) * s);
   }));
-  const inputRounding = { agreement: score(floatRuns, await runAll(written(g), g, rounded), outDims).agreement };
+  const inputRounding = { agreement: score(floatRuns, await runAll(floatBytes, g, rounded), outDims).agreement };
   const allInt8 = score(floatRuns, await runAll(build(new Set()), g, check), outDims);
   const base: KeepFloatChoice = { mode: 'auto', kept: new Map(), target: opts.minAgreement, checkSamples: check.length, allInt8, inputRounding };
   const done = (c: Partial<KeepFloatChoice>): KeepFloatChoice => ({ ...base, ...c, modelsTried: tried, seconds: (performance.now() - t0) / 1000 });

@@ -6,8 +6,7 @@
  */
 import { openTflite } from '../../verify/litert.js';
 import { producerIndex, TfliteGraph } from '../tflite/model.js';
-import { assignOpVersions } from '../tflite/op-version.js';
-import { writeTflite } from '../tflite/write.js';
+import { writeVersionedTflite } from '../tflite/write.js';
 import type { ElementMeans } from './bias-correction.js';
 import { Histogram, isValue } from './histogram.js';
 
@@ -53,8 +52,7 @@ type Visit = (tensor: number, data: ArrayLike<number>) => void;
 async function visitActivations(g: TfliteGraph, samples: readonly Float32Array[][], visit: Visit, onProgress?: (done: number) => void): Promise<number[]> {
   const acts = activationTensors(g);
   const calibrating = withOutputs(g, acts);
-  assignOpVersions(calibrating);
-  const session = await openTflite(writeTflite(calibrating));
+  const session = await openTflite(writeVersionedTflite(calibrating));
   const byName = new Map(acts.map((t) => [g.tensors[t]!.name, t]));
   try {
     for (let k = 0; k < samples.length; k++) {

@@ -2,6 +2,7 @@
 import { UserError } from '../../util/errors.js';
 import type { OptionValue, TfliteGraph, TfQuantization } from './model.js';
 import { FlatbufferBuilder as Builder, type Offset } from './flatbuffer-builder.js';
+import { assignOpVersions } from './op-version.js';
 import { BuiltinOp, FILE_IDENTIFIER, OptionsTables, SCHEMA_VERSION, Slots, TensorType } from './schema.js';
 
 /** QuantizationParameters table (vectors first: a flatbuffer table cannot be open while they are built). */
@@ -214,4 +215,14 @@ export function joinParts(file: TfliteParts): Uint8Array {
 /** Serialises the model into one buffer. */
 export function writeTflite(g: TfliteGraph): Uint8Array {
   return joinParts(layoutTflite(g));
+}
+
+/**
+ * `g` as a file a runtime loads: its operators' versions set from the graph as it is (op-version.ts; some
+ * builtins, e.g. BROADCAST_TO, start above version 1 and LiteRT refuses them at 1), then written. Sets
+ * `g`'s operator versions and changes nothing else.
+ */
+export function writeVersionedTflite(g: TfliteGraph): Uint8Array {
+  assignOpVersions(g);
+  return writeTflite(g);
 }
