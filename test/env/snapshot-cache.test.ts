@@ -34,13 +34,16 @@ function withoutFiles(s: EnvSnapshot) {
 
 // changes are checked at once here, so the racy margin (coarse file system clocks) is 0; its own test is below
 const now = { racyMarginMs: 0 };
+/** Waits until the clock has left the millisecond of the last write: with a margin of 0, a file written in the
+ * probe's own (truncated) millisecond is racy, and whether that happens depended on the machine's speed. */
+const afterWrites = () => new Promise((r) => setTimeout(r, 3));
 
 describe('probeEnvironmentCached on a fixture venv', () => {
   let venv: ReturnType<typeof makeFixtureVenv>;
   beforeAll(() => {
     venv = makeFixtureVenv();
   });
-  const read = async () => probeEnvironmentCached(await resolveTarget({ venv: venv.dir }, {}), now);
+  const read = async () => { await afterWrites(); return probeEnvironmentCached(await resolveTarget({ venv: venv.dir }, {}), now); };
 
   it('probes and stores on the first read, then answers from the cache with the same snapshot', async () => {
     const first = await read();
@@ -168,6 +171,7 @@ describe('probeEnvironmentCached through a launcher', () => {
 describe('snapshot cache pieces', () => {
   it('statKey matches what python/probe.py records (the same path stat, as text)', async () => {
     const venv = makeFixtureVenv();
+    await afterWrites();
     const r = await probeEnvironmentCached(await resolveTarget({ venv: venv.dir }, {}), now);
     const entry = JSON.parse(readFileSync(r.file, 'utf8')) as { stats: Record<string, string | null> };
     const paths = Object.keys(entry.stats);
