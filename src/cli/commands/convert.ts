@@ -5,6 +5,7 @@ import type { VerifyResult } from '../../verify/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import type { QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
 import { convertDocument, convertText, refusedDocument, type FloatVerifyOutcome } from '../../report/convert.js';
+import { CALIBRATION_REQUIRED } from '../../convert/quantize/calibration.js';
 import { writeReplacingSync } from '../../util/atomic-write.js';
 import { ExitCode, UserError } from '../../util/errors.js';
 import { writeStdout } from '../stdout.js';
@@ -50,7 +51,7 @@ export function parseQuantizeFlags(flags: ConvertFlags): QuantizeFlags {
   if (flags.calibration === '') throw new UserError('--calibration needs a .npy/.npz file, a folder of them, or `random`');
   if (flags.io !== undefined && !IO.includes(flags.io)) throw new UserError(`--io must be float or int8; got '${flags.io}'`);
   if (flags.io === 'int8' && mode !== undefined && mode !== 'int8') throw new UserError(`--io int8 applies to --quantize int8 or a QDQ model, not --quantize ${mode}`);
-  if (mode === 'int8' && flags.calibration === undefined) throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
+  if (mode === 'int8' && flags.calibration === undefined) throw new UserError(CALIBRATION_REQUIRED);
   if (flags.keepFloat !== undefined && mode !== 'int8') throw new UserError('--keep-float applies to --quantize int8 only');
   const keepNames = flags.keepFloat === undefined ? undefined : flags.keepFloat.split(',').map((n) => n.trim()).filter((n) => n);
   if (keepNames && keepNames.length === 0) throw new UserError('--keep-float needs `auto` or operator names (the outputs the quantization report lists, or TFLite ops such as SOFTMAX)');

@@ -8,7 +8,7 @@ import { UserError } from '../../util/errors.js';
 import { NCHW_TO_NHWC, permute4, sameDims } from '../../verify/tensors.js';
 import type { TfliteGraph } from '../tflite/model.js';
 import { biasCorrectionInputs, correctBiases, ElementMeans } from './bias-correction.js';
-import { loadCalibration, type ModelInput } from './calibration.js';
+import { CALIBRATION_REQUIRED, loadCalibration, type ModelInput } from './calibration.js';
 import { collectRanges, type Range, type RangeMethod } from './ranges.js';
 
 export interface Calibrated {
@@ -46,7 +46,7 @@ export async function calibrateInt8(
     return { ...opts.reuse, biasCorrected: corrected };
   }
   if (calibration === undefined) {
-    throw new UserError('--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)');
+    throw new UserError(CALIBRATION_REQUIRED);
   }
   const inputs = onnxLayoutInputs(g, onnxDims);
   const set = loadCalibration(calibration, inputs);

@@ -27,6 +27,10 @@ export interface CalibrationSet {
   warnings: string[];
 }
 
+/** The refusal of `--quantize int8` without `--calibration` (the CLI says it before reading the model, the core after). */
+export const CALIBRATION_REQUIRED =
+  '--quantize int8 needs --calibration DATA: a .npy/.npz of N samples of the model input, a folder of them, or `random` (random ranges, not for a model you ship)';
+
 export const RANDOM_CALIBRATION_WARNING =
   '--calibration random: ranges measured on random normal inputs, not on your data; int8 accuracy on real inputs can be far worse. Give real samples (.npy/.npz) for a model you ship.';
 
