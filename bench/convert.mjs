@@ -20,7 +20,7 @@
 // converts it twice: default (NCHW I/O, like the ONNX model) and --nhwc (NHWC I/O, like the Keras twin).
 // Targets (issue #3): conversion >= 50x faster, latency ratio (tfdoctor / TF) <= 1.0.
 //
-// usage: npm run build && node bench/convert.mjs [--runs 100] [--repeats 5] [--json] [--variant dynamo|legacy13]
+// usage: npm run build && node bench/convert.mjs [--runs 100] [--instances 1] [--repeats 5] [--json] [--variant dynamo|legacy13]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,10 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 const runs = Number(opt('--runs', '100'));
+// --instances K: K Interpreters per file, their mean per round (litert_latency.py: averages out where one
+// instance's buffers happen to land, the bias the A/A control shows)
+const instances = Number(opt('--instances', '1'));
+if (!Number.isInteger(instances) || instances < 1) { console.error('--instances takes a whole number >= 1'); process.exit(2); }
 const repeats = Number(opt('--repeats', '5'));
 const variant = opt('--variant', 'dynamo');
 const asJson = args.includes('--json');
@@ -95,10 +99,10 @@ for (const name of MODEL_NAMES) {
 log(`latency: ${runs} runs x threads 1,2 per model (ai_edge_litert, tools venv)...`);
 // per-round ratios (litert_latency.py --pairs NAME:BASE): ours and the A/A control, each over TF's file
 const pairArgs = MODEL_NAMES.flatMap((m) => ['--pairs', `${m}.tfdoctor.nhwc:${m}.tf`, '--pairs', `${m}.tf-again:${m}.tf`]);
-const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_latency.py'), '--runs', String(runs), '--threads', '1,2', ...pairArgs, ...latencyArgs],
+const lat = JSON.parse(execFileSync(tools.python, [join(root, 'bench', 'litert_latency.py'), '--runs', String(runs), '--instances', String(instances), '--threads', '1,2', ...pairArgs, ...latencyArgs],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 }));
 
-const report = { variant, runs, repeats, tensorflow: tf.tensorflow, loadAverage: (await import('node:os')).loadavg(), models: [] };
+const report = { variant, runs, instances, repeats, tensorflow: tf.tensorflow, loadAverage: (await import('node:os')).loadavg(), models: [] };
 for (const e of rows) {
   const r = { model: e.model, tf: { convertS: e.tf.convert_seconds, ops: e.tf.op_count, bytes: e.tf.bytes, latency: lat[`${e.model}.tf`] }, tfdoctor: {} };
   for (const layout of LAYOUTS) {
@@ -135,7 +139,7 @@ if (asJson) {
   const f = (x, d = 1) => x.toFixed(d);
   console.log(`tfdoctor convert vs TensorFlow ${tf.tensorflow} TFLiteConverter (Keras twin, same weights); ONNX: torch default export (${variant})`);
   console.log(`conversion: tfdoctor = in-process convertFile() median of ${repeats} (warm); TF = converter call only (no import, no model build)`);
-  console.log(`latency: ai_edge_litert invoke() median of ${runs} runs, XNNPACK, interleaved invoke by invoke`);
+  console.log(`latency: ai_edge_litert invoke() median of ${runs} runs, XNNPACK, interleaved invoke by invoke${instances > 1 ? `, each file in ${instances} Interpreters (a round's time is their mean)` : ''}`);
   console.log(`machine: ${(await import('node:os')).cpus().length} CPUs, load average ${report.loadAverage.map((x) => x.toFixed(1)).join(' ')} (latency is noisy when this exceeds the CPU count)\n`);
   for (const r of report.models) {
     console.log(`${r.model}`);

@@ -10,10 +10,13 @@ Reported per model and thread count: median, p10, p90 and min of invoke() wall t
 calling thread's CPU time of invoke() (median; with 1 thread it is the kernels' own work, which
 other processes' load does not stretch). With --pairs BASE, also the per-round ratios
 model / BASE (both measured in the same round): their median, p10, p90 and a 95 % bootstrap
-interval of the median (lo, hi), the fairest ratio under load. --raw adds every round's wall times. Also per model: how many of its operators XNNPACK
+interval of the median (lo, hi), the fairest ratio under load. --raw adds every round's wall times.
+--instances K gives every model K Interpreters, each invoked once per round, and takes a model's round time as
+their mean: two Interpreters of one file differ by up to ~0.7 % (where their buffers land: an A/A pair of
+TensorFlow's FBNet file measured 0.993-1.001), a bias that a single instance per file carries into every ratio. Also per model: how many of its operators XNNPACK
 takes (an Interpreter with delegate node fusion off gives one delegate node per delegated operator).
 
-usage: python litert_latency.py --runs 50 --threads 1,2 [--pairs NAME] [--raw] NAME=PATH [NAME=PATH ...]   -> JSON on stdout
+usage: python litert_latency.py --runs 50 --threads 1,2 [--instances K] [--pairs NAME] [--raw] NAME=PATH [NAME=PATH ...]   -> JSON on stdout
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ def main() -> None:
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--pairs", action="append", default=[],
                     help="BASE or NAME:BASE; per-round ratios of NAME (default: every other model) over BASE")
+    ap.add_argument("--instances", type=int, default=1, help="Interpreters per model, each invoked once per round")
     ap.add_argument("--raw", action="store_true")
     ap.add_argument("models", nargs="+")
     args = ap.parse_args()
@@ -60,31 +64,40 @@ def main() -> None:
     rng = np.random.default_rng(0)
     result: dict = {name: {"delegation": delegated(path)} for name, path in models.items()}
     for threads in [int(t) for t in args.threads.split(",")]:
+        # slots: (model, instance); a round invokes every slot once, in an order rotated by one each round
+        slots = []
         interps = {}
         for name, path in models.items():
-            it = Interpreter(model_path=path, num_threads=threads)
-            it.allocate_tensors()
-            for d in it.get_input_details():
-                it.set_tensor(d["index"], rng.standard_normal(d["shape"]).astype(d["dtype"]))
-            for _ in range(args.warmup):
-                it.invoke()
-            interps[name] = it
+            for i in range(args.instances):
+                it = Interpreter(model_path=path, num_threads=threads)
+                it.allocate_tensors()
+                for d in it.get_input_details():
+                    it.set_tensor(d["index"], rng.standard_normal(d["shape"]).astype(d["dtype"]))
+                for _ in range(args.warmup):
+                    it.invoke()
+                interps[(name, i)] = it
+                slots.append((name, i))
         wall = {name: [] for name in names}
         cpu = {name: [] for name in names}
         for r in range(args.runs):
-            k = r % len(names)
-            for name in names[k:] + names[:k]:
-                it = interps[name]
+            k = r % len(slots)
+            round_wall = {name: 0.0 for name in names}
+            round_cpu = {name: 0.0 for name in names}
+            for slot in slots[k:] + slots[:k]:
+                it = interps[slot]
                 c0 = time.thread_time()
                 t0 = time.perf_counter()
                 it.invoke()
                 t1 = time.perf_counter()
-                cpu[name].append((time.thread_time() - c0) * 1000)
-                wall[name].append((t1 - t0) * 1000)
+                round_cpu[slot[0]] += (time.thread_time() - c0) * 1000 / args.instances
+                round_wall[slot[0]] += (t1 - t0) * 1000 / args.instances
+            for name in names:
+                wall[name].append(round_wall[name])
+                cpu[name].append(round_cpu[name])
         for name in names:
             a = np.array(wall[name])
             entry = {
-                "runs": len(a), "median_ms": float(np.median(a)),
+                "runs": len(a), "instances": args.instances, "median_ms": float(np.median(a)),
                 "p10_ms": float(np.percentile(a, 10)), "p90_ms": float(np.percentile(a, 90)), "min_ms": float(a.min()),
                 "thread_cpu_median_ms": float(np.median(cpu[name])),
             }
