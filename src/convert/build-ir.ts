@@ -57,7 +57,7 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
       } else if (i === 0) {
         const b = opts.batch ?? 1;
         shape.push(b);
-        ir.notes.push(`input '${vi.name}': symbolic batch dimension ${d === null ? '?' : `'${d}'`} taken as ${b}`);
+        ir.notes.push({ code: 'symbolic-batch', input: vi.name, dim: d == null ? null : String(d), size: b });
       } else {
         ok = false;
         blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes` });

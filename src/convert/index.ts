@@ -11,7 +11,8 @@ import { joinParts, layoutTflite, type TfliteParts } from './tflite/write.js';
 
 export { ConversionRefused } from './refusal.js';
 export { supportedOps } from './registry.js';
-export type { Blocker } from './ir.js';
+export type { Blocker, ConvertNote } from './ir.js';
+import type { ConvertNote } from './ir.js';
 export { QUANTIZE_MODES } from './quantize/index.js';
 export type { TfliteParts } from './tflite/write.js';
 export type { Calibrated, FloatReason, KeepFloatReport, OpQuantization, QuantizedAs, QuantizeMode, QuantizeNote, QuantizeOptions, QuantizeReport } from './quantize/index.js';
@@ -54,8 +55,8 @@ export interface ConvertSummary {
   ms: number;
   inputs: { name: string; shape: number[] }[];
   outputs: { name: string; shape: number[] }[];
-  /** things the user should know (e.g. a symbolic batch taken as 1) */
-  notes?: string[];
+  /** things the user should know (e.g. a symbolic batch taken as 1); worded by report/convert.ts */
+  notes?: ConvertNote[];
   foldedBatchNorms?: number;
   fusedActivations?: number;
   shufflesAbsorbed?: number;
@@ -122,7 +123,6 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
   } else if (opts.quantize) {
     let quantize = opts.quantize;
     let calibrationNotes: QuantizeNote[] = [];
-    let calibrationWarnings: string[] = [];
     let keepFloatReport: KeepFloatReport | undefined;
     if (quantize.mode === 'int8') {
       const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
@@ -155,7 +155,6 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
       if (keepFloat && correct) calibrated.biasCorrected = correctBiases(graph, calibrated.means, new Set(keep?.keys()));
       quantize = { ...quantize, ranges: calibrated.ranges, ...(keep ? { keep } : {}) };
       if (keepReport) keepFloatReport = keepReport;
-      calibrationWarnings = calibrated.warnings.map((w) => `WARNING: ${w}`);
       calibrationNotes = [{ code: 'calibrated', samples: calibrated.samples, source: calibrated.source },
         ...(calibrated.biasCorrected ? [{ code: 'bias-corrected' as const, operators: calibrated.biasCorrected }] : []),
         ...calibrated.warnings.map((warning) => ({ code: 'calibration-warning' as const, warning }))];
@@ -163,8 +162,6 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
     quantization = quantizeGraph(graph, quantize);
     quantization.notes.unshift(...calibrationNotes, ...(keepFloatReport ? [{ code: 'keep-float' as const }] : []));
     if (keepFloatReport) quantization.keepFloat = keepFloatReport;
-    // random calibration must not pass unnoticed: the summary's notes are printed with the result too
-    ir.notes.push(...calibrationWarnings);
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
     progress(`quantized (${quantization.mode}): ${q} of ${quantization.ops.length} operators, ${quantization.weights.tensors} constants re-encoded`);
   }

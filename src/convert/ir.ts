@@ -32,8 +32,8 @@ export interface IrGraph {
   values: Map<string, IrValue>;
   inputs: string[];
   outputs: string[];
-  /** things the user should know (e.g. a symbolic batch dim taken as 1) */
-  notes: string[];
+  /** things the user should know (e.g. a symbolic batch dim taken as 1); worded by report/convert.ts */
+  notes: ConvertNote[];
   /** set when the model is QDQ-quantized (passes/qdq.ts): the int8 params its Q/DQ pairs give */
   qdq?: QdqAnnotations;
 }
@@ -56,6 +56,13 @@ export interface QdqAnnotations {
   /** QuantizeLinear -> DequantizeLinear pairs read */
   pairs: number;
 }
+
+/** Something a conversion decided that the user should know: data, worded by report/convert.ts. */
+export type ConvertNote =
+  /** a symbolic (or unnamed, `dim` null) leading dimension of an input given a fixed size */
+  | { code: 'symbolic-batch'; input: string; dim: string | null; size: number }
+  /** a QDQ model's own scales and zero points stand in for calibration */
+  | { code: 'qdq-read'; pairs: number; constants: number };
 
 /** One reason the model cannot be converted. */
 export interface Blocker {

@@ -1,7 +1,7 @@
 // convert's report for people (text) and for machines (--json): the summary of the written .tflite,
 // what --quantize did, and the verdict of --verify (float, quantized or QDQ). Pure functions from the
 // converter's and the verifiers' typed results to strings; the CLI picks one and writes it.
-import type { ConvertSummary } from '../convert/index.js';
+import type { ConvertNote, ConvertSummary } from '../convert/index.js';
 import type { Blocker } from '../convert/ir.js';
 import type { VerifyResult } from '../verify/index.js';
 import type { QdqReferenceResult, QdqVerifyResult } from '../verify/qdq.js';
@@ -22,12 +22,22 @@ export interface ConvertOutcome {
 
 const db = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)} dB` : x > 0 ? 'inf dB (identical)' : '-inf dB');
 
+/** The words of one conversion note (the only place they are worded). */
+export function convertNoteText(n: ConvertNote): string {
+  switch (n.code) {
+    case 'symbolic-batch':
+      return `input '${n.input}': symbolic batch dimension ${n.dim === null ? '?' : `'${n.dim}'`} taken as ${n.size}`;
+    case 'qdq-read':
+      return `read as a QDQ model: ${n.pairs} QuantizeLinear -> DequantizeLinear pairs on activations, ${n.constants} quantized constants; their scales and zero points replace calibration`;
+  }
+}
+
 function summaryText(out: string, s: ConvertSummary): string {
   const ops = Object.entries(s.opCounts).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} x${v}`).join(', ');
   const io = (xs: { name: string; shape: number[] }[]) => xs.map((x) => `${x.name} [${x.shape.join(',')}]`).join(', ');
   return `wrote ${out}: ${s.opsOut} TFLite ops from ${s.opsIn} ONNX nodes, ${s.tensors} tensors, ${s.bytes} bytes, ${s.ms.toFixed(0)} ms\n` +
     `  ops: ${ops}\n  inputs: ${io(s.inputs)}\n  outputs: ${io(s.outputs)}\n` +
-    (s.notes ?? []).map((n) => `  note: ${n}\n`).join('');
+    (s.notes ?? []).map((n) => `  note: ${convertNoteText(n)}\n`).join('');
 }
 
 function floatBoundaryText(b: { inputs: string[]; outputs: string[] } | undefined): string {
@@ -78,7 +88,8 @@ export function convertText(o: ConvertOutcome): string {
 export function convertDocument(o: ConvertOutcome): Record<string, unknown> {
   const verify = o.quantizedVerify ? { kind: 'quantized', ...o.quantizedVerify } : o.qdqVerify ? { kind: 'qdq', ...o.qdqVerify } : o.verify;
   const { quantization } = o.summary;
-  return { output: o.output, ...o.summary, ...(quantization ? { quantization: quantizationDocument(quantization) } : {}), ...(verify ? { verify } : {}) };
+  const notes = o.summary.notes?.map((n) => ({ ...n, text: convertNoteText(n) }));
+  return { output: o.output, ...o.summary, ...(notes ? { notes } : {}), ...(quantization ? { quantization: quantizationDocument(quantization) } : {}), ...(verify ? { verify } : {}) };
 }
 
 /** The --json document of a refused conversion: its blockers as data (the one-line error goes to stderr). */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConversionRefused, convertFile, supportedOps } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { verifyConversion } from '../../src/verify/index.js';
+import { convertNoteText } from '../../src/report/convert.js';
 import { buildModel, int64s, weight, type ModelSpec } from './helpers/onnx-builder.js';
 import { tempDir, writeModel } from './helpers/run.js';
 
@@ -111,7 +112,8 @@ describe('refusal: every blocker at once, never a wrong model', () => {
     const p = writeModel({ opset: 13, inputs: [{ name: 'x', shape: ['N', 3] }], outputs: [{ name: 'y', shape: null }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
     const { summary } = await convertFile(p);
     expect(summary.inputs).toEqual([{ name: 'x', shape: [1, 3] }]);
-    expect(summary.notes?.join()).toMatch(/symbolic batch dimension 'N' taken as 1/);
+    expect(summary.notes).toContainEqual({ code: 'symbolic-batch', input: expect.any(String), dim: 'N', size: 1 });
+    expect(summary.notes!.map(convertNoteText).join()).toMatch(/symbolic batch dimension 'N' taken as 1/);
     const b4 = await convertFile(p, { batch: 4 });
     expect(b4.summary.inputs[0]!.shape).toEqual([4, 3]);
   });

@@ -154,5 +154,5 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
     block(n, `weights '${w}' are ${typeName(qtype ?? 0)} with zero point ${zps.slice(0, 3).join(', ')}${zps.length > 3 ? ', ...' : ''}: TFLite's int8 kernels need symmetric weights (int8 zero point 0${qtype === OnnxDataType.UINT8 ? ', i.e. uint8 zero point 128' : ''}); not expressible exactly`);
   }
   ir.qdq = qdq;
-  ir.notes.push(`read as a QDQ model: ${qdq.pairs} QuantizeLinear -> DequantizeLinear pairs on activations, ${qdq.constants.size} quantized constants; their scales and zero points replace calibration`);
+  ir.notes.push({ code: 'qdq-read', pairs: qdq.pairs, constants: qdq.constants.size });
 }
