@@ -88,6 +88,11 @@ export function writeTable(rowsPath, outPath, reasonText) {
     'same calibration samples, run in onnxruntime on the same held-out inputs. Seconds are wall time of the quantizing convert on a shared 2-core machine',
     '(load average 8-12 during these runs), not a benchmark.',
     '',
+    'The input rounding is one rounding; an int8 model has one per tensor. The nets with squeeze-excitation and SiLU /',
+    'hard-swish (EfficientNet, MobileNetV3) sit 10-20 dB under it because they round about twice as many tensors per block',
+    'and, with random weights, amplify interior roundings by 15-20 dB: no operator of theirs loses more than its own 8-bit',
+    'grid, and ranges calibrated on the scored input itself gain 0-3 dB (int8-se-gap.md, scripts/int8-budget.mjs).',
+    '',
     '| model | ops | cal / held-out | agreement | SQNR dB | input rounding: agreement / SQNR dB | noise-only agreement | margin/noise | ORT int8: agreement / SQNR dB | size vs float | float ops | quantize s | keep-float auto |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
