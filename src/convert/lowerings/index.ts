@@ -73,6 +73,8 @@ import tileL from './tile.js';
 // issue 9: quantized (QDQ) ONNX
 import dequantizeLinearL from './dequantize-linear.js';
 import quantizeLinearL from './quantize-linear.js';
+// HuggingFace transformers exports
+import isNanL from './is-nan.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -146,4 +148,5 @@ export const allLowerings: Lowering[] = [
   ...tileL,
   ...dequantizeLinearL,
   ...quantizeLinearL,
+  ...isNanL,
 ];

@@ -1,0 +1,138 @@
+"""Exports small HuggingFace transformers models to ONNX the way users do (torch.onnx.export).
+
+Random weights from configs (no hub downloads), seeded; fixed shapes: batch 1, sequence 16 (ViT: one
+3x32x32 image). Both exporters: torch's default (dynamo=True) and TorchScript (dynamo=False, opset 17).
+Inputs are what users pass: input_ids (+ attention_mask) as int64, pixel_values as float32.
+
+    python scripts/models/export_hf.py OUT_DIR [--only NAME,...] [--exporters dynamo,torchscript]
+
+Writes OUT_DIR/<name>.<exporter>.onnx and OUT_DIR/manifest.json (versions, models, inputs, failures).
+Needs torch, transformers, onnx, onnxscript (a scratch venv: pip install torch transformers onnx onnxscript).
+"""
+import argparse
+import json
+import os
+import sys
+import traceback
+import warnings
+
+import torch
+
+warnings.filterwarnings("ignore")
+
+SEQ = 16
+VOCAB = 1000
+SMALL = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128)
+
+
+class LogitsOnly(torch.nn.Module):
+    """Returns the model's first output tensor only (users export logits / last_hidden_state)."""
+
+    def __init__(self, model, field):
+        super().__init__()
+        self.model = model
+        self.field = field
+
+    def forward(self, *args):
+        names = self.names
+        out = self.model(**dict(zip(names, args)))
+        return getattr(out, self.field)
+
+
+def text_inputs(mask=True):
+    g = torch.Generator().manual_seed(1)
+    ids = torch.randint(0, VOCAB, (1, SEQ), generator=g, dtype=torch.int64)
+    feeds = {"input_ids": ids}
+    if mask:
+        feeds["attention_mask"] = torch.ones(1, SEQ, dtype=torch.int64)
+    return feeds
+
+
+def build(name):
+    """(module, inputs dict, output field, what it is)."""
+    import transformers as tr
+
+    if name == "bert-seqcls":
+        cfg = tr.BertConfig(vocab_size=VOCAB, num_labels=3, **SMALL)
+        return tr.BertForSequenceClassification(cfg), text_inputs(), "logits", "BertForSequenceClassification"
+    if name == "distilbert-seqcls":
+        cfg = tr.DistilBertConfig(vocab_size=VOCAB, dim=64, n_layers=2, n_heads=2, hidden_dim=128, num_labels=3)
+        return tr.DistilBertForSequenceClassification(cfg), text_inputs(), "logits", "DistilBertForSequenceClassification"
+    if name == "gpt2-lm":
+        cfg = tr.GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=2, n_positions=64, use_cache=False)
+        return tr.GPT2LMHeadModel(cfg), text_inputs(), "logits", "GPT2LMHeadModel (use_cache=False)"
+    if name == "vit-imgcls":
+        cfg = tr.ViTConfig(image_size=32, patch_size=8, num_channels=3, num_labels=3, **SMALL)
+        g = torch.Generator().manual_seed(1)
+        px = torch.randn(1, 3, 32, 32, generator=g)
+        return tr.ViTForImageClassification(cfg), {"pixel_values": px}, "logits", "ViTForImageClassification"
+    if name == "t5-encoder":
+        cfg = tr.T5Config(vocab_size=VOCAB, d_model=64, d_kv=32, d_ff=128, num_layers=2, num_heads=2)
+        return tr.T5EncoderModel(cfg), text_inputs(), "last_hidden_state", "T5EncoderModel"
+    if name == "whisper-encoder":
+        cfg = tr.WhisperConfig(vocab_size=VOCAB, d_model=64, encoder_layers=2, encoder_attention_heads=2,
+                               decoder_layers=2, decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128,
+                               num_mel_bins=16, max_source_positions=16, pad_token_id=0,
+                               bos_token_id=1, eos_token_id=2, decoder_start_token_id=1)
+        g = torch.Generator().manual_seed(1)
+        feats = torch.randn(1, 16, 32, generator=g)  # mel bins x 2 * max_source_positions frames (conv stride 2)
+        return tr.models.whisper.modeling_whisper.WhisperEncoder(cfg), {"input_features": feats}, "last_hidden_state", "WhisperEncoder"
+    raise SystemExit(f"unknown model {name}")
+
+
+MODELS = ["bert-seqcls", "distilbert-seqcls", "gpt2-lm", "vit-imgcls", "t5-encoder", "whisper-encoder"]
+
+
+def export(name, exporter, out_dir):
+    torch.manual_seed(0)
+    model, feeds, field, what = build(name)
+    model.eval()
+    wrapped = LogitsOnly(model, field).eval()
+    wrapped.names = list(feeds)
+    args = tuple(feeds.values())
+    path = os.path.join(out_dir, f"{name}.{exporter}.onnx")
+    with torch.no_grad():
+        if exporter == "dynamo":
+            prog = torch.onnx.export(wrapped, args, input_names=list(feeds), output_names=[field], dynamo=True)
+            prog.save(path)
+        else:
+            torch.onnx.export(wrapped, args, path, input_names=list(feeds), output_names=[field],
+                              dynamo=False, opset_version=17)
+    return {
+        "name": name, "exporter": exporter, "class": what, "file": os.path.basename(path),
+        "inputs": {k: {"dtype": str(v.dtype).replace("torch.", ""), "shape": list(v.shape)} for k, v in feeds.items()},
+        "output": field, "params": sum(p.numel() for p in model.parameters()), "bytes": os.path.getsize(path),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--only", default=",".join(MODELS))
+    ap.add_argument("--exporters", default="dynamo,torchscript")
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    import onnx
+    import transformers
+
+    manifest = {"versions": {"torch": torch.__version__, "transformers": transformers.__version__, "onnx": onnx.__version__,
+                             "python": sys.version.split()[0]}, "seq": SEQ, "models": [], "failures": []}
+    try:
+        import onnxscript
+        manifest["versions"]["onnxscript"] = onnxscript.__version__
+    except ImportError:
+        pass
+    for name in a.only.split(","):
+        for exporter in a.exporters.split(","):
+            try:
+                manifest["models"].append(export(name, exporter, a.out))
+                print(f"exported {name}.{exporter}", flush=True)
+            except Exception as e:  # an export failure is a result too
+                traceback.print_exc()
+                manifest["failures"].append({"name": name, "exporter": exporter, "error": f"{type(e).__name__}: {e}"[:400]})
+    with open(os.path.join(a.out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
