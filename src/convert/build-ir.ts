@@ -36,12 +36,18 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
   for (const vi of g.inputs) {
     if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style), or frozen: a constant
     ir.inputs.push(vi.name);
-    if (vi.elemType !== OnnxDataType.FLOAT) {
-      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32 inputs are supported` });
+    // integer inputs (token ids, attention masks) are int32 in the .tflite; only lowerings that move,
+    // index or cast them accept them, so no int64 arithmetic can be narrowed
+    let dtype = vi.elemType;
+    if (dtype === OnnxDataType.INT64) {
+      dtype = OnnxDataType.INT32;
+      ir.notes.push({ code: 'int64-input-as-int32', input: vi.name });
+    } else if (dtype !== OnnxDataType.FLOAT && dtype !== OnnxDataType.INT32) {
+      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32, int32 and int64 inputs are supported` });
     }
     if (!vi.shape) {
       blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has no shape` });
-      ir.values.set(vi.name, { name: vi.name, dtype: vi.elemType });
+      ir.values.set(vi.name, { name: vi.name, dtype });
       continue;
     }
     const shape: number[] = [];
@@ -67,7 +73,7 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
       ok = false;
       blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' of shape [${shape.join(',')}] has more than ${MAX_ELEMENTS} elements` });
     }
-    ir.values.set(vi.name, ok ? { name: vi.name, dtype: vi.elemType, shape } : { name: vi.name, dtype: vi.elemType });
+    ir.values.set(vi.name, ok ? { name: vi.name, dtype, shape } : { name: vi.name, dtype });
   }
   ir.outputs = g.outputs.map((o) => o.name);
   // onnxruntime refuses such a model too; a .tflite without outputs computes nothing

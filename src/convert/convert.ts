@@ -73,7 +73,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   for (const name of ir.inputs) {
     const shape = ir.values.get(name)!.shape!;
     const perm = ioPerm(shape.length, nhwc);
-    const t = graph.addTensor(name, permute(shape, perm));
+    const t = graph.addTensor(name, permute(shape, perm), ctx.tensorType(name));
     ctx.define(name, t, perm);
     graph.inputs.push(t);
     graph.signatureInputs.push({ name, tensor: t });

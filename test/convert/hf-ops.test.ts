@@ -5,8 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { convertModel } from '../../src/convert/convert.js';
+import { convertFile } from '../../src/convert/index.js';
 import { readOnnxFile } from '../../src/onnx/read.js';
-import { type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
+import { runOnnx } from '../../src/verify/onnxrt.js';
+import { runTflite } from '../../src/verify/litert.js';
+import { intInputBounds } from '../../src/verify/int-inputs.js';
+import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
 import { convertSpec, verify, writeModel } from './helpers/run.js';
 
 const node = (op: string, inputs: string[], outputs: string[], attrs: NodeSpec['attrs'] = {}): NodeSpec => ({ op, inputs, outputs, attrs });
@@ -46,5 +50,110 @@ describe('IsNaN (torch SDPA export: Where(IsNaN(softmax), 0, softmax))', () => {
     expect(blockers).toEqual([]);
     expect(ir.nodes.map((n) => n.op)).toEqual(['Where']);
     expect(Array.from(ir.values.get('nan')!.const!.data)).toEqual([1, 0, 0, 0]);
+  });
+});
+
+/**
+ * A BERT-style text model in miniature: int64 input_ids into an embedding (Gather of an initializer),
+ * an int64 attention_mask cast to bool, AND-ed with a constant bool mask and turned into a float
+ * bias by Where, as torch exports HF's sdpa mask; logits of a sane scale (|y| up to ~3).
+ */
+function textModel(opset = 17): ModelSpec {
+  return {
+    opset,
+    inputs: [{ name: 'input_ids', shape: [1, 6], elemType: DT.INT64 }, { name: 'attention_mask', shape: [1, 6], elemType: DT.INT64 }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes: [
+      node('Gather', ['emb', 'input_ids'], ['e'], { axis: { i: 0 } }), // [1, 6, 4]
+      node('Cast', ['attention_mask'], ['mb'], { to: { i: DT.BOOL } }),
+      node('Unsqueeze', ['mb', 'ax1'], ['mb1']), // [1, 1, 6]
+      node('And', ['mb1', 'causal'], ['keep']), // [1, 6, 6]
+      node('Where', ['keep', 'zero', 'neg'], ['bias']),
+      node('MatMul', ['e', 'wk'], ['k']), node('Transpose', ['k'], ['kt'], { perm: { ints: [0, 2, 1] } }),
+      node('MatMul', ['e', 'kt'], ['s']), node('Add', ['s', 'bias'], ['sb']), node('Softmax', ['sb'], ['p'], { axis: { i: -1 } }),
+      node('MatMul', ['p', 'e'], ['c']),
+      node('Cast', ['attention_mask'], ['mf'], { to: { i: DT.FLOAT } }), node('Unsqueeze', ['mf', 'ax2'], ['mf2']), // [1, 6, 1]
+      node('Mul', ['c', 'mf2'], ['y']),
+    ],
+    initializers: [
+      weight('emb', [50, 4], 3, 2), weight('wk', [4, 4], 4),
+      { name: 'causal', dims: [6, 6], dataType: DT.BOOL, values: Array.from({ length: 36 }, (_, i) => (i % 6 <= Math.floor(i / 6) ? 1 : 0)) },
+      f32('zero', [], [0]), f32('neg', [], [-3.4028234663852886e38]),
+      { name: 'ax1', dims: [1], dataType: DT.INT64, values: [1] }, { name: 'ax2', dims: [1], dataType: DT.INT64, values: [2] },
+    ],
+  };
+}
+
+describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in the .tflite', () => {
+  it('token ids index the embedding through FLOOR_MOD + GATHER; the mask is CAST, LOGICAL_AND, SELECT_V2; verify feeds ids in [0, 50) and 0/1 masks', async () => {
+    const conv = await convertSpec(textModel());
+    expect(conv.ops).toEqual(expect.arrayContaining(['FLOOR_MOD', 'GATHER', 'CAST', 'LOGICAL_AND', 'SELECT_V2']));
+    expect(conv.model.tensors[conv.model.inputs[0]!]!.type).toBe('INT32');
+    expect(conv.model.tensors[conv.model.inputs[1]!]!.type).toBe('INT32');
+    expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('negative token ids count from the end of the table as in onnxruntime (ids in [-50, 50), mask with zeros)', async () => {
+    const conv = await convertSpec(textModel());
+    const ids = [-50, -1, 0, 49, -7, 13];
+    const mask = [1, 0, 1, 1, 0, 1];
+    const ref = await runOnnx(conv.onnxPath, {
+      input_ids: { dims: [1, 6], data: BigInt64Array.from(ids, BigInt) },
+      attention_mask: { dims: [1, 6], data: BigInt64Array.from(mask, BigInt) },
+    });
+    const { readFileSync } = await import('node:fs');
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [
+      { name: 'input_ids', dims: [1, 6], data: Int32Array.from(ids) }, { name: 'attention_mask', dims: [1, 6], data: Int32Array.from(mask) },
+    ]);
+    expect(cand.errors).toEqual([]);
+    const a = Array.from(ref.outputs[0]!.data as Float32Array);
+    const b = Array.from(cand.outputs[0]!.data as Float32Array);
+    expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(0.5);
+    // tolerance 1e-4 * max(1, max|y|), the verifier's
+    const tol = 1e-4 * Math.max(1, ...a.map(Math.abs));
+    a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tol));
+  });
+
+  it('the conversion says the inputs are int32 in the .tflite', async () => {
+    const { ir, blockers } = convertModel(await readOnnxFile(writeModel(textModel())));
+    expect(blockers).toEqual([]);
+    expect(ir.notes).toEqual([{ code: 'int64-input-as-int32', input: 'input_ids' }, { code: 'int64-input-as-int32', input: 'attention_mask' }]);
+  });
+
+  it('int32 bool and float casts: a cast to int64 stays int32, bool -> float and int -> float are one CAST each', async () => {
+    const spec: ModelSpec = {
+      opset: 19,
+      inputs: [{ name: 'm', shape: [2, 5], elemType: DT.INT32 }, { name: 'x', shape: [2, 5] }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        node('Cast', ['m'], ['m64'], { to: { i: DT.INT64 } }), node('Cast', ['m64'], ['b'], { to: { i: DT.BOOL } }),
+        node('Cast', ['b'], ['bf'], { to: { i: DT.FLOAT } }), node('Cast', ['m64'], ['mf'], { to: { i: DT.FLOAT } }),
+        node('Mul', ['x', 'bf'], ['xb']), node('Add', ['xb', 'mf'], ['y']),
+      ],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['CAST', 'CAST', 'CAST', 'MUL', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('refused: arithmetic on a run-time integer (int64 would be narrowed), a float -> int cast, a bool/int32 mix in And', async () => {
+    const ints = [{ name: 'ids', shape: [4], elemType: DT.INT64 }];
+    const arith: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Add', ['ids', 'one'], ['s']), node('Cast', ['s'], ['y'], { to: { i: DT.FLOAT } })], initializers: [{ name: 'one', dims: [], dataType: DT.INT64, values: [1] }] };
+    const toInt: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [4] }], outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['x'], ['i'], { to: { i: DT.INT64 } }), node('Cast', ['i'], ['y'], { to: { i: DT.FLOAT } })] };
+    const mix: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['ids'], ['b'], { to: { i: DT.BOOL } }), node('And', ['b', 'ids'], ['a']), node('Cast', ['a'], ['y'], { to: { i: DT.FLOAT } })] };
+    const blockersOf = async (m: ModelSpec) => convertModel(await readOnnxFile(writeModel(m))).blockers.map((b) => `${b.op}: ${b.reason}`);
+    expect(await blockersOf(arith)).toEqual([expect.stringMatching(/^Add: 'ids' is not float32/)]);
+    expect(await blockersOf(toInt)).toEqual([expect.stringMatching(/^Cast: a run-time cast from type 1 to type 7/)]);
+    expect(await blockersOf(mix)).toEqual([expect.stringMatching(/^And: 'ids' is not a bool tensor/)]);
+  });
+
+  it('--quantize int8 is refused up front: calibration samples are float arrays, not token ids', async () => {
+    await expect(convertFile(writeModel(textModel()), { quantize: { mode: 'int8', calibration: 'random' } })).rejects.toThrow(/input 'input_ids' is an integer tensor/);
   });
 });

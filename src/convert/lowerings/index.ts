@@ -74,6 +74,7 @@ import tileL from './tile.js';
 import dequantizeLinearL from './dequantize-linear.js';
 import quantizeLinearL from './quantize-linear.js';
 // HuggingFace transformers exports
+import andL from './and.js';
 import isNanL from './is-nan.js';
 
 export const allLowerings: Lowering[] = [
@@ -148,5 +149,6 @@ export const allLowerings: Lowering[] = [
   ...tileL,
   ...dequantizeLinearL,
   ...quantizeLinearL,
+  ...andL,
   ...isNanL,
 ];
