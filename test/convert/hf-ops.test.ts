@@ -157,3 +157,25 @@ describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in
     await expect(convertFile(writeModel(textModel()), { quantize: { mode: 'int8', calibration: 'random' } })).rejects.toThrow(/input 'input_ids' is an integer tensor/);
   });
 });
+
+describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the position ids)', () => {
+  it('folds on constants (axes 1 and 0 of rank 3, negative indices, fewer rows than the data): onnxruntime agrees on the values', async () => {
+    const idx1 = { name: 'i1', dims: [2, 2, 4], dataType: DT.INT64, values: [0, 2, -1, 1, 2, 2, 0, -3, 1, 0, 0, 2, -2, 1, 2, 0] };
+    const idx0 = { name: 'i0', dims: [1, 2, 4], dataType: DT.INT64, values: [1, 0, -1, 1, 0, 0, 1, -2] };
+    const conv = await convertSpec(graph([2, 2, 4], [
+      node('GatherElements', ['d', 'i1'], ['g1'], { axis: { i: 1 } }), node('GatherElements', ['d', 'i0'], ['g0'], { axis: { i: -3 } }),
+      node('Add', ['x', 'g1'], ['a']), node('Add', ['a', 'g0'], ['y']),
+    ], [weight('d', [2, 3, 4], 9, 2), idx1, idx0], 13));
+    expect(conv.ops).toEqual(['ADD', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('on run-time data it is refused', async () => {
+    const spec = graph([2, 3], [node('GatherElements', ['x', 'i'], ['y'], { axis: { i: 1 } })], [{ name: 'i', dims: [2, 3], dataType: DT.INT64, values: [0, 1, 2, 2, 1, 0] }], 13);
+    const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', reason: expect.stringMatching(/only supported when it folds/) })]);
+  });
+});

@@ -75,6 +75,7 @@ import dequantizeLinearL from './dequantize-linear.js';
 import quantizeLinearL from './quantize-linear.js';
 // HuggingFace transformers exports
 import andL from './and.js';
+import gatherElementsL from './gather-elements.js';
 import isNanL from './is-nan.js';
 
 export const allLowerings: Lowering[] = [
@@ -150,5 +151,6 @@ export const allLowerings: Lowering[] = [
   ...dequantizeLinearL,
   ...quantizeLinearL,
   ...andL,
+  ...gatherElementsL,
   ...isNanL,
 ];
