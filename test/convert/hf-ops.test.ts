@@ -179,3 +179,18 @@ describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the pos
     expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', reason: expect.stringMatching(/only supported when it folds/) })]);
   });
 });
+
+describe('Reciprocal (T5 RMS norm from the dynamo exporter: x * Reciprocal(Sqrt(mean(x^2) + eps)))', () => {
+  it('DIV(1, x) at run time, folded on constants', async () => {
+    const conv = await convertSpec(graph([2, 3, 8], [
+      node('Mul', ['x', 'x'], ['sq']), node('ReduceMean', ['sq', 'ax'], ['ms'], { keepdims: { i: 1 } }), node('Add', ['ms', 'eps'], ['v']),
+      node('Sqrt', ['v'], ['r']), node('Reciprocal', ['r'], ['inv']), node('Mul', ['x', 'inv'], ['n']),
+      node('Reciprocal', ['c'], ['ic']), node('Mul', ['n', 'ic'], ['y']),
+    ], [{ name: 'ax', dims: [1], dataType: DT.INT64, values: [-1] }, f32('eps', [], [1e-6]), f32('c', [8], [1, 2, 4, -0.5, 0.25, 3, -1, 0.8])], 18));
+    expect(conv.ops).toEqual(['MUL', 'MEAN', 'ADD', 'SQRT', 'DIV', 'MUL', 'MUL']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+});
