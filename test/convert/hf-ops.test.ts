@@ -194,3 +194,29 @@ describe('Reciprocal (T5 RMS norm from the dynamo exporter: x * Reciprocal(Sqrt(
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 });
+
+describe("Log and integer Abs (T5's relative position buckets, TorchScript exporter)", () => {
+  it('LOG at run time', async () => {
+    const conv = await convertSpec(graph([2, 8], [node('Mul', ['x', 'x'], ['sq']), node('Add', ['sq', 'one'], ['p']), node('Log', ['p'], ['l']), node('Add', ['l', 'x'], ['y'])], [f32('one', [], [1])], 13));
+    expect(conv.ops).toEqual(['MUL', 'ADD', 'LOG', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('a constant bucket chain folds away: |int64 positions| -> float -> Log -> scale -> int64 -> Gather of a bias table; onnxruntime agrees', async () => {
+    const rel = Array.from({ length: 16 }, (_, i) => i - 8);
+    const conv = await convertSpec(graph([16, 3], [
+      node('Abs', ['rel'], ['a']), node('Max', ['a', 'one64'], ['a1']), node('Cast', ['a1'], ['af'], { to: { i: DT.FLOAT } }),
+      node('Div', ['af', 'exact'], ['d']), node('Log', ['d'], ['l']), node('Div', ['l', 'lnmax'], ['q']), node('Mul', ['q', 'span'], ['s']),
+      node('Cast', ['s'], ['b'], { to: { i: DT.INT64 } }), node('Gather', ['table', 'b'], ['bias'], { axis: { i: 0 } }), node('Add', ['x', 'bias'], ['y']),
+    ], [{ name: 'rel', dims: [16], dataType: DT.INT64, values: rel }, { name: 'one64', dims: [], dataType: DT.INT64, values: [1] },
+      f32('exact', [], [0.5]), f32('lnmax', [], [Math.log(16)]), f32('span', [], [4]), weight('table', [9, 3], 11, 2)], 13));
+    expect(conv.ops).toEqual(['ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+});

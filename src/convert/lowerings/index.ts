@@ -77,6 +77,7 @@ import quantizeLinearL from './quantize-linear.js';
 import andL from './and.js';
 import gatherElementsL from './gather-elements.js';
 import isNanL from './is-nan.js';
+import logL from './log.js';
 import reciprocalL from './reciprocal.js';
 
 export const allLowerings: Lowering[] = [
@@ -154,5 +155,6 @@ export const allLowerings: Lowering[] = [
   ...andL,
   ...gatherElementsL,
   ...isNanL,
+  ...logL,
   ...reciprocalL,
 ];
