@@ -77,10 +77,30 @@ def build(name):
         g = torch.Generator().manual_seed(1)
         feats = torch.randn(1, 16, 32, generator=g)  # mel bins x 2 * max_source_positions frames (conv stride 2)
         return tr.models.whisper.modeling_whisper.WhisperEncoder(cfg), {"input_features": feats}, "last_hidden_state", "WhisperEncoder"
+    if name == "roberta-seqcls":
+        cfg = tr.RobertaConfig(vocab_size=VOCAB, num_labels=3, max_position_embeddings=64, pad_token_id=1, **SMALL)
+        return tr.RobertaForSequenceClassification(cfg), text_inputs(), "logits", "RobertaForSequenceClassification"
+    if name == "llama-lm":
+        cfg = tr.LlamaConfig(vocab_size=VOCAB, num_key_value_heads=1, max_position_embeddings=64, use_cache=False, **SMALL)
+        return tr.LlamaForCausalLM(cfg), text_inputs(), "logits", "LlamaForCausalLM (use_cache=False, grouped KV heads)"
+    if name == "wav2vec2-ctc":
+        cfg = tr.Wav2Vec2Config(vocab_size=32, conv_dim=(32, 32), conv_stride=(5, 2), conv_kernel=(10, 3), num_conv_pos_embeddings=16,
+                                num_conv_pos_embedding_groups=4, **SMALL)
+        g = torch.Generator().manual_seed(1)
+        return tr.Wav2Vec2ForCTC(cfg), {"input_values": torch.randn(1, 400, generator=g)}, "logits", "Wav2Vec2ForCTC"
+    if name == "convnext-imgcls":
+        cfg = tr.ConvNextConfig(num_channels=3, num_stages=2, hidden_sizes=[16, 32], depths=[1, 1], num_labels=3, image_size=32)
+        g = torch.Generator().manual_seed(1)
+        return tr.ConvNextForImageClassification(cfg), {"pixel_values": torch.randn(1, 3, 32, 32, generator=g)}, "logits", "ConvNextForImageClassification"
+    if name == "swin-imgcls":
+        cfg = tr.SwinConfig(image_size=32, patch_size=2, embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=4, num_labels=3)
+        g = torch.Generator().manual_seed(1)
+        return tr.SwinForImageClassification(cfg), {"pixel_values": torch.randn(1, 3, 32, 32, generator=g)}, "logits", "SwinForImageClassification"
     raise SystemExit(f"unknown model {name}")
 
 
-MODELS = ["bert-seqcls", "distilbert-seqcls", "gpt2-lm", "vit-imgcls", "t5-encoder", "whisper-encoder"]
+MODELS = ["bert-seqcls", "distilbert-seqcls", "roberta-seqcls", "gpt2-lm", "llama-lm", "t5-encoder", "vit-imgcls", "convnext-imgcls",
+          "swin-imgcls", "whisper-encoder", "wav2vec2-ctc"]
 
 
 def export(name, exporter, out_dir):

@@ -220,3 +220,24 @@ describe("Log and integer Abs (T5's relative position buckets, TorchScript expor
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 });
+
+describe("Sin and Cos on constants (Llama's rotary tables, TorchScript exporter)", () => {
+  it('the rotary chain folds away (positions x inverse frequencies, Sin, Cos); onnxruntime agrees on the values', async () => {
+    const pos = Array.from({ length: 8 }, (_, i) => i);
+    const inv = [1, 0.1, 0.01, 0.001];
+    const conv = await convertSpec(graph([8, 4], [
+      node('Unsqueeze', ['pos', 'ax1'], ['p1']), node('Mul', ['p1', 'inv'], ['ang']), node('Cos', ['ang'], ['c']), node('Sin', ['ang'], ['s']),
+      node('Mul', ['x', 'c'], ['xc']), node('Add', ['xc', 's'], ['y']),
+    ], [f32('pos', [8], pos), f32('inv', [4], inv), { name: 'ax1', dims: [1], dataType: DT.INT64, values: [1] }], 13));
+    expect(conv.ops).toEqual(['MUL', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('on run-time tensors they are refused', async () => {
+    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([4], [node('Sin', ['x'], ['s']), node('Cos', ['s'], ['y'])], [], 13))));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'Sin', reason: expect.stringMatching(/only supported when it folds/) })]);
+  });
+});

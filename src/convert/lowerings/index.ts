@@ -79,6 +79,8 @@ import gatherElementsL from './gather-elements.js';
 import isNanL from './is-nan.js';
 import logL from './log.js';
 import reciprocalL from './reciprocal.js';
+import sinL from './sin.js';
+import cosL from './cos.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -157,4 +159,6 @@ export const allLowerings: Lowering[] = [
   ...isNanL,
   ...logL,
   ...reciprocalL,
+  ...sinL,
+  ...cosL,
 ];
