@@ -241,3 +241,36 @@ describe("Sin and Cos on constants (Llama's rotary tables, TorchScript exporter)
     expect(blockers).toEqual([expect.objectContaining({ op: 'Sin', reason: expect.stringMatching(/only supported when it folds/) })]);
   });
 });
+
+describe("InstanceNormalization (torch's GroupNorm export: Wav2Vec2's feature extractor)", () => {
+  it('rank 3: GroupNorm(2 groups) as Reshape -> InstanceNormalization -> Reshape -> scale, bias', async () => {
+    const conv = await convertSpec(graph([1, 4, 10], [
+      node('Reshape', ['x', 'g'], ['xg']), node('InstanceNormalization', ['xg', 'ones', 'zeros'], ['ng'], { epsilon: { f: 1e-5 } }),
+      node('Reshape', ['ng', 'back'], ['n']), node('Mul', ['n', 'w'], ['nw']), node('Add', ['nw', 'b'], ['y']),
+    ], [{ name: 'g', dims: [3], dataType: DT.INT64, values: [1, 2, -1] }, { name: 'back', dims: [3], dataType: DT.INT64, values: [1, 4, 10] },
+      f32('ones', [2], [1, 1]), f32('zeros', [2], [0, 0]), weight('w', [4, 1], 5, 1), weight('b', [4, 1], 6)], 17));
+    expect(conv.ops).toEqual(expect.arrayContaining(['MEAN', 'SUB', 'RSQRT']));
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('rank 4 after a conv (NHWC inside: spatial axes reduced at their physical positions), per-channel scale and bias', async () => {
+    const conv = await convertSpec(graph([1, 3, 6, 5], [
+      node('Conv', ['x', 'k'], ['c']), node('InstanceNormalization', ['c', 's', 'b'], ['y'], { epsilon: { f: 0.01 } }),
+    ], [weight('k', [4, 3, 3, 3], 7), f32('s', [4], [1, -2, 0.5, 3]), f32('b', [4], [0.1, 0, -1, 2])], 22));
+    expect(conv.ops).toEqual(['TRANSPOSE', 'CONV_2D', 'MEAN', 'SUB', 'MUL', 'MEAN', 'ADD', 'RSQRT', 'MUL', 'MUL', 'ADD', 'TRANSPOSE']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('run-time scale is refused', async () => {
+    const spec: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [1, 2, 4] }, { name: 's', shape: [2] }], outputs: [{ name: 'y', shape: null }],
+      nodes: [node('InstanceNormalization', ['x', 's', 'b'], ['y'])], initializers: [f32('b', [2], [0, 0])] };
+    const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'InstanceNormalization', reason: expect.stringMatching(/scale \(input 1\) is not a constant/) })]);
+  });
+});

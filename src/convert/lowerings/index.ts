@@ -76,6 +76,7 @@ import quantizeLinearL from './quantize-linear.js';
 // HuggingFace transformers exports
 import andL from './and.js';
 import gatherElementsL from './gather-elements.js';
+import instanceNormalizationL from './instance-normalization.js';
 import isNanL from './is-nan.js';
 import logL from './log.js';
 import reciprocalL from './reciprocal.js';
@@ -156,6 +157,7 @@ export const allLowerings: Lowering[] = [
   ...quantizeLinearL,
   ...andL,
   ...gatherElementsL,
+  ...instanceNormalizationL,
   ...isNanL,
   ...logL,
   ...reciprocalL,
