@@ -4,7 +4,10 @@ Random weights from configs (no hub downloads), seeded; fixed shapes: batch 1, s
 3x32x32 image). Both exporters: torch's default (dynamo=True) and TorchScript (dynamo=False, opset 17).
 Inputs are what users pass: input_ids (+ attention_mask) as int64, pixel_values as float32.
 
-    python scripts/models/export_hf.py OUT_DIR [--only NAME,...] [--exporters dynamo,torchscript]
+    python scripts/models/export_hf.py OUT_DIR [--only NAME,...] [--exporters dynamo,torchscript] [--tiny]
+
+--tiny: hidden size 16, one layer, vocabulary 64, sequence 8: the test fixtures, e.g.
+    python scripts/models/export_hf.py test/fixtures/hf --tiny --only bert-seqcls.dynamo,gpt2-lm.torchscript,llama-lm.torchscript
 
 Writes OUT_DIR/<name>.<exporter>.onnx and OUT_DIR/manifest.json (versions, models, inputs, failures).
 Needs torch, transformers, onnx, onnxscript (a scratch venv: pip install torch transformers onnx onnxscript).
@@ -59,7 +62,8 @@ def build(name):
         cfg = tr.DistilBertConfig(vocab_size=VOCAB, dim=64, n_layers=2, n_heads=2, hidden_dim=128, num_labels=3)
         return tr.DistilBertForSequenceClassification(cfg), text_inputs(), "logits", "DistilBertForSequenceClassification"
     if name == "gpt2-lm":
-        cfg = tr.GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=2, n_positions=64, use_cache=False)
+        cfg = tr.GPT2Config(vocab_size=VOCAB, n_embd=SMALL["hidden_size"], n_layer=SMALL["num_hidden_layers"],
+                            n_head=SMALL["num_attention_heads"], n_positions=64, use_cache=False)
         return tr.GPT2LMHeadModel(cfg), text_inputs(), "logits", "GPT2LMHeadModel (use_cache=False)"
     if name == "vit-imgcls":
         cfg = tr.ViTConfig(image_size=32, patch_size=8, num_channels=3, num_labels=3, **SMALL)
@@ -130,20 +134,27 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--only", default=",".join(MODELS))
     ap.add_argument("--exporters", default="dynamo,torchscript")
+    ap.add_argument("--tiny", action="store_true")
     a = ap.parse_args()
+    if a.tiny:
+        global SEQ, VOCAB, SMALL
+        SEQ, VOCAB = 8, 64
+        SMALL = dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
     os.makedirs(a.out, exist_ok=True)
     import onnx
     import transformers
 
     manifest = {"versions": {"torch": torch.__version__, "transformers": transformers.__version__, "onnx": onnx.__version__,
-                             "python": sys.version.split()[0]}, "seq": SEQ, "models": [], "failures": []}
+                             "python": sys.version.split()[0]}, "seq": SEQ, "tiny": a.tiny, "models": [], "failures": []}
     try:
         import onnxscript
         manifest["versions"]["onnxscript"] = onnxscript.__version__
     except ImportError:
         pass
-    for name in a.only.split(","):
-        for exporter in a.exporters.split(","):
+    for item in a.only.split(","):
+        # NAME, or NAME.EXPORTER for one export of it
+        name, _, one = item.partition(".")
+        for exporter in [one] if one else a.exporters.split(","):
             try:
                 manifest["models"].append(export(name, exporter, a.out))
                 print(f"exported {name}.{exporter}", flush=True)
