@@ -100,11 +100,40 @@ def build(name):
         cfg = tr.SwinConfig(image_size=32, patch_size=2, embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=4, num_labels=3)
         g = torch.Generator().manual_seed(1)
         return tr.SwinForImageClassification(cfg), {"pixel_values": torch.randn(1, 3, 32, 32, generator=g)}, "logits", "SwinForImageClassification"
+    if name == "qwen2-lm":
+        cfg = tr.Qwen2Config(vocab_size=VOCAB, num_key_value_heads=1, max_position_embeddings=64, use_cache=False, **SMALL)
+        return tr.Qwen2ForCausalLM(cfg), text_inputs(), "logits", "Qwen2ForCausalLM (use_cache=False)"
+    if name == "opt-lm":
+        cfg = tr.OPTConfig(vocab_size=VOCAB, hidden_size=SMALL["hidden_size"], num_hidden_layers=SMALL["num_hidden_layers"],
+                           num_attention_heads=SMALL["num_attention_heads"], ffn_dim=SMALL["intermediate_size"],
+                           word_embed_proj_dim=SMALL["hidden_size"], max_position_embeddings=64, use_cache=False, pad_token_id=1)
+        return tr.OPTForCausalLM(cfg), text_inputs(), "logits", "OPTForCausalLM (use_cache=False)"
+    if name == "deberta-seqcls":
+        cfg = tr.DebertaV2Config(vocab_size=VOCAB, num_labels=3, max_position_embeddings=64, **SMALL)
+        return tr.DebertaV2ForSequenceClassification(cfg), text_inputs(), "logits", "DebertaV2ForSequenceClassification"
+    if name == "clip-text":
+        cfg = tr.CLIPTextConfig(vocab_size=VOCAB, max_position_embeddings=64, **SMALL)
+        return tr.CLIPTextModel(cfg), text_inputs(), "pooler_output", "CLIPTextModel (pooled output)"
+    if name == "beit-imgcls":
+        cfg = tr.BeitConfig(image_size=32, patch_size=8, num_labels=3, use_relative_position_bias=True, **SMALL)
+        g = torch.Generator().manual_seed(1)
+        return tr.BeitForImageClassification(cfg), {"pixel_values": torch.randn(1, 3, 32, 32, generator=g)}, "logits", "BeitForImageClassification"
+    if name == "mobilevit-imgcls":
+        # initializer_range 0.3: with the default 0.02 the activations vanish and the logits are exactly 0
+        cfg = tr.MobileViTConfig(image_size=64, num_labels=3, initializer_range=0.3, hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64])
+        g = torch.Generator().manual_seed(1)
+        return tr.MobileViTForImageClassification(cfg), {"pixel_values": torch.randn(1, 3, 64, 64, generator=g)}, "logits", "MobileViTForImageClassification"
+    if name == "segformer-seg":
+        cfg = tr.SegformerConfig(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], patch_sizes=[7, 3], strides=[4, 2],
+                                 num_attention_heads=[1, 2], mlp_ratios=[2, 2], decoder_hidden_size=32, num_labels=3)
+        g = torch.Generator().manual_seed(1)
+        return tr.SegformerForSemanticSegmentation(cfg), {"pixel_values": torch.randn(1, 3, 32, 32, generator=g)}, "logits", "SegformerForSemanticSegmentation"
     raise SystemExit(f"unknown model {name}")
 
 
 MODELS = ["bert-seqcls", "distilbert-seqcls", "roberta-seqcls", "gpt2-lm", "llama-lm", "t5-encoder", "vit-imgcls", "convnext-imgcls",
-          "swin-imgcls", "whisper-encoder", "wav2vec2-ctc"]
+          "swin-imgcls", "whisper-encoder", "wav2vec2-ctc", "qwen2-lm", "opt-lm", "deberta-seqcls", "clip-text", "beit-imgcls",
+          "mobilevit-imgcls", "segformer-seg"]
 
 
 def export(name, exporter, out_dir):
