@@ -274,3 +274,33 @@ describe("InstanceNormalization (torch's GroupNorm export: Wav2Vec2's feature ex
     expect(blockers).toEqual([expect.objectContaining({ op: 'InstanceNormalization', reason: expect.stringMatching(/scale \(input 1\) is not a constant/) })]);
   });
 });
+
+describe('constant folds the TorchScript exports of BEiT and MobileViT need', () => {
+  it("ReduceSum of an int64 constant (BEiT's relative position index): axes input (13) and attribute (11), keepdims 0 and 1; onnxruntime agrees", async () => {
+    const vals = Array.from({ length: 24 }, (_, i) => (i * 7) % 11 - 5);
+    for (const opset of [11, 13]) {
+      const axes = opset >= 13 ? { inputs: ['c', 'ax'], attrs: {} } : { inputs: ['c'], attrs: { axes: { ints: [0, -1] } } };
+      const conv = await convertSpec(graph([3], [
+        node('ReduceSum', axes.inputs, ['s'], { ...axes.attrs, keepdims: { i: 0 } }), node('Cast', ['s'], ['f'], { to: { i: DT.FLOAT } }),
+        node('ReduceSum', ['c'], ['all'], { keepdims: { i: 1 } }), node('Cast', ['all'], ['af'], { to: { i: DT.FLOAT } }),
+        node('Add', ['x', 'f'], ['xf']), node('Add', ['xf', 'af'], ['y']),
+      ], [{ name: 'c', dims: [2, 3, 4], dataType: DT.INT64, values: vals }, { name: 'ax', dims: [2], dataType: DT.INT64, values: [0, -1] }], opset));
+      // both sums folded (y is [1, 1, 3]: the keepdims sum broadcasts x up a rank)
+      expect(conv.ops).toEqual(['ADD', 'RESHAPE', 'ADD']);
+      const r = await verify(conv);
+      expect(r.problems).toEqual([]);
+      expect(r.maxRef).toBeGreaterThan(0.5);
+      expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    }
+  });
+
+  it('Ceil of a constant folds (MobileViT patch grid); on a run-time tensor it is refused', async () => {
+    const conv = await convertSpec(graph([4], [node('Ceil', ['c'], ['k']), node('Add', ['x', 'k'], ['y'])], [f32('c', [4], [1.5, -1.5, 2, -0.2])], 13));
+    expect(conv.ops).toEqual(['ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([4], [node('Ceil', ['x'], ['y'])], [], 13))));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'Ceil', reason: expect.stringMatching(/only supported when it folds/) })]);
+  });
+});

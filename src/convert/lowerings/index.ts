@@ -75,6 +75,7 @@ import dequantizeLinearL from './dequantize-linear.js';
 import quantizeLinearL from './quantize-linear.js';
 // HuggingFace transformers exports
 import andL from './and.js';
+import ceilL from './ceil.js';
 import gatherElementsL from './gather-elements.js';
 import instanceNormalizationL from './instance-normalization.js';
 import isNanL from './is-nan.js';
@@ -156,6 +157,7 @@ export const allLowerings: Lowering[] = [
   ...dequantizeLinearL,
   ...quantizeLinearL,
   ...andL,
+  ...ceilL,
   ...gatherElementsL,
   ...instanceNormalizationL,
   ...isNanL,
