@@ -36,11 +36,10 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
   for (const vi of g.inputs) {
     if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style), or frozen: a constant
     ir.inputs.push(vi.name);
-    // integer inputs (token ids, attention masks) are int32 in the .tflite; only lowerings that move,
-    // index or cast them accept them, so no int64 arithmetic can be narrowed
-    let dtype = vi.elemType;
+    // integer inputs (token ids, attention masks) are int32 in the .tflite (emit.ts tensorType); only
+    // lowerings that move, index or cast them accept them, so no int64 arithmetic can be narrowed
+    const dtype = vi.elemType;
     if (dtype === OnnxDataType.INT64) {
-      dtype = OnnxDataType.INT32;
       ir.notes.push({ code: 'int64-input-as-int32', input: vi.name });
     } else if (dtype !== OnnxDataType.FLOAT && dtype !== OnnxDataType.INT32) {
       blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32, int32 and int64 inputs are supported` });

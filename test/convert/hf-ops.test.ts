@@ -304,3 +304,22 @@ describe('constant folds the TorchScript exports of BEiT and MobileViT need', ()
     expect(blockers).toEqual([expect.objectContaining({ op: 'Ceil', reason: expect.stringMatching(/only supported when it folds/) })]);
   });
 });
+
+describe('int64 values are int32 tensors throughout the .tflite', () => {
+  it('a Concat of an int64 constant (first) and int64 ids feeds GATHER; no INT64 tensor is written', async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'ids', shape: [1, 4], elemType: DT.INT64 }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [node('Concat', ['cls', 'ids'], ['all'], { axis: { i: 1 } }), node('Gather', ['emb', 'all'], ['y'], { axis: { i: 0 } })],
+      initializers: [{ name: 'cls', dims: [1, 2], dataType: DT.INT64, values: [3, -1] }, weight('emb', [20, 5], 13, 2)],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['CONCATENATION', 'FLOOR_MOD', 'GATHER']);
+    expect(conv.model.tensors.filter((t) => t.type === 'INT64')).toEqual([]);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+});

@@ -1,9 +1,9 @@
 /**
  * Cast: folded on constants (shape arithmetic); a float->float cast at run time is the identity.
- * Run-time integers are int32 (build-ir.ts takes int64 inputs as int32) and only moved, indexed or
- * cast: int32/bool -> float and int32 <-> bool are one CAST (exact: the same value, nonzero is true),
- * a cast to int64 or to the same type is the identity (the value stays int32). float -> integer or
- * bool is refused.
+ * Run-time integers (int32, and int64 from int64 inputs) are int32 tensors in the .tflite (emit.ts
+ * tensorType) and only moved, indexed or cast: integer/bool -> float and integer <-> bool are one CAST
+ * (exact: the same value, nonzero is true), int32 <-> int64 and a cast to the same type are the
+ * identity (the same int32 tensor). float -> integer or bool is refused.
  */
 import { OnnxDataType } from '../../onnx/model.js';
 import { attrInt, onlyAttrs, refuse, type IrNode } from '../ir.js';
@@ -36,17 +36,18 @@ function fold(n: IrNode, ctx: InferContext) {
   return [constOf(t, c.shape, Array.from(c.data, (v) => Math.trunc(v)))];
 }
 
-const INTISH: number[] = [OnnxDataType.INT32, OnnxDataType.BOOL];
+/** Run-time integer types, all int32 tensors in the .tflite, and bool. */
+const INTISH: number[] = [OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.BOOL];
 
 /** The run-time output type, or a refusal; `cast` when a CAST is emitted (else the identity). */
-function runtime(n: IrNode, ctx: InferContext): { dtype: number; cast: boolean } {
+function runtime(n: IrNode, ctx: EmitContext | InferContext): { dtype: number; cast: boolean } {
   const t = to(n);
   const from = ctx.dtype(n.inputs[0]!);
   if (from === OnnxDataType.FLOAT && t === OnnxDataType.FLOAT) return { dtype: t, cast: false };
-  if (INTISH.includes(from)) {
-    const dtype = t === OnnxDataType.INT64 ? OnnxDataType.INT32 : t;
-    if (dtype === from) return { dtype, cast: false };
-    if (dtype === OnnxDataType.FLOAT || INTISH.includes(dtype)) return { dtype, cast: true };
+  if (INTISH.includes(from) && (t === OnnxDataType.FLOAT || INTISH.includes(t))) {
+    // int32 <-> int64: the same int32 tensor (run-time int64 values fit int32: they come from int32 tensors)
+    const sameTensor = t === from || (t !== OnnxDataType.BOOL && from !== OnnxDataType.BOOL && t !== OnnxDataType.FLOAT);
+    return { dtype: t, cast: !sameTensor };
   }
   refuse(`a run-time cast from type ${from} to type ${t} is not supported`);
 }

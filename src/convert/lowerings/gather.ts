@@ -1,8 +1,8 @@
 /**
  * Gather: folded when data and indices are constant (shape arithmetic); on run-time data with
  * constant indices, GATHER along the axis's physical position (indices made non-negative). Run-time
- * indices (token ids into an embedding table) are int32 (build-ir.ts): FLOOR_MOD by the axis size
- * maps ONNX's negative indices [-s, -1] onto [0, s-1] as ONNX does, then GATHER.
+ * indices (token ids into an embedding table) are int32 tensors (int64 ones too: emit.ts tensorType):
+ * FLOOR_MOD by the axis size maps ONNX's negative indices [-s, -1] onto [0, s-1] as ONNX does, then GATHER.
  */
 import type { EmitContext } from '../emit.js';
 import { OnnxDataType } from '../../onnx/model.js';
@@ -16,7 +16,8 @@ function plan(n: IrNode, ctx: InferContext) {
   const x = ctx.shape(n.inputs[0]!);
   const axis = normAxis(attrInt(n, 'axis', 0), x.length);
   if (!ctx.const(n.inputs[1]!)) {
-    if (ctx.dtype(n.inputs[1]!) !== OnnxDataType.INT32) refuse(`run-time indices of type ${ctx.dtype(n.inputs[1]!)} are not supported (int32 only)`);
+    const t = ctx.dtype(n.inputs[1]!);
+    if (t !== OnnxDataType.INT32 && t !== OnnxDataType.INT64) refuse(`run-time indices of type ${t} are not supported`);
     const indexShape = ctx.shape(n.inputs[1]!);
     return { x, axis, indices: undefined, indexShape, shape: [...x.slice(0, axis), ...indexShape, ...x.slice(axis + 1)] };
   }
