@@ -8,6 +8,8 @@ import type { Blocker, IrGraph, IrNode } from './ir.js';
 export interface BuildOptions {
   /** value for a symbolic batch (first) dimension of a graph input; default 1 */
   batch?: number;
+  /** sizes for symbolic dimensions by name (e.g. torch's dynamic axis 'sequence'); before `batch` */
+  dims?: ReadonlyMap<string, number>;
   /** graph inputs to treat as constants with these values (e.g. a conformance test's parameter inputs) */
   constants?: Map<string, ConstTensor>;
 }
@@ -59,13 +61,17 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
       else if (d === 0) {
         ok = false;
         blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} has size 0; empty tensors are not supported` });
+      } else if (typeof d === 'string' && opts.dims?.has(d)) {
+        const size = opts.dims.get(d)!;
+        shape.push(size);
+        ir.notes.push({ code: 'named-dim', input: vi.name, dim: d, size });
       } else if (i === 0) {
         const b = opts.batch ?? 1;
         shape.push(b);
         ir.notes.push({ code: 'symbolic-batch', input: vi.name, dim: d == null ? null : String(d), size: b });
       } else {
         ok = false;
-        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes` });
+        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes${typeof d === 'string' ? ` (give its size: --dim ${d}=N)` : ''}` });
       }
     });
     if (ok && shape.reduce((n, d) => n * d, 1) > MAX_ELEMENTS) {

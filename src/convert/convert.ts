@@ -23,6 +23,7 @@ import { TfliteGraph } from './tflite/model.js';
 export interface PipelineOptions {
   nhwc?: boolean;
   batch?: number;
+  dims?: ReadonlyMap<string, number>;
   /** channel shuffles as one Gather (see passes/shuffle-to-gather.ts) */
   gatherShuffles?: boolean;
   constants?: Map<string, ConstTensor>;
@@ -46,6 +47,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   const progress = opts.onProgress ?? (() => {});
   const { ir, blockers } = buildIr(loaded, {
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(opts.dims ? { dims: opts.dims } : {}),
     ...(opts.constants ? { constants: opts.constants } : {}),
   });
   const nodesIn = ir.nodes.length;

@@ -26,6 +26,8 @@ export interface ConvertOptions {
   nhwc?: boolean;
   /** value for a symbolic batch dimension (default 1) */
   batch?: number;
+  /** sizes for symbolic dimensions by name (convert --dim sequence=16) */
+  dims?: ReadonlyMap<string, number>;
   /**
    * write each channel shuffle (Reshape-Transpose-Reshape along one axis) as one GATHER, as onnx2tf
    * does: 2 ops fewer per shuffle, but XNNPACK does not delegate GATHER, so on CPU it is slower
@@ -104,6 +106,7 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
   const { graph, ir, blockers, stats, qdq } = convertModel(loaded, {
     ...(opts.nhwc !== undefined ? { nhwc: opts.nhwc } : {}),
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(opts.dims ? { dims: opts.dims } : {}),
     ...(opts.gatherShuffles ? { gatherShuffles: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(constants ? { constants } : {}),

@@ -47,7 +47,8 @@ export interface PairRunner {
   runtime: string;
 }
 
-export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined, opts: { ortOptimization?: OrtOptimization } = {}): Promise<PairRunner> {
+export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined,
+  opts: { ortOptimization?: OrtOptimization; dims?: ReadonlyMap<string, number> } = {}): Promise<PairRunner> {
   const onnx = await openOnnx(onnxPath, opts.ortOptimization ? { optimization: opts.ortOptimization } : {});
   let tfl: OpenTflite;
   try {
@@ -63,7 +64,7 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
     async run(seed, problems) {
       let fed: TensorValue[] = [];
       const makeFeeds = (specs: OnnxInputSpec[]) => {
-        const dims = specs.map((s) => concreteDims(s.dims));
+        const dims = specs.map((s) => concreteDims(s.dims, opts.dims));
         const bad = specs.find((s) => !FED_TYPES.includes(s.type));
         if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32, int32 and int64 inputs only`);
         const isInt = (s: OnnxInputSpec) => s.type !== 'float32';
