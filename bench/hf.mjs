@@ -5,7 +5,7 @@
 // seeded inputs; integer inputs get ids in [0, vocab) and 0/1 masks), wrong (verification failed),
 // refused (the blockers, grouped by op), error (the CLI failed otherwise).
 //
-// usage: npm run build && node bench/hf.mjs DIR [--bin PATH/bin/tfdoctor] [--json OUT.json]
+// usage: npm run build && node bench/hf.mjs DIR [--bin PATH/bin/tfdoctor] [--no-dims] [--json OUT.json]
 //                                          [--markdown FILE] [--before BEFORE.json] [--before-label TEXT]
 // --before: a JSON this script wrote with another build (e.g. --bin of an older checkout), shown as a column.
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,8 @@ const jsonOut = opt('--json', '');
 const markdownFile = opt('--markdown', '');
 const beforeFile = opt('--before', '');
 const beforeLabel = opt('--before-label', 'before');
+// for a build without --dim (main before it): dynamic exports then show what that build says of them
+const noDims = args.includes('--no-dims');
 const log = (m) => process.stderr.write(`[hf] ${m}\n`);
 
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
@@ -31,8 +33,10 @@ function convertOne(m) {
   const onnx = join(dir, m.file);
   const out = onnx.replace(/\.onnx$/, '.tflite');
   const t0 = Date.now();
-  const r = spawnSync(bin, ['convert', onnx, '-o', out, '--verify', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const row = { id: `${m.name}.${m.exporter}`, class: m.class, exporter: m.exporter, onnxBytes: m.bytes, params: m.params, inputs: m.inputs, seconds: (Date.now() - t0) / 1000 };
+  // a dynamic-axes export converts at the fixed sizes the manifest names (--dim sequence=16)
+  const dims = m.convert_dims && !noDims ? ['--dim', m.convert_dims] : [];
+  const r = spawnSync(bin, ['convert', onnx, '-o', out, ...dims, '--verify', '--json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const row = { id: `${m.name}.${m.exporter}`, ...(m.convert_dims ? { dims: m.convert_dims } : {}), class: m.class, exporter: m.exporter, onnxBytes: m.bytes, params: m.params, inputs: m.inputs, seconds: (Date.now() - t0) / 1000 };
   let j;
   try {
     j = JSON.parse(r.stdout);
@@ -76,7 +80,8 @@ const lines = [
   `built from configs (no hub downloads), seeded; batch 1, sequence ${manifest.seq} (images 3x32x32, MobileViT 3x64x64; Whisper 16 mel bins x 32`,
   'frames, Wav2Vec2 400 samples), the inputs users pass',
   '(input_ids and attention_mask as int64, pixel_values / input_features / input_values as float32); each architecture with torch\'s',
-  'default exporter (`torch.onnx.export(..., dynamo=True)`) and TorchScript (`dynamo=False, opset_version=17`).',
+  'default exporter (`torch.onnx.export(..., dynamo=True)`) and TorchScript (`dynamo=False, opset_version=17`). NAME-dyn: the same',
+  'text model exported with dynamic batch and sequence axes (dynamic_shapes / dynamic_axes), converted with `--dim sequence=N`.',
   `Versions: ${Object.entries(manifest.versions).map(([k, v]) => `${k} ${v}`).join(', ')}; runtimes: ${rows.find((r) => r.runtime)?.runtime ?? '-'}.`,
   '',
   'Each file: `tfdoctor convert X.onnx -o X.tflite --verify --json`. exact = the .tflite (LiteRT.js, wasm) matches onnxruntime-node',
@@ -90,7 +95,7 @@ const lines = [
   '',
   `| file | class | status | ${before ? `${beforeLabel} | ` : ''}ONNX nodes | TFLite ops | .tflite bytes | max abs diff | max abs ref |`,
   `|---|---|---|${before ? '---|' : ''}---|---|---|---|---|`,
-  ...rows.map((r) => `| ${r.id} | ${r.class} | ${statusText(r)} | ${before ? `${before.has(r.id) ? statusText(before.get(r.id)) : '-'} | ` : ''}${r.opsIn ?? '-'} | ${r.opsOut ?? '-'} | ${r.tfliteBytes ?? '-'} | ${fmt(r.maxAbs)} | ${r.maxRef === undefined ? '-' : r.maxRef.toPrecision(3)} |`),
+  ...rows.map((r) => `| ${r.id}${r.dims ? ` (--dim ${r.dims})` : ''} | ${r.class} | ${statusText(r)} | ${before ? `${before.has(r.id) ? statusText(before.get(r.id)) : '-'} | ` : ''}${r.opsIn ?? '-'} | ${r.opsOut ?? '-'} | ${r.tfliteBytes ?? '-'} | ${fmt(r.maxAbs)} | ${r.maxRef === undefined ? '-' : r.maxRef.toPrecision(3)} |`),
   '',
 ];
 const refused = rows.filter((r) => r.status === 'refused');
@@ -104,7 +109,7 @@ if (bad.length) lines.push('## Wrong or failed', '', ...bad.map((r) => `- ${r.id
 if (manifest.failures.length) lines.push('## Export failures', '', ...manifest.failures.map((f) => `- ${f.name}.${f.exporter}: ${f.error}`), '');
 lines.push('## Reproduce', '', '```sh',
   '# a scratch venv (PyPI): python3.12 -m venv V && V/bin/pip install torch==2.13.0 transformers onnx onnxscript onnxruntime',
-  'V/bin/python scripts/models/export_hf.py DIR',
+  'V/bin/python scripts/models/export_hf.py DIR --dynamic',
   'npm run build && node bench/hf.mjs DIR --json bench/results/hf-transformers.json --markdown bench/results/hf-transformers.md' +
     (before ? ` --before ${beforeFile.replace(`${root}/`, '')} --before-label "${beforeLabel}"` : ''),
   '```', '',

@@ -4,7 +4,10 @@ Random weights from configs (no hub downloads), seeded; fixed shapes: batch 1, s
 3x32x32 image). Both exporters: torch's default (dynamo=True) and TorchScript (dynamo=False, opset 17).
 Inputs are what users pass: input_ids (+ attention_mask) as int64, pixel_values as float32.
 
-    python scripts/models/export_hf.py OUT_DIR [--only NAME,...] [--exporters dynamo,torchscript] [--tiny]
+    python scripts/models/export_hf.py OUT_DIR [--only NAME,...] [--exporters dynamo,torchscript] [--tiny] [--dynamic]
+
+--dynamic: the text models also with dynamic batch and sequence axes (as HF's export docs do), files NAME-dyn.*;
+    the manifest gives the --dim they convert with (convert_dims).
 
 --tiny: hidden size 16, one layer, vocabulary 64, sequence 8: the test fixtures, e.g.
     python scripts/models/export_hf.py test/fixtures/hf --tiny --only bert-seqcls.dynamo,gpt2-lm.torchscript,llama-lm.torchscript
@@ -131,28 +134,39 @@ def build(name):
     raise SystemExit(f"unknown model {name}")
 
 
+TEXT = ["bert-seqcls", "distilbert-seqcls", "roberta-seqcls", "gpt2-lm", "llama-lm", "t5-encoder", "qwen2-lm", "opt-lm", "deberta-seqcls",
+        "clip-text"]
 MODELS = ["bert-seqcls", "distilbert-seqcls", "roberta-seqcls", "gpt2-lm", "llama-lm", "t5-encoder", "vit-imgcls", "convnext-imgcls",
           "swin-imgcls", "whisper-encoder", "wav2vec2-ctc", "qwen2-lm", "opt-lm", "deberta-seqcls", "clip-text", "beit-imgcls",
           "mobilevit-imgcls", "segformer-seg"]
 
 
-def export(name, exporter, out_dir):
+def export(name, exporter, out_dir, dynamic=False):
+    """dynamic: text inputs with a dynamic batch and sequence (the axes HF's export docs name), fixed otherwise."""
     torch.manual_seed(0)
     model, feeds, field, what = build(name)
     model.eval()
     wrapped = LogitsOnly(model, field).eval()
     wrapped.names = list(feeds)
     args = tuple(feeds.values())
-    path = os.path.join(out_dir, f"{name}.{exporter}.onnx")
+    tag = f"{name}-dyn" if dynamic else name
+    path = os.path.join(out_dir, f"{tag}.{exporter}.onnx")
     with torch.no_grad():
         if exporter == "dynamo":
-            prog = torch.onnx.export(wrapped, args, input_names=list(feeds), output_names=[field], dynamo=True)
+            kw = {}
+            if dynamic:
+                batch, seq = torch.export.Dim("batch"), torch.export.Dim("sequence", min=2, max=64)
+                # forward(*args): one spec per positional input, nested in the tuple for *args
+                kw["dynamic_shapes"] = (tuple({0: batch, 1: seq} for _ in feeds),)
+            prog = torch.onnx.export(wrapped, args, input_names=list(feeds), output_names=[field], dynamo=True, **kw)
             prog.save(path)
         else:
+            kw = {"dynamic_axes": {**{k: {0: "batch", 1: "sequence"} for k in feeds}, field: {0: "batch"}}} if dynamic else {}
             torch.onnx.export(wrapped, args, path, input_names=list(feeds), output_names=[field],
-                              dynamo=False, opset_version=17)
+                              dynamo=False, opset_version=17, **kw)
     return {
-        "name": name, "exporter": exporter, "class": what, "file": os.path.basename(path),
+        "name": tag, "exporter": exporter, "class": what, "file": os.path.basename(path),
+        **({"convert_dims": f"sequence={SEQ}"} if dynamic else {}),
         "inputs": {k: {"dtype": str(v.dtype).replace("torch.", ""), "shape": list(v.shape)} for k, v in feeds.items()},
         "output": field, "params": sum(p.numel() for p in model.parameters()), "bytes": os.path.getsize(path),
     }
@@ -164,6 +178,7 @@ def main():
     ap.add_argument("--only", default=",".join(MODELS))
     ap.add_argument("--exporters", default="dynamo,torchscript")
     ap.add_argument("--tiny", action="store_true")
+    ap.add_argument("--dynamic", action="store_true", help="also export the text models with dynamic batch and sequence axes")
     a = ap.parse_args()
     if a.tiny:
         global SEQ, VOCAB, SMALL
@@ -187,6 +202,9 @@ def main():
             try:
                 manifest["models"].append(export(name, exporter, a.out))
                 print(f"exported {name}.{exporter}", flush=True)
+                if a.dynamic and name in TEXT:
+                    manifest["models"].append(export(name, exporter, a.out, dynamic=True))
+                    print(f"exported {name}-dyn.{exporter}", flush=True)
             except Exception as e:  # an export failure is a result too
                 traceback.print_exc()
                 manifest["failures"].append({"name": name, "exporter": exporter, "error": f"{type(e).__name__}: {e}"[:400]})
