@@ -40,7 +40,7 @@ function fold(n: IrNode, ctx: InferContext) {
 const INTISH: number[] = [OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.BOOL];
 
 /** The run-time output type, or a refusal; `cast` when a CAST is emitted (else the identity). */
-function runtime(n: IrNode, ctx: EmitContext | InferContext): { dtype: number; cast: boolean } {
+function runtime(n: IrNode, ctx: InferContext): { dtype: number; cast: boolean } {
   const t = to(n);
   const from = ctx.dtype(n.inputs[0]!);
   if (from === OnnxDataType.FLOAT && t === OnnxDataType.FLOAT) return { dtype: t, cast: false };
