@@ -8,6 +8,8 @@ import type { Blocker, IrGraph, IrNode } from './ir.js';
 export interface BuildOptions {
   /** value for a symbolic batch (first) dimension of a graph input; default 1 */
   batch?: number;
+  /** sizes for symbolic dimensions by name (e.g. torch's dynamic axis 'sequence'); before `batch` */
+  dims?: ReadonlyMap<string, number>;
   /** graph inputs to treat as constants with these values (e.g. a conformance test's parameter inputs) */
   constants?: Map<string, ConstTensor>;
 }
@@ -36,12 +38,17 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
   for (const vi of g.inputs) {
     if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style), or frozen: a constant
     ir.inputs.push(vi.name);
-    if (vi.elemType !== OnnxDataType.FLOAT) {
-      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32 inputs are supported` });
+    // integer inputs (token ids, attention masks) are int32 in the .tflite (emit.ts tensorType); only
+    // lowerings that move, index or cast them accept them, so no int64 arithmetic can be narrowed
+    const dtype = vi.elemType;
+    if (dtype === OnnxDataType.INT64) {
+      ir.notes.push({ code: 'int64-input-as-int32', input: vi.name });
+    } else if (dtype !== OnnxDataType.FLOAT && dtype !== OnnxDataType.INT32) {
+      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32, int32 and int64 inputs are supported` });
     }
     if (!vi.shape) {
       blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has no shape` });
-      ir.values.set(vi.name, { name: vi.name, dtype: vi.elemType });
+      ir.values.set(vi.name, { name: vi.name, dtype });
       continue;
     }
     const shape: number[] = [];
@@ -54,20 +61,24 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
       else if (d === 0) {
         ok = false;
         blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} has size 0; empty tensors are not supported` });
+      } else if (typeof d === 'string' && opts.dims?.has(d)) {
+        const size = opts.dims.get(d)!;
+        shape.push(size);
+        ir.notes.push({ code: 'named-dim', input: vi.name, dim: d, size });
       } else if (i === 0) {
         const b = opts.batch ?? 1;
         shape.push(b);
         ir.notes.push({ code: 'symbolic-batch', input: vi.name, dim: d == null ? null : String(d), size: b });
       } else {
         ok = false;
-        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes` });
+        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes${typeof d === 'string' ? ` (give its size: --dim ${d}=N)` : ''}` });
       }
     });
     if (ok && shape.reduce((n, d) => n * d, 1) > MAX_ELEMENTS) {
       ok = false;
       blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' of shape [${shape.join(',')}] has more than ${MAX_ELEMENTS} elements` });
     }
-    ir.values.set(vi.name, ok ? { name: vi.name, dtype: vi.elemType, shape } : { name: vi.name, dtype: vi.elemType });
+    ir.values.set(vi.name, ok ? { name: vi.name, dtype, shape } : { name: vi.name, dtype });
   }
   ir.outputs = g.outputs.map((o) => o.name);
   // onnxruntime refuses such a model too; a .tflite without outputs computes nothing

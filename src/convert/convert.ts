@@ -23,6 +23,7 @@ import { TfliteGraph } from './tflite/model.js';
 export interface PipelineOptions {
   nhwc?: boolean;
   batch?: number;
+  dims?: ReadonlyMap<string, number>;
   /** channel shuffles as one Gather (see passes/shuffle-to-gather.ts) */
   gatherShuffles?: boolean;
   constants?: Map<string, ConstTensor>;
@@ -46,6 +47,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   const progress = opts.onProgress ?? (() => {});
   const { ir, blockers } = buildIr(loaded, {
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(opts.dims ? { dims: opts.dims } : {}),
     ...(opts.constants ? { constants: opts.constants } : {}),
   });
   const nodesIn = ir.nodes.length;
@@ -73,7 +75,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   for (const name of ir.inputs) {
     const shape = ir.values.get(name)!.shape!;
     const perm = ioPerm(shape.length, nhwc);
-    const t = graph.addTensor(name, permute(shape, perm));
+    const t = graph.addTensor(name, permute(shape, perm), ctx.tensorType(name));
     ctx.define(name, t, perm);
     graph.inputs.push(t);
     graph.signatureInputs.push({ name, tensor: t });

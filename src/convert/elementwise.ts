@@ -6,6 +6,8 @@ import type { InferContext, Lowering } from './lowering.js';
 import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, requireFloat } from './lower-util.js';
 import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
 
+const INT_TYPES: number[] = [OnnxDataType.INT8, OnnxDataType.INT16, OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.UINT8];
+
 /** Two float (or constant) inputs broadcast against each other; the result has `dtype`. */
 function inferBroadcast(n: IrNode, ctx: InferContext, dtype: number) {
   onlyAttrs(n, []);
@@ -118,12 +120,16 @@ export function variadicLowering(base: Lowering & { op: string }, tfOp: BuiltinO
   };
 }
 
-/** Evaluates a float unary op on a constant input; undefined when the input is computed. */
+/**
+ * Evaluates a unary op on a constant input; undefined when the input is computed. Integer constants
+ * fold too: ONNX admits them only for Abs, Neg and Relu here, exact on integers (T5's relative
+ * position buckets take Abs of int64 positions).
+ */
 export function unaryFold(n: IrNode, ctx: InferContext, attrs: string[], evaluate: (x: number) => number) {
   onlyAttrs(n, attrs);
   const c = ctx.const(n.inputs[0]!);
   if (!c) return undefined;
-  if (c.dtype !== OnnxDataType.FLOAT && c.dtype !== OnnxDataType.DOUBLE) return undefined;
+  if (c.dtype !== OnnxDataType.FLOAT && c.dtype !== OnnxDataType.DOUBLE && !INT_TYPES.includes(c.dtype)) return undefined;
   return [constOf(c.dtype, c.shape, Array.from(c.data, evaluate))];
 }
 

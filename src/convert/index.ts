@@ -1,4 +1,5 @@
 /** Public API of the native ONNX -> TFLite converter. */
+import { OnnxDataType } from '../onnx/model.js';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import { convertModel } from './convert.js';
@@ -25,6 +26,8 @@ export interface ConvertOptions {
   nhwc?: boolean;
   /** value for a symbolic batch dimension (default 1) */
   batch?: number;
+  /** sizes for symbolic dimensions by name (convert --dim sequence=16) */
+  dims?: ReadonlyMap<string, number>;
   /**
    * write each channel shuffle (Reshape-Transpose-Reshape along one axis) as one GATHER, as onnx2tf
    * does: 2 ops fewer per shuffle, but XNNPACK does not delegate GATHER, so on CPU it is slower
@@ -103,6 +106,7 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
   const { graph, ir, blockers, stats, qdq } = convertModel(loaded, {
     ...(opts.nhwc !== undefined ? { nhwc: opts.nhwc } : {}),
     ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
+    ...(opts.dims ? { dims: opts.dims } : {}),
     ...(opts.gatherShuffles ? { gatherShuffles: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(constants ? { constants } : {}),
@@ -125,6 +129,9 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
     let calibrationNotes: QuantizeNote[] = [];
     let keepFloatReport: KeepFloatReport | undefined;
     if (quantize.mode === 'int8') {
+      // calibration samples are float arrays (random or .npy/.npz): token ids and masks are not calibrated yet
+      const intInput = ir.inputs.find((name) => ir.values.get(name)!.dtype !== OnnxDataType.FLOAT);
+      if (intInput) throw new UserError(`--quantize int8: input '${intInput}' is an integer tensor; calibration feeds float32 inputs only`, 'use --quantize dynamic or float16 (no calibration), or convert without --quantize');
       const onnxDims = new Map(ir.inputs.map((name) => [name, ir.values.get(name)!.shape!]));
       const keepFloat = quantize.keepFloat;
       const auto = keepFloat && 'auto' in keepFloat;

@@ -62,7 +62,11 @@ export type ConvertNote =
   /** a symbolic (or unnamed, `dim` null) leading dimension of an input given a fixed size */
   | { code: 'symbolic-batch'; input: string; dim: string | null; size: number }
   /** a QDQ model's own scales and zero points stand in for calibration */
-  | { code: 'qdq-read'; pairs: number; constants: number };
+  | { code: 'qdq-read'; pairs: number; constants: number }
+  /** a symbolic dimension given a size by name (convert --dim) */
+  | { code: 'named-dim'; input: string; dim: string; size: number }
+  /** an int64 input (token ids, a mask) taken as int32 by the .tflite: LiteRT.js feeds int32, not int64 */
+  | { code: 'int64-input-as-int32'; input: string };
 
 /** One reason the model cannot be converted. */
 export interface Blocker {

@@ -27,10 +27,44 @@ export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: nu
   return [...new Set(axes.map((a) => normAxis(a, rank)))].sort((a, b) => a - b);
 }
 
-export function reduceLowering(op: string, versions: number[], tfOp: 'MEAN' | 'SUM' | 'REDUCE_MAX' | 'REDUCE_MIN', axesInputSince: number): Lowering {
+/** Integer element types a reducer folds exactly (sums checked against 2^53). */
+const INT_TYPES: number[] = [OnnxDataType.INT8, OnnxDataType.INT16, OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.UINT8];
+
+/**
+ * Folds a reducer over an INTEGER constant (BEiT's relative position index, TorchScript export); float
+ * constants are left to the runtime reducer (its float32 accumulation order is not a fold's to copy).
+ */
+function foldIntReduce(n: IrNode, ctx: InferContext, axesInputSince: number, combine: (acc: number, x: number) => number) {
+  const c = ctx.const(n.inputs[0]!);
+  if (!c || !INT_TYPES.includes(c.dtype)) return undefined;
+  const r = c.shape.length;
+  const axes = reduceAxes(n, ctx, r, axesInputSince, true);
+  const keep = attrInt(n, 'keepdims', 1) === 1;
+  const kept = c.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const count = kept.reduce((a, b) => a * b, 1);
+  const acc = new Array<number | undefined>(count).fill(undefined);
+  const idx = new Array<number>(r).fill(0);
+  for (let k = 0; k < c.data.length; k++) {
+    let o = 0;
+    for (let i = 0; i < r; i++) o = o * kept[i]! + (axes.includes(i) ? 0 : idx[i]!);
+    const v = acc[o] === undefined ? c.data[k]! : combine(acc[o]!, c.data[k]!);
+    if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) refuse(`${n.op} of an integer constant leaves 2^53`);
+    acc[o] = v;
+    for (let i = r - 1; i >= 0; i--) {
+      if (++idx[i]! < c.shape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  const shape = keep ? kept : c.shape.filter((_, i) => !axes.includes(i));
+  return [{ dtype: c.dtype, shape, data: Float64Array.from(acc, (v) => v ?? 0) }];
+}
+
+export function reduceLowering(op: string, versions: number[], tfOp: 'MEAN' | 'SUM' | 'REDUCE_MAX' | 'REDUCE_MIN', axesInputSince: number,
+  combine?: (acc: number, x: number) => number): Lowering {
   return {
     op,
     versions,
+    ...(combine ? { fold: (n: IrNode, ctx: InferContext) => foldIntReduce(n, ctx, axesInputSince, combine) } : {}),
     infer(n: IrNode, ctx: InferContext) {
       requireFloat(ctx, n.inputs[0]!);
       const x = ctx.shape(n.inputs[0]!);

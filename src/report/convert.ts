@@ -29,6 +29,10 @@ export function convertNoteText(n: ConvertNote): string {
       return `input '${n.input}': symbolic batch dimension ${n.dim === null ? '?' : `'${n.dim}'`} taken as ${n.size}`;
     case 'qdq-read':
       return `read as a QDQ model: ${n.pairs} QuantizeLinear -> DequantizeLinear pairs on activations, ${n.constants} quantized constants; their scales and zero points replace calibration`;
+    case 'named-dim':
+      return `input '${n.input}': dimension '${n.dim}' set to ${n.size}`;
+    case 'int64-input-as-int32':
+      return `input '${n.input}': int64 in the ONNX model, int32 in the .tflite (the same values for every id or mask that fits int32)`;
   }
 }
 

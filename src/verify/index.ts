@@ -23,6 +23,8 @@ export interface VerifyOptions {
   runs?: number;
   /** the .tflite's own rank-4 I/O is NHWC (convert --nhwc); detected from its shapes when omitted */
   nhwc?: boolean;
+  /** sizes of symbolic dimensions by name, as the conversion was given them (convert --dim) */
+  dims?: ReadonlyMap<string, number>;
 }
 
 export interface VerifyResult extends Comparison {
@@ -52,7 +54,7 @@ export async function verifyConversion(onnxPath: string, tflitePath: string, opt
   let maxRef = 0;
   let pair: PairRunner | undefined;
   try {
-    pair = await openPair(onnxPath, tflite, opts.nhwc);
+    pair = await openPair(onnxPath, tflite, opts.nhwc, opts.dims ? { dims: opts.dims } : {});
     for (let k = 0; k < runs; k++) {
       const c = await verifyOnce(pair, seed + k, problems);
       if (!(c.maxAbs <= maxAbs)) maxAbs = c.maxAbs;

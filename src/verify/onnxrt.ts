@@ -88,7 +88,7 @@ export async function runOnnx(path: string, feeds: Feeds | ((inputs: OnnxInputSp
   }
 }
 
-/** Concrete dims for an input: symbolic or unknown dims (batch etc.) become 1. */
-export function concreteDims(dims: readonly (number | string)[]): number[] {
-  return dims.map((d) => (typeof d === 'number' && d > 0 ? d : 1));
+/** Concrete dims for an input: symbolic dims take their size from `named` (convert --dim), else 1 (batch etc.). */
+export function concreteDims(dims: readonly (number | string)[], named?: ReadonlyMap<string, number>): number[] {
+  return dims.map((d) => (typeof d === 'number' && d > 0 ? d : typeof d === 'string' ? named?.get(d) ?? 1 : 1));
 }

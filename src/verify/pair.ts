@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
 import { openTflite, type OpenTflite, type TfliteDetails } from './litert.js';
 import { concreteDims, openOnnx, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
-import { seededInputs } from './prng.js';
+import { intInputBounds } from './int-inputs.js';
+import { seededInputs, seededInts } from './prng.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4, sameDims, type TensorValue } from './tensors.js';
 
 export function runtimeNames(): string {
@@ -21,6 +22,8 @@ function packageVersion(name: string): string {
     return '?';
   }
 }
+
+const FED_TYPES = ['float32', 'int32', 'int64'];
 
 /** Which ONNX input feeds which .tflite input: by signature name when all names match, else by position. */
 function pairByName<T extends { name: string }>(onnx: readonly { name: string }[], tfl: readonly T[]): (T | undefined)[] {
@@ -44,7 +47,8 @@ export interface PairRunner {
   runtime: string;
 }
 
-export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined, opts: { ortOptimization?: OrtOptimization } = {}): Promise<PairRunner> {
+export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined,
+  opts: { ortOptimization?: OrtOptimization; dims?: ReadonlyMap<string, number> } = {}): Promise<PairRunner> {
   const onnx = await openOnnx(onnxPath, opts.ortOptimization ? { optimization: opts.ortOptimization } : {});
   let tfl: OpenTflite;
   try {
@@ -53,18 +57,27 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
     await onnx.close();
     throw err;
   }
+  let bounds: Map<string, number> | undefined;
   return {
     runtime: runtimeNames(),
     close: async () => { tfl.close(); await onnx.close(); },
     async run(seed, problems) {
       let fed: TensorValue[] = [];
       const makeFeeds = (specs: OnnxInputSpec[]) => {
-        const dims = specs.map((s) => concreteDims(s.dims));
-        const bad = specs.find((s) => s.type !== 'float32');
-        if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32 inputs only`);
-        const data = seededInputs(dims, seed);
-        fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: data[i]! }));
-        return Object.fromEntries(fed.map((t) => [t.name, t]));
+        const dims = specs.map((s) => concreteDims(s.dims, opts.dims));
+        const bad = specs.find((s) => !FED_TYPES.includes(s.type));
+        if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32, int32 and int64 inputs only`);
+        const isInt = (s: OnnxInputSpec) => s.type !== 'float32';
+        // float inputs draw from the stream they always did; integer ones from their own (int-inputs.ts ranges)
+        const floats = seededInputs(specs.filter((s) => !isInt(s)).map((s) => dims[specs.indexOf(s)]!), seed);
+        const ints = specs.filter(isInt);
+        bounds ??= ints.length ? intInputBounds(onnxPath, ints.map((s) => s.name)) : new Map();
+        const intData = seededInts(ints.map((s) => dims[specs.indexOf(s)]!), ints.map((s) => bounds!.get(s.name)!), seed);
+        fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: isInt(s) ? intData[ints.indexOf(s)]! : floats[specs.filter((x) => !isInt(x)).indexOf(s)]! }));
+        // the .tflite takes int32 (convert's int64 inputs are int32 there); onnxruntime gets the model's own type
+        return Object.fromEntries(fed.map((t, i) => [t.name, specs[i]!.type === 'int64'
+          ? { dims: t.dims, data: BigInt64Array.from(t.data as Int32Array, (v) => BigInt(v)), type: 'int64' }
+          : t]));
       };
       const ref = await onnx.run(makeFeeds);
       let tflIn: TfliteDetails[] = [];

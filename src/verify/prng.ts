@@ -34,3 +34,9 @@ export function seededInputs(shapes: readonly (readonly number[])[], seed: numbe
     return out;
   });
 }
+
+/** Seeded integers uniform in [0, bound) (mulberry32), one Int32Array per shape, from one stream. */
+export function seededInts(shapes: readonly (readonly number[])[], bounds: readonly number[], seed: number): Int32Array[] {
+  const next = mulberry32(seed ^ 0x5bd1e995);
+  return shapes.map((dims, k) => Int32Array.from({ length: elementCount(dims) }, () => Math.floor(next() * bounds[k]!)));
+}

@@ -21,6 +21,8 @@ export interface QuantizedVerifyOptions {
   minAgreement?: number;
   /** pass needs SQNR >= this (dB) on every output, when given */
   minSqnr?: number;
+  /** sizes of symbolic dimensions by name (convert --dim) */
+  dims?: ReadonlyMap<string, number>;
 }
 
 export interface QuantizedVerifyResult {
@@ -56,7 +58,7 @@ export async function verifyQuantized(onnxPath: string, tflitePath: string, opts
   try {
     const runnable = runnableInLiteRt(file);
     floatBoundary = runnable.floatBoundary;
-    pair = await openPair(onnxPath, runnable.bytes, opts.nhwc);
+    pair = await openPair(onnxPath, runnable.bytes, opts.nhwc, opts.dims ? { dims: opts.dims } : {});
     runtime = pair.runtime;
     let k = 0;
     for (; k < samples; k++) {

@@ -18,6 +18,7 @@ interface ConvertFlags {
   verify?: boolean;
   tolerance?: string;
   batch?: string;
+  dim?: string;
   quiet?: boolean;
   quantize?: string;
   calibration?: string;
@@ -114,6 +115,17 @@ async function loadVerify(): Promise<VerifyModule> {
   }
 }
 
+/** --dim sequence=128,past=0: symbolic dimension name -> size. */
+function parseDims(text: string): Map<string, number> {
+  const dims = new Map<string, number>();
+  for (const part of text.split(',').filter(Boolean)) {
+    const eq = part.lastIndexOf('=');
+    if (eq <= 0) throw new UserError(`--dim takes NAME=SIZE pairs separated by commas, got '${part}'`);
+    dims.set(part.slice(0, eq), positiveInt(part.slice(eq + 1), `--dim ${part.slice(0, eq)}`));
+  }
+  return dims;
+}
+
 /** Adds convert's arguments, options and action to the command the table created (src/cli/command-table.ts). */
 export function define(cmd: Command): void {
   cmd
@@ -122,6 +134,7 @@ export function define(cmd: Command): void {
     .option('--nhwc', "make the .tflite's own 4-D inputs/outputs NHWC (default: keep ONNX's NCHW signature)")
     .option('--gather-shuffles', 'write each channel shuffle (Reshape-Transpose-Reshape) as one GATHER: fewer ops, but XNNPACK does not delegate GATHER')
     .option('--batch <n>', 'value for a symbolic batch dimension (default 1)')
+    .option('--dim <name=n,...>', "sizes for symbolic dimensions by name, e.g. --dim sequence=128 (torch's dynamic axes)")
     .option('--json', 'print the summary as JSON on stdout')
     .option('--verify', 'run ONNX (onnxruntime) and the .tflite (LiteRT) on seeded random inputs and compare')
     .option('--tolerance <x>', 'with --verify: max abs error allowed (default 1e-4 x max(1, max|output|))')
@@ -138,6 +151,7 @@ export function define(cmd: Command): void {
       const tol = flags.tolerance !== undefined ? Number(flags.tolerance) : undefined;
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
+      const dims = flags.dim !== undefined ? parseDims(flags.dim) : undefined;
       const quant = parseQuantizeFlags(flags);
       // -q silences progress, not warnings: a warning (random calibration ranges) is about the result's validity
       const progress = (msg: string) => {
@@ -147,7 +161,7 @@ export function define(cmd: Command): void {
       let converted: Awaited<ReturnType<typeof ConvertFileToParts>>;
       try {
         converted = await convertFileToParts(model, {
-          nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}),
+          nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}), ...(dims ? { dims } : {}),
           onProgress: progress, ...(quant.quantize ? { quantize: quant.quantize } : {}), ...(quant.io ? { io: quant.io } : {}),
         });
       } catch (err) {
@@ -172,11 +186,11 @@ export function define(cmd: Command): void {
         progress('verifying the quantized model against the float ONNX model (onnxruntime) ...');
         quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
           nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
-          ...(quant.samples !== undefined ? { samples: quant.samples } : {}),
+          ...(quant.samples !== undefined ? { samples: quant.samples } : {}), ...(dims ? { dims } : {}),
         });
       } else if (flags.verify) {
         progress('verifying against onnxruntime ...');
-        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc });
+        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc, ...(dims ? { dims } : {}) });
         const tolerance = tol ?? v.tolerance;
         verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
       }

@@ -1,10 +1,18 @@
-/** Cast: folded on constants (shape arithmetic); a float->float cast at run time is the identity. */
+/**
+ * Cast: folded on constants (shape arithmetic); a float->float cast at run time is the identity.
+ * Run-time integers (int32, and int64 from int64 inputs) are int32 tensors in the .tflite (emit.ts
+ * tensorType) and only moved, indexed or cast: integer/bool -> float and integer <-> bool are one CAST
+ * (exact: the same value, nonzero is true), int32 <-> int64 and a cast to the same type are the
+ * identity (the same int32 tensor). float -> integer or bool is refused.
+ */
 import { OnnxDataType } from '../../onnx/model.js';
 import { attrInt, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { constOf } from '../lower-util.js';
 import { isFloatType } from '../../onnx/tensor.js';
 import { aliasLower } from '../alias.js';
+import { TensorType } from '../tflite/schema.js';
+import type { EmitContext } from '../emit.js';
 
 const INTS: Record<number, [number, number]> = {
   [OnnxDataType.INT8]: [-128, 127], [OnnxDataType.UINT8]: [0, 255], [OnnxDataType.INT16]: [-32768, 32767],
@@ -28,10 +36,32 @@ function fold(n: IrNode, ctx: InferContext) {
   return [constOf(t, c.shape, Array.from(c.data, (v) => Math.trunc(v)))];
 }
 
-function infer(n: IrNode, ctx: InferContext) {
+/** Run-time integer types, all int32 tensors in the .tflite, and bool. */
+const INTISH: number[] = [OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.BOOL];
+
+/** The run-time output type, or a refusal; `cast` when a CAST is emitted (else the identity). */
+function runtime(n: IrNode, ctx: InferContext): { dtype: number; cast: boolean } {
   const t = to(n);
-  if (!(t === OnnxDataType.FLOAT && ctx.dtype(n.inputs[0]!) === OnnxDataType.FLOAT)) refuse(`a run-time cast to type ${t} is not supported`);
-  return [{ shape: ctx.shape(n.inputs[0]!), dtype: t }];
+  const from = ctx.dtype(n.inputs[0]!);
+  if (from === OnnxDataType.FLOAT && t === OnnxDataType.FLOAT) return { dtype: t, cast: false };
+  if (INTISH.includes(from) && (t === OnnxDataType.FLOAT || INTISH.includes(t))) {
+    // int32 <-> int64: the same int32 tensor (run-time int64 values fit int32: they come from int32 tensors)
+    const sameTensor = t === from || (t !== OnnxDataType.BOOL && from !== OnnxDataType.BOOL && t !== OnnxDataType.FLOAT);
+    return { dtype: t, cast: !sameTensor };
+  }
+  refuse(`a run-time cast from type ${from} to type ${t} is not supported`);
 }
 
-export default [{ op: 'Cast', versions: [6, 9, 13, 19, 21, 23, 24, 25], fold, infer, lower: aliasLower }] satisfies Lowering[];
+function infer(n: IrNode, ctx: InferContext) {
+  return [{ shape: ctx.shape(n.inputs[0]!), dtype: runtime(n, ctx).dtype }];
+}
+
+function lower(n: IrNode, ctx: EmitContext) {
+  if (!runtime(n, ctx).cast) return aliasLower(n, ctx);
+  const src = ctx.primary(n.inputs[0]!);
+  const out = ctx.output(n.outputs[0]!, src.perm);
+  const type = (v: string) => TensorType[ctx.tensorType(v)];
+  ctx.op('CAST', [src.tensor], [out], { table: 'CastOptions', values: { in_data_type: type(n.inputs[0]!), out_data_type: type(n.outputs[0]!) } });
+}
+
+export default [{ op: 'Cast', versions: [6, 9, 13, 19, 21, 23, 24, 25], fold, infer, lower }] satisfies Lowering[];

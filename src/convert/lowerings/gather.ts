@@ -1,9 +1,13 @@
 /**
  * Gather: folded when data and indices are constant (shape arithmetic); on run-time data with
- * constant indices, GATHER along the axis's physical position (indices made non-negative).
+ * constant indices, GATHER along the axis's physical position (indices made non-negative). Run-time
+ * indices (token ids into an embedding table) are int32 tensors (int64 ones too: emit.ts tensorType):
+ * FLOOR_MOD by the axis size maps ONNX's negative indices [-s, -1] onto [0, s-1] as ONNX does, then GATHER.
  */
 import type { EmitContext } from '../emit.js';
+import { OnnxDataType } from '../../onnx/model.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
+import { identity } from '../layout.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { constOf, strides } from '../lower-util.js';
 
@@ -11,6 +15,12 @@ function plan(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis']);
   const x = ctx.shape(n.inputs[0]!);
   const axis = normAxis(attrInt(n, 'axis', 0), x.length);
+  if (!ctx.const(n.inputs[1]!)) {
+    const t = ctx.dtype(n.inputs[1]!);
+    if (t !== OnnxDataType.INT32 && t !== OnnxDataType.INT64) refuse(`run-time indices of type ${t} are not supported`);
+    const indexShape = ctx.shape(n.inputs[1]!);
+    return { x, axis, indices: undefined, indexShape, shape: [...x.slice(0, axis), ...indexShape, ...x.slice(axis + 1)] };
+  }
   const ix = ctx.needConst(n, 1, 'indices');
   const dim = x[axis]!;
   const indices = Array.from(ix.data, (v) => {
@@ -26,13 +36,19 @@ function infer(n: IrNode, ctx: InferContext) {
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
-  const { axis, indices, indexShape } = plan(n, ctx);
+  const { x, axis, indices, indexShape } = plan(n, ctx);
   const q = indexShape.length;
   const src = ctx.primary(n.inputs[0]!);
   // physical output axes: the data's, with the gathered axis replaced by the indices' axes
   const outPerm = src.perm.flatMap((a) => (a < axis ? [a] : a === axis ? indexShape.map((_, k) => axis + k) : [a + q - 1]));
   const out = ctx.output(n.outputs[0]!, outPerm);
-  const ix = ctx.g.addInt32Const(`${ctx.node(n)}_indices`, indexShape, indices);
+  let ix: number;
+  if (indices) ix = ctx.g.addInt32Const(`${ctx.node(n)}_indices`, indexShape, indices);
+  else {
+    const raw = ctx.getAs(n.inputs[1]!, identity(q));
+    ix = ctx.newTensor(`${ctx.node(n)}_indices`, indexShape, 'INT32');
+    ctx.op('FLOOR_MOD', [raw, ctx.g.addInt32Const(`${ctx.node(n)}_dim`, [], [x[axis]!])], [ix], { table: 'FloorModOptions', values: {} });
+  }
   ctx.op('GATHER', [src.tensor, ix], [out], { table: 'GatherOptions', values: { axis: src.perm.indexOf(axis), batch_dims: 0 } });
 }
 

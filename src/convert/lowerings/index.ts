@@ -73,6 +73,16 @@ import tileL from './tile.js';
 // issue 9: quantized (QDQ) ONNX
 import dequantizeLinearL from './dequantize-linear.js';
 import quantizeLinearL from './quantize-linear.js';
+// HuggingFace transformers exports
+import andL from './and.js';
+import ceilL from './ceil.js';
+import gatherElementsL from './gather-elements.js';
+import instanceNormalizationL from './instance-normalization.js';
+import isNanL from './is-nan.js';
+import logL from './log.js';
+import reciprocalL from './reciprocal.js';
+import sinL from './sin.js';
+import cosL from './cos.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -146,4 +156,13 @@ export const allLowerings: Lowering[] = [
   ...tileL,
   ...dequantizeLinearL,
   ...quantizeLinearL,
+  ...andL,
+  ...ceilL,
+  ...gatherElementsL,
+  ...instanceNormalizationL,
+  ...isNanL,
+  ...logL,
+  ...reciprocalL,
+  ...sinL,
+  ...cosL,
 ];

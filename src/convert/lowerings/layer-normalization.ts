@@ -1,6 +1,5 @@
 /**
- * LayerNormalization-17 as its definition in TFLite ops, over the physical positions of the
- * normalised axes: MEAN, SUB, MUL (square), MEAN, ADD epsilon, RSQRT, MUL, then MUL scale, ADD bias.
+ * LayerNormalization-17 as its definition in TFLite ops (normalize.ts), over the normalised axes.
  * The optional Mean and InvStdDev outputs are the MEAN and RSQRT results.
  */
 import { OnnxDataType } from '../../onnx/model.js';
@@ -8,6 +7,7 @@ import type { EmitContext } from '../emit.js';
 import { attrFloat, attrInt, consumers, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { broadcastShapes, requireFloat } from '../lower-util.js';
+import { lowerNormalize } from '../normalize.js';
 
 function plan(n: IrNode, ctx: Pick<InferContext, 'shape'>) {
   onlyAttrs(n, ['axis', 'epsilon', 'stash_type']);
@@ -30,44 +30,13 @@ function infer(n: IrNode, ctx: InferContext) {
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
-  const { x, axes, epsilon } = plan(n, ctx);
-  const name = ctx.node(n);
-  const r = x.length;
-  const src = ctx.primary(n.inputs[0]!);
-  const phys = ctx.g.tensors[src.tensor]!.shape;
-  const physAxes = axes.map((a) => src.perm.indexOf(a)).sort((p, q) => p - q);
-  const statPhys = phys.map((d, i) => (physAxes.includes(i) ? 1 : d));
-  const axesT = ctx.int32Const(`${name}_axes`, physAxes);
-  const keep = { table: 'ReducerOptions', values: { keep_dims: true } } as const;
-  const noAct = (table: 'SubOptions' | 'MulOptions' | 'AddOptions') => ({ table, values: { fused_activation_function: 0 } });
+  const { axes, epsilon } = plan(n, ctx);
   // the Mean / InvStdDev outputs are the statistics themselves (x's layout, normalised axes of size 1)
   const used = (o: string | undefined): o is string => !!o && (consumers(ctx.ir, o).length > 0 || ctx.ir.outputs.includes(o));
-  const mean = used(n.outputs[1]) ? ctx.output(n.outputs[1], src.perm) : ctx.newTensor(`${name}_mean`, statPhys);
-  ctx.op('MEAN', [src.tensor, axesT], [mean], keep);
-  const centred = ctx.newTensor(`${name}_centred`, phys);
-  ctx.op('SUB', [src.tensor, mean], [centred], noAct('SubOptions'));
-  const sq = ctx.newTensor(`${name}_square`, phys);
-  ctx.op('MUL', [centred, centred], [sq], noAct('MulOptions'));
-  const variance = ctx.newTensor(`${name}_variance`, statPhys);
-  ctx.op('MEAN', [sq, axesT], [variance], keep);
-  const shifted = ctx.newTensor(`${name}_variance_eps`, statPhys);
-  ctx.op('ADD', [variance, ctx.floatConst(`${name}_epsilon`, [1], [epsilon])], [shifted], noAct('AddOptions'));
-  const inv = used(n.outputs[2]) ? ctx.output(n.outputs[2], src.perm) : ctx.newTensor(`${name}_inv_std`, statPhys);
-  ctx.op('RSQRT', [shifted], [inv]);
-  const operand = (i: number): number | undefined => {
-    const p = n.inputs[i];
-    if (!p) return undefined;
-    return ctx.isConst(p) ? ctx.broadcastConst(p, r, src.perm) : ctx.getBroadcast(p, r, src.perm);
-  };
-  const scale = operand(1);
-  const bias = operand(2);
-  const out = ctx.output(n.outputs[0]!, src.perm);
-  const normed = scale !== undefined || bias !== undefined ? ctx.newTensor(`${name}_normed`, phys) : out;
-  ctx.op('MUL', [centred, inv], [normed], noAct('MulOptions'));
-  if (scale === undefined && bias === undefined) return;
-  const scaled = bias !== undefined && scale !== undefined ? ctx.newTensor(`${name}_scaled`, phys) : out;
-  if (scale !== undefined) ctx.op('MUL', [normed, scale], [scaled], noAct('MulOptions'));
-  if (bias !== undefined) ctx.op('ADD', [scale !== undefined ? scaled : normed, bias], [out], noAct('AddOptions'));
+  lowerNormalize(n, ctx, {
+    axes, epsilon, scale: n.inputs[1], bias: n.inputs[2],
+    meanOut: used(n.outputs[1]) ? n.outputs[1] : undefined, invStdOut: used(n.outputs[2]) ? n.outputs[2] : undefined,
+  });
 }
 
 export default [{ op: 'LayerNormalization', versions: [17], infer, lower }] satisfies Lowering[];

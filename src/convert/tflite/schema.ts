@@ -17,7 +17,7 @@ export const BuiltinOp = {
   RELU_0_TO_1: 152,
   GATHER: 36, LESS: 58, GREATER: 61, GREATER_EQUAL: 62, LESS_EQUAL: 63, TILE: 69, EQUAL: 71, NOT_EQUAL: 72,
   RSQRT: 76, POW: 78, LOGICAL_NOT: 87, SQUARE: 92, FLOOR_MOD: 95, SQUARED_DIFFERENCE: 99, GATHER_ND: 107,
-  SELECT_V2: 123, BROADCAST_TO: 130,
+  SELECT_V2: 123, BROADCAST_TO: 130, LOGICAL_AND: 86, LOG: 73,
   DEQUANTIZE: 6, QUANTIZE: 114,
 } as const;
 export type BuiltinOpName = keyof typeof BuiltinOp;
@@ -105,6 +105,9 @@ export const OptionsTables = {
   NotEqualOptions: { unionType: 54, slots: 0, fields: {} },
   PowOptions: { unionType: 56, slots: 0, fields: {} },
   LogicalNotOptions: { unionType: 63, slots: 0, fields: {} },
+  LogicalAndOptions: { unionType: 62, slots: 0, fields: {} },
+  CastOptions: { unionType: 37, slots: 2, fields: {
+    in_data_type: { slot: 0, kind: 'i8', default: 0 }, out_data_type: { slot: 1, kind: 'i8', default: 0 } } },
   SquareOptions: { unionType: 66, slots: 0, fields: {} },
   FloorModOptions: { unionType: 72, slots: 0, fields: {} },
   SquaredDifferenceOptions: { unionType: 76, slots: 0, fields: {} },

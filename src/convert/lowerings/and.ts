@@ -1,0 +1,32 @@
+/** And: folded on constants; at run time LOGICAL_AND (broadcasting) of bool tensors (attention masks). */
+import { OnnxDataType } from '../../onnx/model.js';
+import type { EmitContext } from '../emit.js';
+import { onlyAttrs, refuse, type IrNode } from '../ir.js';
+import type { InferContext, Lowering } from '../lowering.js';
+import { broadcastBinary, broadcastShapes } from '../lower-util.js';
+
+function infer(n: IrNode, ctx: InferContext) {
+  onlyAttrs(n, []);
+  const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+  for (const v of [a, b]) if (ctx.dtype(v) !== OnnxDataType.BOOL) refuse(`'${v}' is not a bool tensor`);
+  return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: OnnxDataType.BOOL }];
+}
+
+function fold(n: IrNode, ctx: InferContext) {
+  onlyAttrs(n, []);
+  const a = ctx.const(n.inputs[0]!);
+  const b = ctx.const(n.inputs[1]!);
+  if (!a || !b) return undefined;
+  return [broadcastBinary(a, b, (x, y) => (x && y ? 1 : 0), OnnxDataType.BOOL)];
+}
+
+function lower(n: IrNode, ctx: EmitContext) {
+  const inputs = n.inputs.slice(0, 2);
+  const r = ctx.shape(n.outputs[0]!).length;
+  const perm = ctx.commonPerm(inputs, r);
+  const tensors = inputs.map((i) => (ctx.isConst(i) ? ctx.broadcastConst(i, r, perm) : ctx.getBroadcast(i, r, perm)));
+  const out = ctx.output(n.outputs[0]!, perm);
+  ctx.op('LOGICAL_AND', tensors, [out], { table: 'LogicalAndOptions', values: {} });
+}
+
+export default [{ op: 'And', versions: [7], infer, fold, lower }] satisfies Lowering[];

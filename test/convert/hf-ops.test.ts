@@ -1,0 +1,325 @@
+/**
+ * Ops HuggingFace transformers exports carry (torch.onnx, both exporters), each on a small real ONNX
+ * model: the TFLite structure, and onnxruntime-node vs LiteRT.js on seeded standard-normal inputs
+ * (tolerance 1e-4 * max(1, max|y|), the verifier's).
+ */
+import { describe, expect, it } from 'vitest';
+import { convertModel } from '../../src/convert/convert.js';
+import { convertFile } from '../../src/convert/index.js';
+import { readOnnxFile } from '../../src/onnx/read.js';
+import { runOnnx } from '../../src/verify/onnxrt.js';
+import { runTflite } from '../../src/verify/litert.js';
+import { intInputBounds } from '../../src/verify/int-inputs.js';
+import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
+import { convertSpec, verify, writeModel } from './helpers/run.js';
+
+const node = (op: string, inputs: string[], outputs: string[], attrs: NodeSpec['attrs'] = {}): NodeSpec => ({ op, inputs, outputs, attrs });
+const f32 = (name: string, dims: number[], values: number[]): TensorSpec => ({ name, dims, values });
+function graph(input: number[], nodes: NodeSpec[], initializers: TensorSpec[] = [], opset = 17): ModelSpec {
+  return { opset, inputs: [{ name: 'x', shape: input }], outputs: [{ name: 'y', shape: null }], nodes, initializers };
+}
+
+describe('IsNaN (torch SDPA export: Where(IsNaN(softmax), 0, softmax))', () => {
+  it('NOT_EQUAL(x, x) at run time: Sqrt of standard-normal inputs is NaN on about half the elements, and all of them are caught', async () => {
+    const spec = graph([4, 16], [
+      node('Sqrt', ['x'], ['s']), node('IsNaN', ['s'], ['nan']), node('Where', ['nan', 'zero', 's'], ['z']), node('Add', ['z', 'x'], ['y']),
+    ], [f32('zero', [], [0])], 20);
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['SQRT', 'NOT_EQUAL', 'SELECT_V2', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('the SDPA form at opset 13 (TorchScript) and 20 (dynamo) converts exactly', async () => {
+    for (const opset of [13, 20]) {
+      const conv = await convertSpec(graph([2, 3, 8], [
+        node('Softmax', ['x'], ['p'], { axis: { i: -1 } }), node('IsNaN', ['p'], ['nan']), node('Where', ['nan', 'zero', 'p'], ['q']), node('Add', ['q', 'x'], ['y']),
+      ], [f32('zero', [], [0])], opset));
+      expect(conv.ops).toEqual(['SOFTMAX', 'NOT_EQUAL', 'SELECT_V2', 'ADD']);
+      const r = await verify(conv);
+      expect(r.problems).toEqual([]);
+      expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    }
+  });
+
+  it('on a constant it folds away (NaN, infinities and numbers)', async () => {
+    const spec = graph([4], [node('IsNaN', ['c'], ['nan']), node('Where', ['nan', 'x', 'c'], ['y'])], [f32('c', [4], [Number.NaN, Infinity, -1, 0])], 13);
+    const { ir, blockers } = convertModel(await readOnnxFile(writeModel(spec)));
+    expect(blockers).toEqual([]);
+    expect(ir.nodes.map((n) => n.op)).toEqual(['Where']);
+    expect(Array.from(ir.values.get('nan')!.const!.data)).toEqual([1, 0, 0, 0]);
+  });
+});
+
+/**
+ * A BERT-style text model in miniature: int64 input_ids into an embedding (Gather of an initializer),
+ * an int64 attention_mask cast to bool, AND-ed with a constant bool mask and turned into a float
+ * bias by Where, as torch exports HF's sdpa mask; logits of a sane scale (|y| up to ~3).
+ */
+function textModel(opset = 17): ModelSpec {
+  return {
+    opset,
+    inputs: [{ name: 'input_ids', shape: [1, 6], elemType: DT.INT64 }, { name: 'attention_mask', shape: [1, 6], elemType: DT.INT64 }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes: [
+      node('Gather', ['emb', 'input_ids'], ['e'], { axis: { i: 0 } }), // [1, 6, 4]
+      node('Cast', ['attention_mask'], ['mb'], { to: { i: DT.BOOL } }),
+      node('Unsqueeze', ['mb', 'ax1'], ['mb1']), // [1, 1, 6]
+      node('And', ['mb1', 'causal'], ['keep']), // [1, 6, 6]
+      node('Where', ['keep', 'zero', 'neg'], ['bias']),
+      node('MatMul', ['e', 'wk'], ['k']), node('Transpose', ['k'], ['kt'], { perm: { ints: [0, 2, 1] } }),
+      node('MatMul', ['e', 'kt'], ['s']), node('Add', ['s', 'bias'], ['sb']), node('Softmax', ['sb'], ['p'], { axis: { i: -1 } }),
+      node('MatMul', ['p', 'e'], ['c']),
+      node('Cast', ['attention_mask'], ['mf'], { to: { i: DT.FLOAT } }), node('Unsqueeze', ['mf', 'ax2'], ['mf2']), // [1, 6, 1]
+      node('Mul', ['c', 'mf2'], ['y']),
+    ],
+    initializers: [
+      weight('emb', [50, 4], 3, 2), weight('wk', [4, 4], 4),
+      { name: 'causal', dims: [6, 6], dataType: DT.BOOL, values: Array.from({ length: 36 }, (_, i) => (i % 6 <= Math.floor(i / 6) ? 1 : 0)) },
+      f32('zero', [], [0]), f32('neg', [], [-3.4028234663852886e38]),
+      { name: 'ax1', dims: [1], dataType: DT.INT64, values: [1] }, { name: 'ax2', dims: [1], dataType: DT.INT64, values: [2] },
+    ],
+  };
+}
+
+describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in the .tflite', () => {
+  it('token ids index the embedding through FLOOR_MOD + GATHER; the mask is CAST, LOGICAL_AND, SELECT_V2; verify feeds ids in [0, 50) and 0/1 masks', async () => {
+    const conv = await convertSpec(textModel());
+    expect(conv.ops).toEqual(expect.arrayContaining(['FLOOR_MOD', 'GATHER', 'CAST', 'LOGICAL_AND', 'SELECT_V2']));
+    expect(conv.model.tensors[conv.model.inputs[0]!]!.type).toBe('INT32');
+    expect(conv.model.tensors[conv.model.inputs[1]!]!.type).toBe('INT32');
+    expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('negative token ids count from the end of the table as in onnxruntime (ids in [-50, 50), mask with zeros)', async () => {
+    const conv = await convertSpec(textModel());
+    const ids = [-50, -1, 0, 49, -7, 13];
+    const mask = [1, 0, 1, 1, 0, 1];
+    const ref = await runOnnx(conv.onnxPath, {
+      input_ids: { dims: [1, 6], data: BigInt64Array.from(ids, BigInt) },
+      attention_mask: { dims: [1, 6], data: BigInt64Array.from(mask, BigInt) },
+    });
+    const { readFileSync } = await import('node:fs');
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [
+      { name: 'input_ids', dims: [1, 6], data: Int32Array.from(ids) }, { name: 'attention_mask', dims: [1, 6], data: Int32Array.from(mask) },
+    ]);
+    expect(cand.errors).toEqual([]);
+    const a = Array.from(ref.outputs[0]!.data as Float32Array);
+    const b = Array.from(cand.outputs[0]!.data as Float32Array);
+    expect(Math.max(...a.map(Math.abs))).toBeGreaterThan(0.5);
+    // tolerance 1e-4 * max(1, max|y|), the verifier's
+    const tol = 1e-4 * Math.max(1, ...a.map(Math.abs));
+    a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tol));
+  });
+
+  it('the conversion says the inputs are int32 in the .tflite', async () => {
+    const { ir, blockers } = convertModel(await readOnnxFile(writeModel(textModel())));
+    expect(blockers).toEqual([]);
+    expect(ir.notes).toEqual([{ code: 'int64-input-as-int32', input: 'input_ids' }, { code: 'int64-input-as-int32', input: 'attention_mask' }]);
+  });
+
+  it('int32 bool and float casts: a cast to int64 stays int32, bool -> float and int -> float are one CAST each', async () => {
+    const spec: ModelSpec = {
+      opset: 19,
+      inputs: [{ name: 'm', shape: [2, 5], elemType: DT.INT32 }, { name: 'x', shape: [2, 5] }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        node('Cast', ['m'], ['m64'], { to: { i: DT.INT64 } }), node('Cast', ['m64'], ['b'], { to: { i: DT.BOOL } }),
+        node('Cast', ['b'], ['bf'], { to: { i: DT.FLOAT } }), node('Cast', ['m64'], ['mf'], { to: { i: DT.FLOAT } }),
+        node('Mul', ['x', 'bf'], ['xb']), node('Add', ['xb', 'mf'], ['y']),
+      ],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['CAST', 'CAST', 'CAST', 'MUL', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('refused: arithmetic on a run-time integer (int64 would be narrowed), a float -> int cast, a bool/int32 mix in And', async () => {
+    const ints = [{ name: 'ids', shape: [4], elemType: DT.INT64 }];
+    const arith: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Add', ['ids', 'one'], ['s']), node('Cast', ['s'], ['y'], { to: { i: DT.FLOAT } })], initializers: [{ name: 'one', dims: [], dataType: DT.INT64, values: [1] }] };
+    const toInt: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [4] }], outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['x'], ['i'], { to: { i: DT.INT64 } }), node('Cast', ['i'], ['y'], { to: { i: DT.FLOAT } })] };
+    const mix: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['ids'], ['b'], { to: { i: DT.BOOL } }), node('And', ['b', 'ids'], ['a']), node('Cast', ['a'], ['y'], { to: { i: DT.FLOAT } })] };
+    const blockersOf = async (m: ModelSpec) => convertModel(await readOnnxFile(writeModel(m))).blockers.map((b) => `${b.op}: ${b.reason}`);
+    expect(await blockersOf(arith)).toEqual([expect.stringMatching(/^Add: 'ids' is not float32/)]);
+    expect(await blockersOf(toInt)).toEqual([expect.stringMatching(/^Cast: a run-time cast from type 1 to type 7/)]);
+    expect(await blockersOf(mix)).toEqual([expect.stringMatching(/^And: 'ids' is not a bool tensor/)]);
+  });
+
+  it('--quantize int8 is refused up front: calibration samples are float arrays, not token ids', async () => {
+    await expect(convertFile(writeModel(textModel()), { quantize: { mode: 'int8', calibration: 'random' } })).rejects.toThrow(/input 'input_ids' is an integer tensor/);
+  });
+});
+
+describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the position ids)', () => {
+  it('folds on constants (axes 1 and 0 of rank 3, negative indices, fewer rows than the data): onnxruntime agrees on the values', async () => {
+    const idx1 = { name: 'i1', dims: [2, 2, 4], dataType: DT.INT64, values: [0, 2, -1, 1, 2, 2, 0, -3, 1, 0, 0, 2, -2, 1, 2, 0] };
+    const idx0 = { name: 'i0', dims: [1, 2, 4], dataType: DT.INT64, values: [1, 0, -1, 1, 0, 0, 1, -2] };
+    const conv = await convertSpec(graph([2, 2, 4], [
+      node('GatherElements', ['d', 'i1'], ['g1'], { axis: { i: 1 } }), node('GatherElements', ['d', 'i0'], ['g0'], { axis: { i: -3 } }),
+      node('Add', ['x', 'g1'], ['a']), node('Add', ['a', 'g0'], ['y']),
+    ], [weight('d', [2, 3, 4], 9, 2), idx1, idx0], 13));
+    expect(conv.ops).toEqual(['ADD', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('on run-time data it is refused', async () => {
+    const spec = graph([2, 3], [node('GatherElements', ['x', 'i'], ['y'], { axis: { i: 1 } })], [{ name: 'i', dims: [2, 3], dataType: DT.INT64, values: [0, 1, 2, 2, 1, 0] }], 13);
+    const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', reason: expect.stringMatching(/only supported when it folds/) })]);
+  });
+});
+
+describe('Reciprocal (T5 RMS norm from the dynamo exporter: x * Reciprocal(Sqrt(mean(x^2) + eps)))', () => {
+  it('DIV(1, x) at run time, folded on constants', async () => {
+    const conv = await convertSpec(graph([2, 3, 8], [
+      node('Mul', ['x', 'x'], ['sq']), node('ReduceMean', ['sq', 'ax'], ['ms'], { keepdims: { i: 1 } }), node('Add', ['ms', 'eps'], ['v']),
+      node('Sqrt', ['v'], ['r']), node('Reciprocal', ['r'], ['inv']), node('Mul', ['x', 'inv'], ['n']),
+      node('Reciprocal', ['c'], ['ic']), node('Mul', ['n', 'ic'], ['y']),
+    ], [{ name: 'ax', dims: [1], dataType: DT.INT64, values: [-1] }, f32('eps', [], [1e-6]), f32('c', [8], [1, 2, 4, -0.5, 0.25, 3, -1, 0.8])], 18));
+    expect(conv.ops).toEqual(['MUL', 'MEAN', 'ADD', 'SQRT', 'DIV', 'MUL', 'MUL']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+});
+
+describe("Log and integer Abs (T5's relative position buckets, TorchScript exporter)", () => {
+  it('LOG at run time', async () => {
+    const conv = await convertSpec(graph([2, 8], [node('Mul', ['x', 'x'], ['sq']), node('Add', ['sq', 'one'], ['p']), node('Log', ['p'], ['l']), node('Add', ['l', 'x'], ['y'])], [f32('one', [], [1])], 13));
+    expect(conv.ops).toEqual(['MUL', 'ADD', 'LOG', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('a constant bucket chain folds away: |int64 positions| -> float -> Log -> scale -> int64 -> Gather of a bias table; onnxruntime agrees', async () => {
+    const rel = Array.from({ length: 16 }, (_, i) => i - 8);
+    const conv = await convertSpec(graph([16, 3], [
+      node('Abs', ['rel'], ['a']), node('Max', ['a', 'one64'], ['a1']), node('Cast', ['a1'], ['af'], { to: { i: DT.FLOAT } }),
+      node('Div', ['af', 'exact'], ['d']), node('Log', ['d'], ['l']), node('Div', ['l', 'lnmax'], ['q']), node('Mul', ['q', 'span'], ['s']),
+      node('Cast', ['s'], ['b'], { to: { i: DT.INT64 } }), node('Gather', ['table', 'b'], ['bias'], { axis: { i: 0 } }), node('Add', ['x', 'bias'], ['y']),
+    ], [{ name: 'rel', dims: [16], dataType: DT.INT64, values: rel }, { name: 'one64', dims: [], dataType: DT.INT64, values: [1] },
+      f32('exact', [], [0.5]), f32('lnmax', [], [Math.log(16)]), f32('span', [], [4]), weight('table', [9, 3], 11, 2)], 13));
+    expect(conv.ops).toEqual(['ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+});
+
+describe("Sin and Cos on constants (Llama's rotary tables, TorchScript exporter)", () => {
+  it('the rotary chain folds away (positions x inverse frequencies, Sin, Cos); onnxruntime agrees on the values', async () => {
+    const pos = Array.from({ length: 8 }, (_, i) => i);
+    const inv = [1, 0.1, 0.01, 0.001];
+    const conv = await convertSpec(graph([8, 4], [
+      node('Unsqueeze', ['pos', 'ax1'], ['p1']), node('Mul', ['p1', 'inv'], ['ang']), node('Cos', ['ang'], ['c']), node('Sin', ['ang'], ['s']),
+      node('Mul', ['x', 'c'], ['xc']), node('Add', ['xc', 's'], ['y']),
+    ], [f32('pos', [8], pos), f32('inv', [4], inv), { name: 'ax1', dims: [1], dataType: DT.INT64, values: [1] }], 13));
+    expect(conv.ops).toEqual(['MUL', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('on run-time tensors they are refused', async () => {
+    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([4], [node('Sin', ['x'], ['s']), node('Cos', ['s'], ['y'])], [], 13))));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'Sin', reason: expect.stringMatching(/only supported when it folds/) })]);
+  });
+});
+
+describe("InstanceNormalization (torch's GroupNorm export: Wav2Vec2's feature extractor)", () => {
+  it('rank 3: GroupNorm(2 groups) as Reshape -> InstanceNormalization -> Reshape -> scale, bias', async () => {
+    const conv = await convertSpec(graph([1, 4, 10], [
+      node('Reshape', ['x', 'g'], ['xg']), node('InstanceNormalization', ['xg', 'ones', 'zeros'], ['ng'], { epsilon: { f: 1e-5 } }),
+      node('Reshape', ['ng', 'back'], ['n']), node('Mul', ['n', 'w'], ['nw']), node('Add', ['nw', 'b'], ['y']),
+    ], [{ name: 'g', dims: [3], dataType: DT.INT64, values: [1, 2, -1] }, { name: 'back', dims: [3], dataType: DT.INT64, values: [1, 4, 10] },
+      f32('ones', [2], [1, 1]), f32('zeros', [2], [0, 0]), weight('w', [4, 1], 5, 1), weight('b', [4, 1], 6)], 17));
+    expect(conv.ops).toEqual(expect.arrayContaining(['MEAN', 'SUB', 'RSQRT']));
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('rank 4 after a conv (NHWC inside: spatial axes reduced at their physical positions), per-channel scale and bias', async () => {
+    const conv = await convertSpec(graph([1, 3, 6, 5], [
+      node('Conv', ['x', 'k'], ['c']), node('InstanceNormalization', ['c', 's', 'b'], ['y'], { epsilon: { f: 0.01 } }),
+    ], [weight('k', [4, 3, 3, 3], 7), f32('s', [4], [1, -2, 0.5, 3]), f32('b', [4], [0.1, 0, -1, 2])], 22));
+    expect(conv.ops).toEqual(['TRANSPOSE', 'CONV_2D', 'MEAN', 'SUB', 'MUL', 'MEAN', 'ADD', 'RSQRT', 'MUL', 'MUL', 'ADD', 'TRANSPOSE']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('run-time scale is refused', async () => {
+    const spec: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [1, 2, 4] }, { name: 's', shape: [2] }], outputs: [{ name: 'y', shape: null }],
+      nodes: [node('InstanceNormalization', ['x', 's', 'b'], ['y'])], initializers: [f32('b', [2], [0, 0])] };
+    const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'InstanceNormalization', reason: expect.stringMatching(/scale \(input 1\) is not a constant/) })]);
+  });
+});
+
+describe('constant folds the TorchScript exports of BEiT and MobileViT need', () => {
+  it("ReduceSum of an int64 constant (BEiT's relative position index): axes input (13) and attribute (11), keepdims 0 and 1; onnxruntime agrees", async () => {
+    const vals = Array.from({ length: 24 }, (_, i) => (i * 7) % 11 - 5);
+    for (const opset of [11, 13]) {
+      const axes = opset >= 13 ? { inputs: ['c', 'ax'], attrs: {} } : { inputs: ['c'], attrs: { axes: { ints: [0, -1] } } };
+      const conv = await convertSpec(graph([3], [
+        node('ReduceSum', axes.inputs, ['s'], { ...axes.attrs, keepdims: { i: 0 } }), node('Cast', ['s'], ['f'], { to: { i: DT.FLOAT } }),
+        node('ReduceSum', ['c'], ['all'], { keepdims: { i: 1 } }), node('Cast', ['all'], ['af'], { to: { i: DT.FLOAT } }),
+        node('Add', ['x', 'f'], ['xf']), node('Add', ['xf', 'af'], ['y']),
+      ], [{ name: 'c', dims: [2, 3, 4], dataType: DT.INT64, values: vals }, { name: 'ax', dims: [2], dataType: DT.INT64, values: [0, -1] }], opset));
+      // both sums folded (y is [1, 1, 3]: the keepdims sum broadcasts x up a rank)
+      expect(conv.ops).toEqual(['ADD', 'RESHAPE', 'ADD']);
+      const r = await verify(conv);
+      expect(r.problems).toEqual([]);
+      expect(r.maxRef).toBeGreaterThan(0.5);
+      expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    }
+  });
+
+  it('Ceil of a constant folds (MobileViT patch grid); on a run-time tensor it is refused', async () => {
+    const conv = await convertSpec(graph([4], [node('Ceil', ['c'], ['k']), node('Add', ['x', 'k'], ['y'])], [f32('c', [4], [1.5, -1.5, 2, -0.2])], 13));
+    expect(conv.ops).toEqual(['ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([4], [node('Ceil', ['x'], ['y'])], [], 13))));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'Ceil', reason: expect.stringMatching(/only supported when it folds/) })]);
+  });
+});
+
+describe('int64 values are int32 tensors throughout the .tflite', () => {
+  it('a Concat of an int64 constant (first) and int64 ids feeds GATHER; no INT64 tensor is written', async () => {
+    const spec: ModelSpec = {
+      opset: 13,
+      inputs: [{ name: 'ids', shape: [1, 4], elemType: DT.INT64 }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [node('Concat', ['cls', 'ids'], ['all'], { axis: { i: 1 } }), node('Gather', ['emb', 'all'], ['y'], { axis: { i: 0 } })],
+      initializers: [{ name: 'cls', dims: [1, 2], dataType: DT.INT64, values: [3, -1] }, weight('emb', [20, 5], 13, 2)],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['CONCATENATION', 'FLOOR_MOD', 'GATHER']);
+    expect(conv.model.tensors.filter((t) => t.type === 'INT64')).toEqual([]);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+});
