@@ -173,10 +173,25 @@ describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the pos
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 
-  it('on run-time data it is refused', async () => {
-    const spec = graph([2, 3], [node('GatherElements', ['x', 'i'], ['y'], { axis: { i: 1 } })], [{ name: 'i', dims: [2, 3], dataType: DT.INT64, values: [0, 1, 2, 2, 1, 0] }], 13);
+  it('on run-time data with constant indices it is GATHER_ND over the coordinate grid (axes 1 and 0 of rank 3, negative indices, fewer rows)', async () => {
+    const idx1 = { name: 'i1', dims: [2, 2, 4], dataType: DT.INT64, values: [0, 2, -1, 1, 2, 2, 0, -3, 1, 0, 0, 2, -2, 1, 2, 0] };
+    const idx0 = { name: 'i0', dims: [1, 2, 4], dataType: DT.INT64, values: [1, 0, -1, 1, 0, 0, 1, -2] };
+    const conv = await convertSpec(graph([2, 3, 4], [
+      node('GatherElements', ['x', 'i1'], ['g1'], { axis: { i: 1 } }), node('GatherElements', ['x', 'i0'], ['g0'], { axis: { i: -3 } }),
+      node('Add', ['g1', 'g0'], ['y']),
+    ], [idx1, idx0], 13));
+    expect(conv.ops).toEqual(['GATHER_ND', 'GATHER_ND', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+  });
+
+  it('run-time indices are refused', async () => {
+    const spec: ModelSpec = { opset: 13, inputs: [{ name: 'x', shape: [2, 3] }, { name: 'i', shape: [2, 3], elemType: DT.INT64 }], outputs: [{ name: 'y', shape: null }],
+      nodes: [node('GatherElements', ['x', 'i'], ['y'], { axis: { i: 1 } })], initializers: [] };
     const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
-    expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', reason: expect.stringMatching(/only supported when it folds/) })]);
+    expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', reason: expect.stringMatching(/indices/) })]);
   });
 });
 
@@ -236,9 +251,14 @@ describe("Sin and Cos on constants (Llama's rotary tables, TorchScript exporter)
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 
-  it('on run-time tensors they are refused', async () => {
-    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([4], [node('Sin', ['x'], ['s']), node('Cos', ['s'], ['y'])], [], 13))));
-    expect(blockers).toEqual([expect.objectContaining({ op: 'Sin', reason: expect.stringMatching(/only supported when it folds/) })]);
+  it('on run-time tensors they are SIN and COS; onnxruntime agrees', async () => {
+    const conv = await convertSpec(graph([2, 16], [node('Mul', ['x', 'three'], ['a']), node('Sin', ['a'], ['s']), node('Cos', ['a'], ['c']), node('Add', ['s', 'c'], ['y'])],
+      [f32('three', [1], [3])], 13));
+    expect(conv.ops).toEqual(['MUL', 'SIN', 'COS', 'ADD']);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(0.5);
+    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 });
 
@@ -294,14 +314,19 @@ describe('constant folds the TorchScript exports of BEiT and MobileViT need', ()
     }
   });
 
-  it('Ceil of a constant folds (MobileViT patch grid); on a run-time tensor it is refused', async () => {
+  it('Ceil of a constant folds (MobileViT patch grid); on a run-time tensor it is CEIL', async () => {
     const conv = await convertSpec(graph([4], [node('Ceil', ['c'], ['k']), node('Add', ['x', 'k'], ['y'])], [f32('c', [4], [1.5, -1.5, 2, -0.2])], 13));
     expect(conv.ops).toEqual(['ADD']);
     const r = await verify(conv);
     expect(r.problems).toEqual([]);
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
-    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([4], [node('Ceil', ['x'], ['y'])], [], 13))));
-    expect(blockers).toEqual([expect.objectContaining({ op: 'Ceil', reason: expect.stringMatching(/only supported when it folds/) })]);
+    // at run time: CEIL, exact (every output an integer)
+    const run = await convertSpec(graph([2, 16], [node('Mul', ['x', 'four'], ['a']), node('Ceil', ['a'], ['y'])], [f32('four', [1], [4])], 13));
+    expect(run.ops).toEqual(['MUL', 'CEIL']);
+    const rr = await verify(run);
+    expect(rr.problems).toEqual([]);
+    expect(rr.maxRef).toBeGreaterThan(2);
+    expect(rr.maxAbs).toBe(0);
   });
 });
 

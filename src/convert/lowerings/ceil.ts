@@ -1,9 +1,5 @@
-/**
- * Ceil: folded on constants only (MobileViT's TorchScript export rounds its patch grid up from constant
- * sizes); on run-time tensors it is refused.
- */
-import { unaryFold } from '../elementwise.js';
-import type { IrNode } from '../ir.js';
-import { notLowered, type InferContext, type Lowering } from '../lowering.js';
+/** Ceil -> CEIL (elementwise, layout-neutral, exact); folded on constants (MobileViT's patch grid, TorchScript export). */
+import { unaryLowering } from '../elementwise.js';
+import type { Lowering } from '../lowering.js';
 
-export default [{ op: 'Ceil', versions: [6, 13], constantOnly: true, fold: (n: IrNode, ctx: InferContext) => unaryFold(n, ctx, [], Math.ceil), infer: () => [], lower: notLowered }] satisfies Lowering[];
+export default [unaryLowering('Ceil', [6, 13], 'CEIL', [], Math.ceil)] satisfies Lowering[];

@@ -1,9 +1,5 @@
-/**
- * Cos: folded on constants only (Llama's rotary tables, TorchScript export: cos of constant
- * position x frequency); on run-time tensors it is refused.
- */
-import { unaryFold } from '../elementwise.js';
-import type { IrNode } from '../ir.js';
-import { notLowered, type InferContext, type Lowering } from '../lowering.js';
+/** Cos -> COS (elementwise, layout-neutral); folded on constants (Llama's rotary tables in the TorchScript export). */
+import { unaryLowering } from '../elementwise.js';
+import type { Lowering } from '../lowering.js';
 
-export default [{ op: 'Cos', versions: [7], constantOnly: true, fold: (n: IrNode, ctx: InferContext) => unaryFold(n, ctx, [], Math.cos), infer: () => [], lower: notLowered }] satisfies Lowering[];
+export default [unaryLowering('Cos', [7], 'COS', [], Math.cos)] satisfies Lowering[];

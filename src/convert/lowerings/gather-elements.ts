@@ -1,40 +1,66 @@
 /**
- * GatherElements: folded when data and indices are constant. HF BERT's embeddings gather the
- * token_type_ids buffer (a constant) at the position ids (constant at a fixed sequence length);
- * on run-time tensors it is refused (no TFLite twin without an index grid).
+ * GatherElements with constant indices: folded when the data is constant too (HF BERT's embeddings
+ * gather the token_type_ids buffer at the position ids, both constant at a fixed sequence length); on
+ * run-time data it is GATHER_ND with every output element's full coordinates as a constant index grid
+ * (the indices' own coordinates, the axis coordinate replaced by the index), in logical layout.
+ * Run-time indices are refused: the grid would have to be built at run time.
  */
+import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
-import { notLowered, type InferContext, type Lowering } from '../lowering.js';
+import { identity } from '../layout.js';
+import type { InferContext, Lowering } from '../lowering.js';
 import { constOf, strides } from '../lower-util.js';
 
-function fold(n: IrNode, ctx: InferContext) {
+/** The output shape (the indices') and, per output element, its data coordinates (rank of them each). */
+function plan(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis']);
-  const d = ctx.const(n.inputs[0]!);
-  const ix = ctx.const(n.inputs[1]!);
-  if (!d || !ix) return undefined;
-  const r = d.shape.length;
+  const data = ctx.shape(n.inputs[0]!);
+  const ix = ctx.needConst(n, 1, 'indices');
+  const r = data.length;
   const axis = normAxis(attrInt(n, 'axis', 0), r);
   if (ix.shape.length !== r) refuse(`indices of rank ${ix.shape.length} for data of rank ${r}`);
-  ix.shape.forEach((s, i) => { if (i !== axis && s > d.shape[i]!) refuse(`indices dimension ${i} (${s}) exceeds the data's (${d.shape[i]})`); });
-  const ds = strides(d.shape);
+  ix.shape.forEach((s, i) => { if (i !== axis && s > data[i]!) refuse(`indices dimension ${i} (${s}) exceeds the data's (${data[i]})`); });
   const is = strides(ix.shape);
-  const dim = d.shape[axis]!;
-  const out = new Array<number>(ix.data.length);
+  const dim = data[axis]!;
+  const coords = new Array<number>(ix.data.length * r);
   for (let k = 0; k < ix.data.length; k++) {
     const raw = ix.data[k]!;
     const j = raw < 0 ? raw + dim : raw;
     if (j < 0 || j >= dim) refuse(`index ${raw} out of range for a dimension of ${dim}`);
-    // the output position's coordinates, with the axis coordinate replaced by the index
-    let at = 0;
     let rest = k;
     for (let i = 0; i < r; i++) {
       const c = Math.floor(rest / is[i]!);
       rest -= c * is[i]!;
-      at += (i === axis ? j : c) * ds[i]!;
+      coords[k * r + i] = i === axis ? j : c;
     }
-    out[k] = d.data[at]!;
   }
-  return [constOf(d.dtype, ix.shape, out)];
+  return { shape: ix.shape, coords, rank: r };
 }
 
-export default [{ op: 'GatherElements', versions: [11, 13], constantOnly: true, fold, infer: () => [], lower: notLowered }] satisfies Lowering[];
+function infer(n: IrNode, ctx: InferContext) {
+  return [{ shape: plan(n, ctx).shape, dtype: ctx.dtype(n.inputs[0]!) }];
+}
+
+function fold(n: IrNode, ctx: InferContext) {
+  const d = ctx.const(n.inputs[0]!);
+  if (!d || !ctx.const(n.inputs[1]!)) return undefined;
+  const { shape, coords, rank } = plan(n, ctx);
+  const ds = strides(d.shape);
+  const out = new Array<number>(coords.length / Math.max(rank, 1));
+  for (let k = 0; k < out.length; k++) {
+    let at = 0;
+    for (let i = 0; i < rank; i++) at += coords[k * rank + i]! * ds[i]!;
+    out[k] = d.data[at]!;
+  }
+  return [constOf(d.dtype, shape, out)];
+}
+
+function lower(n: IrNode, ctx: EmitContext) {
+  const { shape, coords, rank } = plan(n, ctx);
+  const data = ctx.getAs(n.inputs[0]!, identity(rank));
+  const out = ctx.output(n.outputs[0]!, identity(rank));
+  const grid = ctx.g.addInt32Const(`${ctx.node(n)}_coords`, [...shape, rank], coords);
+  ctx.op('GATHER_ND', [data, grid], [out], { table: 'GatherNdOptions', values: {} });
+}
+
+export default [{ op: 'GatherElements', versions: [11, 13], infer, fold, lower }] satisfies Lowering[];

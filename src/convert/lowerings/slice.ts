@@ -66,8 +66,12 @@ function fold(n: IrNode, ctx: InferContext) {
   return [constFromCoords(c, shape, (axis, i) => p[axis]!.start + i * p[axis]!.step)];
 }
 
+/** TFLite's STRIDED_SLICE kernel takes at most 5 dimensions (a constant slice of any rank folds). */
+const STRIDED_SLICE_MAX_RANK = 5;
+
 function lower(n: IrNode, ctx: EmitContext) {
   const p = plan(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) });
+  if (p.length > STRIDED_SLICE_MAX_RANK) refuse(`a run-time slice of rank ${p.length}: TFLite's STRIDED_SLICE takes at most ${STRIDED_SLICE_MAX_RANK} dimensions`);
   const src = ctx.primary(n.inputs[0]!);
   const phys = src.perm.map((a) => p[a]!);
   let endMask = 0;
