@@ -90,7 +90,7 @@ const resultsFile = join(zoo.dir, 'results', 'bench-zoo.json');
 const work = mkdtempSync(join(tmpdir(), 'tfdoctor-bench-zoo-'));
 const readJson = (f, dflt) => { try { return JSON.parse(readFileSync(f, 'utf8')); } catch { return dflt; } };
 
-const cases = zoo.models.flatMap((m) => Object.entries(m.exports).map(([exporter, onnx]) => ({ id: `${m.arch}.${exporter}`, arch: m.arch, exporter, onnx, input: m.input, torchOutput: m.torchOutput })))
+const cases = zoo.models.flatMap((m) => Object.entries(m.exports).map(([exporter, onnx]) => ({ id: `${m.arch}.${exporter}`, arch: m.arch, exporter, onnx, input: m.input, torchOutput: m.torchOutputF64 })))
   .filter((c) => !only.length || only.includes(c.arch) || only.includes(c.id));
 
 /** Median, percentile (linear) of a list. */
@@ -264,7 +264,7 @@ function markdownOf(report) {
     `Written by \`node bench/zoo.mjs\` from ${report.file}. Latency: ai_edge_litert Interpreter, default resolver (XNNPACK),`,
     `invokes interleaved one by one (ours, onnx2tf, ours, ...), ${runsSeen} pairs per file and thread count; the ratio is the median of`,
     `the paired ratios ours/onnx2tf (p10-p90 in brackets); "slower"/"faster" only when past 3 % with a sign test p < 0.01.`,
-    `Exact: within 1e-4 x max(1, max|torch output|) of PyTorch's output (Python tier, default resolver).`,
+    `Exact: within 1e-4 x max(1, max|torch output|) of PyTorch's float64 output on the same input (Python tier, default resolver).`,
     `Machine: ${cpus().length} CPUs shared with other jobs; load averages at each row's measurement are in the JSON.`,
     '',
     ...summaryOf(report).map((l) => `- ${l}`),

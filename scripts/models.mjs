@@ -148,7 +148,7 @@ export function ensureZoo({ log = (m) => process.stderr.write(`${m}\n`) } = {}) 
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const models = manifest.models.map((m) => ({
     arch: m.arch, inputShape: m.input_shape, maxAbsOutput: m.max_abs_output,
-    input: join(dir, m.input), torchOutput: join(dir, m.torch_output),
+    input: join(dir, m.input), torchOutput: join(dir, m.torch_output), torchOutputF64: join(dir, m.torch_output_f64),
     // an export torch's exporter could not write is listed with its error, not as a file
     exports: Object.fromEntries(Object.entries(m.exports).filter(([, e]) => e.file).map(([k, e]) => [k, join(dir, e.file)])),
     exportErrors: Object.fromEntries(Object.entries(m.exports).filter(([, e]) => !e.file).map(([k, e]) => [k, e.export_error])),

@@ -16,7 +16,10 @@ PyTorch runs on 2 threads whatever the machine's core count: oneDNN's summation 
 and PyTorch's output is the yardstick convert-zoo holds every .tflite to (inception_v3's reference kernels are
 4.9e-4 from the 2-thread output and 5.5e-4 from the 1-thread one, against a tolerance of 5.0e-4).
 
-Beside the files: <arch>.input.npy (the seeded 1x3xHxW input), <arch>.torch.npy (PyTorch's output on it)
+Beside the files: <arch>.input.npy (the seeded 1x3xHxW input), <arch>.torch.npy (PyTorch's output on it),
+<arch>.torch64.npy (the same model in float64 on the same input: the function itself, which convert-zoo judges every
+.tflite against; PyTorch's own float32 result is 2-5e-4 from it on inception_v3, as far as a .tflite's kernels can be,
+so two float32 results can sit a tolerance apart with neither wrong, and which side of it depends on the CPU's kernels)
 and manifest.json: versions, and per model the input shape, max|y|, and per export the file, op counts
 (op_type-since_version), opsets, external data files and onnxruntime's error against PyTorch.
 
@@ -29,6 +32,7 @@ usage: python export_zoo.py --out DIR [--only resnet18,swin_t]
 """
 from __future__ import annotations
 
+import copy
 import argparse
 import json
 import os
@@ -124,7 +128,7 @@ def head_of(model: nn.Module, classes: int) -> nn.Module:
     return heads[-1]
 
 
-def build(arch: str, side: int, seed: int) -> tuple[nn.Module, np.ndarray, np.ndarray, dict]:
+def build(arch: str, side: int, seed: int) -> tuple[nn.Module, np.ndarray, np.ndarray, np.ndarray, dict]:
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     t0 = time.perf_counter()
@@ -138,11 +142,13 @@ def build(arch: str, side: int, seed: int) -> tuple[nn.Module, np.ndarray, np.nd
         for p in head.parameters():
             p.mul_(OUTPUT_SCALE / natural)
         y = model(torch.from_numpy(x)).numpy()
+        y64 = copy.deepcopy(model).double()(torch.from_numpy(x).double()).numpy()
     if not np.isfinite(y).all():
         raise RuntimeError(f"{arch}: non-finite PyTorch output")
     info = {"params": int(sum(p.numel() for p in model.parameters())), "batchnorms": bns, "randomised": randomised,
             "natural_max_abs_output": natural, "build_seconds": round(time.perf_counter() - t0, 2)}
-    return model, x, y, info
+    info["f64_vs_f32_max_abs"] = float(np.max(np.abs(y64 - y)))
+    return model, x, y, y64, info
 
 
 def reuse(path: str, x: np.ndarray, y: np.ndarray, tolerance: float) -> dict | None:
@@ -187,12 +193,13 @@ def main() -> None:
             with open(f"{base}.json") as f:
                 manifest["models"].append(json.load(f))
             continue
-        model, x, y, info = build(arch, side, seed)
+        model, x, y, y64, info = build(arch, side, seed)
         reusable = os.path.exists(f"{base}.torch.npy") and np.array_equal(np.load(f"{base}.torch.npy"), y)
         np.save(f"{base}.input.npy", x)
         np.save(f"{base}.torch.npy", y)
+        np.save(f"{base}.torch64.npy", y64)
         entry = {"arch": arch, "input_shape": list(x.shape), "output_shape": list(y.shape),
-                 "max_abs_output": float(np.max(np.abs(y))), "input": f"{arch}.input.npy", "torch_output": f"{arch}.torch.npy",
+                 "max_abs_output": float(np.max(np.abs(y))), "input": f"{arch}.input.npy", "torch_output": f"{arch}.torch.npy", "torch_output_f64": f"{arch}.torch64.npy",
                  **info, "exports": {}}
         tolerance = 1e-4 * max(1.0, entry["max_abs_output"])
         for exporter, kwargs in EXPORTERS.items():

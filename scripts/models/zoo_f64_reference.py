@@ -46,7 +46,7 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(2)  # as export_zoo.py builds the zoo
     archs = [a for a, _ in export_zoo.ZOO]
-    model, x, y, _ = export_zoo.build(args.arch, dict(export_zoo.ZOO)[args.arch], archs.index(args.arch))
+    model, x, y, _, _ = export_zoo.build(args.arch, dict(export_zoo.ZOO)[args.arch], archs.index(args.arch))
     if not np.array_equal(np.load(os.path.join(args.zoo, f"{args.arch}.torch.npy")), y):
         sys.exit("the rebuilt model's output differs from the cached <arch>.torch.npy: another torch or another CPU")
     with torch.no_grad():

@@ -18,9 +18,12 @@ export type ZooStatus = 'exact' | 'refused' | 'wrong' | 'crashed';
 
 export interface ZooModel {
   arch: string; inputShape: number[]; maxAbsOutput: number; input: string; torchOutput: string; exports: Record<string, string>;
+  /** the same model in float64 on the same input (export_zoo.py): what every .tflite is judged against */
+  torchOutputF64: string;
 }
 
-export interface ZooCase { id: string; arch: string; exporter: string; onnx: string; input: string; torchOutput: string; maxAbsOutput: number }
+/** torchReference: PyTorch's float64 output, the function itself (its float32 output is one more rounding of it) */
+export interface ZooCase { id: string; arch: string; exporter: string; onnx: string; input: string; torchReference: string; maxAbsOutput: number }
 
 export interface ZooResult {
   id: string; arch: string; exporter: string; status: ZooStatus;
@@ -41,7 +44,7 @@ export interface ZooResult {
 /** Cases `arch.exporter`; a filter entry selects an arch (every export) or one case id. */
 export function zooCases(models: readonly ZooModel[], filter: readonly string[] = []): ZooCase[] {
   const cases = models.flatMap((m) => Object.entries(m.exports).map(([exporter, onnx]) => ({
-    id: `${m.arch}.${exporter}`, arch: m.arch, exporter, onnx, input: m.input, torchOutput: m.torchOutput, maxAbsOutput: m.maxAbsOutput,
+    id: `${m.arch}.${exporter}`, arch: m.arch, exporter, onnx, input: m.input, torchReference: m.torchOutputF64, maxAbsOutput: m.maxAbsOutput,
   })));
   return filter.length ? cases.filter((c) => filter.includes(c.arch) || filter.includes(c.id)) : cases;
 }
@@ -85,7 +88,7 @@ export async function runZoo(cases: readonly ZooCase[], python: string, outDir: 
     log(`${c.id}: converted (${converted.summary.opsOut} ops), Node tier ${node.pass ? 'pass' : 'FAIL'} ${node.maxAbs.toExponential(2)}`);
   }
   const jobs = cases.filter((c) => tflites.has(c.id))
-    .map((c) => ({ id: c.id, onnx: c.onnx, tflite: tflites.get(c.id)!, inputs: [c.input], torchOutput: c.torchOutput }));
+    .map((c) => ({ id: c.id, onnx: c.onnx, tflite: tflites.get(c.id)!, inputs: [c.input], torchOutput: c.torchReference }));
   const py = jobs.length ? pythonVerifyBatch(python, jobs, 300_000 + 120_000 * jobs.length) : new Map();
   for (const r of results) {
     const p = py.get(r.id) as (PythonVerifyResult & { error?: string }) | undefined;
