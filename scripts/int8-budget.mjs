@@ -27,19 +27,12 @@
 // Needs `npm run build` first. usage:
 //   node scripts/int8-budget.mjs (--zoo NAME | --onnx FILE) [--calibration 16] [--samples 8] [--sample-seed 20000]
 //     [--method mse|minmax] [--oracle N] [--sweep K] [--sensitivity] [--dist DIR]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureZoo } from './models.mjs';
+import { join } from 'node:path';
+import { converterModules, floatGraph as floatGraphOf, scriptArgs, writeCalibration } from './int8-common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
-const dist = resolve(opt('--dist', resolve(here, '..', 'dist')));
-const zooName = opt('--zoo', undefined);
-const onnxPath = opt('--onnx', undefined) ?? (zooName ? join(ensureZoo().dir, `${zooName}.dynamo.onnx`) : undefined);
-if (!onnxPath) { console.error('usage: node scripts/int8-budget.mjs (--zoo NAME | --onnx FILE) [--calibration N] [--samples K]'); process.exit(2); }
+const { args, opt, dist, onnxPath } = scriptArgs('int8-budget.mjs');
 const nCal = Number(opt('--calibration', '16'));
 const nSamples = Number(opt('--samples', '8'));
 const sampleSeed = Number(opt('--sample-seed', '20000'));
@@ -47,22 +40,12 @@ const method = opt('--method', undefined);
 const nOracle = Number(opt('--oracle', '0'));
 const nSweep = Number(opt('--sweep', '0'));
 
-const { readOnnxFile } = await import(join(dist, 'onnx', 'read.js'));
-const { convertModel } = await import(join(dist, 'convert', 'convert.js'));
-const { calibrateInt8 } = await import(join(dist, 'convert', 'quantize', 'calibrate.js'));
-const { quantizeInt8 } = await import(join(dist, 'convert', 'quantize', 'int8.js'));
+const m = await converterModules(dist);
+const { calibrateInt8, quantizeInt8, writeVersionedTflite, openTflite, seededInputs } = m;
 const { INT8_RULES } = await import(join(dist, 'convert', 'quantize', 'int8-rules.js'));
 const { symmetricInt8 } = await import(join(dist, 'convert', 'quantize', 'weights.js'));
-const { writeVersionedTflite } = await import(join(dist, 'convert', 'tflite', 'write.js'));
-const { openTflite } = await import(join(dist, 'verify', 'litert.js'));
-const { seededInputs } = await import(join(dist, 'verify', 'prng.js'));
-const { encodeNpyFloat32 } = await import(join(dist, 'verify', 'npy.js'));
 
-function floatGraph() {
-  const { graph, ir, blockers } = convertModel(readOnnxFile(onnxPath), {});
-  if (blockers.length) throw new Error(`${onnxPath} does not convert: ${blockers.map((b) => b.message ?? b).join('; ')}`);
-  return { g: graph, onnxDims: new Map(ir.inputs.map((n) => [n, ir.values.get(n).shape])) };
-}
+const floatGraph = () => floatGraphOf(m, onnxPath);
 const { g, onnxDims } = floatGraph();
 const inDims = g.tensors[g.inputs[0]].shape;
 const onnxIn = [...onnxDims.values()][0];
@@ -71,10 +54,8 @@ const work = mkdtempSync(join(tmpdir(), 'tfdoctor-int8-budget-'));
 /** a bias-corrected copy of the float graph and its ranges, calibrated on the inputs of `seeds` */
 async function calibrated(seeds) {
   const { g: gq } = floatGraph();
-  const all = new Float32Array(seeds.length * onnxIn.reduce((a, b) => a * b, 1));
-  seeds.forEach((s, k) => all.set(seededInputs([onnxIn], s)[0], k * (all.length / seeds.length)));
   const path = join(work, 'cal.npy');
-  writeFileSync(path, encodeNpyFloat32(all, [seeds.length, ...onnxIn.slice(1)]));
+  writeCalibration(m, path, onnxIn, seeds);
   const cal = await calibrateInt8(gq, onnxDims, path, method ? { method } : {});
   return { gq, ranges: cal.ranges };
 }

@@ -19,18 +19,11 @@
 // for a closer look in numpy, e.g. one row's SQNR (vit_b_16's class token: row 0 of the residual stream).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ensureZoo } from './models.mjs';
+import { join } from 'node:path';
+import { converterModules, floatGraph as floatGraphOf, scriptArgs, writeCalibration } from './int8-common.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
 // --dist DIR: another build of the project instead of dist/
-const dist = resolve(opt('--dist', resolve(here, '..', 'dist')));
-const zooName = opt('--zoo', undefined);
-const onnxPath = opt('--onnx', undefined) ?? (zooName ? join(ensureZoo().dir, `${zooName}.dynamo.onnx`) : undefined);
-if (!onnxPath) { console.error('usage: node scripts/int8-scan.mjs (--zoo NAME | --onnx FILE) [--calibration N] [--samples K]'); process.exit(2); }
+const { args, opt, dist, onnxPath } = scriptArgs('int8-scan.mjs');
 const nCal = Number(opt('--calibration', '8'));
 const nSamples = Number(opt('--samples', '2'));
 // --sample-seed N: the scanned inputs are seeds N, N+1, ... (default 20000: inputs that are neither int8-zoo.mjs's
@@ -43,26 +36,15 @@ const nWorst = Number(opt('--worst', '25'));
 const dumpRe = opt('--dump', undefined) ? new RegExp(opt('--dump', undefined)) : undefined;
 const dumpDir = opt('--dump-dir', '.');
 
-const { readOnnxFile } = await import(join(dist, 'onnx', 'read.js'));
-const { convertModel } = await import(join(dist, 'convert', 'convert.js'));
-const { calibrateInt8 } = await import(join(dist, 'convert', 'quantize', 'calibrate.js'));
-const { quantizeInt8 } = await import(join(dist, 'convert', 'quantize', 'int8.js'));
+const m = await converterModules(dist);
+const { calibrateInt8, quantizeInt8, writeVersionedTflite, openTflite, seededInputs, encodeNpyFloat32 } = m;
 const { withOutputs } = await import(join(dist, 'convert', 'quantize', 'ranges.js'));
 const { TfliteGraph } = await import(join(dist, 'convert', 'tflite', 'model.js'));
-const { assignOpVersions } = await import(join(dist, 'convert', 'tflite', 'op-version.js'));
-const { writeTflite } = await import(join(dist, 'convert', 'tflite', 'write.js'));
-const { openTflite } = await import(join(dist, 'verify', 'litert.js'));
-const { seededInputs } = await import(join(dist, 'verify', 'prng.js'));
-const { encodeNpyFloat32 } = await import(join(dist, 'verify', 'npy.js'));
 
 const log = (msg) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
 /** the float graph, as convert writes it before any quantization pass */
-function floatGraph() {
-  const { graph, ir, blockers } = convertModel(readOnnxFile(onnxPath), {});
-  if (blockers.length) throw new Error(`${onnxPath} does not convert: ${blockers.map((b) => b.message ?? b).join('; ')}`);
-  return { g: graph, onnxDims: new Map(ir.inputs.map((n) => [n, ir.values.get(n).shape])) };
-}
+const floatGraph = () => floatGraphOf(m, onnxPath);
 
 log(`converting ${onnxPath}`);
 const { g, onnxDims } = floatGraph();
@@ -71,17 +53,11 @@ const { g: gq } = floatGraph();
 const inDims = g.tensors[g.inputs[0]].shape;
 const work = mkdtempSync(join(tmpdir(), 'tfdoctor-int8-scan-'));
 const calPath = join(work, 'cal.npy');
-{
-  const onnxIn = [...onnxDims.values()][0];
-  const all = new Float32Array(nCal * onnxIn.reduce((a, b) => a * b, 1));
-  for (let k = 0; k < nCal; k++) all.set(seededInputs([onnxIn], 10_000 + k)[0], k * (all.length / nCal));
-  writeFileSync(calPath, encodeNpyFloat32(all, [nCal, ...onnxIn.slice(1)]));
-}
+writeCalibration(m, calPath, [...onnxDims.values()][0], Array.from({ length: nCal }, (_, k) => 10_000 + k));
 log(`calibrating on ${nCal} samples`);
 const cal = await calibrateInt8(gq, onnxDims, calPath, method ? { method } : {});
 // --no-float-by-place: every operator with an int8 rule in int8 (the model before row-norm.ts's float keeps)
 const { graph: q } = quantizeInt8(gq, cal.ranges, { floatByPlace: !args.includes('--no-float-by-place') });
-assignOpVersions(q);
 
 const isAct = (G, t) => t >= 0 && !G.tensors[t].data;
 const qByName = new Map(q.tensors.map((t, i) => [t.name, i]));
@@ -103,8 +79,7 @@ function allOutputs(G) {
   });
   c.outputs = read;
   c.signatureOutputs = read.map((t) => ({ name: c.tensors[t].name, tensor: t }));
-  assignOpVersions(c);
-  return { bytes: writeTflite(c), outs };
+  return { bytes: writeVersionedTflite(c), outs };
 }
 
 /**
@@ -150,8 +125,7 @@ function localGraph(from, to) {
   L.outputs = checks.map(([, n]) => n);
   L.signatureInputs = L.inputs.map((t) => ({ name: L.tensors[t].name, tensor: t }));
   L.signatureOutputs = L.outputs.map((t) => ({ name: L.tensors[t].name, tensor: t }));
-  assignOpVersions(L);
-  return { bytes: writeTflite(L), feeds, checks, L };
+  return { bytes: writeVersionedTflite(L), feeds, checks, L };
 }
 
 const acc = () => ({ sig: 0, noise: 0 });

@@ -1,12 +1,11 @@
 /** Shared lowering for broadcasting binary ops and layout-neutral unary ops. */
 import { OnnxDataType } from '../onnx/model.js';
+import { isIntegerType } from '../onnx/tensor.js';
 import type { EmitContext } from './emit.js';
 import { onlyAttrs, refuse, type IrNode } from './ir.js';
 import type { InferContext, Lowering } from './lowering.js';
 import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, requireFloat } from './lower-util.js';
 import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
-
-const INT_TYPES: number[] = [OnnxDataType.INT8, OnnxDataType.INT16, OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.UINT8];
 
 /** Two float (or constant) inputs broadcast against each other; the result has `dtype`. */
 function inferBroadcast(n: IrNode, ctx: InferContext, dtype: number) {
@@ -34,16 +33,18 @@ export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpNa
   };
 }
 
+/** The constant element types each kind of broadcasting op takes (float arithmetic; bool logic, e.g. LOGICAL_AND). */
+const OPERAND_TYPES = { float: [OnnxDataType.FLOAT, OnnxDataType.DOUBLE, OnnxDataType.FLOAT16], bool: [OnnxDataType.BOOL] } as const;
+
 /** Emits one broadcasting TFLite op over `inputs`, all in the layout of the first non-constant one. */
-export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName, table: OptionsName | undefined, inputs: string[]): void {
+export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName, table: OptionsName | undefined, inputs: string[],
+  operands: keyof typeof OPERAND_TYPES = 'float'): void {
   const outShape = ctx.shape(n.outputs[0]!);
   const r = outShape.length;
   const perm = ctx.commonPerm(inputs, r);
   const tensors = inputs.map((i) => {
     if (ctx.isConst(i)) {
-      if (ctx.value(i).dtype !== OnnxDataType.FLOAT && ctx.value(i).dtype !== OnnxDataType.DOUBLE && ctx.value(i).dtype !== OnnxDataType.FLOAT16) {
-        refuse(`constant '${i}' is not a float tensor`);
-      }
+      if (!(OPERAND_TYPES[operands] as readonly number[]).includes(ctx.value(i).dtype)) refuse(`constant '${i}' is not a ${operands} tensor`);
       return ctx.broadcastConst(i, r, perm);
     }
     return ctx.getBroadcast(i, r, perm);
@@ -129,7 +130,7 @@ export function unaryFold(n: IrNode, ctx: InferContext, attrs: string[], evaluat
   onlyAttrs(n, attrs);
   const c = ctx.const(n.inputs[0]!);
   if (!c) return undefined;
-  if (c.dtype !== OnnxDataType.FLOAT && c.dtype !== OnnxDataType.DOUBLE && !INT_TYPES.includes(c.dtype)) return undefined;
+  if (c.dtype !== OnnxDataType.FLOAT && c.dtype !== OnnxDataType.DOUBLE && !isIntegerType(c.dtype)) return undefined;
   return [constOf(c.dtype, c.shape, Array.from(c.data, evaluate))];
 }
 

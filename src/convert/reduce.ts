@@ -1,5 +1,6 @@
 /** Shared lowering for the ONNX Reduce* family (axes attribute, or axes input from a given version). */
 import { OnnxDataType } from '../onnx/model.js';
+import { isIntegerType } from '../onnx/tensor.js';
 import type { EmitContext } from './emit.js';
 import { attrInt, attrInts, normAxis, onlyAttrs, refuse, type IrNode } from './ir.js';
 import type { InferContext, Lowering } from './lowering.js';
@@ -27,16 +28,13 @@ export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: nu
   return [...new Set(axes.map((a) => normAxis(a, rank)))].sort((a, b) => a - b);
 }
 
-/** Integer element types a reducer folds exactly (sums checked against 2^53). */
-const INT_TYPES: number[] = [OnnxDataType.INT8, OnnxDataType.INT16, OnnxDataType.INT32, OnnxDataType.INT64, OnnxDataType.UINT8];
-
 /**
  * Folds a reducer over an INTEGER constant (BEiT's relative position index, TorchScript export); float
  * constants are left to the runtime reducer (its float32 accumulation order is not a fold's to copy).
  */
 function foldIntReduce(n: IrNode, ctx: InferContext, axesInputSince: number, combine: (acc: number, x: number) => number) {
   const c = ctx.const(n.inputs[0]!);
-  if (!c || !INT_TYPES.includes(c.dtype)) return undefined;
+  if (!c || !isIntegerType(c.dtype)) return undefined;
   const r = c.shape.length;
   const axes = reduceAxes(n, ctx, r, axesInputSince, true);
   const keep = attrInt(n, 'keepdims', 1) === 1;

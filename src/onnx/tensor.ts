@@ -35,6 +35,11 @@ const BYTE_WIDTH: Record<number, number> = {
   [OnnxDataType.BFLOAT16]: 2,
 };
 
+/** The integer element types a constant fold computes exactly (their values are doubles here, checked by each fold). */
+export function isIntegerType(dtype: number): boolean {
+  return dtype === OnnxDataType.INT8 || dtype === OnnxDataType.INT16 || dtype === OnnxDataType.INT32 || dtype === OnnxDataType.INT64 || dtype === OnnxDataType.UINT8;
+}
+
 export function isFloatType(dtype: number): boolean {
   return dtype === OnnxDataType.FLOAT || dtype === OnnxDataType.FLOAT16 || dtype === OnnxDataType.BFLOAT16 || dtype === OnnxDataType.DOUBLE;
 }

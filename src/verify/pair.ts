@@ -67,13 +67,14 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
         const dims = specs.map((s) => concreteDims(s.dims, opts.dims));
         const bad = specs.find((s) => !FED_TYPES.includes(s.type));
         if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32, int32 and int64 inputs only`);
-        const isInt = (s: OnnxInputSpec) => s.type !== 'float32';
         // float inputs draw from the stream they always did; integer ones from their own (int-inputs.ts ranges)
-        const floats = seededInputs(specs.filter((s) => !isInt(s)).map((s) => dims[specs.indexOf(s)]!), seed);
-        const ints = specs.filter(isInt);
-        bounds ??= ints.length ? intInputBounds(onnxPath, ints.map((s) => s.name)) : new Map();
-        const intData = seededInts(ints.map((s) => dims[specs.indexOf(s)]!), ints.map((s) => bounds!.get(s.name)!), seed);
-        fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: isInt(s) ? intData[ints.indexOf(s)]! : floats[specs.filter((x) => !isInt(x)).indexOf(s)]! }));
+        const floatAt = specs.flatMap((s, i) => (s.type === 'float32' ? [i] : []));
+        const intAt = specs.flatMap((s, i) => (s.type === 'float32' ? [] : [i]));
+        bounds ??= intAt.length ? intInputBounds(onnxPath, intAt.map((i) => specs[i]!.name)) : new Map();
+        const data: (Float32Array | Int32Array)[] = [];
+        seededInputs(floatAt.map((i) => dims[i]!), seed).forEach((d, k) => { data[floatAt[k]!] = d; });
+        seededInts(intAt.map((i) => dims[i]!), intAt.map((i) => bounds!.get(specs[i]!.name)!), seed).forEach((d, k) => { data[intAt[k]!] = d; });
+        fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: data[i]! }));
         // the .tflite takes int32 (convert's int64 inputs are int32 there); onnxruntime gets the model's own type
         return Object.fromEntries(fed.map((t, i) => [t.name, specs[i]!.type === 'int64'
           ? { dims: t.dims, data: BigInt64Array.from(t.data as Int32Array, (v) => BigInt(v)), type: 'int64' }

@@ -11,7 +11,7 @@ import { runOnnx } from '../../src/verify/onnxrt.js';
 import { runTflite } from '../../src/verify/litert.js';
 import { intInputBounds } from '../../src/verify/int-inputs.js';
 import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
-import { convertSpec, verify, writeModel } from './helpers/run.js';
+import { convertSpec, expectVerified, verify, writeModel } from './helpers/run.js';
 
 const node = (op: string, inputs: string[], outputs: string[], attrs: NodeSpec['attrs'] = {}): NodeSpec => ({ op, inputs, outputs, attrs });
 const f32 = (name: string, dims: number[], values: number[]): TensorSpec => ({ name, dims, values });
@@ -26,10 +26,7 @@ describe('IsNaN (torch SDPA export: Where(IsNaN(softmax), 0, softmax))', () => {
     ], [f32('zero', [], [0])], 20);
     const conv = await convertSpec(spec);
     expect(conv.ops).toEqual(['SQRT', 'NOT_EQUAL', 'SELECT_V2', 'ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('the SDPA form at opset 13 (TorchScript) and 20 (dynamo) converts exactly', async () => {
@@ -91,10 +88,7 @@ describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in
     expect(conv.model.tensors[conv.model.inputs[0]!]!.type).toBe('INT32');
     expect(conv.model.tensors[conv.model.inputs[1]!]!.type).toBe('INT32');
     expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('negative token ids count from the end of the table as in onnxruntime (ids in [-50, 50), mask with zeros)', async () => {
@@ -167,10 +161,7 @@ describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the pos
       node('Add', ['x', 'g1'], ['a']), node('Add', ['a', 'g0'], ['y']),
     ], [weight('d', [2, 3, 4], 9, 2), idx1, idx0], 13));
     expect(conv.ops).toEqual(['ADD', 'ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('on run-time data with constant indices it is GATHER_ND over the coordinate grid (axes 1 and 0 of rank 3, negative indices, fewer rows)', async () => {
@@ -181,10 +172,7 @@ describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the pos
       node('Add', ['g1', 'g0'], ['y']),
     ], [idx1, idx0], 13));
     expect(conv.ops).toEqual(['GATHER_ND', 'GATHER_ND', 'ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('run-time indices are refused', async () => {
@@ -203,10 +191,7 @@ describe('Reciprocal (T5 RMS norm from the dynamo exporter: x * Reciprocal(Sqrt(
       node('Reciprocal', ['c'], ['ic']), node('Mul', ['n', 'ic'], ['y']),
     ], [{ name: 'ax', dims: [1], dataType: DT.INT64, values: [-1] }, f32('eps', [], [1e-6]), f32('c', [8], [1, 2, 4, -0.5, 0.25, 3, -1, 0.8])], 18));
     expect(conv.ops).toEqual(['MUL', 'MEAN', 'ADD', 'SQRT', 'DIV', 'MUL', 'MUL']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 });
 
@@ -214,10 +199,7 @@ describe("Log and integer Abs (T5's relative position buckets, TorchScript expor
   it('LOG at run time', async () => {
     const conv = await convertSpec(graph([2, 8], [node('Mul', ['x', 'x'], ['sq']), node('Add', ['sq', 'one'], ['p']), node('Log', ['p'], ['l']), node('Add', ['l', 'x'], ['y'])], [f32('one', [], [1])], 13));
     expect(conv.ops).toEqual(['MUL', 'ADD', 'LOG', 'ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('a constant bucket chain folds away: |int64 positions| -> float -> Log -> scale -> int64 -> Gather of a bias table; onnxruntime agrees', async () => {
@@ -229,10 +211,7 @@ describe("Log and integer Abs (T5's relative position buckets, TorchScript expor
     ], [{ name: 'rel', dims: [16], dataType: DT.INT64, values: rel }, { name: 'one64', dims: [], dataType: DT.INT64, values: [1] },
       f32('exact', [], [0.5]), f32('lnmax', [], [Math.log(16)]), f32('span', [], [4]), weight('table', [9, 3], 11, 2)], 13));
     expect(conv.ops).toEqual(['ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 });
 
@@ -245,20 +224,14 @@ describe("Sin and Cos on constants (Llama's rotary tables, TorchScript exporter)
       node('Mul', ['x', 'c'], ['xc']), node('Add', ['xc', 's'], ['y']),
     ], [f32('pos', [8], pos), f32('inv', [4], inv), { name: 'ax1', dims: [1], dataType: DT.INT64, values: [1] }], 13));
     expect(conv.ops).toEqual(['MUL', 'ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('on run-time tensors they are SIN and COS; onnxruntime agrees', async () => {
     const conv = await convertSpec(graph([2, 16], [node('Mul', ['x', 'three'], ['a']), node('Sin', ['a'], ['s']), node('Cos', ['a'], ['c']), node('Add', ['s', 'c'], ['y'])],
       [f32('three', [1], [3])], 13));
     expect(conv.ops).toEqual(['MUL', 'SIN', 'COS', 'ADD']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 });
 
@@ -270,10 +243,7 @@ describe("InstanceNormalization (torch's GroupNorm export: Wav2Vec2's feature ex
     ], [{ name: 'g', dims: [3], dataType: DT.INT64, values: [1, 2, -1] }, { name: 'back', dims: [3], dataType: DT.INT64, values: [1, 4, 10] },
       f32('ones', [2], [1, 1]), f32('zeros', [2], [0, 0]), weight('w', [4, 1], 5, 1), weight('b', [4, 1], 6)], 17));
     expect(conv.ops).toEqual(expect.arrayContaining(['MEAN', 'SUB', 'RSQRT']));
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('rank 4 after a conv (NHWC inside: spatial axes reduced at their physical positions), per-channel scale and bias', async () => {
@@ -281,10 +251,7 @@ describe("InstanceNormalization (torch's GroupNorm export: Wav2Vec2's feature ex
       node('Conv', ['x', 'k'], ['c']), node('InstanceNormalization', ['c', 's', 'b'], ['y'], { epsilon: { f: 0.01 } }),
     ], [weight('k', [4, 3, 3, 3], 7), f32('s', [4], [1, -2, 0.5, 3]), f32('b', [4], [0.1, 0, -1, 2])], 22));
     expect(conv.ops).toEqual(['TRANSPOSE', 'CONV_2D', 'MEAN', 'SUB', 'MUL', 'MEAN', 'ADD', 'RSQRT', 'MUL', 'MUL', 'ADD', 'TRANSPOSE']);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 
   it('run-time scale is refused', async () => {
@@ -307,10 +274,7 @@ describe('constant folds the TorchScript exports of BEiT and MobileViT need', ()
       ], [{ name: 'c', dims: [2, 3, 4], dataType: DT.INT64, values: vals }, { name: 'ax', dims: [2], dataType: DT.INT64, values: [0, -1] }], opset));
       // both sums folded (y is [1, 1, 3]: the keepdims sum broadcasts x up a rank)
       expect(conv.ops).toEqual(['ADD', 'RESHAPE', 'ADD']);
-      const r = await verify(conv);
-      expect(r.problems).toEqual([]);
-      expect(r.maxRef).toBeGreaterThan(0.5);
-      expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+      await expectVerified(conv, 0.5);
     }
   });
 
@@ -342,9 +306,6 @@ describe('int64 values are int32 tensors throughout the .tflite', () => {
     const conv = await convertSpec(spec);
     expect(conv.ops).toEqual(['CONCATENATION', 'FLOOR_MOD', 'GATHER']);
     expect(conv.model.tensors.filter((t) => t.type === 'INT64')).toEqual([]);
-    const r = await verify(conv);
-    expect(r.problems).toEqual([]);
-    expect(r.maxRef).toBeGreaterThan(0.5);
-    expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
+    await expectVerified(conv, 0.5);
   });
 });

@@ -4,6 +4,7 @@ import type { EmitContext } from '../emit.js';
 import { onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { broadcastBinary, broadcastShapes } from '../lower-util.js';
+import { lowerBroadcast } from '../elementwise.js';
 
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, []);
@@ -21,12 +22,7 @@ function fold(n: IrNode, ctx: InferContext) {
 }
 
 function lower(n: IrNode, ctx: EmitContext) {
-  const inputs = n.inputs.slice(0, 2);
-  const r = ctx.shape(n.outputs[0]!).length;
-  const perm = ctx.commonPerm(inputs, r);
-  const tensors = inputs.map((i) => (ctx.isConst(i) ? ctx.broadcastConst(i, r, perm) : ctx.getBroadcast(i, r, perm)));
-  const out = ctx.output(n.outputs[0]!, perm);
-  ctx.op('LOGICAL_AND', tensors, [out], { table: 'LogicalAndOptions', values: {} });
+  lowerBroadcast(n, ctx, 'LOGICAL_AND', 'LogicalAndOptions', n.inputs.slice(0, 2), 'bool');
 }
 
 export default [{ op: 'And', versions: [7], infer, fold, lower }] satisfies Lowering[];

@@ -45,9 +45,9 @@ function runtime(n: IrNode, ctx: InferContext): { dtype: number; cast: boolean }
   const from = ctx.dtype(n.inputs[0]!);
   if (from === OnnxDataType.FLOAT && t === OnnxDataType.FLOAT) return { dtype: t, cast: false };
   if (INTISH.includes(from) && (t === OnnxDataType.FLOAT || INTISH.includes(t))) {
-    // int32 <-> int64: the same int32 tensor (run-time int64 values fit int32: they come from int32 tensors)
-    const sameTensor = t === from || (t !== OnnxDataType.BOOL && from !== OnnxDataType.BOOL && t !== OnnxDataType.FLOAT);
-    return { dtype: t, cast: !sameTensor };
+    // a CAST to float, or between an integer and bool; int32 <-> int64 is the same int32 tensor
+    // (run-time int64 values fit int32: they come from int32 tensors)
+    return { dtype: t, cast: t === OnnxDataType.FLOAT || (t === OnnxDataType.BOOL) !== (from === OnnxDataType.BOOL) };
   }
   refuse(`a run-time cast from type ${from} to type ${t} is not supported`);
 }

@@ -1,4 +1,5 @@
 /** Test helpers: write a built ONNX model to a temp folder, convert it, verify it numerically. */
+import { expect } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,5 +37,17 @@ export async function convertSpec(spec: ModelSpec, opts: ConvertOptions = {}): P
 /** Runs onnxruntime-node and LiteRT.js on the same seeded inputs; returns E's comparison. */
 export async function verify(c: Converted, nhwc = false) {
   const r = await verifyConversion(c.onnxPath, c.tflitePath, { seed: 7, runs: 2, nhwc });
+  return r;
+}
+
+/**
+ * verify() and the checks every numeric test makes of it: no problems, an output of sane scale (max |ref| above
+ * `minRef`), and the .tflite within the verifier's tolerance of onnxruntime. Returns the comparison.
+ */
+export async function expectVerified(c: Converted, minRef: number, nhwc = false) {
+  const r = await verify(c, nhwc);
+  expect(r.problems).toEqual([]);
+  expect(r.maxRef).toBeGreaterThan(minRef);
+  expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   return r;
 }
