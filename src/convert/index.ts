@@ -8,6 +8,7 @@ import { quantizeQdq } from './quantize/qdq.js';
 import { UserError } from '../util/errors.js';
 import { ConversionRefused } from './refusal.js';
 import { assignOpVersions } from './tflite/op-version.js';
+import { shareIdenticalConstants } from './tflite/share-constants.js';
 import { joinParts, layoutTflite, type TfliteParts } from './tflite/write.js';
 
 export { ConversionRefused } from './refusal.js';
@@ -172,7 +173,10 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
     const q = quantization.ops.filter((o) => o.status === 'quantized').length;
     progress(`quantized (${quantization.mode}): ${q} of ${quantization.ops.length} operators, ${quantization.weights.tensors} constants re-encoded`);
   }
-  // after the last pass, whatever the mode: versions follow from the final operators and tensors only
+  // after the last pass, whatever the mode: one tensor per distinct constant, then versions follow from the
+  // final operators and tensors only
+  const sharedConstants = shareIdenticalConstants(graph);
+  if (sharedConstants) progress(`${sharedConstants} duplicate constants written once`);
   assignOpVersions(graph);
   const file = layoutTflite(graph);
   const opCounts: Record<string, number> = {};

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertFile } from '../../src/convert/index.js';
 import { verifyConversion, runTflite, verifyTolerance } from '../../src/verify/index.js';
+import { readTflite } from '../../src/convert/tflite/read.js';
 import { decodeNpy } from '../../src/verify/npy.js';
 import { permute4, NCHW_TO_NHWC } from '../../src/verify/tensors.js';
 import { pythonVerify } from '../verify/python-tier.js';
@@ -122,6 +123,10 @@ describe.each(cases)('%s.%s', (name, variant) => {
     const want: Record<string, number> = { ...tf.ops, RESHAPE: tf.ops.RESHAPE! - 2 * k, TRANSPOSE: (tf.ops.TRANSPOSE ?? 0) - k };
     for (const op of Object.keys(want)) if (want[op] === 0) delete want[op];
     expect(nhwc.summary.opCounts).toEqual(want);
+    // every distinct constant once, as TensorFlow writes them: LiteRT checks each tensor a node reads at every
+    // invoke, so a tensor more than TF's file is work more per invoke (bench/instructions.mjs counts it)
+    const tfTensors = readTflite(new Uint8Array(readFileSync(twins.tflite[name]!))).tensors.length;
+    expect(nhwc.summary.tensors).toBeLessThanOrEqual(tfTensors);
     // default (ONNX's NCHW signature kept): one TRANSPOSE more, at the input edge
     const nchw = await convertFile(onnx);
     expect(nchw.summary.opsOut).toBe(tf.op_count - 3 * k + 1);
