@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { compareArrays, verifyTolerance, type Comparison } from './compare.js';
+import { inputSizes, type InputSizes } from './onnxrt.js';
 import { openPair, runtimeNames, type PairRunner } from './pair.js';
 
 export { compareArrays, compareOutputs, verifyTolerance } from './compare.js';
@@ -16,15 +17,14 @@ export { concreteDims, loadOrt, openOnnx, runOnnx } from './onnxrt.js';
 export { mulberry32, seededInputs } from './prng.js';
 export { decodeNpy, encodeNpyFloat32 } from './npy.js';
 
-export interface VerifyOptions {
+/** InputSizes: the sizes the conversion gave the model's symbolic dims (convert --dim, --batch) */
+export interface VerifyOptions extends InputSizes {
   /** first seed of the random inputs (default 0); run k uses seed + k */
   seed?: number;
   /** how many random input sets (default 2) */
   runs?: number;
   /** the .tflite's own rank-4 I/O is NHWC (convert --nhwc); detected from its shapes when omitted */
   nhwc?: boolean;
-  /** sizes of symbolic dimensions by name, as the conversion was given them (convert --dim) */
-  dims?: ReadonlyMap<string, number>;
 }
 
 export interface VerifyResult extends Comparison {
@@ -54,7 +54,7 @@ export async function verifyConversion(onnxPath: string, tflitePath: string, opt
   let maxRef = 0;
   let pair: PairRunner | undefined;
   try {
-    pair = await openPair(onnxPath, tflite, opts.nhwc, opts.dims ? { dims: opts.dims } : {});
+    pair = await openPair(onnxPath, tflite, opts.nhwc, inputSizes(opts));
     for (let k = 0; k < runs; k++) {
       const c = await verifyOnce(pair, seed + k, problems);
       if (!(c.maxAbs <= maxAbs)) maxAbs = c.maxAbs;

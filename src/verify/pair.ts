@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
 import { openTflite, type OpenTflite, type TfliteDetails } from './litert.js';
-import { concreteDims, openOnnx, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
+import { concreteDims, openOnnx, type InputSizes, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
 import { intInputBounds } from './int-inputs.js';
 import { seededInputs, seededInts } from './prng.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4, sameDims, type TensorValue } from './tensors.js';
@@ -48,7 +48,7 @@ export interface PairRunner {
 }
 
 export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boolean | undefined,
-  opts: { ortOptimization?: OrtOptimization; dims?: ReadonlyMap<string, number> } = {}): Promise<PairRunner> {
+  opts: { ortOptimization?: OrtOptimization } & InputSizes = {}): Promise<PairRunner> {
   const onnx = await openOnnx(onnxPath, opts.ortOptimization ? { optimization: opts.ortOptimization } : {});
   let tfl: OpenTflite;
   try {
@@ -64,7 +64,7 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
     async run(seed, problems) {
       let fed: TensorValue[] = [];
       const makeFeeds = (specs: OnnxInputSpec[]) => {
-        const dims = specs.map((s) => concreteDims(s.dims, opts.dims));
+        const dims = specs.map((s) => concreteDims(s.dims, opts.dims, opts.batch));
         const bad = specs.find((s) => !FED_TYPES.includes(s.type));
         if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32, int32 and int64 inputs only`);
         // float inputs draw from the stream they always did; integer ones from their own (int-inputs.ts ranges)

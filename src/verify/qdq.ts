@@ -16,11 +16,12 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { compareArrays, verifyTolerance } from './compare.js';
-import type { OrtOptimization } from './onnxrt.js';
+import { inputSizes, type InputSizes, type OrtOptimization } from './onnxrt.js';
 import { runnableInLiteRt } from './float-boundary.js';
 import { openPair, type PairRunner } from './pair.js';
 
-export interface QdqVerifyOptions {
+/** InputSizes: the sizes the conversion gave the model's symbolic dims (convert --dim, --batch) */
+export interface QdqVerifyOptions extends InputSizes {
   /** first seed (default 0); run k uses seed + k */
   seed?: number;
   /** how many seeded input sets (default 5) */
@@ -76,7 +77,7 @@ async function against(onnxPath: string, tflite: Uint8Array, ref: (typeof QDQ_RE
   let pair: PairRunner | undefined;
   let runtime = '';
   try {
-    pair = await openPair(onnxPath, tflite, opts.nhwc, { ortOptimization: ref.optimization });
+    pair = await openPair(onnxPath, tflite, opts.nhwc, { ortOptimization: ref.optimization, ...inputSizes(opts) });
     runtime = pair.runtime;
     for (let k = 0; k < runs; k++) {
       const outs = await pair.run(seed + k, problems);

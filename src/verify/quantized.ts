@@ -7,12 +7,14 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { runnableInLiteRt } from './float-boundary.js';
+import { inputSizes, type InputSizes } from './onnxrt.js';
 import { openPair, type PairRunner } from './pair.js';
 import { QualityAccumulator, type OutputQuality } from './quality.js';
 
 export const HELD_OUT_SEED = 1_000_000;
 
-export interface QuantizedVerifyOptions {
+/** InputSizes: the sizes the conversion gave the model's symbolic dims (convert --dim, --batch) */
+export interface QuantizedVerifyOptions extends InputSizes {
   /** how many held-out input sets (default 50: agreement in steps of 0.02 for a batch-1 model, under a minute for FBNet) */
   samples?: number;
   seed?: number;
@@ -21,8 +23,6 @@ export interface QuantizedVerifyOptions {
   minAgreement?: number;
   /** pass needs SQNR >= this (dB) on every output, when given */
   minSqnr?: number;
-  /** sizes of symbolic dimensions by name (convert --dim) */
-  dims?: ReadonlyMap<string, number>;
 }
 
 export interface QuantizedVerifyResult {
@@ -58,7 +58,7 @@ export async function verifyQuantized(onnxPath: string, tflitePath: string, opts
   try {
     const runnable = runnableInLiteRt(file);
     floatBoundary = runnable.floatBoundary;
-    pair = await openPair(onnxPath, runnable.bytes, opts.nhwc, opts.dims ? { dims: opts.dims } : {});
+    pair = await openPair(onnxPath, runnable.bytes, opts.nhwc, inputSizes(opts));
     runtime = pair.runtime;
     let k = 0;
     for (; k < samples; k++) {

@@ -54,3 +54,40 @@ describe('convert --dim', () => {
     expect(zero.stderr).toContain('--dim sequence must be a positive integer');
   });
 });
+
+// --batch N: a symbolic first dimension the conversion sized N; --verify (float, float16, int8) must feed
+// onnxruntime the same N, not 1 (before: LiteRT refused the [1, ...] feed of a [N, ...] input)
+describe('convert --batch N --verify', () => {
+  const model = writeModel({
+    opset: 17,
+    inputs: [{ name: 'x', shape: ['N', 3, 6, 6] }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes: [
+      { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['c'], attrs: { pads: { ints: [1, 1, 1, 1] } } },
+      { op: 'Relu', inputs: ['c'], outputs: ['y'] },
+    ],
+    initializers: [weight('w', [4, 3, 3, 3], 5, 0.5), weight('b', [4], 6, 0.5)],
+  }, tempDir(), 'batch.onnx');
+  const run = (...args: string[]) => execa('node', [bin, 'convert', model, '-o', join(tempDir(), 'b.tflite'), '-q', '--batch', '3', '--verify', '--json', ...args], { reject: false, stdin: 'ignore', timeout: 120_000 });
+
+  it('float: [3, 3, 6, 6] in, verified on batch-3 feeds', async () => {
+    const r = await run();
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { inputs: { shape: number[] }[]; verify: { pass: boolean; maxRef: number; maxAbs: number; tolerance: number } };
+    expect(doc.inputs[0]!.shape).toEqual([3, 3, 6, 6]);
+    expect(doc.verify.pass).toBe(true);
+    expect(doc.verify.maxRef).toBeGreaterThan(0.5);
+    expect(doc.verify.maxAbs).toBeLessThanOrEqual(doc.verify.tolerance);
+  });
+
+  it('--quantize float16: the quantized check runs on batch-3 feeds too', async () => {
+    const r = await run('--quantize', 'float16', '--nhwc');
+    expect(r.exitCode, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { inputs: { shape: number[] }[]; verify: { kind: string; pass: boolean; problems: string[]; sqnrDb: number; samples: number; outputs: { rows: number }[] } };
+    expect(doc.inputs[0]!.shape).toEqual([3, 6, 6, 3]);
+    expect(doc.verify.kind).toBe('quantized');
+    expect(doc.verify.problems).toEqual([]);
+    expect(doc.verify.pass).toBe(true);
+    expect(doc.verify.sqnrDb).toBeGreaterThan(50);
+  });
+});

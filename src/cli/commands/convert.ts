@@ -180,17 +180,17 @@ export function define(cmd: Command): void {
       if (flags.verify && summary.readAs === 'qdq') {
         progress('verifying against onnxruntime running the QDQ model itself (as written, and on its integer kernels) ...');
         qdqVerify = await (await loadVerify()).verifyQdq(model, out, {
-          nhwc: !!flags.nhwc, steps: Object.fromEntries((summary.qdqOutputs ?? []).map((o) => [o.name, o.scale])),
+          nhwc: !!flags.nhwc, steps: Object.fromEntries((summary.qdqOutputs ?? []).map((o) => [o.name, o.scale])), ...(dims ? { dims } : {}), ...(batch ? { batch } : {}),
         });
       } else if (flags.verify && quant.quantize) {
         progress('verifying the quantized model against the float ONNX model (onnxruntime) ...');
         quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
           nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
-          ...(quant.samples !== undefined ? { samples: quant.samples } : {}), ...(dims ? { dims } : {}),
+          ...(quant.samples !== undefined ? { samples: quant.samples } : {}), ...(dims ? { dims } : {}), ...(batch ? { batch } : {}),
         });
       } else if (flags.verify) {
         progress('verifying against onnxruntime ...');
-        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc, ...(dims ? { dims } : {}) });
+        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc, ...(dims ? { dims } : {}), ...(batch ? { batch } : {}) });
         const tolerance = tol ?? v.tolerance;
         verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
       }
