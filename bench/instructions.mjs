@@ -16,7 +16,7 @@
 // (count(1 + N) - count(1)) / N = one warm invoke. TensorFlow's files: TF 2.20's TFLiteConverter on the
 // Keras twins of FBNet-A/B with the same weights (scripts/models.mjs ensureKerasTwins, seed venv).
 //
-// usage: npm run build && node bench/instructions.mjs [--invokes 2] [--cache-sim] [--json]
+// usage: npm run build && node bench/instructions.mjs [--invokes 2] [--cache-sim] [--only fbnet_a] [--json]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,9 @@ const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args
 const invokes = Number(opt('--invokes', '2'));
 if (!Number.isInteger(invokes) || invokes < 1) { console.error('--invokes takes a whole number >= 1'); process.exit(2); }
 const cacheSim = args.includes('--cache-sim');
+const only = opt('--only', '').split(',').filter(Boolean);
+const unknown = only.filter((m) => !MODEL_NAMES.includes(m));
+if (unknown.length) { console.error(`--only takes ${MODEL_NAMES.join(', ')}; not ${unknown.join(', ')}`); process.exit(2); }
 const asJson = args.includes('--json');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 // one callgrind run of FBNet: ~20 s per invoke plus ~20 s of start-up on this 2-core machine
@@ -74,7 +77,7 @@ function perInvoke(file) {
 }
 
 const report = { invokes, cacheSim, function: INVOKE_FN, valgrind: valgrind.stdout.trim(), tensorflow: twins.facts.tensorflow, models: [] };
-for (const name of MODEL_NAMES) {
+for (const name of only.length ? only : MODEL_NAMES) {
   const onnx = models.models[name].exports.dynamo;
   const files = { tf: twins.tflite[name] };
   for (const layout of ['nhwc', 'nchw']) {

@@ -17,7 +17,7 @@
 // prints the worst --worst operators by local SQNR, then the global SQNR trace (every operator with --all,
 // else each operator after which the trace falls by 3 dB or more, and every 20th). --dump writes tensors
 // for a closer look in numpy, e.g. one row's SQNR (vit_b_16's class token: row 0 of the residual stream).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { converterModules, floatGraph as floatGraphOf, scriptArgs, writeCalibration } from './int8-common.mjs';
@@ -56,6 +56,7 @@ const calPath = join(work, 'cal.npy');
 writeCalibration(m, calPath, [...onnxDims.values()][0], Array.from({ length: nCal }, (_, k) => 10_000 + k));
 log(`calibrating on ${nCal} samples`);
 const cal = await calibrateInt8(gq, onnxDims, calPath, method ? { method } : {});
+rmSync(work, { recursive: true, force: true });
 // --no-float-by-place: every operator with an int8 rule in int8 (the model before row-norm.ts's float keeps)
 const { graph: q } = quantizeInt8(gq, cal.ranges, { floatByPlace: !args.includes('--no-float-by-place') });
 
