@@ -3,7 +3,7 @@
 // (the CLI, one file at a time) on every file scripts/models/export_hf.py wrote to DIR, and writes a table:
 // exact (verified: max |tflite - onnxruntime| <= 1e-4 x max(1, max|ref|), LiteRT.js vs onnxruntime-node,
 // seeded inputs; integer inputs get ids in [0, vocab) and 0/1 masks), wrong (verification failed),
-// refused (the blockers, grouped by op), error (the CLI failed otherwise).
+// refused (the blockers, grouped by op and refusal code), error (the CLI failed otherwise).
 //
 // usage: npm run build && node bench/hf.mjs DIR [--bin PATH/bin/tfdoctor] [--no-dims] [--json OUT.json]
 //                                          [--markdown FILE] [--before BEFORE.json] [--before-label TEXT]
@@ -47,7 +47,9 @@ function convertOne(m) {
     const blockers = {};
     for (const b of j.blockers) {
       const key = `${b.op}${b.version ? ` v${b.version}` : ''}`;
-      (blockers[key] ??= { count: 0, reason: b.reason }).count++;
+      // grouped by op and refusal code; the words are the CLI's (--json carries each blocker's text; a --bin
+      // build from before the codes gave words only, as `reason`)
+      (blockers[b.code ? `${key} ${b.code}` : key] ??= { count: 0, ...(b.code ? { code: b.code } : {}), reason: b.text ?? b.reason }).count++;
     }
     return { ...row, status: 'refused', blockers };
   }

@@ -50,6 +50,7 @@ const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
 const { convertFile } = await import(join(root, 'dist', 'convert', 'index.js'));
 const { readTflite } = await import(join(root, 'dist', 'convert', 'tflite', 'read.js'));
+const { blockerText } = await import(join(root, 'dist', 'report', 'refusal.js'));
 
 /** Runs a command in its own process group; the timeout kills the whole group and returns at once. */
 function runGroup(cmd, argv, opts, timeoutMs) {
@@ -135,7 +136,9 @@ async function measure(c) {
     row.tfdoctor = { status: 'converted', convertMs: performance.now() - t0, tflite: join(dir, 'tfdoctor.tflite'), sha256: createHash('sha256').update(r.tflite).digest('hex'), ...opCounts(r.tflite) };
     writeFileSync(row.tfdoctor.tflite, r.tflite);
   } catch (err) {
-    row.tfdoctor = { status: err?.name === 'ConversionRefused' ? 'refused' : 'crashed', reason: String(err?.message ?? err).split('\n')[1]?.trim() ?? String(err) };
+    row.tfdoctor = err?.name === 'ConversionRefused'
+      ? { status: 'refused', code: err.blockers[0]?.code, reason: err.blockers[0] ? blockerText(err.blockers[0]) : '' }
+      : { status: 'crashed', reason: String(err?.message ?? err) };
   }
   // onnx2tf, on a private copy (it rewrites its input); its result is kept per onnx2tf version
   const outDir = join(dir, `onnx2tf-${peerVersion}`);

@@ -35,11 +35,12 @@ const typeName = (t) => (t === 0 ? 'not a tensor (a sequence or an optional)' : 
 
 async function loadProject() {
   if (!existsSync(join(dist, 'convert', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  const [convert, decode, tensor, read, verify, errors] = await Promise.all([
+  const [convert, decode, tensor, read, verify, errors, refusals, wording] = await Promise.all([
     import(join(dist, 'convert', 'index.js')), import(join(dist, 'onnx', 'decode.js')), import(join(dist, 'onnx', 'tensor.js')),
     import(join(dist, 'onnx', 'read.js')), import(join(dist, 'verify', 'index.js')), import(join(dist, 'util', 'errors.js')),
+    import(join(dist, 'convert', 'refusals.js')), import(join(dist, 'report', 'refusal.js')),
   ]);
-  return { ...convert, ...decode, ...tensor, ...read, ...verify, UserError: errors.UserError };
+  return { ...convert, ...decode, ...tensor, ...read, ...verify, UserError: errors.UserError, REFUSAL_CODES: refusals.REFUSAL_CODES, blockerText: wording.blockerText };
 }
 
 export function findDataDir(explicit) {
@@ -143,7 +144,9 @@ async function runTest(dir, project, baked) {
     ({ tflite, summary } = await project.convertFile(modelPath));
   } catch (err) {
     if (err instanceof project.ConversionRefused) {
-      return { status: 'refused', reasons: err.blockers.map((b) => `${b.op}${b.version ? ` v${b.version}` : ''}: ${b.reason ?? ''}`), hasReason: err.blockers.length > 0 && err.blockers.every((b) => typeof b.reason === 'string' && b.reason.trim().length > 0) };
+      // a reason is a catalogued refusal code (its words come from the one formatter)
+      const hasReason = err.blockers.length > 0 && err.blockers.every((b) => project.REFUSAL_CODES.includes(b.code));
+      return { status: 'refused', codes: err.blockers.map((b) => b.code), reasons: err.blockers.map((b) => project.blockerText(b)), hasReason };
     }
     if (err instanceof project.UserError) return { status: 'refused', reasons: [err.message], hasReason: err.message.trim().length > 0 };
     return { status: 'error', reasons: [String(err?.stack ?? err).split('\n').slice(0, 3).join(' | ')] };
@@ -288,7 +291,10 @@ export async function runConformance({ dataDir, filter, log = () => {} } = {}) {
   const issue8Ops = { commit: ISSUE8_OPS.commit, ops: ISSUE8_OPS.ops.length, ...measure(single.filter((t) => issue8.has(t.op))) };
   const outOfScopeTests = single.filter((t) => t.outOfScope).map((t) => ({ name: t.name, reason: t.outOfScope }));
   const refusedWithoutReason = tests.filter((t) => (t.status === 'refused' && !t.hasReason) || (t.baked?.status === 'refused' && !t.baked.hasReason)).map((t) => t.name);
-  return { dataDir: dir, tolerance: { rtol: RTOL, atol: ATOL }, supported: supported.length, totals, bakedTotals, singleNode, issue8Ops, outOfScope: outOfScopeTests, refusedWithoutReason, perOp, tests };
+  // what refuses the tests as given, by refusal code (each test counted once per code)
+  const refusalCodes = {};
+  for (const t of tests) for (const c of new Set(t.codes ?? [])) refusalCodes[c] = (refusalCodes[c] ?? 0) + 1;
+  return { dataDir: dir, tolerance: { rtol: RTOL, atol: ATOL }, supported: supported.length, totals, bakedTotals, singleNode, issue8Ops, outOfScope: outOfScopeTests, refusedWithoutReason, refusalCodes, perOp, tests };
 }
 
 function printTable(result) {
@@ -314,6 +320,8 @@ function printTable(result) {
     const list = result.tests.filter((x) => x.status === s || x.baked?.status === s);
     if (list.length) console.log(`\n${s}:\n${list.map((x) => `  ${x.name}: ${x.status === s ? (x.reasons ?? []).join('; ') : ''}${x.baked?.status === s ? `  [baked] ${(x.baked.reasons ?? []).join('; ')}` : ''}`).join('\n')}`);
   }
+  const codes = Object.entries(result.refusalCodes).sort((a, b) => b[1] - a[1]);
+  if (codes.length) console.log(`\nrefused tests by refusal code: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   if (result.refusedWithoutReason.length) console.log(`\nREFUSED WITHOUT A REASON: ${result.refusedWithoutReason.join(', ')}`);
 }
 

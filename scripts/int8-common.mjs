@@ -22,22 +22,22 @@ export function scriptArgs(script) {
 /** The converter's modules both scripts call, from the build `dist`. */
 export async function converterModules(dist) {
   const load = (...p) => import(join(dist, ...p));
-  const [read, convert, calibrate, int8, write, litert, prng, npy] = await Promise.all([
+  const [read, convert, calibrate, int8, write, litert, prng, npy, refusal] = await Promise.all([
     load('onnx', 'read.js'), load('convert', 'convert.js'), load('convert', 'quantize', 'calibrate.js'),
     load('convert', 'quantize', 'int8.js'), load('convert', 'tflite', 'write.js'), load('verify', 'litert.js'),
-    load('verify', 'prng.js'), load('verify', 'npy.js'),
+    load('verify', 'prng.js'), load('verify', 'npy.js'), load('report', 'refusal.js'),
   ]);
   return {
     readOnnxFile: read.readOnnxFile, convertModel: convert.convertModel, calibrateInt8: calibrate.calibrateInt8,
     quantizeInt8: int8.quantizeInt8, writeVersionedTflite: write.writeVersionedTflite, openTflite: litert.openTflite,
-    seededInputs: prng.seededInputs, encodeNpyFloat32: npy.encodeNpyFloat32,
+    seededInputs: prng.seededInputs, encodeNpyFloat32: npy.encodeNpyFloat32, blockerText: refusal.blockerText,
   };
 }
 
 /** The float graph, as convert writes it before any quantization pass, and its ONNX input dims. */
 export function floatGraph(m, onnxPath) {
   const { graph, ir, blockers } = m.convertModel(m.readOnnxFile(onnxPath), {});
-  if (blockers.length) throw new Error(`${onnxPath} does not convert: ${blockers.map((b) => b.message ?? b).join('; ')}`);
+  if (blockers.length) throw new Error(`${onnxPath} does not convert: ${blockers.map((b) => m.blockerText(b)).join('; ')}`);
   return { g: graph, onnxDims: new Map(ir.inputs.map((n) => [n, ir.values.get(n).shape])) };
 }
 

@@ -4,6 +4,7 @@ import { maxKnownOpset, resolveSinceVersion } from '../onnx/opsets.js';
 import { loadTensor, type LoadedOnnx } from '../onnx/read.js';
 import { MAX_ELEMENTS, type ConstTensor } from '../onnx/tensor.js';
 import type { Blocker, IrGraph, IrNode } from './ir.js';
+import { refusal } from './refusals.js';
 
 export interface BuildOptions {
   /** value for a symbolic batch (first) dimension of a graph input; default 1 */
@@ -25,12 +26,12 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
   const blockers: Blocker[] = [];
   const ir: IrGraph = { nodes: [], values: new Map(), inputs: [], outputs: [], notes: [] };
   const opset = model.opsets.get('');
-  if (opset === undefined) blockers.push({ op: '(model)', reason: 'the model imports no ai.onnx opset' });
+  if (opset === undefined) blockers.push({ op: '(model)', ...refusal('no-opset') });
   else if (opset > maxKnownOpset()) {
-    blockers.push({ op: '(model)', version: opset, reason: `ai.onnx opset ${opset} is newer than the newest this converter knows (${maxKnownOpset()})` });
+    blockers.push({ op: '(model)', version: opset, ...refusal('opset-too-new', { opset, max: maxKnownOpset() }) });
   }
-  if (g.sparseInitializers) blockers.push({ op: '(model)', reason: 'sparse initializers are not supported' });
-  if (model.functions) blockers.push({ op: '(model)', reason: 'model-local functions are not supported' });
+  if (g.sparseInitializers) blockers.push({ op: '(model)', ...refusal('sparse-initializers') });
+  if (model.functions) blockers.push({ op: '(model)', ...refusal('model-functions') });
 
   for (const [name, c] of loaded.initializers) ir.values.set(name, { name, dtype: c.dtype, shape: c.shape, const: c });
 
@@ -44,10 +45,10 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
     if (dtype === OnnxDataType.INT64) {
       ir.notes.push({ code: 'int64-input-as-int32', input: vi.name });
     } else if (dtype !== OnnxDataType.FLOAT && dtype !== OnnxDataType.INT32) {
-      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has element type ${vi.elemType}; only float32, int32 and int64 inputs are supported` });
+      blockers.push({ op: '(input)', node: vi.name, ...refusal('dtype-unsupported', { value: vi.name, dtype: vi.elemType, role: 'input', expected: 'float32, int32 and int64' }) });
     }
     if (!vi.shape) {
-      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' has no shape` });
+      blockers.push({ op: '(input)', node: vi.name, ...refusal('input-no-shape', { input: vi.name }) });
       ir.values.set(vi.name, { name: vi.name, dtype });
       continue;
     }
@@ -56,11 +57,11 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
     vi.shape.forEach((d, i) => {
       if (typeof d === 'number' && d > MAX_ELEMENTS) {
         ok = false;
-        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is ${d}, beyond TFLite's int32 dims` });
+        blockers.push({ op: '(input)', node: vi.name, ...refusal('input-dim', { input: vi.name, dim: i, size: d, problem: 'int32' }) });
       } else if (typeof d === 'number' && d > 0) shape.push(d);
       else if (d === 0) {
         ok = false;
-        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} has size 0; empty tensors are not supported` });
+        blockers.push({ op: '(input)', node: vi.name, ...refusal('input-dim', { input: vi.name, dim: i, size: 0, problem: 'empty' }) });
       } else if (typeof d === 'string' && opts.dims?.has(d)) {
         const size = opts.dims.get(d)!;
         shape.push(size);
@@ -71,26 +72,26 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
         ir.notes.push({ code: 'symbolic-batch', input: vi.name, dim: d == null ? null : String(d), size: b });
       } else {
         ok = false;
-        blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' dimension ${i} is dynamic (${d ?? '?'}); TFLite needs static shapes${typeof d === 'string' ? ` (give its size: --dim ${d}=N)` : ''}` });
+        blockers.push({ op: '(input)', node: vi.name, ...refusal('input-dim', { input: vi.name, dim: i, size: d ?? null, problem: 'dynamic' }) });
       }
     });
     if (ok && shape.reduce((n, d) => n * d, 1) > MAX_ELEMENTS) {
       ok = false;
-      blockers.push({ op: '(input)', node: vi.name, reason: `input '${vi.name}' of shape [${shape.join(',')}] has more than ${MAX_ELEMENTS} elements` });
+      blockers.push({ op: '(input)', node: vi.name, ...refusal('shape-too-large', { value: vi.name, shape, max: MAX_ELEMENTS, role: 'input', problem: 'elements' }) });
     }
     ir.values.set(vi.name, ok ? { name: vi.name, dtype, shape } : { name: vi.name, dtype });
   }
   ir.outputs = g.outputs.map((o) => o.name);
   // onnxruntime refuses such a model too; a .tflite without outputs computes nothing
-  if (!ir.outputs.length) blockers.push({ op: '(model)', reason: 'the graph declares no outputs' });
+  if (!ir.outputs.length) blockers.push({ op: '(model)', ...refusal('no-outputs') });
 
   for (const n of g.nodes) {
     const node: IrNode = { name: n.name, op: n.opType, domain: n.domain, since: 0, inputs: n.inputs, outputs: n.outputs, attrs: n.attrs };
     if (n.domain !== '' && n.domain !== 'ai.onnx') {
-      blockers.push({ node: n.name, op: `${n.domain}:${n.opType}`, reason: `custom domain '${n.domain}' is not supported` });
+      blockers.push({ node: n.name, op: `${n.domain}:${n.opType}`, ...refusal('custom-domain', { domain: n.domain }) });
     } else if (opset !== undefined) {
       const since = resolveSinceVersion(n.opType, opset);
-      if (since === undefined) blockers.push({ node: n.name, op: n.opType, reason: `'${n.opType}' is not an ai.onnx operator at opset ${opset}` });
+      if (since === undefined) blockers.push({ node: n.name, op: n.opType, ...refusal('not-an-operator', { op: n.opType, opset: opset! }) });
       else node.since = since;
     }
     for (const [k, a] of n.attrs) {
@@ -99,10 +100,10 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
           node.tensorAttrs ??= new Map<string, ConstTensor>();
           node.tensorAttrs.set(k, loadTensor(a.value, loaded.external, loaded.path));
         } catch (err) {
-          blockers.push({ node: n.name, op: n.opType, reason: `attribute '${k}': ${(err as Error).message}` });
+          blockers.push({ node: n.name, op: n.opType, ...refusal('tensor-data', { attr: k, detail: (err as Error).message }) });
         }
       } else if (a.type === 'graph') {
-        blockers.push({ node: n.name, op: n.opType, version: node.since, reason: 'control flow (subgraph attributes) is not supported' });
+        blockers.push({ node: n.name, op: n.opType, version: node.since, ...refusal('control-flow') });
       }
     }
     ir.nodes.push(node);

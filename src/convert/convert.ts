@@ -4,7 +4,8 @@ import type { LoadedOnnx } from '../onnx/read.js';
 import { TensorDataError, type ConstTensor } from '../onnx/tensor.js';
 import { buildIr } from './build-ir.js';
 import { EmitContext } from './emit.js';
-import { NodeRefusal, type Blocker, type IrGraph } from './ir.js';
+import { NodeRefusal, refusalOf, type Blocker, type IrGraph } from './ir.js';
+import { refusal } from './refusals.js';
 import { NHWC, identity, permute } from './layout.js';
 import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
@@ -89,19 +90,19 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       spans.push({ node: n, first, end: graph.operators.length });
     } catch (err) {
       if (!(err instanceof NodeRefusal) && !(err instanceof TensorDataError)) throw err;
-      blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
+      blockers.push({ node: n.name, op: n.op, version: n.since, ...refusalOf(err) });
     }
   }
   if (blockers.length) return { graph, ir, blockers, stats };
   for (const name of ir.outputs) {
     const v = ir.values.get(name);
     if (!v?.shape) {
-      blockers.push({ op: '(output)', node: name, reason: `output '${name}' is never produced` });
+      blockers.push({ op: '(output)', node: name, ...refusal('never-produced', { value: name, role: 'output' }) });
       continue;
     }
     if (v.dtype !== OnnxDataType.FLOAT) {
       // as for inputs: runtimes (LiteRT.js among them) take float32 model I/O; a bool mask output is refused
-      blockers.push({ op: '(output)', node: name, reason: `output '${name}' has element type ${v.dtype}; only float32 outputs are supported` });
+      blockers.push({ op: '(output)', node: name, ...refusal('dtype-unsupported', { value: name, dtype: v.dtype, role: 'output', expected: 'float32' }) });
       continue;
     }
     let t: number;
@@ -109,7 +110,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
       t = ctx.getAs(name, ioPerm(v.shape.length, nhwc));
     } catch (err) {
       if (!(err instanceof NodeRefusal)) throw err;
-      blockers.push({ op: '(output)', node: name, reason: err.message });
+      blockers.push({ op: '(output)', node: name, ...err.refusal });
       continue;
     }
     if (v.const || graph.inputs.includes(t) || graph.outputs.includes(t)) {

@@ -44,7 +44,7 @@ export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName,
   const perm = ctx.commonPerm(inputs, r);
   const tensors = inputs.map((i) => {
     if (ctx.isConst(i)) {
-      if (!(OPERAND_TYPES[operands] as readonly number[]).includes(ctx.value(i).dtype)) refuse(`constant '${i}' is not a ${operands} tensor`);
+      if (!(OPERAND_TYPES[operands] as readonly number[]).includes(ctx.value(i).dtype)) refuse('dtype-unsupported', { value: i, dtype: ctx.value(i).dtype, role: 'constant', expected: operands });
       return ctx.broadcastConst(i, r, perm);
     }
     return ctx.getBroadcast(i, r, perm);
@@ -93,7 +93,7 @@ export function variadicLowering(base: Lowering & { op: string }, tfOp: BuiltinO
     infer(n, ctx) {
       onlyAttrs(n, []);
       const ins = present(n);
-      if (ins.length === 0) refuse('no inputs');
+      if (ins.length === 0) refuse('no-inputs');
       for (const i of ins) if (!ctx.const(i)) requireFloat(ctx, i);
       return [{ shape: ins.map((i) => ctx.shape(i)).reduce(broadcastShapes), dtype: OnnxDataType.FLOAT }];
     },

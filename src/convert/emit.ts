@@ -38,7 +38,7 @@ export class EmitContext extends InferContext {
     const c = this.constOf(name);
     if (c) return { tensor: this.constTensor(name, preferredPerm(c.shape.length)), perm: preferredPerm(c.shape.length) };
     const v = this.views.get(name)?.[0];
-    if (!v) refuse(`value '${name}' has no producer`);
+    if (!v) refuse('never-produced', { value: name, role: 'value' });
     return v;
   }
 
@@ -66,7 +66,7 @@ export class EmitContext extends InferContext {
     // are only moved, indexed or cast; constants are written int32 (constTensor, range-checked)
     if (dt === OnnxDataType.INT64) return 'INT32';
     if (dt === OnnxDataType.BOOL) return 'BOOL';
-    refuse(`value '${name}' has a data type TFLite conversion does not support here (${dt})`);
+    refuse('dtype-unsupported', { value: name, dtype: dt, role: 'value' });
   }
 
   newTensor(name: string, physShape: number[], type: TensorTypeName = 'FLOAT32'): number {
@@ -95,7 +95,7 @@ export class EmitContext extends InferContext {
   /** A constant IR value as a TFLite tensor, data laid out in `perm`. */
   constTensor(name: string, perm: number[], physShapeOverride?: number[]): number {
     const c = this.constOf(name);
-    if (!c) refuse(`'${name}' is not a constant`);
+    if (!c) refuse('not-constant', { value: name });
     const key = `${name}|${perm.join(',')}|${physShapeOverride?.join(',') ?? ''}`;
     const found = this.constTensors.get(key);
     if (found !== undefined) return found;
@@ -107,7 +107,7 @@ export class EmitContext extends InferContext {
     } else if (c.dtype === OnnxDataType.BOOL) {
       t = this.g.addBoolConst(name, shape, data);
     } else {
-      for (const x of data) if (x > 2147483647 || x < -2147483648) refuse(`integer constant '${name}' does not fit int32`);
+      for (const x of data) if (x > 2147483647 || x < -2147483648) refuse('int32-range', { what: 'constant', name, value: x });
       t = this.g.addInt32Const(name, shape, data);
     }
     this.constTensors.set(key, t);
@@ -118,7 +118,7 @@ export class EmitContext extends InferContext {
   getAs(name: string, perm: number[]): number {
     if (this.isConst(name)) return this.constTensor(name, perm);
     const list = this.views.get(name);
-    if (!list || list.length === 0) refuse(`value '${name}' has no producer`);
+    if (!list || list.length === 0) refuse('never-produced', { value: name, role: 'value' });
     const exact = list.find((v) => samePerm(v.perm, perm));
     if (exact) return exact.tensor;
     const shape = this.shape(name);

@@ -29,13 +29,15 @@ export function spatialAttrs(inHW: number[], kernel: number[], get: {
   const rank = kernel.length;
   const stridesA = get.ints('strides') ?? new Array<number>(rank).fill(1);
   const dilations = get.ints('dilations') ?? new Array<number>(rank).fill(1);
-  if (stridesA.length !== rank || dilations.length !== rank) refuse('strides/dilations do not match the kernel rank');
-  if (stridesA.some((x) => x < 1) || dilations.some((x) => x < 1)) refuse('strides and dilations must be >= 1');
+  if (stridesA.length !== rank || dilations.length !== rank) refuse('count-mismatch', stridesA.length !== rank ? { what: 'strides', count: stridesA.length, expected: rank, basis: 'kernel-rank' } : { what: 'dilations', count: dilations.length, expected: rank, basis: 'kernel-rank' });
+  if (stridesA.some((x) => x < 1)) refuse('values-invalid', { what: 'strides', values: stridesA, need: 'at-least-1' });
+  if (dilations.some((x) => x < 1)) refuse('values-invalid', { what: 'dilations', values: dilations, need: 'at-least-1' });
   const autoPad = get.str('auto_pad', 'NOTSET');
   let pads: number[];
   if (autoPad === 'NOTSET') {
     pads = get.ints('pads') ?? new Array<number>(2 * rank).fill(0);
-    if (pads.length !== 2 * rank || pads.some((p) => p < 0)) refuse(`pads [${pads}] are not supported`);
+    if (pads.length !== 2 * rank) refuse('count-mismatch', { what: 'pads', count: pads.length, expected: 2 * rank, basis: 'kernel-rank-pairs' });
+    if (pads.some((p) => p < 0)) refuse('negative-pads', { pads });
   } else if (autoPad === 'VALID') {
     pads = new Array<number>(2 * rank).fill(0);
   } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
@@ -47,7 +49,7 @@ export function spatialAttrs(inHW: number[], kernel: number[], get: {
       if (autoPad === 'SAME_UPPER') { b.push(x); e.push(y); } else { b.push(y); e.push(x); }
     }
     pads = [...b, ...e];
-  } else refuse(`auto_pad '${autoPad}' is not supported`);
+  } else refuse('attr-unsupported', { attr: 'auto_pad', value: autoPad, supported: 'NOTSET, VALID, SAME_UPPER or SAME_LOWER' });
   // a stride beyond the padded extent places one window whatever its value; TFLite's int32 size arithmetic
   // overflows near 2^31 (a stride of 2^31-1 gave wrong numbers), so it is written as that extent
   const strides = stridesA.map((s, i) => Math.min(s, Math.max(1, inHW[i]! + pads[i]! + pads[i + rank]!)));
@@ -109,10 +111,10 @@ export function poolGeometry(inHW: number[], sp: SpatialAttrs, ceil: boolean): P
   const ceilExtra: number[] = [];
   for (let i = 0; i < r; i++) {
     const [n, k, s, d, pb, pe] = [inHW[i]!, sp.kernel[i]!, sp.strides[i]!, sp.dilations[i]!, sp.pads[i]!, sp.pads[i + r]!];
-    if (pb >= (k - 1) * d + 1 || pe >= (k - 1) * d + 1) refuse(`pads [${sp.pads}] are not smaller than the window`);
+    if (pb >= (k - 1) * d + 1 || pe >= (k - 1) * d + 1) refuse('pads-exceed-window', { pads: sp.pads, window: (k - 1) * d + 1 });
     const o = outSize(n, k, s, d, pb, pe, ceil);
-    if (o < 1) refuse('output would be empty');
-    if (ceil && (o - 1) * s >= n + pb) refuse('ceil_mode=1 with a last window starting in the end padding is not supported (runtimes disagree on it)');
+    if (o < 1) refuse('empty-output');
+    if (ceil && (o - 1) * s >= n + pb) refuse('ceil-mode-end-window');
     outHW.push(o);
     ceilExtra.push(Math.max(0, (o - 1) * s + (k - 1) * d + 1 - (n + pb + pe)));
   }
@@ -167,7 +169,7 @@ export function transposeConvGeometry(a: {
   const full: number[] = [];
   for (let i = 0; i < r; i++) {
     const [n, k, s, d, op] = [a.inHW[i]!, a.kernel[i]!, a.strides[i]!, a.dilations[i]!, a.outputPadding[i]!];
-    if (op < 0 || (op >= s && op >= d)) refuse(`output_padding ${op} must be smaller than the stride or the dilation`);
+    if (op < 0 || (op >= s && op >= d)) refuse('output-padding', { value: op, stride: s, dilation: d });
     const base = (n - 1) * s + (k - 1) * d + 1;
     let begin: number;
     let o: number;
@@ -177,13 +179,14 @@ export function transposeConvGeometry(a: {
       const small = Math.floor(total / 2);
       begin = a.autoPad === 'SAME_UPPER' ? small : total - small;
     } else {
-      if (a.autoPad !== 'NOTSET' && a.autoPad !== 'VALID') refuse(`auto_pad '${a.autoPad}' is not supported`);
+      if (a.autoPad !== 'NOTSET' && a.autoPad !== 'VALID') refuse('attr-unsupported', { attr: 'auto_pad', value: a.autoPad, supported: 'NOTSET, VALID, SAME_UPPER or SAME_LOWER' });
       const pads = a.autoPad === 'VALID' ? new Array<number>(2 * r).fill(0) : a.pads ?? new Array<number>(2 * r).fill(0);
-      if (pads.length !== 2 * r || pads.some((p) => p < 0)) refuse(`pads [${pads}] are not supported`);
+      if (pads.length !== 2 * r) refuse('count-mismatch', { what: 'pads', count: pads.length, expected: 2 * r, basis: 'kernel-rank-pairs' });
+      if (pads.some((p) => p < 0)) refuse('negative-pads', { pads });
       begin = pads[i]!;
       o = base + op - pads[i]! - pads[i + r]!;
     }
-    if (o < 1) refuse('output would be empty');
+    if (o < 1) refuse('empty-output');
     out.push(o);
     cropBegin.push(begin);
     full.push(Math.max(base, begin + o));

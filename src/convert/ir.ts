@@ -1,7 +1,11 @@
 /** The converter's intermediate representation: ONNX semantics, static shapes, folded constants. */
 import type { AttrValue } from '../onnx/model.js';
-import type { ConstTensor } from '../onnx/tensor.js';
+import type { ConstTensor, TensorDataError } from '../onnx/tensor.js';
 import type { ActivationName } from './tflite/schema.js';
+import { refusalText } from '../report/refusal.js';
+import { refusal, type Refusal, type RefusalCode, type RefusalParams } from './refusals.js';
+
+export type { Blocker, Refusal, RefusalCode, RefusalArgs } from './refusals.js';
 
 export interface IrValue {
   name: string;
@@ -68,19 +72,21 @@ export type ConvertNote =
   /** an int64 input (token ids, a mask) taken as int32 by the .tflite: LiteRT.js feeds int32, not int64 */
   | { code: 'int64-input-as-int32'; input: string };
 
-/** One reason the model cannot be converted. */
-export interface Blocker {
-  node?: string;
-  op: string;
-  version?: number;
-  reason: string;
+/** Thrown by a lowering for a node it cannot convert exactly; collected into the refusal. */
+export class NodeRefusal extends Error {
+  constructor(readonly refusal: Refusal) {
+    // the message (for one that escapes a lowering, e.g. to a stack trace) in the formatter's words
+    super(refusalText(refusal));
+  }
 }
 
-/** Thrown by a lowering for a node it cannot convert exactly; collected into the refusal. */
-export class NodeRefusal extends Error {}
+/** The refusal a lowering's error carries; a TensorDataError (a payload the model cannot hold) in the loader's words. */
+export function refusalOf(err: NodeRefusal | TensorDataError): Refusal {
+  return err instanceof NodeRefusal ? err.refusal : refusal('tensor-data', { detail: err.message });
+}
 
-export function refuse(reason: string): never {
-  throw new NodeRefusal(reason);
+export function refuse<K extends RefusalCode>(code: K, ...args: RefusalParams<K>): never {
+  throw new NodeRefusal(refusal(code, ...args));
 }
 
 export function consumers(g: IrGraph, value: string): IrNode[] {
@@ -112,45 +118,45 @@ export function graphLinks(g: IrGraph): { producer: Map<string, IrNode>; only: (
 export function attrInt(n: IrNode, name: string, dflt: number): number {
   const a = n.attrs.get(name);
   if (!a) return dflt;
-  if (a.type !== 'int') refuse(`attribute ${name} is ${a.type}, expected int`);
+  if (a.type !== 'int') refuse('attr-type', { attr: name, type: a.type, expected: 'int' });
   return a.value;
 }
 
 export function attrFloat(n: IrNode, name: string, dflt: number): number {
   const a = n.attrs.get(name);
   if (!a) return dflt;
-  if (a.type !== 'float') refuse(`attribute ${name} is ${a.type}, expected float`);
+  if (a.type !== 'float') refuse('attr-type', { attr: name, type: a.type, expected: 'float' });
   return a.value;
 }
 
 export function attrString(n: IrNode, name: string, dflt: string): string {
   const a = n.attrs.get(name);
   if (!a) return dflt;
-  if (a.type !== 'string') refuse(`attribute ${name} is ${a.type}, expected string`);
+  if (a.type !== 'string') refuse('attr-type', { attr: name, type: a.type, expected: 'string' });
   return a.value;
 }
 
 export function attrInts(n: IrNode, name: string): number[] | undefined {
   const a = n.attrs.get(name);
   if (!a) return undefined;
-  if (a.type !== 'ints') refuse(`attribute ${name} is ${a.type}, expected ints`);
+  if (a.type !== 'ints') refuse('attr-type', { attr: name, type: a.type, expected: 'ints' });
   return a.value;
 }
 
 export function attrFloats(n: IrNode, name: string): number[] | undefined {
   const a = n.attrs.get(name);
   if (!a) return undefined;
-  if (a.type !== 'floats') refuse(`attribute ${name} is ${a.type}, expected floats`);
+  if (a.type !== 'floats') refuse('attr-type', { attr: name, type: a.type, expected: 'floats' });
   return a.value;
 }
 
 /** Refuses any attribute not in `known` (an attribute we do not understand could change the math). */
 export function onlyAttrs(n: IrNode, known: string[]): void {
-  for (const k of n.attrs.keys()) if (!known.includes(k)) refuse(`attribute '${k}' is not implemented`);
+  for (const k of n.attrs.keys()) if (!known.includes(k)) refuse('attr-unknown', { attr: k });
 }
 
 export function normAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank) refuse(`axis ${axis} out of range for rank ${rank}`);
+  if (a < 0 || a >= rank) refuse('axis-out-of-range', { axis, rank });
   return a;
 }

@@ -18,7 +18,7 @@ export function broadcastShapes(a: number[], b: number[]): number[] {
   for (let i = 0; i < r; i++) {
     const x = a[a.length - r + i] ?? 1;
     const y = b[b.length - r + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) refuse(`shapes [${a}] and [${b}] do not broadcast`);
+    if (x !== y && x !== 1 && y !== 1) refuse('no-broadcast', { shape: a, to: b });
     out.push(x === 1 ? y : x);
   }
   return out;
@@ -117,5 +117,5 @@ export function lowerReshape(ctx: EmitContext, input: string, output: string): v
 }
 
 export function requireFloat(ctx: { dtype(name: string): number }, name: string): void {
-  if (ctx.dtype(name) !== OnnxDataType.FLOAT) refuse(`'${name}' is not float32 (type ${ctx.dtype(name)}); only float32 activations are supported`);
+  if (ctx.dtype(name) !== OnnxDataType.FLOAT) refuse('dtype-unsupported', { value: name, dtype: ctx.dtype(name), role: 'activation', expected: 'float32' });
 }

@@ -21,17 +21,17 @@ export class InferContext {
 
   /** Refuses before folding something larger than foldLimit. */
   checkFoldSize(count: number, what: string): void {
-    if (!(count <= this.foldLimit)) refuse(`${what} would fold to a constant of ${count} elements, more than ${this.foldLimit} (twice the model's own constants, at least ${FOLD_FLOOR})`);
+    if (!(count <= this.foldLimit)) refuse('fold-too-large', { op: what, count, limit: this.foldLimit, floor: FOLD_FLOOR });
   }
 
   value(name: string): IrValue {
     const v = this.ir.values.get(name);
-    if (!v) refuse(`value '${name}' is not defined`);
+    if (!v) refuse('never-produced', { value: name, role: 'value' });
     return v;
   }
   shape(name: string): number[] {
     const s = this.value(name).shape;
-    if (!s) refuse(`shape of '${name}' is unknown`);
+    if (!s) refuse('shape-unknown', { value: name });
     return s;
   }
   dtype(name: string): number {
@@ -45,7 +45,7 @@ export class InferContext {
   needConst(node: IrNode, index: number, what: string): ConstTensor {
     const name = node.inputs[index];
     const c = name ? this.const(name) : undefined;
-    if (!c) refuse(`${what} (input ${index}) is not a constant; dynamic ${what} is not supported`);
+    if (!c) refuse('const-input-required', { input: what, index });
     return c;
   }
   has(node: IrNode, index: number): boolean {
@@ -73,5 +73,5 @@ export interface Lowering {
 }
 
 export function notLowered(): never {
-  refuse('only supported when its inputs are constants (shape arithmetic); here they are computed at run time');
+  refuse('constant-only');
 }

@@ -30,10 +30,10 @@ export function matmulOperand(ctx: EmitContext, name: string): { tensor: number;
 export function matmulConst(a: ConstTensor, b: ConstTensor): ConstTensor {
   const [m, k] = a.shape.slice(-2) as [number, number];
   const [k2, n] = b.shape.slice(-2) as [number, number];
-  if (k !== k2) refuse(`inner dimensions differ ([${a.shape}] x [${b.shape}])`);
+  if (k !== k2) refuse('inner-dims-differ', { a: a.shape, b: b.shape });
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
   const count = batch.reduce((p, v) => p * v, 1);
-  if (count * m * n > 1 << 24) refuse('constant too large to fold');
+  if (count * m * n > 1 << 24) refuse('fold-too-large', { count: count * m * n, limit: 1 << 24 });
   const padA = [...new Array<number>(batch.length - (a.shape.length - 2)).fill(1), ...a.shape.slice(0, -2)];
   const padB = [...new Array<number>(batch.length - (b.shape.length - 2)).fill(1), ...b.shape.slice(0, -2)];
   const sa = strides(padA).map((s, i) => (padA[i] === 1 ? 0 : s));

@@ -36,19 +36,19 @@ export const QDQ_OPS = new Set(['QuantizeLinear', 'DequantizeLinear']);
  * there is no zero point (the input's type for DequantizeLinear; uint8 for QuantizeLinear).
  */
 export function qdqParams(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: number, qtypeDefault: number): QdqParams {
-  if (attrInt(n, 'block_size', 0) !== 0) refuse('blocked quantization (block_size) is not supported');
+  if (attrInt(n, 'block_size', 0) !== 0) refuse('qdq-blocked', {});
   const scale = ctx.const(n.inputs[1] ?? '');
-  if (!scale) refuse('the scale is not a constant');
+  if (!scale) refuse('const-input-required', { input: n.op === 'QuantizeLinear' ? 'y_scale' : 'x_scale', index: 1 });
   const zp = n.inputs[2] ? ctx.const(n.inputs[2]) : undefined;
-  if (n.inputs[2] && !zp) refuse('the zero point is not a constant');
+  if (n.inputs[2] && !zp) refuse('const-input-required', { input: n.op === 'QuantizeLinear' ? 'y_zero_point' : 'x_zero_point', index: 2 });
   const outputDtype = attrInt(n, 'output_dtype', 0);
   const qtype = zp?.dtype ?? (outputDtype || qtypeDefault);
-  if (zp && outputDtype && outputDtype !== zp.dtype) refuse(`output_dtype ${outputDtype} differs from the zero point's type ${zp.dtype}`);
-  if (scale.shape.length > 1) refuse(`a scale of rank ${scale.shape.length} (blocked quantization) is not supported`);
+  if (zp && outputDtype && outputDtype !== zp.dtype) refuse('qdq-output-dtype', { outputDtype, zeroPointDtype: zp.dtype });
+  if (scale.shape.length > 1) refuse('qdq-blocked', { scaleRank: scale.shape.length });
   const count = scale.data.length;
-  if (zp && zp.data.length !== count) refuse(`the zero point has ${zp.data.length} values for ${count} scales`);
+  if (zp && zp.data.length !== count) refuse('count-mismatch', { what: 'the zero point', count: zp.data.length, expected: count, basis: 'scales' });
   const s = Array.from(scale.data, Math.fround);
-  if (s.some((v) => !(v > 0) || !Number.isFinite(v))) refuse('a scale is not a positive finite number');
+  if (s.some((v) => !(v > 0) || !Number.isFinite(v))) refuse('values-invalid', { what: 'scale', values: s, need: 'positive-finite' });
   const z = zp ? Array.from(zp.data) : new Array<number>(count).fill(0);
   // a one-element 1-D scale is per tensor too (onnxruntime writes per-tensor biases so)
   if (scale.shape.length === 0 || count === 1) return { scale: s, zeroPoint: z, qtype };
@@ -59,7 +59,7 @@ export function qdqParams(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: num
 /** Index along `axis` of flat element i, for a tensor of `shape`. */
 function channelRuns(x: ConstTensor, p: QdqParams, each: (first: number, end: number, channel: number) => void): void {
   if (!forEachChannelRun(x.data.length, x.shape, p.axis, p.scale.length, each)) {
-    refuse(`${p.scale.length} scales for dimension ${p.axis} of size ${x.shape[p.axis!]}`);
+    refuse('count-mismatch', { what: 'scale', count: p.scale.length, expected: x.shape[p.axis ?? 0] ?? 0, basis: 'axis-size', ...(p.axis !== undefined ? { axis: p.axis } : {}) });
   }
 }
 
@@ -82,7 +82,7 @@ function roundHalfEven(v: number): number {
 /** QuantizeLinear of a constant (integer types only). */
 export function quantizeConst(x: ConstTensor, p: QdqParams): ConstTensor {
   const range = INT_RANGE[p.qtype];
-  if (!range) refuse(`quantization to element type ${p.qtype} is not supported`);
+  if (!range) refuse('qdq-type', { dtype: p.qtype });
   const out = new Float64Array(x.data.length);
   channelRuns(x, p, (first, end, c) => {
     const zeroPoint = p.zeroPoint[c]!;

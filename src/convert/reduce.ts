@@ -12,13 +12,13 @@ export function reduceAxes(n: IrNode, ctx: Pick<InferContext, 'const'>, rank: nu
     onlyAttrs(n, ['keepdims', 'noop_with_empty_axes']);
     if (n.inputs[1]) {
       const c = ctx.const(n.inputs[1]);
-      if (!c) refuse('axes (input 1) is computed at run time');
+      if (!c) refuse('const-input-required', { input: 'axes', index: 1 });
       axes = Array.from(c.data);
     }
     if ((!axes || axes.length === 0) && attrInt(n, 'noop_with_empty_axes', 0) === 1) {
       // the ONNX definition: nothing is reduced, the output is the input
       if (noopIsIdentity) return [];
-      refuse('noop_with_empty_axes=1 with empty axes is not supported');
+      refuse('noop-empty-axes');
     }
   } else {
     onlyAttrs(n, ['keepdims', 'axes']);
@@ -46,7 +46,7 @@ function foldIntReduce(n: IrNode, ctx: InferContext, axesInputSince: number, com
     let o = 0;
     for (let i = 0; i < r; i++) o = o * kept[i]! + (axes.includes(i) ? 0 : idx[i]!);
     const v = acc[o] === undefined ? c.data[k]! : combine(acc[o]!, c.data[k]!);
-    if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) refuse(`${n.op} of an integer constant leaves 2^53`);
+    if (!(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) refuse('integer-fold-inexact', { op: n.op });
     acc[o] = v;
     for (let i = r - 1; i >= 0; i--) {
       if (++idx[i]! < c.shape[i]!) break;
@@ -105,7 +105,7 @@ export function globalPoolLowering(op: string, versions: number[], tfOp: 'MEAN' 
       onlyAttrs(n, []);
       requireFloat(ctx, n.inputs[0]!);
       const x = ctx.shape(n.inputs[0]!);
-      if (x.length < 3) refuse('input needs spatial axes');
+      if (x.length < 3) refuse('rank-unsupported', { operand: n.inputs[0]!, rank: x.length, min: 3 });
       return [{ shape: [x[0]!, x[1]!, ...x.slice(2).map(() => 1)], dtype: OnnxDataType.FLOAT }];
     },
     lower(n: IrNode, ctx: EmitContext) {

@@ -47,7 +47,7 @@ export function onnxCoordinate(x: number, s: AxisSpec): number {
     case 'align_corners': return O === 1 ? 0 : f(f(x * (L - 1)) / (O - 1));
     case 'asymmetric': return f(x / scale);
     case 'tf_half_pixel_for_nn': return f(f(x + 0.5) / scale);
-    default: refuse(`coordinate_transformation_mode '${s.ctm}' is not supported`);
+    default: refuse('attr-unsupported', { attr: 'coordinate_transformation_mode', value: s.ctm });
   }
 }
 
@@ -59,7 +59,7 @@ function roundNearest(x: number, mode: string): number {
     case 'round_prefer_ceil': return tie ? fl + 1 : Math.round(x);
     case 'floor': return fl;
     case 'ceil': return Math.ceil(x);
-    default: refuse(`nearest_mode '${mode}' is not supported`);
+    default: refuse('attr-unsupported', { attr: 'nearest_mode', value: mode });
   }
 }
 

@@ -54,15 +54,16 @@ export interface PoolPlan {
 export function poolPlan(n: IrNode, x0: number[], allowed: string[], allowDilation = false): PoolPlan {
   onlyAttrs(n, allowed);
   const oneD = x0.length === 3;
-  if (x0.length !== 4 && !oneD) refuse('only 1-D and 2-D pooling are supported');
+  if (x0.length !== 4 && !oneD) refuse('spatial-rank', { rank: x0.length });
   const x = oneD ? [x0[0]!, x0[1]!, 1, x0[2]!] : x0;
   const kernel0 = attrInts(n, 'kernel_shape');
-  if (!kernel0 || kernel0.length !== x0.length - 2) refuse(`kernel_shape must have ${x0.length - 2} values`);
+  if (!kernel0) refuse('attr-missing', { attr: 'kernel_shape' });
+  if (kernel0.length !== x0.length - 2) refuse('count-mismatch', { what: 'kernel_shape', count: kernel0.length, expected: x0.length - 2, basis: 'spatial-dims' });
   let sp: SpatialAttrs = spatialAttrs(x0.slice(2), kernel0, { ints: (k) => attrInts(n, k), str: (k, d) => attrString(n, k, d) });
   if (oneD) sp = { kernel: [1, kernel0[0]!], strides: [1, sp.strides[0]!], dilations: [1, sp.dilations[0]!], pads: [0, sp.pads[0]!, 0, sp.pads[1]!] };
-  if (!allowDilation && sp.dilations.some((d) => d !== 1)) refuse('dilated average pooling is not supported');
+  if (!allowDilation && sp.dilations.some((d) => d !== 1)) refuse('attr-unsupported', { attr: 'dilations', value: sp.dilations.join(','), supported: '1 (dilated average pooling)' });
   const ceil = attrInt(n, 'ceil_mode', 0);
-  if (ceil !== 0 && ceil !== 1) refuse(`ceil_mode ${ceil} is not 0 or 1`);
+  if (ceil !== 0 && ceil !== 1) refuse('attr-unsupported', { attr: 'ceil_mode', value: ceil, supported: '0 or 1' });
   return { x, oneD, geo: poolGeometry([x[2]!, x[3]!], sp, ceil === 1) };
 }
 

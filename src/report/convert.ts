@@ -7,6 +7,7 @@ import type { VerifyResult } from '../verify/index.js';
 import type { QdqReferenceResult, QdqVerifyResult } from '../verify/qdq.js';
 import type { QuantizedVerifyResult } from '../verify/quantized.js';
 import { quantizationDocument, quantizationText } from './quantization.js';
+import { blockerDocument } from './refusal.js';
 
 /** A float conversion's --verify verdict, with the tolerance the CLI judged it by. */
 export type FloatVerifyOutcome = Pick<VerifyResult, 'maxAbs' | 'maxRel' | 'maxRef' | 'tolerance' | 'pass' | 'runtime'> & { problems?: string[] };
@@ -96,7 +97,10 @@ export function convertDocument(o: ConvertOutcome): Record<string, unknown> {
   return { output: o.output, ...o.summary, ...(notes ? { notes } : {}), ...(quantization ? { quantization: quantizationDocument(quantization) } : {}), ...(verify ? { verify } : {}) };
 }
 
-/** The --json document of a refused conversion: its blockers as data (the one-line error goes to stderr). */
+/**
+ * The --json document of a refused conversion: its blockers as data (code and arguments) with each one's
+ * words beside them (the one-line error goes to stderr).
+ */
 export function refusedDocument(model: string, refused: { blockers: Blocker[]; suggestedRoute?: unknown }): Record<string, unknown> {
-  return { refused: true, model, blockers: refused.blockers, suggestedRoute: refused.suggestedRoute };
+  return { refused: true, model, blockers: refused.blockers.map(blockerDocument), suggestedRoute: refused.suggestedRoute };
 }

@@ -72,7 +72,8 @@ describe('Dropout', () => {
     });
     const err = await convertFile(p).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConversionRefused);
-    const why = Object.fromEntries((err as ConversionRefused).blockers.map((b) => [b.node, b.reason]));
-    expect(why).toMatchObject({ random: expect.stringMatching(/ratio 0.5 is random/), runtime: expect.stringMatching(/training_mode.*run time/) });
+    const why = Object.fromEntries((err as ConversionRefused).blockers.map((b) => [b.node, { code: b.code, args: b.args }]));
+    expect(why).toMatchObject({ random: { code: 'dropout-random', args: { ratio: 0.5 } }, runtime: { code: 'const-input-required', args: { input: 'training_mode', index: 2 } } });
+    expect((err as Error).message).toMatch(/ratio 0.5 is random/);
   });
 });

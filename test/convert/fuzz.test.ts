@@ -38,7 +38,7 @@ const REGRESSIONS: { dir: string; found: string; was: string; refusal: RegExp }[
   { dir: 'input-dim-wraps', found: 'seed 5 index 39', was: 'wrote a .tflite whose input dim 2^53-1 wrapped to int32', refusal: /dimension 1 is 9007199254740991, beyond TFLite's int32 dims/ },
   { dir: 'concat-dim-wraps', found: 'seed 5 index 483', was: 'wrote a .tflite whose dim 4294967301 wrapped to 5', refusal: /dimension 0 is 4294967301, beyond TFLite's int32 dims/ },
   { dir: 'pool-pad-overflow', found: 'seed 5 index 96', was: 'wrote a .tflite with a MaxPool pad of -2^63 wrapped to int32', refusal: /MaxPool v12: pads \[2,2,2,2\] are not smaller than the window/ },
-  { dir: 'slice-missing-inputs', found: 'seed 12 index 873', was: "internal error: Cannot read properties of undefined (reading 'map')", refusal: /Slice v13: starts \(input 1\) missing/ },
+  { dir: 'slice-missing-inputs', found: 'seed 12 index 873', was: "internal error: Cannot read properties of undefined (reading 'map')", refusal: /Slice v13: starts \(input 1\) is missing/ },
   { dir: 'fold-expands', found: 'seed 20261130 index 5825 (bench)', was: 'a 410-byte file folded ConstantOfShape [1048576, 4]: peak RSS +75 MB', refusal: /ConstantOfShape would fold to a constant of 4194304 elements, more than 1048576/ },
   { dir: 'concat-no-inputs', found: 'seed 11 index 2092', was: "internal error: Cannot read properties of undefined (reading 'length')", refusal: /Concat v13: no inputs/ },
 ];

@@ -10,6 +10,7 @@ import { readOnnxFile } from '../../src/onnx/read.js';
 import { runOnnx } from '../../src/verify/onnxrt.js';
 import { runTflite } from '../../src/verify/litert.js';
 import { intInputBounds } from '../../src/verify/int-inputs.js';
+import { refusalText } from '../../src/report/refusal.js';
 import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
 import { convertSpec, expectVerified, verify, writeModel } from './helpers/run.js';
 
@@ -141,10 +142,10 @@ describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in
     const arith: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Add', ['ids', 'one'], ['s']), node('Cast', ['s'], ['y'], { to: { i: DT.FLOAT } })], initializers: [{ name: 'one', dims: [], dataType: DT.INT64, values: [1] }] };
     const toInt: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [4] }], outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['x'], ['i'], { to: { i: DT.INT64 } }), node('Cast', ['i'], ['y'], { to: { i: DT.FLOAT } })] };
     const mix: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['ids'], ['b'], { to: { i: DT.BOOL } }), node('And', ['b', 'ids'], ['a']), node('Cast', ['a'], ['y'], { to: { i: DT.FLOAT } })] };
-    const blockersOf = async (m: ModelSpec) => convertModel(await readOnnxFile(writeModel(m))).blockers.map((b) => `${b.op}: ${b.reason}`);
-    expect(await blockersOf(arith)).toEqual([expect.stringMatching(/^Add: 'ids' is not float32/)]);
-    expect(await blockersOf(toInt)).toEqual([expect.stringMatching(/^Cast: a run-time cast from type 1 to type 7/)]);
-    expect(await blockersOf(mix)).toEqual([expect.stringMatching(/^And: 'ids' is not a bool tensor/)]);
+    const blockersOf = async (m: ModelSpec) => convertModel(await readOnnxFile(writeModel(m))).blockers.map(({ op, code, args }) => ({ op, code, args }));
+    expect(await blockersOf(arith)).toEqual([{ op: 'Add', code: 'dtype-unsupported', args: { value: 'ids', dtype: DT.INT64, role: 'activation', expected: 'float32' } }]);
+    expect(await blockersOf(toInt)).toEqual([{ op: 'Cast', code: 'cast-unsupported', args: { from: DT.FLOAT, to: DT.INT64 } }]);
+    expect(await blockersOf(mix)).toEqual([{ op: 'And', code: 'dtype-unsupported', args: { value: 'ids', dtype: DT.INT64, role: 'input', expected: 'bool' } }]);
   });
 
   it('--quantize int8 is refused up front: calibration samples are float arrays, not token ids', async () => {
@@ -179,7 +180,7 @@ describe('GatherElements (HF BERT: the token_type_ids buffer gathered at the pos
     const spec: ModelSpec = { opset: 13, inputs: [{ name: 'x', shape: [2, 3] }, { name: 'i', shape: [2, 3], elemType: DT.INT64 }], outputs: [{ name: 'y', shape: null }],
       nodes: [node('GatherElements', ['x', 'i'], ['y'], { axis: { i: 1 } })], initializers: [] };
     const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
-    expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', reason: expect.stringMatching(/indices/) })]);
+    expect(blockers).toEqual([expect.objectContaining({ op: 'GatherElements', code: 'const-input-required', args: { input: 'indices', index: 1 } })]);
   });
 });
 
@@ -258,7 +259,8 @@ describe("InstanceNormalization (torch's GroupNorm export: Wav2Vec2's feature ex
     const spec: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [1, 2, 4] }, { name: 's', shape: [2] }], outputs: [{ name: 'y', shape: null }],
       nodes: [node('InstanceNormalization', ['x', 's', 'b'], ['y'])], initializers: [f32('b', [2], [0, 0])] };
     const { blockers } = convertModel(await readOnnxFile(writeModel(spec)));
-    expect(blockers).toEqual([expect.objectContaining({ op: 'InstanceNormalization', reason: expect.stringMatching(/scale \(input 1\) is not a constant/) })]);
+    expect(blockers).toEqual([expect.objectContaining({ op: 'InstanceNormalization', code: 'const-input-required', args: { input: 'scale', index: 1 } })]);
+    expect(refusalText(blockers[0]!)).toMatch(/scale \(input 1\) is not a constant/);
   });
 });
 

@@ -338,7 +338,8 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
 
   it('refuses int8 weights with a non-zero zero point (TFLite int8 weights are symmetric)', async () => {
     const r = await refusal(convModel({ weightZero: 3 }));
-    expect(r.blockers).toEqual([expect.objectContaining({ op: 'Conv', reason: expect.stringMatching(/weights 'w' are int8 with zero point 3: TFLite's int8 kernels need symmetric weights/) })]);
+    expect(r.blockers).toEqual([expect.objectContaining({ op: 'Conv', code: 'qdq-asymmetric-weights', args: { weights: 'w', dtype: DT.INT8, zeroPoints: [3] } })]);
+    expect(r.message).toMatch(/weights 'w' are int8 with zero point 3: TFLite's int8 kernels need symmetric weights/);
   });
 
   it('refuses per-axis activations, 16-bit activations, a QuantizeLinear nothing dequantizes and QOperator ops, each with its node', async () => {
@@ -364,10 +365,13 @@ describe('QDQ ONNX -> int8 .tflite with the model\'s own params', () => {
       ],
     });
     expect(r.blockers).toEqual(expect.arrayContaining([
-      expect.objectContaining({ node: 'per_axis', reason: expect.stringMatching(/per-axis quantization of the activation 'x': TFLite's int8 activations have one scale and zero point per tensor/) }),
-      expect.objectContaining({ node: 'sixteen', reason: expect.stringMatching(/int16 activations/) }),
-      expect.objectContaining({ node: 'qconv', reason: expect.stringMatching(/QOperator format/) }),
+      expect.objectContaining({ node: 'per_axis', code: 'qdq-per-axis-activation', args: { value: 'x' } }),
+      expect.objectContaining({ node: 'sixteen', code: 'qdq-activation-type', args: { dtype: 5 /* INT16 */ } }),
+      expect.objectContaining({ node: 'qconv', code: 'qoperator' }),
     ]));
+    expect(r.message).toMatch(/per-axis quantization of the activation 'x': TFLite's int8 activations have one scale and zero point per tensor/);
+    expect(r.message).toMatch(/int16 activations/);
+    expect(r.message).toMatch(/QOperator format/);
     expect(r.blockers.some((b) => b.node === 'int_output' || b.node === 'v_q')).toBe(true);
   });
 });

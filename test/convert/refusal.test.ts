@@ -34,11 +34,15 @@ describe('refusal: every blocker at once, never a wrong model', () => {
     });
     expect(r.blockers).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ op: '(input)', node: 'x', reason: expect.stringMatching(/dimension 2 is dynamic/) }),
-        expect.objectContaining({ op: 'Erf', version: 13, node: 'my_erf', reason: expect.stringMatching(/TFLite has no Erf operator.*exact GELU/) }),
-        expect.objectContaining({ op: 'Pad', version: 13, node: 'reflect_pad', reason: expect.stringMatching(/mode 'reflect'/) }),
+        expect.objectContaining({ op: '(input)', node: 'x', code: 'input-dim', args: { input: 'x', dim: 2, size: 'H', problem: 'dynamic' } }),
+        expect.objectContaining({ op: 'Erf', version: 13, node: 'my_erf', code: 'erf-outside-gelu' }),
+        expect.objectContaining({ op: 'Pad', version: 13, node: 'reflect_pad', code: 'attr-unsupported', args: expect.objectContaining({ attr: 'mode', value: 'reflect' }) }),
       ]),
     );
+    // the words, from the one formatter
+    expect(r.message).toMatch(/dimension 2 is dynamic/);
+    expect(r.message).toMatch(/TFLite has no Erf operator.*exact GELU/);
+    expect(r.message).toMatch(/mode 'reflect'/);
     expect(r.message).toMatch(/3 blockers/);
     expect(r.hint).toMatch(/onnx2tf|litert-torch/);
     expect(r.suggestedRoute).toMatch(/onnx2tf/);
@@ -105,7 +109,8 @@ describe('refusal: every blocker at once, never a wrong model', () => {
 
   it('refuses an opset newer than the op table', async () => {
     const r = await refusal({ opset: 99, inputs: [{ name: 'x', shape: [1] }], outputs: [{ name: 'y', shape: null }], nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
-    expect(r.blockers[0]!.reason).toMatch(/opset 99 is newer/);
+    expect(r.blockers[0]).toMatchObject({ code: 'opset-too-new', args: { opset: 99 } });
+    expect(r.message).toMatch(/opset 99 is newer/);
   });
 
   it('takes a symbolic batch dim as 1 (or --batch) and says so', async () => {
@@ -211,7 +216,11 @@ describe('the CLI', async () => {
     expect(existsSync(out)).toBe(false);
     const j = await capture(['convert', p, '-o', out, '--json', '-q']);
     expect(j.code).toBe(2);
-    expect(JSON.parse(j.out)).toMatchObject({ refused: true, blockers: [{ op: 'Erf', version: 13 }], suggestedRoute: expect.stringMatching(/onnx2tf/) });
+    expect(JSON.parse(j.out)).toMatchObject({
+      refused: true, suggestedRoute: expect.stringMatching(/onnx2tf/),
+      // code and arguments as data, the words beside them
+      blockers: [{ op: 'Erf', version: 13, code: 'erf-outside-gelu', args: {}, text: expect.stringMatching(/^TFLite has no Erf operator/) }],
+    });
     expect(existsSync(out)).toBe(false);
   });
 

@@ -43,6 +43,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConversionRefused, convertFile, type ConvertSummary } from '../../src/convert/index.js';
 import { readTflite } from '../../src/convert/tflite/read.js';
 import { openTflite } from '../../src/verify/litert.js';
+import { refusalText } from '../../src/report/refusal.js';
 import { decodeNpy } from '../../src/verify/npy.js';
 import { openOnnx, type OrtOptimization } from '../../src/verify/onnxrt.js';
 import { verifyQdq } from '../../src/verify/qdq.js';
@@ -267,8 +268,9 @@ describe('QDQ ONNX from onnxruntime.quantization.quantize_static -> int8 .tflite
     const u8w = await reasons(refusals.qdq_u8w!);
     // one per Conv/Gemm whose weight zero point is not 128 (3 Conv + 2 Gemm in all; a zero point of 128 maps exactly)
     expect(u8w.length).toBeGreaterThanOrEqual(1);
-    for (const b of u8w) expect(b.reason).toMatch(/uint8 with zero point \d+: TFLite's int8 kernels need symmetric weights/);
+    for (const b of u8w) expect(b).toMatchObject({ code: 'qdq-asymmetric-weights', args: { dtype: 2 /* UINT8 */ } });
+    expect(refusalText(u8w[0]!)).toMatch(/uint8 with zero point \d+: TFLite's int8 kernels need symmetric weights/);
     const qop = await reasons(refusals.qoperator!);
-    expect(qop.filter((b) => /QOperator format/.test(b.reason)).length).toBeGreaterThanOrEqual(3);
+    expect(qop.filter((b) => b.code === 'qoperator').length).toBeGreaterThanOrEqual(3);
   }, 120_000);
 });

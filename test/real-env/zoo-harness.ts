@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { convertFile, ConversionRefused } from '../../src/convert/index.js';
 import { verifyConversion, verifyTolerance } from '../../src/verify/index.js';
+import { refusalText } from '../../src/report/refusal.js';
 import { pythonVerifyBatch, type PythonVerifyResult } from '../verify/python-tier.js';
 
 export type ZooStatus = 'exact' | 'refused' | 'wrong' | 'crashed';
@@ -50,7 +51,7 @@ export function zooCases(models: readonly ZooModel[], filter: readonly string[] 
 }
 
 function blockerLines(err: ConversionRefused): string[] {
-  return [...new Set(err.blockers.map((b) => `${b.version ? `${b.op}-${b.version}` : b.op}: ${b.reason}`))];
+  return [...new Set(err.blockers.map((b) => `${b.version ? `${b.op}-${b.version}` : b.op}: ${refusalText(b)}`))];
 }
 
 function worst(...xs: (number | null | undefined)[]): number {

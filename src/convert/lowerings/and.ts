@@ -9,7 +9,7 @@ import { lowerBroadcast } from '../elementwise.js';
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, []);
   const [a, b] = [n.inputs[0]!, n.inputs[1]!];
-  for (const v of [a, b]) if (ctx.dtype(v) !== OnnxDataType.BOOL) refuse(`'${v}' is not a bool tensor`);
+  for (const v of [a, b]) if (ctx.dtype(v) !== OnnxDataType.BOOL) refuse('dtype-unsupported', { value: v, dtype: ctx.dtype(v), role: 'input', expected: 'bool' });
   return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: OnnxDataType.BOOL }];
 }
 

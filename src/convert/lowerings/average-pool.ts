@@ -14,7 +14,7 @@ const ATTRS = ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pa
 
 function countIncludePad(n: IrNode): boolean {
   const c = attrInt(n, 'count_include_pad', 0);
-  if (c !== 0 && c !== 1) refuse(`count_include_pad ${c} is not 0 or 1`);
+  if (c !== 0 && c !== 1) refuse('attr-unsupported', { attr: 'count_include_pad', value: c, supported: '0 or 1' });
   return c === 1;
 }
 

@@ -16,7 +16,9 @@ export function bnScaleShift(n: IrNode, ctx: { needConst: InferContext['needCons
   const mean = ctx.needConst(n, 3, 'mean').data;
   const variance = ctx.needConst(n, 4, 'var').data;
   const c = gamma.length;
-  if (beta.length !== c || mean.length !== c || variance.length !== c) refuse('BatchNormalization parameters differ in length');
+  for (const [what, p] of [['bias', beta], ['mean', mean], ['var', variance]] as const) {
+    if (p.length !== c) refuse('count-mismatch', { what, count: p.length, expected: c, basis: 'parameters' });
+  }
   const scale = new Float32Array(c);
   const shift = new Float32Array(c);
   for (let i = 0; i < c; i++) {
@@ -30,13 +32,13 @@ export function bnScaleShift(n: IrNode, ctx: { needConst: InferContext['needCons
 
 function check(n: IrNode, ctx: InferContext): number[] {
   onlyAttrs(n, ['epsilon', 'momentum', 'training_mode', 'spatial', 'is_test', 'consumed_inputs']);
-  if (attrInt(n, 'training_mode', 0) !== 0) refuse('training_mode=1 is not an inference graph');
-  if (attrInt(n, 'spatial', 1) !== 1) refuse('spatial=0 is not supported');
-  if (n.outputs.slice(1).some((o) => o)) refuse('training outputs (running mean/var) are not supported');
+  if (attrInt(n, 'training_mode', 0) !== 0) refuse('training-mode', { feature: 'training_mode' });
+  if (attrInt(n, 'spatial', 1) !== 1) refuse('attr-unsupported', { attr: 'spatial', value: attrInt(n, 'spatial', 1), supported: '1' });
+  if (n.outputs.slice(1).some((o) => o)) refuse('training-mode', { feature: 'running-stats' });
   const x = ctx.shape(n.inputs[0]!);
-  if (x.length < 2) refuse('input must have a channel axis');
+  if (x.length < 2) refuse('rank-unsupported', { operand: n.inputs[0]!, rank: x.length, min: 2 });
   const { scale } = bnScaleShift(n, ctx);
-  if (scale.length !== x[1]) refuse('parameter length does not match channels');
+  if (scale.length !== x[1]) refuse('count-mismatch', { what: 'scale', count: scale.length, expected: x[1]!, basis: 'channels' });
   return x;
 }
 

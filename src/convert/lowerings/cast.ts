@@ -32,7 +32,7 @@ function fold(n: IrNode, ctx: InferContext) {
   if (isFloatType(t)) return [constOf(t, c.shape, c.data)];
   if (t === OnnxDataType.BOOL) return [constOf(t, c.shape, Array.from(c.data, (v) => (v !== 0 ? 1 : 0)))];
   const range = INTS[t];
-  if (!range) refuse(`cast to type ${t} is not supported`);
+  if (!range) refuse('cast-unsupported', { to: t });
   return [constOf(t, c.shape, Array.from(c.data, (v) => Math.trunc(v)))];
 }
 
@@ -49,7 +49,7 @@ function runtime(n: IrNode, ctx: InferContext): { dtype: number; cast: boolean }
     // (run-time int64 values fit int32: they come from int32 tensors)
     return { dtype: t, cast: t === OnnxDataType.FLOAT || (t === OnnxDataType.BOOL) !== (from === OnnxDataType.BOOL) };
   }
-  refuse(`a run-time cast from type ${from} to type ${t} is not supported`);
+  refuse('cast-unsupported', { from, to: t });
 }
 
 function infer(n: IrNode, ctx: InferContext) {

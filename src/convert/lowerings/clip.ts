@@ -17,8 +17,8 @@ export function clipBounds(n: IrNode, ctx: Pick<InferContext, 'const'>): [number
     const name = n.inputs[i];
     if (!name) return d;
     const c = ctx.const(name);
-    if (!c) refuse(`Clip bound (input ${i}) is computed at run time`);
-    if (c.data.length !== 1) refuse('Clip bound is not a scalar');
+    if (!c) refuse('const-input-required', { input: i === 1 ? 'min' : 'max', index: i });
+    if (c.data.length !== 1) refuse('count-mismatch', { what: i === 1 ? 'min' : 'max', count: c.data.length, expected: 1, basis: 'scalar' });
     return c.data[0]!;
   };
   return [bound(1, -Infinity), bound(2, Infinity)];

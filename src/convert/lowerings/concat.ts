@@ -7,14 +7,14 @@ import { constOf, strides } from '../lower-util.js';
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis']);
   const ins = n.inputs.filter((i) => i);
-  if (!ins.length) refuse('no inputs');
+  if (!ins.length) refuse('no-inputs');
   const shapes = ins.map((i) => ctx.shape(i));
   const r = shapes[0]!.length;
   const axis = normAxis(attrInt(n, 'axis', 0), r);
   const out = [...shapes[0]!];
   out[axis] = 0;
   for (const s of shapes) {
-    if (s.length !== r || s.some((d, i) => i !== axis && d !== out[i])) refuse('inputs do not match outside the axis');
+    if (s.length !== r || s.some((d, i) => i !== axis && d !== out[i])) refuse('inputs-mismatch', { shapes, axis });
     out[axis] += s[axis]!;
   }
   return [{ shape: out, dtype: ctx.dtype(ins[0]!) }];

@@ -11,9 +11,9 @@ function fold(n: IrNode, ctx: InferContext) {
   if (!s) return undefined;
   const shape = Array.from(s.data);
   const v = n.tensorAttrs?.get('value');
-  if (v && v.data.length !== 1) refuse('value must have one element');
+  if (v && v.data.length !== 1) refuse('count-mismatch', { what: 'value', count: v.data.length, expected: 1, basis: 'scalar' });
   let count: number;
-  try { count = elementCount(shape); } catch { refuse(`invalid shape [${shape}]`); }
+  try { count = elementCount(shape); } catch { refuse('shape-invalid', { shape }); }
   ctx.checkFoldSize(count, 'ConstantOfShape');
   return [constOf(v?.dtype ?? OnnxDataType.FLOAT, shape, new Array<number>(count).fill(v?.data[0] ?? 0))];
 }

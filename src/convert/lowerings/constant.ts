@@ -6,17 +6,17 @@ import { constOf } from '../lower-util.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 
 function value(n: IrNode): ConstTensor {
-  if (n.attrs.size !== 1) refuse('Constant needs exactly one value attribute');
+  if (n.attrs.size !== 1) refuse('count-mismatch', { what: 'Constant value attributes', count: n.attrs.size, expected: 1, basis: 'scalar' });
   const t = n.tensorAttrs?.get('value');
   if (t) return t;
   const a = n.attrs.get('value_float') ?? n.attrs.get('value_floats') ?? n.attrs.get('value_int') ?? n.attrs.get('value_ints');
-  if (!a) refuse(`Constant attribute '${[...n.attrs.keys()][0]}' is not supported`);
+  if (!a) refuse('attr-unknown', { attr: [...n.attrs.keys()][0]! });
   switch (a.type) {
     case 'float': return constOf(OnnxDataType.FLOAT, [], [a.value]);
     case 'floats': return constOf(OnnxDataType.FLOAT, [a.value.length], a.value);
     case 'int': return constOf(OnnxDataType.INT64, [], [a.value]);
     case 'ints': return constOf(OnnxDataType.INT64, [a.value.length], a.value);
-    default: refuse('Constant value has an unexpected type');
+    default: refuse('attr-type', { attr: [...n.attrs.keys()][0]!, type: a.type, expected: 'float, floats, int or ints' });
   }
 }
 

@@ -18,32 +18,34 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>) {
   onlyAttrs(n, ['auto_pad', 'dilations', 'group', 'kernel_shape', 'output_padding', 'pads', 'strides', 'output_shape']);
   const x0 = ctx.shape(n.inputs[0]!);
   const w0 = ctx.const(n.inputs[1]!);
-  if (!w0) refuse('weights (input 1) are computed at run time');
+  if (!w0) refuse('const-input-required', { input: 'weights', index: 1 });
   const oneD = x0.length === 3;
-  if ((x0.length !== 4 && !oneD) || w0.shape.length !== x0.length) refuse(`only 1-D and 2-D transposed convolution are supported, got a ${x0.length}-D input`);
-  if (attrInt(n, 'group', 1) !== 1) refuse('group > 1 is not supported');
+  if (x0.length !== 4 && !oneD) refuse('spatial-rank', { rank: x0.length });
+  if (w0.shape.length !== x0.length) refuse('rank-unsupported', { operand: n.inputs[1]!, rank: w0.shape.length, min: x0.length, max: x0.length });
+  if (attrInt(n, 'group', 1) !== 1) refuse('attr-unsupported', { attr: 'group', value: attrInt(n, 'group', 1), supported: '1' });
   const r = x0.length - 2;
   const [cin, cout] = w0.shape as [number, number];
-  if (cin !== x0[1]) refuse('weights do not match the input channels');
+  if (cin !== x0[1]) refuse('count-mismatch', { what: 'weights', count: cin, expected: x0[1]!, basis: 'input-channels' });
   const k0 = w0.shape.slice(2);
   const ks = attrInts(n, 'kernel_shape');
-  if (ks && ks.join() !== k0.join()) refuse('kernel_shape does not match the weights');
+  if (ks && ks.join() !== k0.join()) refuse('kernel-shape-mismatch', { kernel: ks, weights: w0.shape });
   const ints = (name: string, dflt: number) => {
     const v = attrInts(n, name) ?? new Array<number>(name === 'pads' ? 2 * r : r).fill(dflt);
-    if (v.length !== (name === 'pads' ? 2 * r : r)) refuse(`${name} [${v}] does not match the kernel rank`);
+    if (v.length !== (name === 'pads' ? 2 * r : r)) refuse('count-mismatch', { what: name, count: v.length, expected: name === 'pads' ? 2 * r : r, basis: name === 'pads' ? 'kernel-rank-pairs' : 'kernel-rank' });
     return v;
   };
   const strides = ints('strides', 1);
   const dilations = ints('dilations', 1);
-  if (strides.some((s) => s < 1) || dilations.some((d) => d < 1)) refuse('strides and dilations must be >= 1');
+  if (strides.some((s) => s < 1)) refuse('values-invalid', { what: 'strides', values: strides, need: 'at-least-1' });
+  if (dilations.some((d) => d < 1)) refuse('values-invalid', { what: 'dilations', values: dilations, need: 'at-least-1' });
   const outputShape0 = attrInts(n, 'output_shape');
   // output_shape may list all dims (N, C, spatial...) or only the spatial ones
   const outputShape = outputShape0 && outputShape0.length === r + 2 ? outputShape0.slice(2) : outputShape0;
-  if (outputShape && outputShape.length !== r) refuse(`output_shape [${outputShape0}] does not match the kernel rank`);
+  if (outputShape && outputShape.length !== r) refuse('count-mismatch', { what: 'output_shape', count: outputShape0!.length, expected: r, basis: 'kernel-rank' });
   const pads = attrInts(n, 'pads');
   const geo = transposeConvGeometry({ inHW: x0.slice(2), kernel: k0, strides, dilations, pads, outputPadding: ints('output_padding', 0),
     ...(outputShape ? { outputShape } : {}), autoPad: attrString(n, 'auto_pad', 'NOTSET') });
-  if (n.inputs[2] && !ctx.const(n.inputs[2])) refuse('bias (input 2) is computed at run time');
+  if (n.inputs[2] && !ctx.const(n.inputs[2])) refuse('const-input-required', { input: 'bias', index: 2 });
   // everything below is 2-D: a 1-D op works on [N, C, 1, L]
   const two = <T>(v: T[], one: T): T[] => (oneD ? [one, v[0]!] : v);
   return {

@@ -17,14 +17,15 @@ function attrs(n: IrNode, ctx: Pick<InferContext, 'shape' | 'needConst'>) {
   const x0 = ctx.shape(n.inputs[0]!);
   const w0 = ctx.needConst(n, 1, 'weights');
   const oneD = x0.length === 3;
-  if ((x0.length !== 4 && !oneD) || w0.shape.length !== x0.length) refuse(`only 1-D and 2-D convolution are supported, got a ${x0.length}-D input`);
+  if (x0.length !== 4 && !oneD) refuse('spatial-rank', { rank: x0.length });
+  if (w0.shape.length !== x0.length) refuse('rank-unsupported', { operand: n.inputs[1]!, rank: w0.shape.length, min: x0.length, max: x0.length });
   const x = oneD ? [x0[0]!, x0[1]!, 1, x0[2]!] : x0;
   const w = oneD ? { ...w0, shape: [w0.shape[0]!, w0.shape[1]!, 1, w0.shape[2]!] } : w0;
   const group = attrInt(n, 'group', 1);
   const [cout, cinPerGroup, kh, kw] = w.shape as [number, number, number, number];
   const kernel = attrInts(n, 'kernel_shape') ?? w0.shape.slice(2);
-  if (kernel.some((k, i) => k !== w0.shape[2 + i])) refuse(`kernel_shape [${kernel}] does not match the weights`);
-  if (group < 1 || x[1]! !== cinPerGroup * group || cout % group !== 0) refuse(`group ${group} does not match channels (${x[1]} in, weights ${w.shape})`);
+  if (kernel.some((k, i) => k !== w0.shape[2 + i])) refuse('kernel-shape-mismatch', { kernel, weights: w0.shape });
+  if (group < 1 || x[1]! !== cinPerGroup * group || cout % group !== 0) refuse('group-mismatch', { group, channels: x[1]!, weights: w.shape });
   const get = { ints: (k: string) => attrInts(n, k), str: (k: string, d: string) => attrString(n, k, d) };
   let sp = spatialAttrs(x0.slice(2), w0.shape.slice(2), get);
   if (oneD) {
@@ -32,7 +33,7 @@ function attrs(n: IrNode, ctx: Pick<InferContext, 'shape' | 'needConst'>) {
   }
   if (n.inputs[2]) {
     const b = ctx.needConst(n, 2, 'bias');
-    if (b.data.length !== cout) refuse('bias length does not match output channels');
+    if (b.data.length !== cout) refuse('count-mismatch', { what: 'bias', count: b.data.length, expected: cout, basis: 'output-channels' });
   }
   return { oneD, x, w, group, cout, cinPerGroup, kh, kw, sp };
 }
@@ -42,7 +43,7 @@ function infer(n: IrNode, ctx: InferContext) {
   const { oneD, x, cout, sp } = attrs(n, ctx);
   const oh = outSize(x[2]!, sp.kernel[0]!, sp.strides[0]!, sp.dilations[0]!, sp.pads[0]!, sp.pads[2]!);
   const ow = outSize(x[3]!, sp.kernel[1]!, sp.strides[1]!, sp.dilations[1]!, sp.pads[1]!, sp.pads[3]!);
-  if (oh < 1 || ow < 1) refuse('output would be empty');
+  if (oh < 1 || ow < 1) refuse('empty-output');
   return [{ shape: oneD ? [x[0]!, cout, ow] : [x[0]!, cout, oh, ow], dtype: ctx.dtype(n.inputs[0]!) }];
 }
 

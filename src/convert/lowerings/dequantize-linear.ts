@@ -25,6 +25,6 @@ export default [
       const x = ctx.const(n.inputs[0]!);
       return x ? [dequantizeConst(x, params(n, ctx))] : undefined;
     },
-    lower: () => refuse('it dequantizes a run-time integer tensor that no matching QuantizeLinear made (an integer graph input or integer op); only the QDQ format is read'),
+    lower: () => refuse('dq-unpaired'),
   },
 ] satisfies Lowering[];

@@ -16,7 +16,7 @@ function ratio(n: IrNode, ctx: InferContext): number {
   if (n.since < 12) return attrFloat(n, 'ratio', 0.5);
   if (!n.inputs[1]) return 0.5;
   const r = ctx.const(n.inputs[1]);
-  if (!r) refuse('ratio (input 1) is computed at run time');
+  if (!r) refuse('const-input-required', { input: 'ratio', index: 1 });
   return Number(r.data[0]);
 }
 
@@ -24,7 +24,7 @@ function training(n: IrNode, ctx: InferContext): boolean {
   if (n.since < 7) return n.attrs.has('is_test') && attrInt(n, 'is_test', 1) !== 1;
   if (n.since < 12 || !n.inputs[2]) return false;
   const t = ctx.const(n.inputs[2]);
-  if (!t) refuse('training_mode (input 2) is computed at run time; only a constant is supported');
+  if (!t) refuse('const-input-required', { input: 'training_mode', index: 2 });
   return Number(t.data[0]) !== 0;
 }
 
@@ -32,7 +32,7 @@ function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['ratio', 'is_test', 'seed']);
   // in inference the ratio is ignored (it may even be computed at run time)
   const r = training(n, ctx) ? ratio(n, ctx) : 0;
-  if (r !== 0) refuse(`training-mode Dropout with ratio ${r} is random; only inference (or ratio 0) is supported`);
+  if (r !== 0) refuse('dropout-random', { ratio: r });
   const shape = ctx.shape(n.inputs[0]!);
   const dtype = ctx.dtype(n.inputs[0]!);
   const out = [{ shape, dtype }];

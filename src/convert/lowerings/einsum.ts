@@ -22,26 +22,26 @@ interface Parsed {
 function parse(n: IrNode, shapes: number[][]): Parsed {
   onlyAttrs(n, ['equation']);
   const eq = attrString(n, 'equation', '').replace(/\s+/g, '');
-  if (!/^[A-Za-z.,]*(->[A-Za-z.]*)?$/.test(eq)) refuse(`equation '${eq}' is not well formed`);
+  if (!/^[A-Za-z.,]*(->[A-Za-z.]*)?$/.test(eq)) refuse('einsum-invalid', { equation: eq, problem: 'syntax' });
   const [lhs, rhs] = eq.split('->') as [string, string | undefined];
   const terms = lhs.split(',');
-  if (terms.length !== shapes.length) refuse(`equation '${eq}' names ${terms.length} operands, the node has ${shapes.length}`);
+  if (terms.length !== shapes.length) refuse('einsum-invalid', { equation: eq, problem: 'operand-count', operands: terms.length, inputs: shapes.length });
   const ellipsisRank = Math.max(0, ...terms.map((t, i) => (t.includes('...') ? shapes[i]!.length - (t.length - 3) : 0)));
   const digits = Array.from({ length: ellipsisRank }, (_, i) => String(i));
   const expand = (t: string, rank: number): string => {
     if (!t.includes('...')) return t;
     const e = rank - (t.length - 3);
-    if (e < 0) refuse(`'${t}' has more letters than its operand has axes`);
+    if (e < 0) refuse('einsum-invalid', { equation: eq, problem: 'term-rank', term: t, operand: terms.indexOf(t), rank });
     return t.replace('...', digits.slice(ellipsisRank - e).join(''));
   };
   const inputs = terms.map((t, i) => expand(t, shapes[i]!.length));
   const size = new Map<string, number>();
   inputs.forEach((t, i) => {
-    if (t.length !== shapes[i]!.length) refuse(`'${terms[i]}' does not match operand ${i} of rank ${shapes[i]!.length}`);
-    if (new Set(t).size !== t.length) refuse(`repeated letters in '${terms[i]}' (diagonals) are not supported`);
+    if (t.length !== shapes[i]!.length) refuse('einsum-invalid', { equation: eq, problem: 'term-rank', term: terms[i]!, operand: i, rank: shapes[i]!.length });
+    if (new Set(t).size !== t.length) refuse('einsum-unsupported', { equation: eq, feature: 'diagonal', letters: terms[i]! });
     [...t].forEach((c, k) => {
       const d = shapes[i]![k]!;
-      if (size.has(c) && size.get(c) !== d) refuse(`letter '${c}' has sizes ${size.get(c)} and ${d} (broadcasting inside einsum is not supported)`);
+      if (size.has(c) && size.get(c) !== d) refuse('einsum-unsupported', { equation: eq, feature: 'broadcast', letters: c, sizes: [size.get(c)!, d] });
       size.set(c, d);
     });
   });
@@ -50,7 +50,7 @@ function parse(n: IrNode, shapes: number[][]): Parsed {
     const all = inputs.join('');
     output = digits.join('') + [...new Set(all)].filter((c) => !/\d/.test(c) && all.split(c).length === 2).sort().join('');
   } else output = expand(rhs, rhs.replace('...', '').length + ellipsisRank);
-  if (new Set(output).size !== output.length || [...output].some((c) => !size.has(c))) refuse(`output '${rhs}' is not supported`);
+  if (new Set(output).size !== output.length || [...output].some((c) => !size.has(c))) refuse('einsum-unsupported', { equation: eq, feature: 'output', letters: rhs ?? output });
   return { inputs, output, size };
 }
 
@@ -65,17 +65,17 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape'>): Plan {
   const names = n.inputs.filter((i) => i);
   const p = parse(n, names.map((i) => ctx.shape(i)));
   if (p.inputs.length === 1) {
-    if (p.output.length !== p.inputs[0]!.length) refuse('a one-operand einsum that sums or takes a diagonal is not supported');
+    if (p.output.length !== p.inputs[0]!.length) refuse('einsum-unsupported', { equation: attrString(n, 'equation', ''), feature: 'one-operand-sum' });
     return { ...p, batch: [], freeA: [...p.inputs[0]!], freeB: [], contracted: [] };
   }
-  if (p.inputs.length !== 2) refuse('einsum with more than two operands is not supported');
+  if (p.inputs.length !== 2) refuse('einsum-unsupported', { equation: attrString(n, 'equation', ''), feature: 'operands' });
   const [a, b] = p.inputs as [string, string];
   const batch = [...p.output].filter((c) => a.includes(c) && b.includes(c));
   const freeA = [...a].filter((c) => p.output.includes(c) && !b.includes(c));
   const freeB = [...b].filter((c) => p.output.includes(c) && !a.includes(c));
   const contracted = [...a].filter((c) => b.includes(c) && !p.output.includes(c));
   const summed = [...a, ...b].filter((c) => !p.output.includes(c) && !contracted.includes(c));
-  if (summed.length) refuse(`letters summed within one operand (${[...new Set(summed)].join('')}) are not supported`);
+  if (summed.length) refuse('einsum-unsupported', { equation: attrString(n, 'equation', ''), feature: 'summed-within', letters: [...new Set(summed)].join('') });
   return { ...p, batch, freeA, freeB, contracted };
 }
 

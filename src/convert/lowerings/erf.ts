@@ -13,10 +13,8 @@ function infer(n: IrNode, ctx: InferContext) {
   return [{ shape: ctx.shape(n.inputs[0]!), dtype: OnnxDataType.FLOAT }];
 }
 
-export const ERF_REFUSAL = 'TFLite has no Erf operator; Erf is converted only inside exact GELU, x*0.5*(1+erf(x/sqrt(2))), and this one is not part of that pattern';
-
 function lower(): never {
-  refuse(ERF_REFUSAL);
+  refuse('erf-outside-gelu');
 }
 
 export default [{ op: 'Erf', versions: [9, 13], infer, lower }] satisfies Lowering[];

@@ -9,7 +9,7 @@ function infer(n: IrNode, ctx: InferContext) {
   const x = ctx.shape(n.inputs[0]!);
   let axis = attrInt(n, 'axis', 1);
   if (axis < 0) axis += x.length;
-  if (axis < 0 || axis > x.length) refuse(`axis ${axis} out of range`);
+  if (axis < 0 || axis > x.length) refuse('axis-out-of-range', { axis: attrInt(n, 'axis', 1), rank: x.length });
   const prod = (d: number[]) => d.reduce((p, v) => p * v, 1);
   return [{ shape: [prod(x.slice(0, axis)), prod(x.slice(axis))], dtype: ctx.dtype(n.inputs[0]!) }];
 }

@@ -18,15 +18,15 @@ function plan(n: IrNode, ctx: InferContext) {
   const ix = ctx.needConst(n, 1, 'indices');
   const r = data.length;
   const axis = normAxis(attrInt(n, 'axis', 0), r);
-  if (ix.shape.length !== r) refuse(`indices of rank ${ix.shape.length} for data of rank ${r}`);
-  ix.shape.forEach((s, i) => { if (i !== axis && s > data[i]!) refuse(`indices dimension ${i} (${s}) exceeds the data's (${data[i]})`); });
+  if (ix.shape.length !== r) refuse('indices-mismatch', { indices: ix.shape, data });
+  ix.shape.forEach((s, i) => { if (i !== axis && s > data[i]!) refuse('indices-mismatch', { indices: ix.shape, data }); });
   const is = strides(ix.shape);
   const dim = data[axis]!;
   const coords = new Array<number>(ix.data.length * r);
   for (let k = 0; k < ix.data.length; k++) {
     const raw = ix.data[k]!;
     const j = raw < 0 ? raw + dim : raw;
-    if (j < 0 || j >= dim) refuse(`index ${raw} out of range for a dimension of ${dim}`);
+    if (j < 0 || j >= dim) refuse('index-out-of-range', { index: raw, size: dim });
     let rest = k;
     for (let i = 0; i < r; i++) {
       const c = Math.floor(rest / is[i]!);

@@ -8,15 +8,15 @@ import { constOf, strides } from '../lower-util.js';
 /** The indices with negative entries made positive and range-checked, and the output shape. */
 function plan(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['batch_dims']);
-  if (attrInt(n, 'batch_dims', 0) !== 0) refuse('batch_dims other than 0 is not supported');
+  if (attrInt(n, 'batch_dims', 0) !== 0) refuse('attr-unsupported', { attr: 'batch_dims', value: attrInt(n, 'batch_dims', 0), supported: '0' });
   const data = ctx.shape(n.inputs[0]!);
   const ix = ctx.needConst(n, 1, 'indices');
   const k = ix.shape[ix.shape.length - 1]!;
-  if (ix.shape.length < 1 || k > data.length) refuse(`indices of shape [${ix.shape}] do not fit data of rank ${data.length}`);
+  if (ix.shape.length < 1 || k > data.length) refuse('indices-mismatch', { indices: ix.shape, data });
   const norm = Array.from(ix.data, (v, i) => {
     const dim = data[i % k]!;
     const w = v < 0 ? v + dim : v;
-    if (w < 0 || w >= dim) refuse(`index ${v} out of range for a dimension of ${dim}`);
+    if (w < 0 || w >= dim) refuse('index-out-of-range', { index: v, size: dim });
     return w;
   });
   return { k, indices: norm, indexShape: ix.shape, shape: [...ix.shape.slice(0, -1), ...data.slice(k)] };

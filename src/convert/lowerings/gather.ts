@@ -17,7 +17,7 @@ function plan(n: IrNode, ctx: InferContext) {
   const axis = normAxis(attrInt(n, 'axis', 0), x.length);
   if (!ctx.const(n.inputs[1]!)) {
     const t = ctx.dtype(n.inputs[1]!);
-    if (t !== OnnxDataType.INT32 && t !== OnnxDataType.INT64) refuse(`run-time indices of type ${t} are not supported`);
+    if (t !== OnnxDataType.INT32 && t !== OnnxDataType.INT64) refuse('dtype-unsupported', { value: n.inputs[1]!, dtype: t, role: 'indices', expected: 'int32 or int64' });
     const indexShape = ctx.shape(n.inputs[1]!);
     return { x, axis, indices: undefined, indexShape, shape: [...x.slice(0, axis), ...indexShape, ...x.slice(axis + 1)] };
   }
@@ -25,7 +25,7 @@ function plan(n: IrNode, ctx: InferContext) {
   const dim = x[axis]!;
   const indices = Array.from(ix.data, (v) => {
     const w = v < 0 ? v + dim : v;
-    if (w < 0 || w >= dim) refuse(`index ${v} out of range for a dimension of ${dim}`);
+    if (w < 0 || w >= dim) refuse('index-out-of-range', { index: v, size: dim });
     return w;
   });
   return { x, axis, indices, indexShape: ix.shape, shape: [...x.slice(0, axis), ...ix.shape, ...x.slice(axis + 1)] };
@@ -64,9 +64,10 @@ function fold(n: IrNode, ctx: InferContext) {
   const inner = strides(d.shape)[axis]!;
   const out: number[] = [];
   for (let o = 0; o < outer; o++) {
-    for (const raw of ix.data) {
+    for (let j = 0; j < ix.data.length; j++) {
+      const raw: number = ix.data[j]!;
       const i = raw < 0 ? raw + dim : raw;
-      if (i < 0 || i >= dim) refuse(`index ${raw} out of range`);
+      if (i < 0 || i >= dim) refuse('index-out-of-range', { index: raw, size: dim });
       for (let k = 0; k < inner; k++) out.push(d.data[(o * dim + i) * inner + k]!);
     }
   }

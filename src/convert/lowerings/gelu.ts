@@ -8,7 +8,7 @@ import { requireFloat } from '../lower-util.js';
 function approximate(n: IrNode): boolean {
   onlyAttrs(n, ['approximate']);
   const a = attrString(n, 'approximate', 'none');
-  if (a !== 'none' && a !== 'tanh') refuse(`approximate '${a}' is not supported`);
+  if (a !== 'none' && a !== 'tanh') refuse('attr-unsupported', { attr: 'approximate', value: a, supported: 'none or tanh' });
   return a === 'tanh';
 }
 

@@ -19,10 +19,10 @@ function dims(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>) {
   const a = transA ? [a0[1]!, a0[0]!] : a0;
   const b = ctx.const(n.inputs[1]!);
   const bShape = ctx.shape(n.inputs[1]!);
-  if (a0.length !== 2 || bShape.length !== 2) refuse('A and B must be 2-D');
+  if (a0.length !== 2 || bShape.length !== 2) refuse('rank-unsupported', a0.length !== 2 ? { operand: n.inputs[0]!, rank: a0.length, min: 2, max: 2 } : { operand: n.inputs[1]!, rank: bShape.length, min: 2, max: 2 });
   const transB = attrInt(n, 'transB', 0) === 1;
   const [k, nOut] = transB ? [bShape[1]!, bShape[0]!] : [bShape[0]!, bShape[1]!];
-  if (a[1] !== k) refuse(`inner dimensions differ (${a[1]} vs ${k})`);
+  if (a[1] !== k) refuse('inner-dims-differ', { a, b: transB ? [nOut, k] : [k, nOut] });
   let bias: Float32Array = new Float32Array(nOut);
   /** a full [M, N] C: added after FULLY_CONNECTED */
   let matrixBias: Float32Array | undefined;
@@ -31,7 +31,7 @@ function dims(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>) {
   if (n.inputs[2]) {
     const c = ctx.const(n.inputs[2]);
     const cShape = ctx.shape(n.inputs[2]);
-    if (broadcastShapes([a[0]!, nOut], cShape).join() !== [a[0]!, nOut].join()) refuse(`C of shape [${cShape}] does not broadcast to [${a[0]}, ${nOut}]`);
+    if (broadcastShapes([a[0]!, nOut], cShape).join() !== [a[0]!, nOut].join()) refuse('no-broadcast', { operand: 'C', shape: cShape, to: [a[0]!, nOut] });
     const beta = attrFloat(n, 'beta', 1);
     if (!c || !b) addC = true;
     else if (c.data.length === nOut && (c.shape.length === 1 || (c.shape.length === 2 && c.shape[0] === 1))) bias = Float32Array.from(c.data, (v) => v * beta);

@@ -13,12 +13,12 @@ import { lowerNormalize } from '../normalize.js';
 function plan(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['epsilon']);
   const x = ctx.shape(n.inputs[0]!);
-  if (x.length < 3) refuse(`input of rank ${x.length}; InstanceNormalization needs N, C and spatial axes`);
+  if (x.length < 3) refuse('rank-unsupported', { operand: n.inputs[0]!, rank: x.length, min: 3 });
   const c = x[1]!;
   for (const i of [1, 2]) {
     const p = n.inputs[i];
-    if (!p) refuse(`input ${i} is missing`);
-    if (ctx.shape(p).join() !== String(c)) refuse(`input ${i} of shape [${ctx.shape(p)}], expected [${c}]`);
+    if (!p) refuse('input-missing', { input: i === 1 ? 'scale' : 'B', index: i });
+    if (ctx.shape(p).join() !== String(c)) refuse('shape-mismatch', { operand: i === 1 ? 'scale' : 'B', shape: ctx.shape(p), expected: [c] });
     ctx.needConst(n, i, i === 1 ? 'scale' : 'bias');
   }
   return { x, epsilon: attrFloat(n, 'epsilon', 1e-5) };

@@ -13,10 +13,10 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape'>) {
   onlyAttrs(n, ['axis', 'epsilon', 'stash_type']);
   const x = ctx.shape(n.inputs[0]!);
   const axis = normAxis(attrInt(n, 'axis', -1), x.length);
-  if (attrInt(n, 'stash_type', 1) !== 1) refuse('stash_type other than float32 is not supported');
+  if (attrInt(n, 'stash_type', 1) !== 1) refuse('attr-unsupported', { attr: 'stash_type', value: attrInt(n, 'stash_type', 1), supported: '1 (float32)' });
   for (const i of [1, 2]) {
     const p = n.inputs[i];
-    if (p && broadcastShapes(ctx.shape(p), x).join() !== x.join()) refuse(`input ${i} of shape [${ctx.shape(p)}] does not broadcast to [${x}]`);
+    if (p && broadcastShapes(ctx.shape(p), x).join() !== x.join()) refuse('no-broadcast', { operand: i === 1 ? 'Scale' : 'B', shape: ctx.shape(p), to: x });
   }
   const axes = Array.from({ length: x.length - axis }, (_, k) => axis + k);
   return { x, axis, axes, epsilon: attrFloat(n, 'epsilon', 1e-5) };

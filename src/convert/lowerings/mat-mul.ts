@@ -16,8 +16,8 @@ function infer(n: IrNode, ctx: InferContext) {
   const a = ctx.shape(n.inputs[0]!);
   const b = ctx.shape(n.inputs[1]!);
   for (const i of n.inputs.slice(0, 2)) if (!ctx.const(i!)) requireFloat(ctx, i!);
-  if (a.length < 2 || b.length < 2) refuse('1-D MatMul operands are not supported');
-  if (a[a.length - 1] !== b[b.length - 2]) refuse(`inner dimensions differ ([${a}] x [${b}])`);
+  if (a.length < 2 || b.length < 2) refuse('rank-unsupported', a.length < 2 ? { operand: n.inputs[0]!, rank: a.length, min: 2 } : { operand: n.inputs[1]!, rank: b.length, min: 2 });
+  if (a[a.length - 1] !== b[b.length - 2]) refuse('inner-dims-differ', { a, b });
   const batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2));
   return [{ shape: [...batch, a[a.length - 2]!, b[b.length - 1]!], dtype: OnnxDataType.FLOAT }];
 }
@@ -57,7 +57,7 @@ function lower(n: IrNode, ctx: EmitContext) {
     fc(ctx.getAs(bName, swapLast(bShape.length)), ctx.floatConst(`${name}_weights`, [m, k], aConst.data), swapLast(r), bShape.length > 2);
     return;
   }
-  if (n.fusedAct && n.fusedAct !== 'NONE') refuse('internal: activation fused into BATCH_MATMUL');
+  if (n.fusedAct && n.fusedAct !== 'NONE') refuse('fused-activation', { kernel: 'BATCH_MATMUL' });
   const x = matmulOperand(ctx, aName);
   const y = matmulOperand(ctx, bName);
   const t = ctx.output(n.outputs[0]!, identity(r));

@@ -14,8 +14,8 @@ const ATTRS = ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'st
 
 function infer(n: IrNode, ctx: InferContext) {
   requireFloat(ctx, n.inputs[0]!);
-  if (n.outputs[1]) refuse('the Indices output is not supported');
-  if (attrInt(n, 'storage_order', 0) !== 0) refuse('storage_order=1 is not supported');
+  if (n.outputs[1]) refuse('output-unsupported', { output: 'Indices' });
+  if (attrInt(n, 'storage_order', 0) !== 0) refuse('attr-unsupported', { attr: 'storage_order', value: attrInt(n, 'storage_order', 0), supported: '0' });
   return [{ shape: poolShape(poolPlan(n, ctx.shape(n.inputs[0]!), ATTRS, true)), dtype: OnnxDataType.FLOAT }];
 }
 

@@ -13,10 +13,10 @@ function fold(n: IrNode, ctx: InferContext) {
   const b = ctx.const(n.inputs[1]!);
   if (!a || !b) return undefined;
   const fmod = attrInt(n, 'fmod', 0) === 1;
-  if (!fmod && isFloatType(a.dtype)) refuse('fmod=0 on floating-point inputs is invalid ONNX');
+  if (!fmod && isFloatType(a.dtype)) refuse('fmod-float');
   return [broadcastBinary(a, b, (x, y) => {
     if (y === 0) {
-      if (!fmod) refuse('integer modulo by zero');
+      if (!fmod) refuse('modulo-by-zero');
       return NaN;
     }
     const r = x % y; // C fmod: the sign of the dividend

@@ -7,7 +7,7 @@ import { constOf } from '../lower-util.js';
 
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, []);
-  if (ctx.dtype(n.inputs[0]!) !== OnnxDataType.BOOL) refuse('input is not a bool tensor');
+  if (ctx.dtype(n.inputs[0]!) !== OnnxDataType.BOOL) refuse('dtype-unsupported', { value: n.inputs[0]!, dtype: ctx.dtype(n.inputs[0]!), role: 'input', expected: 'bool' });
   return [{ shape: ctx.shape(n.inputs[0]!), dtype: OnnxDataType.BOOL }];
 }
 

@@ -11,7 +11,7 @@ function infer(n: IrNode, ctx: InferContext) {
   const x = ctx.shape(n.inputs[0]!);
   const s = ctx.shape(n.inputs[1]!);
   const b = broadcastShapes(x, s);
-  if (b.length !== x.length || b.some((d, i) => d !== x[i])) refuse(`slope [${s}] does not broadcast to X [${x}]`);
+  if (b.length !== x.length || b.some((d, i) => d !== x[i])) refuse('no-broadcast', { operand: 'slope', shape: s, to: x });
   return [{ shape: x, dtype: OnnxDataType.FLOAT }];
 }
 

@@ -9,34 +9,34 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): { pads: [n
   const x = ctx.shape(n.inputs[0]!);
   const r = x.length;
   const mode = attrString(n, 'mode', 'constant');
-  if (mode !== 'constant') refuse(`mode '${mode}' is not supported`);
+  if (mode !== 'constant') refuse('attr-unsupported', { attr: 'mode', value: mode, supported: 'constant' });
   let raw: number[];
   let value = 0;
   let axes = Array.from({ length: r }, (_, i) => i);
   if (n.since < 11) {
     onlyAttrs(n, ['mode', 'pads', 'value', 'paddings']);
-    raw = attrInts(n, 'pads') ?? attrInts(n, 'paddings') ?? refuse('pads missing');
+    raw = attrInts(n, 'pads') ?? attrInts(n, 'paddings') ?? refuse('attr-missing', { attr: 'pads' });
     value = attrFloat(n, 'value', 0);
   } else {
     onlyAttrs(n, ['mode']);
     const c = ctx.const(n.inputs[1]!);
-    if (!c) refuse('pads (input 1) is computed at run time');
+    if (!c) refuse('const-input-required', { input: 'pads', index: 1 });
     raw = Array.from(c.data);
     if (n.inputs[2]) {
       const v = ctx.const(n.inputs[2]);
-      if (!v) refuse('constant_value (input 2) is computed at run time');
+      if (!v) refuse('const-input-required', { input: 'constant_value', index: 2 });
       value = v.data[0] ?? 0;
     }
     if (n.inputs[3]) {
       const a = ctx.const(n.inputs[3]);
-      if (!a) refuse('axes (input 3) is computed at run time');
+      if (!a) refuse('const-input-required', { input: 'axes', index: 3 });
       axes = Array.from(a.data, (v) => normAxis(v, r));
     }
   }
-  if (raw.length !== 2 * axes.length) refuse('pads length does not match the axes');
+  if (raw.length !== 2 * axes.length) refuse('count-mismatch', { what: 'pads', count: raw.length, expected: 2 * axes.length, basis: 'axes-pairs' });
   const pads: [number, number][] = x.map(() => [0, 0]);
   axes.forEach((a, k) => (pads[a] = [raw[k]!, raw[k + axes.length]!]));
-  if (pads.some(([b, e]) => b < 0 || e < 0)) refuse('negative pads (cropping) are not supported');
+  if (pads.some(([b, e]) => b < 0 || e < 0)) refuse('negative-pads', { pads: raw });
   return { pads, value };
 }
 

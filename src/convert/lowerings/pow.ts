@@ -57,7 +57,7 @@ function lower(n: IrNode, ctx: EmitContext) {
 function floatExponent(name: string, ctx: EmitContext): string {
   const c = ctx.constOf(name);
   if (!c || c.dtype === OnnxDataType.FLOAT || c.dtype === OnnxDataType.DOUBLE || c.dtype === OnnxDataType.FLOAT16) return name;
-  for (const v of c.data) if (!(Math.abs(v) <= 2 ** 24)) refuse(`integer exponent ${v} is not exact in float32`);
+  for (const v of c.data) if (!(Math.abs(v) <= 2 ** 24)) refuse('inexact-exponent', { exponent: v });
   const alias = `${name}__float`;
   if (!ctx.ir.values.has(alias)) {
     ctx.ir.values.set(alias, { name: alias, dtype: OnnxDataType.FLOAT, shape: c.shape, const: { ...c, dtype: OnnxDataType.FLOAT, data: Float32Array.from(c.data, Number) } });

@@ -25,6 +25,6 @@ export default [
       const x = ctx.const(n.inputs[0]!);
       return x ? [quantizeConst(x, params(n, ctx))] : undefined;
     },
-    lower: () => refuse('its integer result is read by something other than a matching DequantizeLinear (QOperator-style integer ops, or an integer output); only the QDQ format (QuantizeLinear -> DequantizeLinear around float ops) is read'),
+    lower: () => refuse('q-unpaired'),
   },
 ] satisfies Lowering[];

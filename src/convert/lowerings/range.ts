@@ -9,7 +9,7 @@ function fold(n: IrNode, ctx: InferContext) {
   if (!s || !l || !d) return undefined;
   const start = s.data[0]!;
   const delta = d.data[0]!;
-  if (delta === 0) refuse('delta 0');
+  if (delta === 0) refuse('values-invalid', { what: 'delta', values: [delta], need: 'non-zero' });
   const count = Math.max(Math.ceil((l.data[0]! - start) / delta), 0);
   ctx.checkFoldSize(count, 'Range');
   return [constOf(s.dtype, [count], Array.from({ length: count }, (_, i) => start + i * delta))];

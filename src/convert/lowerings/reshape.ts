@@ -12,21 +12,21 @@ import { elementCount } from '../../onnx/tensor.js';
 export function reshapeTarget(x: number[], spec: number[], allowZero: boolean): number[] {
   const out = spec.map((d, i) => {
     if (d === 0 && !allowZero) {
-      if (i >= x.length) refuse('shape has 0 beyond the input rank');
+      if (i >= x.length) refuse('reshape-invalid', { from: x, to: spec });
       return x[i]!;
     }
     return d;
   });
   const total = elementCount(x);
   const minus = out.filter((d) => d === -1).length;
-  if (minus > 1) refuse('more than one -1 in the shape');
-  if (out.some((d) => d < -1)) refuse(`invalid shape [${spec}]`);
+  if (minus > 1) refuse('reshape-invalid', { from: x, to: spec });
+  if (out.some((d) => d < -1)) refuse('shape-invalid', { shape: spec });
   if (minus === 1) {
     const known = out.filter((d) => d !== -1).reduce((p, v) => p * v, 1);
-    if (known === 0 || total % known !== 0) refuse(`cannot reshape [${x}] to [${spec}]`);
+    if (known === 0 || total % known !== 0) refuse('reshape-invalid', { from: x, to: spec });
     out[out.indexOf(-1)] = total / known;
   }
-  if (out.reduce((p, v) => p * v, 1) !== total) refuse(`cannot reshape [${x}] to [${spec}]`);
+  if (out.reduce((p, v) => p * v, 1) !== total) refuse('reshape-invalid', { from: x, to: spec });
   return out;
 }
 

@@ -21,20 +21,20 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
   onlyAttrs(n, ATTRS);
   const x = ctx.shape(n.inputs[0]!);
   const r = x.length;
-  if (attrInt(n, 'antialias', 0) !== 0) refuse('antialias=1 is not supported');
+  if (attrInt(n, 'antialias', 0) !== 0) refuse('attr-unsupported', { attr: 'antialias', value: attrInt(n, 'antialias', 0), supported: '0' });
   const mode = attrString(n, 'mode', 'nearest');
-  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') refuse(`mode '${mode}' is not supported`);
-  if (n.since === 10 && mode === 'cubic') refuse('mode cubic is not part of Resize-10');
+  if (mode !== 'nearest' && mode !== 'linear' && mode !== 'cubic') refuse('attr-unsupported', { attr: 'mode', value: mode });
+  if (n.since === 10 && mode === 'cubic') refuse('attr-version', { attr: 'mode', value: mode, since: 11 });
   // Resize-10 samples like Upsample: asymmetric coordinates, nearest rounds down
   const ctm = n.since === 10 ? 'asymmetric' : attrString(n, 'coordinate_transformation_mode', 'half_pixel');
   const nearestMode = n.since === 10 ? 'floor' : attrString(n, 'nearest_mode', 'round_prefer_floor');
-  if (ctm === 'tf_crop_and_resize') refuse('coordinate_transformation_mode tf_crop_and_resize is not supported');
-  if (ctm === 'half_pixel_symmetric' && n.since < 19) refuse('half_pixel_symmetric is a Resize-19 mode');
+  if (ctm === 'tf_crop_and_resize') refuse('attr-unsupported', { attr: 'coordinate_transformation_mode', value: ctm });
+  if (ctm === 'half_pixel_symmetric' && n.since < 19) refuse('attr-version', { attr: 'coordinate_transformation_mode', value: ctm, since: 19 });
   const axesAttr = attrInts(n, 'axes');
   const axes = axesAttr ? axesAttr.map((a) => (a < 0 ? a + r : a)) : Array.from({ length: r }, (_, i) => i);
-  if (axes.some((a) => a < 0 || a >= r) || new Set(axes).size !== axes.length) refuse(`axes [${axesAttr}] are not valid`);
-  const spread = (vals: number[], dflt: (i: number) => number): number[] => {
-    if (vals.length !== axes.length) refuse('scales/sizes do not match the axes');
+  if (axes.some((a) => a < 0 || a >= r) || new Set(axes).size !== axes.length) refuse('axes-invalid', { axes: axesAttr!, rank: r });
+  const spread = (vals: number[], dflt: (i: number) => number, what: string): number[] => {
+    if (vals.length !== axes.length) refuse('count-mismatch', { what, count: vals.length, expected: axes.length, basis: 'axes' });
     const full = x.map((_, i) => dflt(i));
     axes.forEach((a, k) => (full[a] = vals[k]!));
     return full;
@@ -42,25 +42,25 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
   const [scalesAt, sizesAt] = n.since === 10 ? [1, -1] : [2, 3];
   const scalesC = n.inputs[scalesAt] ? ctx.const(n.inputs[scalesAt]) : undefined;
   const sizesC = sizesAt > 0 && n.inputs[sizesAt] ? ctx.const(n.inputs[sizesAt]) : undefined;
-  if (n.inputs[scalesAt] && !scalesC) refuse(`scales (input ${scalesAt}) is computed at run time; only constant scales are supported`);
-  if (sizesAt > 0 && n.inputs[sizesAt] && !sizesC) refuse(`sizes (input ${sizesAt}) is computed at run time; only constant sizes are supported`);
+  if (n.inputs[scalesAt] && !scalesC) refuse('const-input-required', { input: 'scales', index: scalesAt });
+  if (sizesAt > 0 && n.inputs[sizesAt] && !sizesC) refuse('const-input-required', { input: 'sizes', index: sizesAt });
   let outShape: number[];
   let scales: number[];
   if (sizesC && sizesC.data.length > 0) {
     const policy = attrString(n, 'keep_aspect_ratio_policy', 'stretch');
-    if (policy !== 'stretch') refuse(`keep_aspect_ratio_policy '${policy}' is not supported`);
-    outShape = spread(Array.from(sizesC.data, Number), (i) => x[i]!);
+    if (policy !== 'stretch') refuse('attr-unsupported', { attr: 'keep_aspect_ratio_policy', value: policy, supported: 'stretch' });
+    outShape = spread(Array.from(sizesC.data, Number), (i) => x[i]!, 'sizes');
     scales = outShape.map((o, i) => Math.fround(o / x[i]!));
   } else if (scalesC && scalesC.data.length > 0) {
-    scales = spread(Array.from(scalesC.data, (v) => Math.fround(Number(v))), () => 1);
-    if (scales.some((s) => !(s > 0))) refuse(`scales [${scales}] must be positive`);
+    scales = spread(Array.from(scalesC.data, (v) => Math.fround(Number(v))), () => 1, 'scales');
+    if (scales.some((s) => !(s > 0))) refuse('values-invalid', { what: 'scales', values: scales, need: 'positive' });
     outShape = x.map((d, i) => Math.floor(Math.fround(d * scales[i]!)));
     // the ONNX reference divides by the unrounded length (L * scale - 1), onnxruntime by the rounded one
     if (ctm === 'align_corners' && x.some((d, i) => Math.fround(d * scales[i]!) !== outShape[i])) {
-      refuse('align_corners with scales that do not give whole output sizes: runtimes disagree on the sampling positions');
+      refuse('align-corners-fractional');
     }
-  } else refuse('neither scales nor sizes is given');
-  if (outShape.some((d) => !Number.isInteger(d) || d < 1)) refuse(`output shape [${outShape}] is empty or invalid`);
+  } else refuse('resize-no-size');
+  if (outShape.some((d) => !Number.isInteger(d) || d < 1)) refuse('empty-output', { shape: outShape });
   return samplingPlan(x, outShape, scales, { mode: mode as ResizeMode, ctm, nearestMode,
     cubicA: attrFloat(n, 'cubic_coeff_a', -0.75), excludeOutside: attrInt(n, 'exclude_outside', 0) === 1 });
 }

@@ -21,13 +21,14 @@ const COMBINE: Record<string, (a: number, b: number) => number> = {
 function targets(n: IrNode, shape: number[], ix: ConstTensor, updates: number) {
   onlyAttrs(n, n.since >= 16 ? ['reduction'] : []);
   const reduction = attrString(n, 'reduction', 'none');
-  if (!COMBINE[reduction] || ((reduction === 'max' || reduction === 'min') && n.since < 18)) refuse(`reduction '${reduction}' is not defined at this version`);
+  if (!COMBINE[reduction]) refuse('attr-unsupported', { attr: 'reduction', value: reduction });
+  if ((reduction === 'max' || reduction === 'min') && n.since < 18) refuse('attr-version', { attr: 'reduction', value: reduction, since: 18 });
   const k = ix.shape[ix.shape.length - 1]!;
-  if (k > shape.length) refuse('index tuples are longer than the data rank');
+  if (k > shape.length) refuse('indices-mismatch', { indices: ix.shape, data: shape });
   const st = strides(shape);
   const inner = shape.slice(k).reduce((p, v) => p * v, 1);
   const count = ix.data.length / Math.max(k, 1);
-  if (updates !== count * inner) refuse(`updates of ${updates} values do not match indices [${ix.shape}]`);
+  if (updates !== count * inner) refuse('count-mismatch', { what: 'updates', count: updates, expected: count * inner, basis: 'indices' });
   const seen = new Set<number>();
   const bases: number[] = [];
   for (let t = 0; t < count; t++) {
@@ -36,11 +37,11 @@ function targets(n: IrNode, shape: number[], ix: ConstTensor, updates: number) {
       const dim = shape[j]!;
       const v = ix.data[t * k + j]!;
       const w = v < 0 ? v + dim : v;
-      if (w < 0 || w >= dim) refuse(`index ${v} out of range for a dimension of ${dim}`);
+      if (w < 0 || w >= dim) refuse('index-out-of-range', { index: v, size: dim });
       base += w * st[j]!;
     }
     // duplicate targets with reduction none are undefined in ONNX: refuse rather than pick one
-    if (reduction === 'none' && seen.has(base)) refuse('duplicate indices with reduction none');
+    if (reduction === 'none' && seen.has(base)) refuse('duplicate-indices');
     seen.add(base);
     bases.push(base);
   }
@@ -63,8 +64,8 @@ function infer(n: IrNode, ctx: InferContext) {
   if (!ctx.const(data)) requireFloat(ctx, data);
   const ix = ctx.const(n.inputs[1]!);
   const up = ctx.const(n.inputs[2]!);
-  if (!ix) refuse('indices (input 1) are computed at run time; only constant indices are supported');
-  if (!up) refuse('updates (input 2) are computed at run time; only constant updates are supported');
+  if (!ix) refuse('const-input-required', { input: 'indices', index: 1 });
+  if (!up) refuse('const-input-required', { input: 'updates', index: 2 });
   targets(n, ctx.shape(data), ix, up.data.length);
   return [{ shape: ctx.shape(data), dtype: OnnxDataType.FLOAT }];
 }

@@ -11,8 +11,8 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>, allowEmpty 
   let starts: number[]; let ends: number[]; let axes: number[] | undefined; let steps: number[] | undefined;
   if (n.since < 10) {
     onlyAttrs(n, ['starts', 'ends', 'axes']);
-    starts = attrInts(n, 'starts') ?? refuse('starts missing');
-    ends = attrInts(n, 'ends') ?? refuse('ends missing');
+    starts = attrInts(n, 'starts') ?? refuse('attr-missing', { attr: 'starts' });
+    ends = attrInts(n, 'ends') ?? refuse('attr-missing', { attr: 'ends' });
     axes = attrInts(n, 'axes');
   } else {
     onlyAttrs(n, []);
@@ -20,21 +20,23 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>, allowEmpty 
       const name = n.inputs[i];
       if (!name) return undefined;
       const c = ctx.const(name);
-      if (!c) refuse(`${what} (input ${i}) is computed at run time`);
+      if (!c) refuse('const-input-required', { input: what, index: i });
       return Array.from(c.data);
     };
-    starts = get(1, 'starts') ?? refuse('starts (input 1) missing');
-    ends = get(2, 'ends') ?? refuse('ends (input 2) missing');
+    starts = get(1, 'starts') ?? refuse('input-missing', { input: 'starts', index: 1 });
+    ends = get(2, 'ends') ?? refuse('input-missing', { input: 'ends', index: 2 });
     axes = get(3, 'axes');
     steps = get(4, 'steps');
   }
   const ax = (axes ?? starts.map((_, i) => i)).map((a) => normAxis(a, x.length));
-  if (starts.length !== ax.length || ends.length !== ax.length || (steps && steps.length !== ax.length)) refuse('starts/ends/axes/steps lengths differ');
+  for (const [what, v] of [['starts', starts], ['ends', ends], ['steps', steps]] as const) {
+    if (v && v.length !== ax.length) refuse('count-mismatch', { what, count: v.length, expected: ax.length, basis: 'axes' });
+  }
   const out: AxisSlice[] = x.map((d) => ({ start: 0, end: d, step: 1, len: d }));
   ax.forEach((a, k) => {
     const dim = x[a]!;
     const step = steps?.[k] ?? 1;
-    if (step === 0) refuse('step 0');
+    if (step === 0) refuse('values-invalid', { what: 'steps', values: steps!, need: 'non-zero' });
     let s = starts[k]!;
     let e = ends[k]!;
     if (s < 0) s += dim;
@@ -48,7 +50,7 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>, allowEmpty 
     }
     const len = Math.max(0, Math.ceil((e - s) / step));
     // an empty constant is fine (Swin's unshifted last stage slices [-7:0] of its mask); a run-time one is not
-    if (len === 0 && !allowEmpty) refuse('the slice is empty');
+    if (len === 0 && !allowEmpty) refuse('empty-output');
     out[a] = { start: s, end: e, step, len };
   });
   return out;
@@ -71,7 +73,7 @@ const STRIDED_SLICE_MAX_RANK = 5;
 
 function lower(n: IrNode, ctx: EmitContext) {
   const p = plan(n, { shape: (s) => ctx.shape(s), const: (s) => ctx.constOf(s) });
-  if (p.length > STRIDED_SLICE_MAX_RANK) refuse(`a run-time slice of rank ${p.length}: TFLite's STRIDED_SLICE takes at most ${STRIDED_SLICE_MAX_RANK} dimensions`);
+  if (p.length > STRIDED_SLICE_MAX_RANK) refuse('kernel-rank-limit', { kernel: 'STRIDED_SLICE', rank: p.length, max: STRIDED_SLICE_MAX_RANK });
   const src = ctx.primary(n.inputs[0]!);
   const phys = src.perm.map((a) => p[a]!);
   let endMask = 0;

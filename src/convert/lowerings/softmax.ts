@@ -9,7 +9,7 @@ function axisOf(n: IrNode, rank: number): number {
   onlyAttrs(n, ['axis']);
   const axis = normAxis(attrInt(n, 'axis', n.since >= 13 ? -1 : 1), rank);
   // before 13 Softmax flattens from `axis` onwards: the same as a last-axis softmax only if axis is last
-  if (n.since < 13 && axis !== rank - 1) refuse(`axis ${axis} before opset 13 (coerced to 2-D) is only supported on the last axis`);
+  if (n.since < 13 && axis !== rank - 1) refuse('softmax-axis', { axis });
   return axis;
 }
 

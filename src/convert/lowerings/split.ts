@@ -12,7 +12,7 @@ function sizes(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): { axis: n
     onlyAttrs(n, n.since >= 18 ? ['axis', 'num_outputs'] : ['axis']);
     if (n.inputs[1]) {
       const c = ctx.const(n.inputs[1]);
-      if (!c) refuse('split (input 1) is computed at run time');
+      if (!c) refuse('const-input-required', { input: 'split', index: 1 });
       parts = Array.from(c.data);
     }
   } else {
@@ -22,12 +22,12 @@ function sizes(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): { axis: n
   const count = n.outputs.length;
   if (!parts) {
     const k = n.since >= 18 ? attrInt(n, 'num_outputs', count) : count;
-    if (k !== count) refuse('num_outputs does not match the outputs');
+    if (k !== count) refuse('count-mismatch', { what: 'num_outputs', count: k, expected: count, basis: 'outputs' });
     // 18: the last chunk is smaller when the axis does not divide evenly
     const chunk = Math.ceil(len / k);
     parts = Array.from({ length: k }, (_, i) => Math.max(0, Math.min(chunk, len - i * chunk)));
   }
-  if (parts.length !== count || parts.reduce((p, v) => p + v, 0) !== len || parts.some((p) => p <= 0)) refuse(`split [${parts}] does not divide ${len}`);
+  if (parts.length !== count || parts.reduce((p, v) => p + v, 0) !== len || parts.some((p) => p <= 0)) refuse('split-invalid', { split: parts, length: len });
   return { axis, parts };
 }
 

@@ -15,7 +15,7 @@ function infer(n: IrNode, ctx: InferContext) {
     axes = attrInts(n, 'axes');
   }
   const drop = axes ? axes.map((a) => normAxis(a, x.length)) : x.flatMap((d, i) => (d === 1 ? [i] : []));
-  for (const a of drop) if (x[a] !== 1) refuse(`cannot squeeze axis ${a} of size ${x[a]}`);
+  for (const a of drop) if (x[a] !== 1) refuse('squeeze-size', { axis: a, size: x[a]! });
   return [{ shape: x.filter((_, i) => !drop.includes(i)), dtype: ctx.dtype(n.inputs[0]!) }];
 }
 

@@ -9,8 +9,8 @@ import { permute } from '../layout.js';
 function repeats(n: IrNode, ctx: InferContext): number[] {
   onlyAttrs(n, []);
   const reps = Array.from(ctx.needConst(n, 1, 'repeats').data);
-  if (reps.length !== ctx.shape(n.inputs[0]!).length) refuse('repeats do not match the input rank');
-  if (reps.some((v) => v < 1)) refuse(`repeats [${reps}] must be >= 1`);
+  if (reps.length !== ctx.shape(n.inputs[0]!).length) refuse('count-mismatch', { what: 'repeats', count: reps.length, expected: ctx.shape(n.inputs[0]!).length, basis: 'input-rank' });
+  if (reps.some((v) => v < 1)) refuse('values-invalid', { what: 'repeats', values: reps, need: 'at-least-1' });
   return reps;
 }
 
@@ -24,7 +24,7 @@ function fold(n: IrNode, ctx: InferContext) {
   if (!c || !ctx.const(n.inputs[1]!)) return undefined;
   const shape = infer(n, ctx)[0]!.shape;
   const count = elementCount(shape);
-  if (count > 1 << 24) refuse('constant too large to fold');
+  if (count > 1 << 24) refuse('fold-too-large', { count, limit: 1 << 24 });
   return [constFromCoords(c, shape, (axis, i) => i % c.shape[axis]!)];
 }
 

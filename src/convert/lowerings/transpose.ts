@@ -10,7 +10,7 @@ import type { InferContext, Lowering } from '../lowering.js';
 function permOf(n: IrNode, rank: number): number[] {
   onlyAttrs(n, ['perm']);
   const p = attrInts(n, 'perm') ?? Array.from({ length: rank }, (_, i) => rank - 1 - i);
-  if (p.length !== rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) refuse(`perm [${p}] is not a permutation of rank ${rank}`);
+  if (p.length !== rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) refuse('perm-invalid', { perm: p, rank });
   return p;
 }
 

@@ -14,10 +14,10 @@ function infer(n: IrNode, ctx: InferContext) {
     onlyAttrs(n, ['axes']);
     axes = attrInts(n, 'axes');
   }
-  if (!axes) refuse('axes are missing');
+  if (!axes) refuse('attr-missing', { attr: 'axes' });
   const r = x.length + axes.length;
   const ins = axes.map((a) => normAxis(a, r));
-  if (new Set(ins).size !== ins.length) refuse('repeated axes');
+  if (new Set(ins).size !== ins.length) refuse('axes-invalid', { axes, rank: r });
   const out: number[] = [];
   let k = 0;
   for (let i = 0; i < r; i++) out.push(ins.includes(i) ? 1 : x[k++]!);

@@ -15,18 +15,18 @@ function plan(n: IrNode, ctx: Pick<InferContext, 'shape' | 'const'>): ResizePlan
   onlyAttrs(n, n.since < 9 ? ['mode', 'scales'] : ['mode']);
   const x = ctx.shape(n.inputs[0]!);
   let scales: number[];
-  if (n.since < 9) scales = attrFloats(n, 'scales') ?? refuse('scales attribute missing');
+  if (n.since < 9) scales = attrFloats(n, 'scales') ?? refuse('attr-missing', { attr: 'scales' });
   else {
     const c = n.inputs[1] ? ctx.const(n.inputs[1]) : undefined;
-    if (!c) refuse('scales (input 1) is computed at run time; only constant scales are supported');
+    if (!c) refuse('const-input-required', { input: 'scales', index: 1 });
     scales = Array.from(c.data, Number);
   }
   scales = scales.map((s) => Math.fround(s));
-  if (scales.length !== x.length) refuse(`${scales.length} scales for a ${x.length}-D input`);
+  if (scales.length !== x.length) refuse('count-mismatch', { what: 'scales', count: scales.length, expected: x.length, basis: 'input-rank' });
   // below 1 onnxruntime rounds nearest differently from floor; Upsample is for upsampling
-  if (scales.some((s) => !(s >= 1))) refuse(`scales [${scales}] below 1 are not supported`);
+  if (scales.some((s) => !(s >= 1))) refuse('upsample-below-one', { scales });
   const mode = attrString(n, 'mode', 'nearest');
-  if (mode !== 'nearest' && mode !== 'linear') refuse(`mode '${mode}' is not supported`);
+  if (mode !== 'nearest' && mode !== 'linear') refuse('attr-unsupported', { attr: 'mode', value: mode, supported: 'nearest or linear' });
   const outShape = x.map((d, i) => Math.floor(Math.fround(d * scales[i]!)));
   return samplingPlan(x, outShape, scales, { mode, ctm: 'asymmetric', nearestMode: 'floor', cubicA: -0.75, excludeOutside: false });
 }

@@ -9,7 +9,7 @@ import { broadcastShapes, constOf, requireFloat, strides } from '../lower-util.j
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, []);
   const [c, x, y] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]!];
-  if (ctx.dtype(c) !== OnnxDataType.BOOL) refuse('condition is not a bool tensor');
+  if (ctx.dtype(c) !== OnnxDataType.BOOL) refuse('dtype-unsupported', { value: c, dtype: ctx.dtype(c), role: 'condition', expected: 'bool' });
   for (const v of [x, y]) if (!ctx.const(v)) requireFloat(ctx, v);
   const shape = broadcastShapes(ctx.shape(c), broadcastShapes(ctx.shape(x), ctx.shape(y)));
   return [{ shape, dtype: OnnxDataType.FLOAT }];
@@ -22,7 +22,7 @@ function lower(n: IrNode, ctx: EmitContext) {
   const tensors = inputs.map((i, k) => {
     if (!ctx.isConst(i)) return ctx.getBroadcast(i, r, perm);
     const dt = ctx.value(i).dtype;
-    if (k > 0 && dt !== OnnxDataType.FLOAT && dt !== OnnxDataType.DOUBLE && dt !== OnnxDataType.FLOAT16) refuse(`constant '${i}' is not a float tensor`);
+    if (k > 0 && dt !== OnnxDataType.FLOAT && dt !== OnnxDataType.DOUBLE && dt !== OnnxDataType.FLOAT16) refuse('dtype-unsupported', { value: i, dtype: dt, role: 'constant', expected: 'float' });
     return ctx.broadcastConst(i, r, perm);
   });
   const out = ctx.output(n.outputs[0]!, perm);

@@ -5,7 +5,7 @@
  */
 import { OnnxDataType } from '../../onnx/model.js';
 import { graphLinks, type Blocker, type IrGraph, type IrNode } from '../ir.js';
-import { ERF_REFUSAL } from '../lowerings/erf.js';
+import { refusal } from '../refusals.js';
 
 function scalarConst(g: IrGraph, name: string): number | undefined {
   const c = g.values.get(name)?.const;
@@ -71,5 +71,5 @@ export function fuseGelu(g: IrGraph): number {
 
 /** Erf nodes the fusion left: blockers now, so they are listed with every other blocker of the model. */
 export function leftoverErf(g: IrGraph, blockers: Blocker[]): void {
-  for (const n of g.nodes) if (n.op === 'Erf') blockers.push({ node: n.name, op: n.op, version: n.since, reason: ERF_REFUSAL });
+  for (const n of g.nodes) if (n.op === 'Erf') blockers.push({ node: n.name, op: n.op, version: n.since, ...refusal('erf-outside-gelu') });
 }

@@ -3,7 +3,8 @@
  * are all constant (shape arithmetic of the legacy exporter) are evaluated here and disappear.
  */
 import { MAX_ELEMENTS, TensorDataError } from '../../onnx/tensor.js';
-import { NodeRefusal, type Blocker, type IrGraph, type IrNode } from '../ir.js';
+import { NodeRefusal, refuse, refusalOf, type Blocker, type IrGraph, type IrNode } from '../ir.js';
+import { refusal } from '../refusals.js';
 import { InferContext, type Lowering, type OutputInfo } from '../lowering.js';
 import { findLowering } from '../registry.js';
 
@@ -17,7 +18,7 @@ export function topoSort(g: IrGraph, blockers: Blocker[]): void {
   const visit = (n: IrNode): void => {
     if (done.has(n)) return;
     if (visiting.has(n)) {
-      blockers.push({ node: n.name, op: n.op, reason: 'the graph has a cycle' });
+      blockers.push({ node: n.name, op: n.op, ...refusal('graph-cycle') });
       return;
     }
     visiting.add(n);
@@ -38,10 +39,10 @@ export function topoSort(g: IrGraph, blockers: Blocker[]): void {
 function checkShape(shape: readonly number[], output: string): void {
   let n = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0 || d > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], outside TFLite's int32 dims`);
+    if (!Number.isInteger(d) || d < 0 || d > MAX_ELEMENTS) refuse('shape-too-large', { value: output, shape: [...shape], max: MAX_ELEMENTS, role: 'output', problem: 'dims' });
     n *= d;
   }
-  if (n > MAX_ELEMENTS) throw new NodeRefusal(`output '${output}' would have shape [${shape.join(',')}], more than ${MAX_ELEMENTS} elements`);
+  if (n > MAX_ELEMENTS) refuse('shape-too-large', { value: output, shape: [...shape], max: MAX_ELEMENTS, role: 'output', problem: 'elements' });
 }
 
 /** Before folding, the output sizes inference predicts must fit the fold limit (a broadcast can square them). */
@@ -62,12 +63,12 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
     if (!n.since) continue; // already blocked (unknown op/domain)
     const lowering = findLowering(n.op, n.since);
     if (!lowering) {
-      blockers.push({ node: n.name, op: n.op, version: n.since, reason: `no lowering for ${n.op} version ${n.since}` });
+      blockers.push({ node: n.name, op: n.op, version: n.since, ...refusal('no-lowering', { op: n.op, version: n.since }) });
       continue;
     }
     for (const i of n.inputs) {
       if (i && !g.values.has(i)) {
-        blockers.push({ node: n.name, op: n.op, version: n.since, reason: `input '${i}' is never produced` });
+        blockers.push({ node: n.name, op: n.op, version: n.since, ...refusal('never-produced', { value: i, role: 'input' }) });
       }
     }
     if (!n.inputs.every(known)) continue; // downstream of a blocker: reported there
@@ -83,7 +84,7 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
         continue;
       }
       if (lowering.constantOnly) {
-        blockers.push({ node: n.name, op: n.op, version: n.since, reason: 'only supported when it folds to a constant (shape arithmetic); here its inputs are computed at run time' });
+        blockers.push({ node: n.name, op: n.op, version: n.since, ...refusal('constant-only') });
         continue;
       }
       const outs = lowering.infer(n, ctx);
@@ -95,7 +96,7 @@ export function inferAndFold(g: IrGraph, blockers: Blocker[]): void {
     } catch (err) {
       // a TensorDataError is a shape or payload the model declares but cannot hold (e.g. too large)
       if (!(err instanceof NodeRefusal) && !(err instanceof TensorDataError)) throw err;
-      blockers.push({ node: n.name, op: n.op, version: n.since, reason: err.message });
+      blockers.push({ node: n.name, op: n.op, version: n.since, ...refusalOf(err) });
     }
   }
 }

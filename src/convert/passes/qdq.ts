@@ -13,7 +13,8 @@
  */
 import { OnnxDataType } from '../../onnx/model.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
-import { NodeRefusal, type Blocker, type Int8Annotation, type IrGraph, type IrNode } from '../ir.js';
+import { NodeRefusal, type Blocker, type Int8Annotation, type IrGraph, type IrNode, type Refusal } from '../ir.js';
+import { refusal } from '../refusals.js';
 import { qdqParams, type QdqParams } from '../qdq.js';
 
 /** Integer ops of onnxruntime's QOperator format (and the dynamic-quantization ops) */
@@ -22,15 +23,9 @@ const QOPERATOR_OPS = new Set([
   'QLinearAveragePool', 'QLinearGlobalAveragePool', 'QLinearConcat', 'QLinearSigmoid', 'QLinearLeakyRelu',
   'QLinearSoftmax', 'QLinearReduceMean', 'QLinearWhere', 'QGemm', 'QAttention', 'DynamicQuantizeMatMul', 'DynamicQuantizeLSTM',
 ]);
-const QOPERATOR_REASON = "an integer op of onnxruntime's QOperator format; tfdoctor reads the QDQ format (QuantizeLinear/DequantizeLinear around float ops): quantize with quant_format=QuantFormat.QDQ";
 
 /** ops whose input 1 is a weight tensor TFLite's int8 kernels need symmetric (zero point 0) */
 const WEIGHTED_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul']);
-
-const TYPE_NAMES: Record<number, string> = {
-  [OnnxDataType.INT8]: 'int8', [OnnxDataType.UINT8]: 'uint8', [OnnxDataType.INT16]: 'int16', [OnnxDataType.UINT16]: 'uint16', [OnnxDataType.INT32]: 'int32',
-};
-const typeName = (t: number) => TYPE_NAMES[t] ?? `element type ${t}`;
 
 /** The value of a Constant node holding a tensor or float(s) (what scales and zero points use). */
 function constantNodeValue(n: IrNode | undefined): ConstTensor | undefined {
@@ -53,13 +48,9 @@ function asInt8(p: QdqParams): Int8Annotation | undefined {
 const sameAnnotation = (a: Int8Annotation, b: Int8Annotation) =>
   a.scale.length === b.scale.length && a.scale.every((s, i) => s === b.scale[i] && a.zeroPoint[i] === b.zeroPoint[i]) && a.axis === b.axis;
 
-function describe(a: Int8Annotation): string {
-  return a.scale.length === 1 ? `scale ${a.scale[0]}, zero point ${a.zeroPoint[0]}` : `${a.scale.length} scales along axis ${a.axis}`;
-}
-
 export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
-  const block = (n: IrNode, reason: string) => {
-    blockers.push({ node: n.name, op: n.op, ...(n.since ? { version: n.since } : {}), reason });
+  const block = (n: IrNode, why: Refusal) => {
+    blockers.push({ node: n.name, op: n.op, ...(n.since ? { version: n.since } : {}), ...why });
     // reported once: inference skips a blocked Q/DQ node (and what depends on it)
     if (n.op === 'DequantizeLinear' || n.op === 'QuantizeLinear') n.since = 0;
   };
@@ -67,8 +58,8 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
     if (!QOPERATOR_OPS.has(n.op)) continue;
     // a custom-domain QOperator op is already blocked for its domain: say what it is instead
     const i = blockers.findIndex((b) => b.node === n.name && b.op === `${n.domain}:${n.op}`);
-    if (i >= 0) blockers[i]!.reason = QOPERATOR_REASON;
-    else block(n, QOPERATOR_REASON);
+    if (i >= 0) blockers[i] = { ...blockers[i]!, ...refusal('qoperator') };
+    else block(n, refusal('qoperator'));
     n.since = 0;
   }
   const dqs = ir.nodes.filter((n) => n.op === 'DequantizeLinear' && !n.domain && n.since);
@@ -93,12 +84,12 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
       }
       const q = producer.get(x);
       if (!q || q.op !== 'QuantizeLinear' || q.domain) {
-        block(dq, 'it dequantizes a run-time integer tensor that no QuantizeLinear made (an integer graph input or an integer op); only the QDQ format is read');
+        block(dq, refusal('dq-unpaired'));
         continue;
       }
       const scalar = (n: IrNode) => (constOf(n.inputs[1] ?? '')?.data.length ?? 1) === 1 && (constOf(n.inputs[1] ?? '')?.shape.length ?? 0) <= 1;
       if (!scalar(q) || !scalar(dq)) {
-        block(dq, `per-axis quantization of the activation '${q.inputs[0]}': TFLite's int8 activations have one scale and zero point per tensor`);
+        block(dq, refusal('qdq-per-axis-activation', { value: q.inputs[0]! }));
         continue;
       }
       const pq = qdqParams(q, { const: constOf }, 0, OnnxDataType.UINT8);
@@ -106,17 +97,17 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
       const aq = asInt8(pq);
       const ad = asInt8(pd);
       if (!aq || !ad) {
-        block(dq, `${typeName(pq.qtype)} activations: TFLite's int8 kernels take int8 (or uint8, read as int8) activations only`);
+        block(dq, refusal('qdq-activation-type', { dtype: pq.qtype }));
         continue;
       }
       if (!sameAnnotation(aq, ad) || pq.qtype !== pd.qtype) {
-        block(dq, `it dequantizes with other params (${describe(ad)}) than its QuantizeLinear quantized with (${describe(aq)})`);
+        block(dq, refusal('qdq-params-differ', { quantize: aq, dequantize: ad }));
         continue;
       }
       const v = q.inputs[0]!;
       const known = qdq.activations.get(v);
       if (known && !sameAnnotation(known, aq)) {
-        block(dq, `'${v}' is quantized twice with different params (${describe(known)}; ${describe(aq)}); a TFLite tensor has one`);
+        block(dq, refusal('qdq-quantized-twice', { value: v, first: known, second: aq }));
         continue;
       }
       qdq.activations.set(v, aq);
@@ -130,7 +121,7 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
       qdq.pairs++;
     } catch (err) {
       if (!(err instanceof NodeRefusal)) throw err;
-      block(dq, err.message);
+      block(dq, err.refusal);
     }
   }
   // a QuantizeLinear whose every reader became an Identity is gone; others stay (and are refused)
@@ -139,7 +130,7 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
   ir.nodes = ir.nodes.filter((n) => !paired.has(n) || n.outputs.some((o) => o && read.has(o)));
   for (const n of ir.nodes) {
     if (n.op === 'QuantizeLinear' && !n.domain && n.since && !constOf(n.inputs[0] ?? '')) {
-      block(n, 'its integer result is read by something other than a matching DequantizeLinear (integer ops, or an integer graph output); only the QDQ format (QuantizeLinear -> DequantizeLinear around float ops) is read');
+      block(n, refusal('q-unpaired'));
     }
   }
 
@@ -151,7 +142,7 @@ export function readQdq(ir: IrGraph, blockers: Blocker[]): void {
     const dq = producer.get(w!)!;
     const qtype = constOf(dq.inputs[0]!)?.dtype;
     const zps = [...new Set(a.zeroPoint.map((z) => (qtype === OnnxDataType.UINT8 ? z + 128 : z)))];
-    block(n, `weights '${w}' are ${typeName(qtype ?? 0)} with zero point ${zps.slice(0, 3).join(', ')}${zps.length > 3 ? ', ...' : ''}: TFLite's int8 kernels need symmetric weights (int8 zero point 0${qtype === OnnxDataType.UINT8 ? ', i.e. uint8 zero point 128' : ''}); not expressible exactly`);
+    block(n, refusal('qdq-asymmetric-weights', { weights: w!, dtype: qtype ?? 0, zeroPoints: zps }));
   }
   ir.qdq = qdq;
   ir.notes.push({ code: 'qdq-read', pairs: qdq.pairs, constants: qdq.constants.size });

@@ -1,5 +1,5 @@
 /** An in-memory TFLite model (one subgraph) that the lowerings fill and the writer serialises. */
-import { NodeRefusal } from '../ir.js';
+import { refuse } from '../ir.js';
 import { float16Bytes } from './float16.js';
 import { OptionsTables, type BuiltinOpName, type OptionsName, type OptionValue, type TensorTypeName } from './schema.js';
 
@@ -56,11 +56,11 @@ const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
 
 /** TFLite stores dims and INT32 payloads as int32: refuse what would wrap instead of writing it. */
-function checkInt32s(values: ArrayLike<number>, what: string): void {
+function checkInt32s(values: ArrayLike<number>, what: { what: 'shape' | 'constant' | 'option'; name: string; op?: string }): void {
   for (let i = 0; i < values.length; i++) {
     const x = values[i]!;
     if (!Number.isInteger(x) || x < INT32_MIN || x > INT32_MAX) {
-      throw new NodeRefusal(`${what} holds ${x}, outside TFLite's int32 range`);
+      refuse('int32-range', { ...what, value: x });
     }
   }
 }
@@ -97,14 +97,14 @@ export class TfliteGraph {
   }
 
   addTensor(name: string, shape: number[], type: TensorTypeName = 'FLOAT32', quantization?: TfQuantization): number {
-    checkInt32s(shape, `the shape of '${name}'`);
+    checkInt32s(shape, { what: 'shape', name });
     if (quantization) checkQuantization(quantization, shape, name);
     this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type, ...(quantization ? { quantization } : {}) });
     return this.tensors.length - 1;
   }
 
   addFloatConst(name: string, shape: number[], values: ArrayLike<number>): number {
-    checkInt32s(shape, `the shape of '${name}'`);
+    checkInt32s(shape, { what: 'shape', name });
     let data: Uint8Array;
     if (LITTLE_ENDIAN_HOST) {
       // constants are never mutated after lowering, so a Float32Array is used as is (no copy)
@@ -121,8 +121,8 @@ export class TfliteGraph {
 
   /** An INT32 constant; with `quantization`, e.g. an int8 layer's bias (scale = input scale x weight scale). */
   addInt32Const(name: string, shape: number[], values: ArrayLike<number>, quantization?: TfQuantization): number {
-    checkInt32s(shape, `the shape of '${name}'`);
-    checkInt32s(values, `constant '${name}'`);
+    checkInt32s(shape, { what: 'shape', name });
+    checkInt32s(values, { what: 'constant', name });
     if (quantization) checkQuantization(quantization, shape, name);
     const data = new Uint8Array(values.length * 4);
     const v = new DataView(data.buffer);
@@ -133,7 +133,7 @@ export class TfliteGraph {
 
   /** An INT8 constant (values already quantized, each in [-128, 127]) with its quantization. */
   addInt8Const(name: string, shape: number[], values: ArrayLike<number>, quantization: TfQuantization): number {
-    checkInt32s(shape, `the shape of '${name}'`);
+    checkInt32s(shape, { what: 'shape', name });
     checkQuantization(quantization, shape, name);
     const data = new Uint8Array(values.length);
     const view = new Int8Array(data.buffer);
@@ -148,7 +148,7 @@ export class TfliteGraph {
 
   /** A FLOAT16 constant: `values` rounded to the nearest binary16 (ties to even). */
   addFloat16Const(name: string, shape: number[], values: ArrayLike<number>): number {
-    checkInt32s(shape, `the shape of '${name}'`);
+    checkInt32s(shape, { what: 'shape', name });
     this.tensors.push({ name: this.uniqueName(name), shape: [...shape], type: 'FLOAT16', data: float16Bytes(values) });
     return this.tensors.length - 1;
   }
@@ -205,7 +205,7 @@ export class TfliteGraph {
       const fields = OptionsTables[options.table].fields as Record<string, { kind: string }>;
       for (const [name, v] of Object.entries(options.values)) {
         const kind = fields[name]?.kind;
-        if (kind === 'i32' || kind === 'i32vec') checkInt32s(Array.isArray(v) ? v : [Number(v)], `${op} option ${name}`);
+        if (kind === 'i32' || kind === 'i32vec') checkInt32s(Array.isArray(v) ? v : [Number(v)], { what: 'option', name, op });
       }
     }
     this.operators.push({ op, inputs, outputs, ...(options ? { options } : {}), ...(version ? { version } : {}) });
