@@ -49,6 +49,12 @@ describe('one owner per concern in src/', () => {
     expect(filesMatching(envFlag)).toEqual(['src/cli/env-flags.ts']);
   });
 
+  it('converter refusals are data: refuse() takes a catalogued code (src/convert/refusals.ts), only src/convert/ir.ts builds a NodeRefusal', () => {
+    // a refusal worded at its site (refuse(`...`), refuse('some words')) would bypass src/report/refusal.ts
+    expect(filesMatching(/\brefuse\(\s*(?!'[a-z0-9]+(?:-[a-z0-9]+)*'\s*[,)])/)).toEqual([]);
+    expect(filesMatching(/new\s+NodeRefusal\s*\(/)).toEqual(['src/convert/ir.ts']);
+  });
+
   it('files are replaced through src/util/atomic-write.ts (the patch lock moves its stale lock aside itself)', () => {
     // pip-select moves a downloaded, checksummed wheel and an unpacked folder into place (moves, not writes)
     expect(filesMatching(/\brename(?:Sync)?\(\s*[\w$]/)).toEqual(['src/lock/pip-select.ts', 'src/patch/lock.ts', 'src/util/atomic-write.ts']);
