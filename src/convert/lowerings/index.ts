@@ -83,6 +83,8 @@ import logL from './log.js';
 import reciprocalL from './reciprocal.js';
 import sinL from './sin.js';
 import cosL from './cos.js';
+// run-time integer arithmetic (RoBERTa / OPT position ids)
+import cumSumL from './cum-sum.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -165,4 +167,5 @@ export const allLowerings: Lowering[] = [
   ...reciprocalL,
   ...sinL,
   ...cosL,
+  ...cumSumL,
 ];
