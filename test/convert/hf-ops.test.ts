@@ -455,3 +455,81 @@ describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kern
     expect(Array.from(d)).toEqual([10, 11, 12, 13, 1, 15, 1, 1, 20, 21, 22, 23, 1, 25, 1, 1]);
   });
 });
+
+/**
+ * CLIP's pooled output in miniature, as the dynamo exporter writes it: the end-of-text position is
+ * ArgMax(ids == eos), paired with its batch index for a run-time GatherND of the hidden states.
+ */
+function clipPooled(): ModelSpec {
+  return {
+    opset: 18,
+    inputs: [{ name: 'input_ids', shape: [2, 8], elemType: DT.INT64 }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes: [
+      node('Gather', ['emb', 'input_ids'], ['h'], { axis: { i: 0 } }), // [2, 8, 4]
+      node('Equal', ['input_ids', 'eos'], ['is_eos']), node('Cast', ['is_eos'], ['e32'], { to: { i: DT.INT32 } }),
+      node('ArgMax', ['e32'], ['at'], { axis: { i: -1 }, keepdims: { i: 0 } }), node('Unsqueeze', ['at', 'ax1'], ['at1']), // [2, 1]
+      node('Concat', ['batch', 'at1'], ['where'], { axis: { i: -1 } }), node('GatherND', ['h', 'where'], ['y']), // [2, 4]
+    ],
+    initializers: [
+      weight('emb', [50, 4], 3, 2), i64('eos', [], [49]), i64('ax1', [1], [1]), i64('batch', [2, 1], [0, 1]),
+    ],
+  };
+}
+
+describe("ArgMax and run-time GatherND (CLIP's text model: the end-of-text position)", () => {
+  it('EQUAL, CAST, ARG_MAX, CONCATENATION, FLOOR_MOD + GATHER_ND; verify feeds the eos id where a tokenizer pads; onnxruntime agrees', async () => {
+    const conv = await convertSpec(clipPooled());
+    expect(conv.ops).toEqual(expect.arrayContaining(['EQUAL', 'CAST', 'ARG_MAX', 'CONCATENATION', 'FLOOR_MOD', 'GATHER_ND']));
+    expect(intInputSpecials(conv.onnxPath, ['input_ids'])).toEqual(new Map([['input_ids', [49]]]));
+    await expectVerified(conv, 0.5);
+  });
+
+  it('hand-picked ids: eos first, inside, repeated (the first wins), absent (position 0); the same rows as onnxruntime', async () => {
+    const conv = await convertSpec(clipPooled());
+    const { readFileSync } = await import('node:fs');
+    for (const ids of [[49, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 49, 5, 49, 7, 8], [1, 2, 3, 4, 5, 6, 7, 49, 1, 2, 3, 4, 5, 6, 7, 8]]) {
+      const ref = await runOnnx(conv.onnxPath, { input_ids: { dims: [2, 8], data: BigInt64Array.from(ids, BigInt) } });
+      const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'input_ids', dims: [2, 8], data: Int32Array.from(ids) }]);
+      expect(cand.errors).toEqual([]);
+      // a gathered row is copied, not computed: equal to the bit
+      expect(Array.from(cand.outputs[0]!.data as Float32Array)).toEqual(Array.from(ref.outputs[0]!.data as Float32Array));
+    }
+  });
+
+  it('ARG_MAX on float tensors after a conv (the axis follows the NHWC layout), keepdims 1 and 0; folded on constants', async () => {
+    const conv = await convertSpec(graph([1, 3, 5, 6], [
+      node('Conv', ['x', 'k'], ['c']), node('ArgMax', ['c'], ['a1'], { axis: { i: 1 }, keepdims: { i: 1 } }),
+      node('ArgMax', ['c'], ['a3'], { axis: { i: -1 }, keepdims: { i: 0 } }), node('ArgMax', ['cst'], ['ac'], { axis: { i: 0 }, keepdims: { i: 0 } }),
+      node('Cast', ['a1'], ['f1'], { to: { i: DT.FLOAT } }), node('Cast', ['a3'], ['f3'], { to: { i: DT.FLOAT } }), node('Cast', ['ac'], ['fc'], { to: { i: DT.FLOAT } }),
+      node('Unsqueeze', ['f3', 'ax3'], ['f3u']), node('Add', ['f1', 'f3u'], ['s']), node('Add', ['s', 'fc'], ['y']),
+    ], [weight('k', [4, 3, 1, 1], 9), i64('ax3', [1], [3]), f32('cst', [3, 6], [0, 1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 0, 9, 0, 0, 9, 0, 0])], 13));
+    expect(conv.ops.filter((o) => o === 'ARG_MAX')).toHaveLength(2);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(4);
+    expect(r.maxAbs).toBe(0);
+  });
+
+  it('select_last_index 1 is refused', async () => {
+    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([2, 5], [node('ArgMax', ['x'], ['a'], { axis: { i: 1 }, select_last_index: { i: 1 } }),
+      node('Cast', ['a'], ['y'], { to: { i: DT.FLOAT } })], [], 13))));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'ArgMax', reason: expect.stringMatching(/select_last_index/) })]);
+  });
+
+  it('run-time GatherND indices count from the end when negative, as in onnxruntime', async () => {
+    const spec: ModelSpec = {
+      opset: 13, inputs: [{ name: 'x', shape: [3, 4, 2] }, { name: 'i', shape: [5, 2], elemType: DT.INT64 }], outputs: [{ name: 'y', shape: null }],
+      nodes: [node('GatherND', ['x', 'i'], ['y'])], initializers: [],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['FLOOR_MOD', 'GATHER_ND']);
+    const x = Float32Array.from({ length: 24 }, (_, k) => k * 0.5 - 3);
+    const i = [0, 0, 2, 3, -1, -1, -3, -4, 1, 2];
+    const ref = await runOnnx(conv.onnxPath, { x: { dims: [3, 4, 2], data: x }, i: { dims: [5, 2], data: BigInt64Array.from(i, BigInt) } });
+    const { readFileSync } = await import('node:fs');
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'x', dims: [3, 4, 2], data: x }, { name: 'i', dims: [5, 2], data: Int32Array.from(i) }]);
+    expect(cand.errors).toEqual([]);
+    expect(Array.from(cand.outputs[0]!.data as Float32Array)).toEqual(Array.from(ref.outputs[0]!.data as Float32Array));
+  });
+});

@@ -85,6 +85,8 @@ import sinL from './sin.js';
 import cosL from './cos.js';
 // run-time integer arithmetic (RoBERTa / OPT position ids)
 import cumSumL from './cum-sum.js';
+// CLIP's text model: the end-of-text position
+import argMaxL from './arg-max.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -168,4 +170,5 @@ export const allLowerings: Lowering[] = [
   ...sinL,
   ...cosL,
   ...cumSumL,
+  ...argMaxL,
 ];
