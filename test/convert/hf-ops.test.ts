@@ -421,6 +421,33 @@ describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kern
     expect((ref.outputs[0]!.data as Float32Array)[15]).toBe(Math.fround(16 * 11585 * 11585 + 1));
   });
 
+  it("DeBERTa-v2's mask outer product (int64 Mul, then bool): bound 46340 (46340^2 < 2^31); beyond it the .tflite differs, as the note says", async () => {
+    const spec: ModelSpec = {
+      opset: 17,
+      inputs: [{ name: 'attention_mask', shape: [1, 4], elemType: DT.INT64 }, { name: 'x', shape: [1, 4, 4] }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        node('Unsqueeze', ['attention_mask', 'ax2'], ['row']), node('Unsqueeze', ['attention_mask', 'ax1'], ['col']),
+        node('Mul', ['row', 'col'], ['outer']), node('Cast', ['outer'], ['keep'], { to: { i: DT.BOOL } }),
+        node('Where', ['keep', 'x', 'zero'], ['y']),
+      ],
+      initializers: [i64('ax1', [1], [1]), i64('ax2', [1], [2]), f32('zero', [], [0])],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(expect.arrayContaining(['MUL', 'CAST', 'SELECT_V2']));
+    const { ir } = convertModel(await readOnnxFile(conv.onnxPath));
+    expect(ir.notes.at(-1)).toMatchObject({ code: 'int64-arithmetic-in-int32', inputs: ['attention_mask'], bound: 46340 });
+    await expectVerified(conv, 0.5);
+    // 65536^2 = 2^32: nonzero in int64, 0 when wrapped to int32, so the .tflite masks what onnxruntime keeps
+    const { readFileSync } = await import('node:fs');
+    const x = Float32Array.from({ length: 16 }, () => 1);
+    const mask = [65536, 1, 0, 1];
+    const ref = await runOnnx(conv.onnxPath, { attention_mask: { dims: [1, 4], data: BigInt64Array.from(mask, BigInt) }, x: { dims: [1, 4, 4], data: x } });
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'attention_mask', dims: [1, 4], data: Int32Array.from(mask) }, { name: 'x', dims: [1, 4, 4], data: x }]);
+    expect((ref.outputs[0]!.data as Float32Array)[0]).toBe(1);
+    expect((cand.outputs[0]!.data as Float32Array)[0]).toBe(0);
+  });
+
   it('CUMSUM on float tensors: exclusive and reverse, negative axis, after a conv (the axis follows the NHWC layout); onnxruntime agrees', async () => {
     const conv = await convertSpec(graph([1, 2, 5, 6], [
       node('Conv', ['x', 'k'], ['c']), node('CumSum', ['c', 'ax1'], ['s1'], { exclusive: { i: 1 }, reverse: { i: 1 } }),

@@ -23,6 +23,9 @@ const I32_MAX = 2 ** 31 - 1;
 const INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
 /** ops whose int64 result is computed by an int32 kernel and can leave int32 */
 const CHECKED = new Set(['Add', 'Sub', 'Mul', 'Neg', 'Abs', 'CumSum']);
+/** ops whose output holds values of their input 0 (the data of a look-up) */
+const KEEPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Identity', 'Transpose', 'Expand', 'Tile', 'Slice', 'Split',
+  'Gather', 'GatherND', 'GatherElements', 'Cast', 'Dropout']);
 
 interface Range {
   lo: number;
@@ -67,9 +70,11 @@ function transfer(n: IrNode, g: IrGraph, at: (name: string) => Range): Range {
     case 'Where': return union([at(ins[1]!), at(ins[2]!)]);
     case 'Concat': case 'Max': case 'Min': return union(ins.filter((i) => i).map(at));
     default: {
-      // moves and look-ups (Reshape, Expand, Gather's data, Cast, ...) keep input 0's values; a bool input is 0/1
+      // moves and look-ups keep input 0's values (a bool one is 0/1); any other producer (a lowering added
+      // later) may compute anything int32 holds, so arithmetic after it is refused until it gets a case here
       const dt = g.values.get(ins[0] ?? '')?.dtype;
-      return dt !== undefined && (INTS.includes(dt) || dt === OnnxDataType.BOOL) ? at(ins[0]!) : { lo: I32_MIN, hi: I32_MAX, from: NONE };
+      const keeps = KEEPS.has(n.op) && dt !== undefined && (INTS.includes(dt) || dt === OnnxDataType.BOOL);
+      return keeps ? at(ins[0]!) : { lo: I32_MIN, hi: I32_MAX, from: from(ins.filter((i) => i).map(at)) };
     }
   }
 }
