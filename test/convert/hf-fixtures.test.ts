@@ -3,7 +3,7 @@
  * torch 2.13.0, transformers 5.24.0, random weights, batch 1, sequence 8, int64 input_ids and
  * attention_mask): each converts, takes int32 ids and mask in the .tflite, and matches onnxruntime-node
  * (LiteRT.js, seeded ids in [0, 64) and 0/1 masks, 2 input sets; RoBERTa's ids also hold its padding id
- * where a tokenizer pads) within 1e-4 x max|ref| — the outputs' own scale, stricter than the verifier's
+ * and CLIP's its end-of-text id where a tokenizer pads) within 1e-4 x max|ref| — the outputs' own scale, stricter than the verifier's
  * 1e-4 x max(1, max|ref|) on these small random-weight logits.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ const SHOWS: Record<string, string[]> = {
   'roberta-seqcls.torchscript.onnx': ['EQUAL', 'LOGICAL_NOT', 'CAST', 'CUMSUM', 'MUL', 'ADD', 'GATHER'],
   // TorchScript: position ids from the mask, int64 arithmetic in int32: cumsum(mask) * mask - 1 + 2
   'opt-lm.torchscript.onnx': ['CUMSUM', 'MUL', 'SUB', 'ADD', 'GATHER'],
+  // TorchScript: the pooled position ArgMax(ids == eos) + row offset, a run-time Gather of the flattened states
+  'clip-text.torchscript.onnx': ['EQUAL', 'CAST', 'ARG_MAX', 'ADD', 'FLOOR_MOD', 'GATHER'],
 };
 
 /** notes besides each input's int64-input-as-int32: OPT's mask arithmetic is exact for masks within +-16383 (sequence 8) */
