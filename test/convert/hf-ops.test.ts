@@ -10,6 +10,7 @@ import { readOnnxFile } from '../../src/onnx/read.js';
 import { runOnnx } from '../../src/verify/onnxrt.js';
 import { runTflite } from '../../src/verify/litert.js';
 import { intInputBounds, intInputSpecials, placeSpecials } from '../../src/verify/int-inputs.js';
+import { convertNoteText } from '../../src/report/convert.js';
 import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
 import { convertSpec, expectVerified, verify, writeModel } from './helpers/run.js';
 
@@ -403,6 +404,7 @@ describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kern
       { code: 'int64-input-as-int32', input: 'attention_mask' },
       { code: 'int64-arithmetic-in-int32', inputs: ['attention_mask'], bound: 11585, nodes: ir.nodes.filter((n) => ['Mul', 'Sub', 'Add'].includes(n.op)).map((n) => n.name) },
     ]);
+    expect(convertNoteText(ir.notes[1]!)).toMatch(/^int64 arithmetic on 'attention_mask' is computed in int32: exact while every value of it is within \[-11585, 11585\] \(0\/1 masks are\)/);
     const r = await verify(conv);
     expect(r.problems).toEqual([]);
     expect(r.maxRef).toBeGreaterThan(3);
