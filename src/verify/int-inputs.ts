@@ -23,7 +23,9 @@ function reach(g: OnnxGraph, name: string): Set<string> {
   while (todo.length) {
     const v = todo.pop()!;
     for (const n of g.nodes) {
-      if (MOVES.has(n.opType) && n.inputs[0] === v) for (const o of n.outputs) if (o && !seen.has(o)) { seen.add(o); todo.push(o); }
+      // Where passes its branches (inputs 1 and 2) on, the others their input 0
+      const passes = MOVES.has(n.opType) ? n.inputs[0] === v : n.opType === 'Where' && (n.inputs[1] === v || n.inputs[2] === v);
+      if (passes) for (const o of n.outputs) if (o && !seen.has(o)) { seen.add(o); todo.push(o); }
     }
   }
   return seen;

@@ -478,6 +478,24 @@ describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kern
     await expectVerified(conv, 0.5);
   });
 
+  it('SELECT_V2 between integers (masked ids replaced by a padding id, then looked up); onnxruntime agrees', async () => {
+    const spec: ModelSpec = {
+      opset: 16,
+      inputs: [{ name: 'input_ids', shape: [1, 8], elemType: DT.INT64 }, { name: 'attention_mask', shape: [1, 8], elemType: DT.INT64 }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        node('Cast', ['attention_mask'], ['keep'], { to: { i: DT.BOOL } }), node('Where', ['keep', 'input_ids', 'pad'], ['ids']),
+        node('Gather', ['emb', 'ids'], ['y'], { axis: { i: 0 } }),
+      ],
+      initializers: [i64('pad', [], [1]), weight('emb', [50, 4], 3, 2)],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['CAST', 'SELECT_V2', 'FLOOR_MOD', 'GATHER']);
+    // the ids reach the embedding through Where: fed in [0, 50)
+    expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
+    await expectVerified(conv, 0.5);
+  });
+
   it('placeSpecials pads each row: the middle position and the last quarter', () => {
     const d = Int32Array.from([10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25, 26, 27]);
     placeSpecials(d, [2, 8], [1]);
