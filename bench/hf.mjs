@@ -88,8 +88,11 @@ const lines = [
   '',
   'Each file: `tfdoctor convert X.onnx -o X.tflite --verify --json`. exact = the .tflite (LiteRT.js, wasm) matches onnxruntime-node',
   'within 1e-4 x max(1, max|ref|) on 2 seeded input sets (integer inputs: ids uniform in [0, vocab) where the input indexes an embedding,',
-  'else 0/1 masks); max |ref| is given because random-weight classifier logits are small (a 1e-4 floor on 0.02-scale logits is loose:',
-  'read max |diff| against it). int64 inputs are int32 in the .tflite.',
+  'else 0/1 masks; ids the model compares with a constant, RoBERTa\'s padding id and CLIP\'s end-of-text id, also hold it at the middle',
+  'and the last quarter of each row, as a tokenizer pads); max |ref| is given because random-weight classifier logits are small (a 1e-4',
+  'floor on 0.02-scale logits is loose: read max |diff| against it). int64 inputs are int32 in the .tflite; int64 arithmetic on them',
+  '(RoBERTa, OPT, DeBERTa-v2 position ids and masks) is computed in int32 where interval arithmetic proves it fits, or with a note',
+  'giving the input bound that keeps it exact (below).',
   '',
   `- files: ${rows.length}; exact ${count(rows, 'exact')}, wrong ${count(rows, 'wrong')}, refused ${count(rows, 'refused')}, error ${count(rows, 'error')}` +
     (manifest.failures.length ? `; export failures ${manifest.failures.length}` : ''),
@@ -100,6 +103,9 @@ const lines = [
   ...rows.map((r) => `| ${r.id}${r.dims ? ` (--dim ${r.dims})` : ''} | ${r.class} | ${statusText(r)} | ${before ? `${before.has(r.id) ? statusText(before.get(r.id)) : '-'} | ` : ''}${r.opsIn ?? '-'} | ${r.opsOut ?? '-'} | ${r.tfliteBytes ?? '-'} | ${fmt(r.maxAbs)} | ${r.maxRef === undefined ? '-' : r.maxRef.toPrecision(3)} |`),
   '',
 ];
+// the notes that bound an input (int64 arithmetic computed in int32): the exactness claim depends on them
+const bounded = rows.filter((r) => r.notes?.some((n) => n.startsWith('int64 arithmetic')));
+if (bounded.length) lines.push('## Integer arithmetic with an input bound', '', ...bounded.map((r) => `- ${r.id}: ${r.notes.filter((n) => n.startsWith('int64 arithmetic')).join('; ')}`), '');
 const refused = rows.filter((r) => r.status === 'refused');
 if (refused.length) lines.push('## Blockers', '', ...refused.map((r) => `- ${r.id}: ${blockersText(r)}`), '');
 if (before) {

@@ -115,7 +115,10 @@ def build(name):
         cfg = tr.DebertaV2Config(vocab_size=VOCAB, num_labels=3, max_position_embeddings=64, **SMALL)
         return tr.DebertaV2ForSequenceClassification(cfg), text_inputs(), "logits", "DebertaV2ForSequenceClassification"
     if name == "clip-text":
-        cfg = tr.CLIPTextConfig(vocab_size=VOCAB, max_position_embeddings=64, **SMALL)
+        # end-of-text inside the vocabulary (the default, 49407, is not): the pooled position is ArgMax(ids == eos),
+        # which then depends on the ids (not eos 2: that is HF's legacy ArgMax of the ids themselves)
+        cfg = tr.CLIPTextConfig(vocab_size=VOCAB, max_position_embeddings=64, eos_token_id=VOCAB - 1, bos_token_id=VOCAB - 2, pad_token_id=1,
+                                **SMALL)
         return tr.CLIPTextModel(cfg), text_inputs(), "pooler_output", "CLIPTextModel (pooled output)"
     if name == "beit-imgcls":
         cfg = tr.BeitConfig(image_size=32, patch_size=8, num_labels=3, use_relative_position_bias=True, **SMALL)

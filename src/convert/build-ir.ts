@@ -39,8 +39,8 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
   for (const vi of g.inputs) {
     if (ir.values.has(vi.name)) continue; // an initializer listed as input (IR < 4 style), or frozen: a constant
     ir.inputs.push(vi.name);
-    // integer inputs (token ids, attention masks) are int32 in the .tflite (emit.ts tensorType); only
-    // lowerings that move, index or cast them accept them, so no int64 arithmetic can be narrowed
+    // integer inputs (token ids, attention masks) are int32 in the .tflite (emit.ts tensorType); int64
+    // arithmetic on them is computed in int32 only where passes/int-ranges.ts proves or bounds it
     const dtype = vi.elemType;
     if (dtype === OnnxDataType.INT64) {
       ir.notes.push({ code: 'int64-input-as-int32', input: vi.name });

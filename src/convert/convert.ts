@@ -11,6 +11,7 @@ import { foldBatchNorm } from './passes/fold-batchnorm.js';
 import { fuseActivations } from './passes/fuse-activation.js';
 import { fuseGelu, leftoverErf } from './passes/fuse-gelu.js';
 import { inferAndFold, prune, topoSort } from './passes/infer.js';
+import { checkIntArithmetic } from './passes/int-ranges.js';
 import { readQdq } from './passes/qdq.js';
 import { followTensors, qdqTensorParams, requantizesAt, type NodeSpan } from './qdq-tensors.js';
 import type { GivenParams } from './quantize/int8.js';
@@ -66,6 +67,7 @@ export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): Pi
   // in a QDQ model the permuted weights take their params along (ir.qdq is keyed by value name)
   const shufflesAbsorbed = shuffleIntoConv(ir);
   prune(ir);
+  if (!blockers.length) checkIntArithmetic(ir, blockers);
   progress(`analysed ${nodesIn} nodes: ${ir.nodes.length} left after folding constants, ${foldedBatchNorms} BatchNormalization folded, ${fusedActivations} activations fused, ${slicesSplit} axis-tiling Slice groups as one Split, ${shufflesAbsorbed} channel shuffles absorbed by convs${opts.gatherShuffles ? `, ${shufflesGathered} channel shuffles as one Gather` : ''}`);
   const graph = new TfliteGraph();
   const stats = { nodesIn, foldedBatchNorms, fusedActivations, shufflesAbsorbed, shufflesGathered };

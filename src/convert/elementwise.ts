@@ -7,20 +7,36 @@ import type { InferContext, Lowering } from './lowering.js';
 import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, requireFloat } from './lower-util.js';
 import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
 
-/** Two float (or constant) inputs broadcast against each other; the result has `dtype`. */
-function inferBroadcast(n: IrNode, ctx: InferContext, dtype: number) {
-  onlyAttrs(n, []);
+/** Run-time integer element types: int32 tensors in the .tflite (emit.ts tensorType). */
+const RUNTIME_INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
+
+/**
+ * The operand kind of a broadcasting op: 'float', or with `ints` 'int' when both operands are
+ * int32/int64 (run-time integers are int32 in the .tflite; int64 arithmetic on them is checked by
+ * passes/int-ranges.ts, which proves it fits int32 or states the input bound that keeps it exact).
+ */
+function operandKind(n: IrNode, ctx: InferContext, ints: boolean): 'float' | 'int' {
   const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+  if (ints && RUNTIME_INTS.includes(ctx.dtype(a)) && RUNTIME_INTS.includes(ctx.dtype(b))) return 'int';
   if (!ctx.const(a)) requireFloat(ctx, a);
   if (!ctx.const(b)) requireFloat(ctx, b);
-  return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype }];
+  return 'float';
 }
 
-export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number): Lowering {
+/** Two float (or constant) inputs broadcast against each other; the result has `dtype` (integer operands: their own type). */
+function inferBroadcast(n: IrNode, ctx: InferContext, dtype: number, ints = false) {
+  onlyAttrs(n, []);
+  const [a, b] = [n.inputs[0]!, n.inputs[1]!];
+  const kind = operandKind(n, ctx, ints);
+  return [{ shape: broadcastShapes(ctx.shape(a), ctx.shape(b)), dtype: kind === 'int' && dtype !== OnnxDataType.BOOL ? ctx.dtype(a) : dtype }];
+}
+
+/** `ints`: integer operands too (Add, Sub, Mul: TFLite's int32 kernels), else float only. */
+export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => number, ints = false): Lowering {
   return {
     op,
     versions,
-    infer: (n: IrNode, ctx: InferContext) => inferBroadcast(n, ctx, OnnxDataType.FLOAT),
+    infer: (n: IrNode, ctx: InferContext) => inferBroadcast(n, ctx, OnnxDataType.FLOAT, ints),
     fold(n: IrNode, ctx: InferContext) {
       const a = ctx.const(n.inputs[0]!);
       const b = ctx.const(n.inputs[1]!);
@@ -28,13 +44,18 @@ export function binaryLowering(op: string, versions: number[], tfOp: BuiltinOpNa
       return [broadcastBinary(a, b, (x, y) => intResult(a.dtype, f(x, y)))];
     },
     lower(n: IrNode, ctx: EmitContext) {
-      lowerBroadcast(n, ctx, tfOp, table, n.inputs.slice(0, 2));
+      lowerBroadcast(n, ctx, tfOp, table, n.inputs.slice(0, 2), operandKind(n, ctx, ints));
     },
   };
 }
 
-/** The constant element types each kind of broadcasting op takes (float arithmetic; bool logic, e.g. LOGICAL_AND). */
-const OPERAND_TYPES = { float: [OnnxDataType.FLOAT, OnnxDataType.DOUBLE, OnnxDataType.FLOAT16], bool: [OnnxDataType.BOOL] } as const;
+/**
+ * The constant element types each kind of broadcasting op takes (float arithmetic; bool logic, e.g. LOGICAL_AND;
+ * integer arithmetic and comparisons, written int32 and range-checked by constTensor).
+ */
+const OPERAND_TYPES = {
+  float: [OnnxDataType.FLOAT, OnnxDataType.DOUBLE, OnnxDataType.FLOAT16], bool: [OnnxDataType.BOOL], int: [OnnxDataType.INT32, OnnxDataType.INT64],
+} as const;
 
 /** Emits one broadcasting TFLite op over `inputs`, all in the layout of the first non-constant one. */
 export function lowerBroadcast(n: IrNode, ctx: EmitContext, tfOp: BuiltinOpName, table: OptionsName | undefined, inputs: string[],
@@ -136,13 +157,14 @@ export function unaryFold(n: IrNode, ctx: InferContext, attrs: string[], evaluat
 
 /**
  * A broadcasting comparison (Equal, Less, ...): folded on constants; at run time a TFLite comparison
- * of two float tensors giving a BOOL tensor.
+ * of two float tensors, or two integer ones (int32 in the .tflite: token ids against a padding id),
+ * giving a BOOL tensor.
  */
 export function compareLowering(op: string, versions: number[], tfOp: BuiltinOpName, table: OptionsName, f: (x: number, y: number) => boolean): Lowering {
   return {
     op,
     versions,
-    infer: (n: IrNode, ctx: InferContext) => inferBroadcast(n, ctx, OnnxDataType.BOOL),
+    infer: (n: IrNode, ctx: InferContext) => inferBroadcast(n, ctx, OnnxDataType.BOOL, true),
     fold(n: IrNode, ctx: InferContext) {
       onlyAttrs(n, []);
       const a = ctx.const(n.inputs[0]!);
@@ -151,7 +173,7 @@ export function compareLowering(op: string, versions: number[], tfOp: BuiltinOpN
       return [broadcastBinary(a, b, (x, y) => (f(x, y) ? 1 : 0), OnnxDataType.BOOL)];
     },
     lower(n: IrNode, ctx: EmitContext) {
-      lowerBroadcast(n, ctx, tfOp, table, n.inputs.slice(0, 2));
+      lowerBroadcast(n, ctx, tfOp, table, n.inputs.slice(0, 2), operandKind(n, ctx, true));
     },
   };
 }

@@ -62,8 +62,9 @@ export class EmitContext extends InferContext {
     const dt = this.value(name).dtype;
     if (dt === OnnxDataType.FLOAT) return 'FLOAT32';
     if (dt === OnnxDataType.INT32) return 'INT32';
-    // int64 is int32 in the .tflite: run-time values come from int64 inputs taken as int32 (build-ir.ts) and
-    // are only moved, indexed or cast; constants are written int32 (constTensor, range-checked)
+    // int64 is int32 in the .tflite: run-time values come from int64 inputs taken as int32 (build-ir.ts); int64
+    // arithmetic on them is proven to fit int32 or bounded by passes/int-ranges.ts; constants are written int32
+    // (constTensor, range-checked)
     if (dt === OnnxDataType.INT64) return 'INT32';
     if (dt === OnnxDataType.BOOL) return 'BOOL';
     refuse('dtype-unsupported', { value: name, dtype: dt, role: 'value' });

@@ -70,7 +70,12 @@ export type ConvertNote =
   /** a symbolic dimension given a size by name (convert --dim) */
   | { code: 'named-dim'; input: string; dim: string; size: number }
   /** an int64 input (token ids, a mask) taken as int32 by the .tflite: LiteRT.js feeds int32, not int64 */
-  | { code: 'int64-input-as-int32'; input: string };
+  | { code: 'int64-input-as-int32'; input: string }
+  /**
+   * int64 arithmetic on values computed from integer inputs is done in int32 (passes/int-ranges.ts): exact
+   * while each of `inputs` is within [-bound, bound]; `nodes` are the ones that would leave int32 first
+   */
+  | { code: 'int64-arithmetic-in-int32'; inputs: string[]; bound: number; nodes: string[] };
 
 /** Thrown by a lowering for a node it cannot convert exactly; collected into the refusal. */
 export class NodeRefusal extends Error {

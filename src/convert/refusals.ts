@@ -74,6 +74,8 @@ export interface RefusalArgs {
   'int32-range': { what: 'shape' | 'constant' | 'option'; name: string; value: number; op?: string };
   'inexact-exponent': { exponent: number };
   'integer-fold-inexact': { op: string };
+  /** int64 arithmetic computed in int32 whose result leaves int32 even for integer inputs within [-1, 1] (passes/int-ranges.ts) */
+  'int64-overflow': { lo: number; hi: number };
   // ---- shapes, ranks, axes ----
   /** an operand rank this lowering does not take (`min`/`max` the ranks it does) */
   'rank-unsupported': { operand: string; rank: number; min?: number; max?: number };
@@ -155,7 +157,7 @@ const CODES = {
   'no-lowering': 1, 'control-flow': 1, 'constant-only': 1, 'tensor-data': 1, 'fused-activation': 1, 'attr-type': 1,
   'attr-unknown': 1, 'attr-missing': 1, 'attr-unsupported': 1, 'attr-version': 1, 'training-mode': 1, 'dropout-random': 1,
   'input-missing': 1, 'const-input-required': 1, 'not-constant': 1, 'no-inputs': 1, 'dtype-unsupported': 1,
-  'cast-unsupported': 1, 'int32-range': 1, 'inexact-exponent': 1, 'integer-fold-inexact': 1, 'rank-unsupported': 1,
+  'cast-unsupported': 1, 'int32-range': 1, 'inexact-exponent': 1, 'integer-fold-inexact': 1, 'int64-overflow': 1, 'rank-unsupported': 1,
   'spatial-rank': 1, 'kernel-rank-limit': 1, 'axis-out-of-range': 1, 'axes-invalid': 1, 'perm-invalid': 1, 'softmax-axis': 1,
   'squeeze-size': 1, 'no-broadcast': 1, 'inner-dims-differ': 1, 'shape-mismatch': 1, 'inputs-mismatch': 1,
   'count-mismatch': 1, 'kernel-shape-mismatch': 1, 'group-mismatch': 1, 'reshape-invalid': 1, 'shape-invalid': 1,

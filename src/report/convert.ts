@@ -34,6 +34,9 @@ export function convertNoteText(n: ConvertNote): string {
       return `input '${n.input}': dimension '${n.dim}' set to ${n.size}`;
     case 'int64-input-as-int32':
       return `input '${n.input}': int64 in the ONNX model, int32 in the .tflite (the same values for every id or mask that fits int32)`;
+    case 'int64-arithmetic-in-int32':
+      return `int64 arithmetic on ${n.inputs.map((i) => `'${i}'`).join(', ')} is computed in int32: exact while every value of ${n.inputs.length === 1 ? 'it' : 'each'} is within ` +
+        `[-${n.bound}, ${n.bound}] (0/1 masks are); beyond, ${n.nodes.map((x) => `'${x}'`).join(', ')} can overflow int32`;
   }
 }
 

@@ -93,6 +93,7 @@ export function refusalText(r: Refusal): string {
       const subject = what === 'shape' ? `the shape of '${name}'` : what === 'constant' ? `constant '${name}'` : `${op} option ${name}`;
       return `${subject} holds ${value}, outside TFLite's int32 range`;
     }
+    case 'int64-overflow': return `int64 arithmetic computed in int32 (run-time integers are int32 in the .tflite): its result can reach [${r.args.lo}, ${r.args.hi}], beyond int32, even with integer inputs within [-1, 1]`;
     case 'inexact-exponent': return `integer exponent ${r.args.exponent} is not exact in float32`;
     case 'integer-fold-inexact': return `${r.args.op} of an integer constant leaves 2^53`;
     case 'rank-unsupported': return `'${r.args.operand}' of rank ${r.args.rank} is not supported (${rankRange(r.args.min, r.args.max)})`;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
 import { openTflite, type OpenTflite, type TfliteDetails } from './litert.js';
 import { concreteDims, openOnnx, type InputSizes, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
-import { intInputBounds } from './int-inputs.js';
+import { intInputBounds, intInputSpecials, placeSpecials } from './int-inputs.js';
 import { seededInputs, seededInts } from './prng.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4, sameDims, type TensorValue } from './tensors.js';
 
@@ -58,6 +58,7 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
     throw err;
   }
   let bounds: Map<string, number> | undefined;
+  let specials: Map<string, number[]> | undefined;
   return {
     runtime: runtimeNames(),
     close: async () => { tfl.close(); await onnx.close(); },
@@ -73,7 +74,13 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
         bounds ??= intAt.length ? intInputBounds(onnxPath, intAt.map((i) => specs[i]!.name)) : new Map();
         const data: (Float32Array | Int32Array)[] = [];
         seededInputs(floatAt.map((i) => dims[i]!), seed).forEach((d, k) => { data[floatAt[k]!] = d; });
-        seededInts(intAt.map((i) => dims[i]!), intAt.map((i) => bounds!.get(specs[i]!.name)!), seed).forEach((d, k) => { data[intAt[k]!] = d; });
+        specials ??= intAt.length ? intInputSpecials(onnxPath, intAt.map((i) => specs[i]!.name)) : new Map();
+        seededInts(intAt.map((i) => dims[i]!), intAt.map((i) => bounds!.get(specs[i]!.name)!), seed).forEach((d, k) => {
+          const s = specs[intAt[k]!]!;
+          // ids compared with a constant (a padding id) get it where a tokenizer pads, if it is a valid id
+          placeSpecials(d, dims[intAt[k]!]!, (specials!.get(s.name) ?? []).filter((v) => v >= 0 && v < bounds!.get(s.name)!));
+          data[intAt[k]!] = d;
+        });
         fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: data[i]! }));
         // the .tflite takes int32 (convert's int64 inputs are int32 there); onnxruntime gets the model's own type
         return Object.fromEntries(fed.map((t, i) => [t.name, specs[i]!.type === 'int64'

@@ -2,8 +2,9 @@
  * Real HuggingFace transformers exports (test/fixtures/hf/, written by scripts/models/export_hf.py --tiny:
  * torch 2.13.0, transformers 5.24.0, random weights, batch 1, sequence 8, int64 input_ids and
  * attention_mask): each converts, takes int32 ids and mask in the .tflite, and matches onnxruntime-node
- * (LiteRT.js, seeded ids in [0, 64) and 0/1 masks, 2 input sets) within 1e-4 x max|ref| — the outputs' own
- * scale, stricter than the verifier's 1e-4 x max(1, max|ref|) on these small random-weight logits.
+ * (LiteRT.js, seeded ids in [0, 64) and 0/1 masks, 2 input sets; RoBERTa's ids also hold its padding id
+ * and CLIP's its end-of-text id where a tokenizer pads) within 1e-4 x max|ref| — the outputs' own scale, stricter than the verifier's
+ * 1e-4 x max(1, max|ref|) on these small random-weight logits.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +25,16 @@ const SHOWS: Record<string, string[]> = {
   'gpt2-lm.torchscript.onnx': ['FLOOR_MOD', 'GATHER', 'CAST', 'LOGICAL_AND', 'NOT_EQUAL', 'SELECT_V2', 'TANH'],
   // TorchScript: rotary tables from Sin/Cos of constants (folded), RMS norm, SiLU
   'llama-lm.torchscript.onnx': ['FLOOR_MOD', 'GATHER', 'CAST', 'LOGICAL_AND', 'NOT_EQUAL', 'SELECT_V2', 'LOGISTIC'],
+  // TorchScript: position ids from the ids, in int32 at run time: cumsum(ids != pad) * (ids != pad) + pad
+  'roberta-seqcls.torchscript.onnx': ['EQUAL', 'LOGICAL_NOT', 'CAST', 'CUMSUM', 'MUL', 'ADD', 'GATHER'],
+  // TorchScript: position ids from the mask, int64 arithmetic in int32: cumsum(mask) * mask - 1 + 2
+  'opt-lm.torchscript.onnx': ['CUMSUM', 'MUL', 'SUB', 'ADD', 'GATHER'],
+  // TorchScript: the pooled position ArgMax(ids == eos) + row offset, a run-time Gather of the flattened states
+  'clip-text.torchscript.onnx': ['EQUAL', 'CAST', 'ARG_MAX', 'ADD', 'FLOOR_MOD', 'GATHER'],
 };
+
+/** notes besides each input's int64-input-as-int32: OPT's mask arithmetic is exact for masks within +-16383 (sequence 8) */
+const NOTES: Record<string, string[]> = { 'opt-lm.torchscript.onnx': ['int64-arithmetic-in-int32'] };
 
 describe('HF transformers exports (test/fixtures/hf)', () => {
   it('the fixtures are the ones listed here', () => {
@@ -39,7 +49,7 @@ describe('HF transformers exports (test/fixtures/hf)', () => {
       const ops = new Set(model.operators.map((o) => o.op));
       for (const op of SHOWS[m.file]!) expect(ops, op).toContain(op);
       expect(model.inputs.map((t) => model.tensors[t]!.type)).toEqual(['INT32', 'INT32']);
-      expect(summary.notes?.map((n) => n.code)).toEqual(['int64-input-as-int32', 'int64-input-as-int32']);
+      expect(summary.notes?.map((n) => n.code)).toEqual(['int64-input-as-int32', 'int64-input-as-int32', ...(NOTES[m.file] ?? [])]);
       const out = join(tempDir(), 'model.tflite');
       writeFileSync(out, tflite);
       const r = await verifyConversion(onnx, out, { seed: 3, runs: 2 });

@@ -9,8 +9,9 @@ import { convertFile } from '../../src/convert/index.js';
 import { readOnnxFile } from '../../src/onnx/read.js';
 import { runOnnx } from '../../src/verify/onnxrt.js';
 import { runTflite } from '../../src/verify/litert.js';
-import { intInputBounds } from '../../src/verify/int-inputs.js';
+import { intInputBounds, intInputSpecials, placeSpecials } from '../../src/verify/int-inputs.js';
 import { refusalText } from '../../src/report/refusal.js';
+import { convertNoteText } from '../../src/report/convert.js';
 import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
 import { convertSpec, expectVerified, verify, writeModel } from './helpers/run.js';
 
@@ -137,13 +138,13 @@ describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in
     expect(r.maxAbs).toBeLessThanOrEqual(r.tolerance);
   });
 
-  it('refused: arithmetic on a run-time integer (int64 would be narrowed), a float -> int cast, a bool/int32 mix in And', async () => {
+  it('refused: int64 arithmetic that leaves int32 even for inputs within [-1, 1], a float -> int cast, a bool/int32 mix in And', async () => {
     const ints = [{ name: 'ids', shape: [4], elemType: DT.INT64 }];
-    const arith: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Add', ['ids', 'one'], ['s']), node('Cast', ['s'], ['y'], { to: { i: DT.FLOAT } })], initializers: [{ name: 'one', dims: [], dataType: DT.INT64, values: [1] }] };
+    const arith: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Mul', ['ids', 'big'], ['s']), node('Cast', ['s'], ['y'], { to: { i: DT.FLOAT } })], initializers: [{ name: 'big', dims: [], dataType: DT.INT64, values: [3e9] }] };
     const toInt: ModelSpec = { opset: 17, inputs: [{ name: 'x', shape: [4] }], outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['x'], ['i'], { to: { i: DT.INT64 } }), node('Cast', ['i'], ['y'], { to: { i: DT.FLOAT } })] };
     const mix: ModelSpec = { opset: 17, inputs: ints, outputs: [{ name: 'y', shape: null }], nodes: [node('Cast', ['ids'], ['b'], { to: { i: DT.BOOL } }), node('And', ['b', 'ids'], ['a']), node('Cast', ['a'], ['y'], { to: { i: DT.FLOAT } })] };
     const blockersOf = async (m: ModelSpec) => convertModel(await readOnnxFile(writeModel(m))).blockers.map(({ op, code, args }) => ({ op, code, args }));
-    expect(await blockersOf(arith)).toEqual([{ op: 'Add', code: 'dtype-unsupported', args: { value: 'ids', dtype: DT.INT64, role: 'activation', expected: 'float32' } }]);
+    expect(await blockersOf(arith)).toEqual([{ op: 'Mul', code: 'int64-overflow', args: { lo: -3000000000, hi: 3000000000 } }]);
     expect(await blockersOf(toInt)).toEqual([{ op: 'Cast', code: 'cast-unsupported', args: { from: DT.FLOAT, to: DT.INT64 } }]);
     expect(await blockersOf(mix)).toEqual([{ op: 'And', code: 'dtype-unsupported', args: { value: 'ids', dtype: DT.INT64, role: 'input', expected: 'bool' } }]);
   });
@@ -309,5 +310,275 @@ describe('int64 values are int32 tensors throughout the .tflite', () => {
     expect(conv.ops).toEqual(['CONCATENATION', 'FLOOR_MOD', 'GATHER']);
     expect(conv.model.tensors.filter((t) => t.type === 'INT64')).toEqual([]);
     await expectVerified(conv, 0.5);
+  });
+});
+
+const i64 = (name: string, dims: number[], values: number[]): TensorSpec => ({ name, dims, dataType: DT.INT64, values });
+
+/**
+ * RoBERTa's position ids in miniature, as the dynamo exporter writes them (HF create_position_ids_from_input_ids):
+ * mask = ids != pad; pos = cumsum(mask) * mask + pad, through int32 and back; the token_type_ids buffer (all
+ * zeros) gathered at the positions. `out`: 'positions' outputs the position ids as floats (compared exactly),
+ * 'embeddings' the summed word, position and token-type embeddings.
+ */
+function robertaPositions(out: 'positions' | 'embeddings'): ModelSpec {
+  const pad = 1;
+  const nodes = [
+    node('Equal', ['input_ids', 'pad'], ['is_pad']), node('Not', ['is_pad'], ['keep']),
+    node('Cast', ['keep'], ['keep32'], { to: { i: DT.INT32 } }), node('Cast', ['keep32'], ['keep64'], { to: { i: DT.INT64 } }),
+    node('CumSum', ['keep64', 'axis'], ['count']), node('Cast', ['count'], ['count32'], { to: { i: DT.INT32 } }),
+    node('Mul', ['count32', 'keep32'], ['masked']), node('Cast', ['masked'], ['masked64'], { to: { i: DT.INT64 } }),
+    node('Add', ['masked64', 'pad'], ['pos']),
+    ...(out === 'positions'
+      ? [node('Cast', ['pos'], ['y'], { to: { i: DT.FLOAT } })]
+      : [node('GatherElements', ['types', 'pos'], ['tt'], { axis: { i: 1 } }),
+        node('Gather', ['word', 'input_ids'], ['w'], { axis: { i: 0 } }), node('Gather', ['posemb', 'pos'], ['p'], { axis: { i: 0 } }),
+        node('Gather', ['ttemb', 'tt'], ['t'], { axis: { i: 0 } }), node('Add', ['w', 'p'], ['wp']), node('Add', ['wp', 't'], ['y'])]),
+  ];
+  return {
+    opset: 18,
+    inputs: [{ name: 'input_ids', shape: [1, 8], elemType: DT.INT64 }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes,
+    initializers: [
+      i64('pad', [], [pad]), i64('axis', [], [1]), i64('types', [1, 12], new Array<number>(12).fill(0)),
+      weight('word', [50, 4], 3, 2), weight('posemb', [12, 4], 5, 2), weight('ttemb', [1, 4], 7, 2),
+    ],
+  };
+}
+
+/** OPT's position ids (HF OPTLearnedPositionalEmbedding): cumsum(mask) * mask - 1, + 2 offset; int64 throughout. */
+function optPositions(len: number): ModelSpec {
+  return {
+    opset: 17,
+    inputs: [{ name: 'attention_mask', shape: [1, len], elemType: DT.INT64 }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes: [
+      node('CumSum', ['attention_mask', 'axis'], ['c']), node('Mul', ['c', 'attention_mask'], ['m']), node('Sub', ['m', 'one'], ['s']),
+      node('Add', ['s', 'two'], ['pos']), node('Cast', ['pos'], ['y'], { to: { i: DT.FLOAT } }),
+    ],
+    initializers: [{ name: 'axis', dims: [], dataType: DT.INT32, values: [1] }, i64('one', [], [1]), i64('two', [], [2])],
+  };
+}
+
+describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kernels, int64 narrowing proven or bounded', () => {
+  it("RoBERTa's positions: EQUAL, LOGICAL_NOT, CAST, CUMSUM, MUL, ADD on int32; exact (max |diff| 0) with the padding id fed where a tokenizer pads", async () => {
+    const conv = await convertSpec(robertaPositions('positions'));
+    expect(conv.ops).toEqual(['EQUAL', 'LOGICAL_NOT', 'CAST', 'CUMSUM', 'MUL', 'ADD', 'CAST']);
+    expect(conv.model.tensors.filter((t) => t.type === 'INT64')).toEqual([]);
+    // the positions come from a comparison's bools: within [1, 9] whatever the ids, so no bound is stated
+    const { ir } = convertModel(await readOnnxFile(conv.onnxPath));
+    expect(ir.notes.map((n) => n.code)).toEqual(['int64-input-as-int32']);
+    // verify feeds the padding id (compared by Equal) at the middle and last quarter of each row
+    expect(intInputSpecials(conv.onnxPath, ['input_ids'])).toEqual(new Map([['input_ids', [1]]]));
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    // no embedding bounds these ids, so they are drawn 0/1 (half of them the pad id) besides the placed pads:
+    // positions count from 2 over the non-pad ids
+    expect(r.maxRef).toBeGreaterThanOrEqual(2);
+    expect(r.maxAbs).toBe(0);
+  });
+
+  it("RoBERTa's embeddings: the all-zero token_type_ids buffer gathered at run-time positions folds to zeros; onnxruntime agrees", async () => {
+    const conv = await convertSpec(robertaPositions('embeddings'));
+    expect(conv.ops).not.toContain('GATHER_ND');
+    expect(conv.ops).toEqual(expect.arrayContaining(['EQUAL', 'CUMSUM', 'GATHER']));
+    await expectVerified(conv, 0.5);
+  });
+
+  it('hand-picked ids (pads first, inside, last; negative ids) give the same positions as onnxruntime', async () => {
+    const conv = await convertSpec(robertaPositions('positions'));
+    const ids = [1, 1, 5, 1, 7, -3, 1, 49];
+    const ref = await runOnnx(conv.onnxPath, { input_ids: { dims: [1, 8], data: BigInt64Array.from(ids, BigInt) } });
+    const { readFileSync } = await import('node:fs');
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'input_ids', dims: [1, 8], data: Int32Array.from(ids) }]);
+    expect(cand.errors).toEqual([]);
+    expect(Array.from(ref.outputs[0]!.data as Float32Array)).toEqual([1, 1, 2, 1, 3, 4, 1, 5]);
+    expect(Array.from(cand.outputs[0]!.data as Float32Array)).toEqual([1, 1, 2, 1, 3, 4, 1, 5]);
+  });
+
+  it("OPT's positions: CUMSUM of the int64 mask times the mask; the note bounds the mask at 11585 (16 x 11585^2 + 1 < 2^31), 0/1 masks exact", async () => {
+    const conv = await convertSpec(optPositions(16));
+    expect(conv.ops).toEqual(['CUMSUM', 'MUL', 'SUB', 'ADD', 'CAST']);
+    const { ir, blockers } = convertModel(await readOnnxFile(conv.onnxPath));
+    expect(blockers).toEqual([]);
+    expect(ir.notes).toEqual([
+      { code: 'int64-input-as-int32', input: 'attention_mask' },
+      { code: 'int64-arithmetic-in-int32', inputs: ['attention_mask'], bound: 11585, nodes: ir.nodes.filter((n) => ['Mul', 'Sub', 'Add'].includes(n.op)).map((n) => n.name) },
+    ]);
+    expect(convertNoteText(ir.notes[1]!)).toMatch(/^int64 arithmetic on 'attention_mask' is computed in int32: exact while every value of it is within \[-11585, 11585\] \(0\/1 masks are\)/);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(3);
+    expect(r.maxAbs).toBe(0);
+  });
+
+  it('a mask within the stated bound is exact: all 11585 at sequence 16 reaches 16 x 11585^2 + 1 = 2147395601 in both runtimes', async () => {
+    const conv = await convertSpec(optPositions(16));
+    const mask = new Array<number>(16).fill(11585);
+    const ref = await runOnnx(conv.onnxPath, { attention_mask: { dims: [1, 16], data: BigInt64Array.from(mask, BigInt) } });
+    const { readFileSync } = await import('node:fs');
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'attention_mask', dims: [1, 16], data: Int32Array.from(mask) }]);
+    expect(cand.errors).toEqual([]);
+    // float32 outputs of equal integers: compared as the same rounded floats
+    expect(Array.from(cand.outputs[0]!.data as Float32Array)).toEqual(Array.from(ref.outputs[0]!.data as Float32Array));
+    expect((ref.outputs[0]!.data as Float32Array)[15]).toBe(Math.fround(16 * 11585 * 11585 + 1));
+  });
+
+  it("DeBERTa-v2's mask outer product (int64 Mul, then bool): bound 46340 (46340^2 < 2^31); beyond it the .tflite differs, as the note says", async () => {
+    const spec: ModelSpec = {
+      opset: 17,
+      inputs: [{ name: 'attention_mask', shape: [1, 4], elemType: DT.INT64 }, { name: 'x', shape: [1, 4, 4] }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        node('Unsqueeze', ['attention_mask', 'ax2'], ['row']), node('Unsqueeze', ['attention_mask', 'ax1'], ['col']),
+        node('Mul', ['row', 'col'], ['outer']), node('Cast', ['outer'], ['keep'], { to: { i: DT.BOOL } }),
+        node('Where', ['keep', 'x', 'zero'], ['y']),
+      ],
+      initializers: [i64('ax1', [1], [1]), i64('ax2', [1], [2]), f32('zero', [], [0])],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(expect.arrayContaining(['MUL', 'CAST', 'SELECT_V2']));
+    const { ir } = convertModel(await readOnnxFile(conv.onnxPath));
+    expect(ir.notes.at(-1)).toMatchObject({ code: 'int64-arithmetic-in-int32', inputs: ['attention_mask'], bound: 46340 });
+    await expectVerified(conv, 0.5);
+    // 65536^2 = 2^32: nonzero in int64, 0 when wrapped to int32, so the .tflite masks what onnxruntime keeps
+    const { readFileSync } = await import('node:fs');
+    const x = Float32Array.from({ length: 16 }, () => 1);
+    const mask = [65536, 1, 0, 1];
+    const ref = await runOnnx(conv.onnxPath, { attention_mask: { dims: [1, 4], data: BigInt64Array.from(mask, BigInt) }, x: { dims: [1, 4, 4], data: x } });
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'attention_mask', dims: [1, 4], data: Int32Array.from(mask) }, { name: 'x', dims: [1, 4, 4], data: x }]);
+    expect((ref.outputs[0]!.data as Float32Array)[0]).toBe(1);
+    expect((cand.outputs[0]!.data as Float32Array)[0]).toBe(0);
+  });
+
+  it('CUMSUM on float tensors: exclusive and reverse, negative axis, after a conv (the axis follows the NHWC layout); onnxruntime agrees', async () => {
+    const conv = await convertSpec(graph([1, 2, 5, 6], [
+      node('Conv', ['x', 'k'], ['c']), node('CumSum', ['c', 'ax1'], ['s1'], { exclusive: { i: 1 }, reverse: { i: 1 } }),
+      node('CumSum', ['s1', 'axm'], ['y']),
+    ], [weight('k', [3, 2, 1, 1], 9), i64('ax1', [], [1]), { name: 'axm', dims: [1], dataType: DT.INT32, values: [-1] }], 14));
+    expect(conv.ops).toEqual(['TRANSPOSE', 'CONV_2D', 'CUMSUM', 'CUMSUM', 'TRANSPOSE']);
+    await expectVerified(conv, 0.5);
+  });
+
+  it('CumSum of constants folds (int64, exclusive + reverse); onnxruntime agrees', async () => {
+    const conv = await convertSpec(graph([2, 3], [
+      node('CumSum', ['c', 'ax'], ['s'], { exclusive: { i: 1 }, reverse: { i: 1 } }), node('Cast', ['s'], ['f'], { to: { i: DT.FLOAT } }), node('Add', ['x', 'f'], ['y']),
+    ], [i64('c', [2, 3], [1, 2, 3, 4, 5, 6]), i64('ax', [], [1])], 14));
+    expect(conv.ops).toEqual(['ADD']);
+    await expectVerified(conv, 0.5);
+  });
+
+  it('integer comparisons (LESS on int32 ids against a constant) select float values', async () => {
+    const spec: ModelSpec = {
+      opset: 13, inputs: [{ name: 'ids', shape: [2, 6], elemType: DT.INT32 }, { name: 'x', shape: [2, 6] }], outputs: [{ name: 'y', shape: null }],
+      nodes: [node('Less', ['ids', 'half'], ['lo']), node('Where', ['lo', 'x', 'zero'], ['y'])],
+      initializers: [{ name: 'half', dims: [], dataType: DT.INT32, values: [1] }, f32('zero', [], [0])],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['LESS', 'SELECT_V2']);
+    await expectVerified(conv, 0.5);
+  });
+
+  it('SELECT_V2 between integers (masked ids replaced by a padding id, then looked up); onnxruntime agrees', async () => {
+    const spec: ModelSpec = {
+      opset: 16,
+      inputs: [{ name: 'input_ids', shape: [1, 8], elemType: DT.INT64 }, { name: 'attention_mask', shape: [1, 8], elemType: DT.INT64 }],
+      outputs: [{ name: 'y', shape: null }],
+      nodes: [
+        node('Cast', ['attention_mask'], ['keep'], { to: { i: DT.BOOL } }), node('Where', ['keep', 'input_ids', 'pad'], ['ids']),
+        node('Gather', ['emb', 'ids'], ['y'], { axis: { i: 0 } }),
+      ],
+      initializers: [i64('pad', [], [1]), weight('emb', [50, 4], 3, 2)],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['CAST', 'SELECT_V2', 'FLOOR_MOD', 'GATHER']);
+    // the ids reach the embedding through Where: fed in [0, 50)
+    expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
+    await expectVerified(conv, 0.5);
+  });
+
+  it('placeSpecials pads each row: the middle position and the last quarter', () => {
+    const d = Int32Array.from([10, 11, 12, 13, 14, 15, 16, 17, 20, 21, 22, 23, 24, 25, 26, 27]);
+    placeSpecials(d, [2, 8], [1]);
+    expect(Array.from(d)).toEqual([10, 11, 12, 13, 1, 15, 1, 1, 20, 21, 22, 23, 1, 25, 1, 1]);
+  });
+});
+
+/**
+ * CLIP's pooled output in miniature, as the dynamo exporter writes it: the end-of-text position is
+ * ArgMax(ids == eos), paired with its batch index for a run-time GatherND of the hidden states.
+ */
+function clipPooled(): ModelSpec {
+  return {
+    opset: 18,
+    inputs: [{ name: 'input_ids', shape: [2, 8], elemType: DT.INT64 }],
+    outputs: [{ name: 'y', shape: null }],
+    nodes: [
+      node('Gather', ['emb', 'input_ids'], ['h'], { axis: { i: 0 } }), // [2, 8, 4]
+      node('Equal', ['input_ids', 'eos'], ['is_eos']), node('Cast', ['is_eos'], ['e32'], { to: { i: DT.INT32 } }),
+      node('ArgMax', ['e32'], ['at'], { axis: { i: -1 }, keepdims: { i: 0 } }), node('Unsqueeze', ['at', 'ax1'], ['at1']), // [2, 1]
+      node('Concat', ['batch', 'at1'], ['where'], { axis: { i: -1 } }), node('GatherND', ['h', 'where'], ['y']), // [2, 4]
+    ],
+    initializers: [
+      weight('emb', [50, 4], 3, 2), i64('eos', [], [49]), i64('ax1', [1], [1]), i64('batch', [2, 1], [0, 1]),
+    ],
+  };
+}
+
+describe("ArgMax and run-time GatherND (CLIP's text model: the end-of-text position)", () => {
+  it('EQUAL, CAST, ARG_MAX, CONCATENATION, FLOOR_MOD + GATHER_ND; verify feeds the eos id where a tokenizer pads; onnxruntime agrees', async () => {
+    const conv = await convertSpec(clipPooled());
+    expect(conv.ops).toEqual(expect.arrayContaining(['EQUAL', 'CAST', 'ARG_MAX', 'CONCATENATION', 'FLOOR_MOD', 'GATHER_ND']));
+    expect(intInputSpecials(conv.onnxPath, ['input_ids'])).toEqual(new Map([['input_ids', [49]]]));
+    await expectVerified(conv, 0.5);
+  });
+
+  it('hand-picked ids: eos first, inside, repeated (the first wins), absent (position 0); the same rows as onnxruntime', async () => {
+    const conv = await convertSpec(clipPooled());
+    const { readFileSync } = await import('node:fs');
+    for (const ids of [[49, 3, 4, 5, 6, 7, 8, 9, 1, 2, 3, 49, 5, 49, 7, 8], [1, 2, 3, 4, 5, 6, 7, 49, 1, 2, 3, 4, 5, 6, 7, 8]]) {
+      const ref = await runOnnx(conv.onnxPath, { input_ids: { dims: [2, 8], data: BigInt64Array.from(ids, BigInt) } });
+      const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'input_ids', dims: [2, 8], data: Int32Array.from(ids) }]);
+      expect(cand.errors).toEqual([]);
+      // a gathered row is copied, not computed: equal to the bit
+      expect(Array.from(cand.outputs[0]!.data as Float32Array)).toEqual(Array.from(ref.outputs[0]!.data as Float32Array));
+    }
+  });
+
+  it('ARG_MAX on float tensors after a conv (the axis follows the NHWC layout), keepdims 1 and 0; folded on constants', async () => {
+    const conv = await convertSpec(graph([1, 3, 5, 6], [
+      node('Conv', ['x', 'k'], ['c']), node('ArgMax', ['c'], ['a1'], { axis: { i: 1 }, keepdims: { i: 1 } }),
+      node('ArgMax', ['c'], ['a3'], { axis: { i: -1 }, keepdims: { i: 0 } }), node('ArgMax', ['cst'], ['ac'], { axis: { i: 0 }, keepdims: { i: 0 } }),
+      node('Cast', ['a1'], ['f1'], { to: { i: DT.FLOAT } }), node('Cast', ['a3'], ['f3'], { to: { i: DT.FLOAT } }), node('Cast', ['ac'], ['fc'], { to: { i: DT.FLOAT } }),
+      node('Unsqueeze', ['f3', 'ax3'], ['f3u']), node('Add', ['f1', 'f3u'], ['s']), node('Add', ['s', 'fc'], ['y']),
+    ], [weight('k', [4, 3, 1, 1], 9), i64('ax3', [1], [3]), f32('cst', [3, 6], [0, 1, 2, 3, 4, 5, 5, 4, 3, 2, 1, 0, 9, 0, 0, 9, 0, 0])], 13));
+    expect(conv.ops.filter((o) => o === 'ARG_MAX')).toHaveLength(2);
+    const r = await verify(conv);
+    expect(r.problems).toEqual([]);
+    expect(r.maxRef).toBeGreaterThan(4);
+    expect(r.maxAbs).toBe(0);
+  });
+
+  it('select_last_index 1 is refused', async () => {
+    const { blockers } = convertModel(await readOnnxFile(writeModel(graph([2, 5], [node('ArgMax', ['x'], ['a'], { axis: { i: 1 }, select_last_index: { i: 1 } }),
+      node('Cast', ['a'], ['y'], { to: { i: DT.FLOAT } })], [], 13))));
+    expect(blockers).toEqual([expect.objectContaining({ op: 'ArgMax', code: 'attr-unsupported', args: { attr: 'select_last_index', value: 1, supported: '0' } })]);
+  });
+
+  it('run-time GatherND indices count from the end when negative, as in onnxruntime', async () => {
+    const spec: ModelSpec = {
+      opset: 13, inputs: [{ name: 'x', shape: [3, 4, 2] }, { name: 'i', shape: [5, 2], elemType: DT.INT64 }], outputs: [{ name: 'y', shape: null }],
+      nodes: [node('GatherND', ['x', 'i'], ['y'])], initializers: [],
+    };
+    const conv = await convertSpec(spec);
+    expect(conv.ops).toEqual(['FLOOR_MOD', 'GATHER_ND']);
+    const x = Float32Array.from({ length: 24 }, (_, k) => k * 0.5 - 3);
+    const i = [0, 0, 2, 3, -1, -1, -3, -4, 1, 2];
+    const ref = await runOnnx(conv.onnxPath, { x: { dims: [3, 4, 2], data: x }, i: { dims: [5, 2], data: BigInt64Array.from(i, BigInt) } });
+    const { readFileSync } = await import('node:fs');
+    const cand = await runTflite(new Uint8Array(readFileSync(conv.tflitePath)), [{ name: 'x', dims: [3, 4, 2], data: x }, { name: 'i', dims: [5, 2], data: Int32Array.from(i) }]);
+    expect(cand.errors).toEqual([]);
+    expect(Array.from(cand.outputs[0]!.data as Float32Array)).toEqual(Array.from(ref.outputs[0]!.data as Float32Array));
   });
 });

@@ -94,16 +94,14 @@ describe('checkModel', () => {
     expect(route(c, 'onnx-tf')).toMatchObject({ status: 'covered', resolvedAt: 17 });
   });
 
-  it('Squeeze-13: no patch closes it, a re-export at opset 12 does; native lacks ArgMax', async () => {
+  it('Squeeze-13: no patch closes it, a re-export at opset 12 does; native covers it (ArgMax-13 is lowered)', async () => {
     const c = await judge('squeeze-argmax.opset13.onnx');
     const tf = route(c, 'onnx-tf');
     expect(tf.gaps.map((g) => [g.op, g.version, g.closedBy.opset, g.closedBy.patches])).toEqual([
       ['Unsqueeze', 13, 12, []], ['Squeeze', 13, 12, []],
     ]);
     expect(tf.closingOpset).toBe(12);
-    const native = route(c, 'native');
-    expect(native.firstGap).toMatchObject({ op: 'ArgMax', version: 13, closedBy: { opset: null, patches: [] } });
-    expect(native.closingOpset).toBeNull();
+    expect(route(c, 'native').status).toBe('covered');
   });
 
   it('LayerNormalization-17: no opset at which it exists closes it; below 17 torch writes it with other ops (not judged)', async () => {

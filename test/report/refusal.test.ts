@@ -106,6 +106,7 @@ const SAMPLES: { [K in RefusalCode]: Sample<K>[] } = {
     { args: { equation: 'ij,jk->i', feature: 'summed-within', letters: 'k' }, worded: ['feature'] },
   ],
   'erf-outside-gelu': [{ args: {} }],
+  'int64-overflow': [{ args: { lo: -3000000000, hi: 3000000000 } }],
   qoperator: [{ args: {} }],
   'dq-unpaired': [{ args: {} }],
   'q-unpaired': [{ args: {} }],

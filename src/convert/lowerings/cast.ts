@@ -1,7 +1,7 @@
 /**
  * Cast: folded on constants (shape arithmetic); a float->float cast at run time is the identity.
  * Run-time integers (int32, and int64 from int64 inputs) are int32 tensors in the .tflite (emit.ts
- * tensorType) and only moved, indexed or cast: integer/bool -> float and integer <-> bool are one CAST
+ * tensorType; int64 arithmetic on them is checked by passes/int-ranges.ts): integer/bool -> float and integer <-> bool are one CAST
  * (exact: the same value, nonzero is true), int32 <-> int64 and a cast to the same type are the
  * identity (the same int32 tensor). float -> integer or bool is refused.
  */

@@ -1,4 +1,4 @@
-/** Equal: folded on constants (shape logic, attention masks); at run time EQUAL on float tensors. */
+/** Equal: folded on constants (shape logic, attention masks); at run time EQUAL on float or integer tensors (ids against a padding id). */
 import { compareLowering } from '../elementwise.js';
 import type { Lowering } from '../lowering.js';
 

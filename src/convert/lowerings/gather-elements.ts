@@ -3,7 +3,10 @@
  * gather the token_type_ids buffer at the position ids, both constant at a fixed sequence length); on
  * run-time data it is GATHER_ND with every output element's full coordinates as a constant index grid
  * (the indices' own coordinates, the axis coordinate replaced by the index), in logical layout.
- * Run-time indices are refused: the grid would have to be built at run time.
+ * Run-time indices into constant data whose elements are all one value fold to that value in the
+ * indices' shape (RoBERTa gathers its all-zero token_type_ids buffer at run-time position ids; an
+ * index out of range is an error in ONNX, so every valid result is that value). Other run-time indices
+ * are refused: the grid would have to be built at run time.
  */
 import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
@@ -41,8 +44,24 @@ function infer(n: IrNode, ctx: InferContext) {
   return [{ shape: plan(n, ctx).shape, dtype: ctx.dtype(n.inputs[0]!) }];
 }
 
+/** The one value every element of constant `n.inputs[0]` holds, if it is one. */
+function uniform(n: IrNode, ctx: InferContext): number | undefined {
+  const d = ctx.const(n.inputs[0]!);
+  if (!d || d.data.length === 0) return undefined;
+  const v = d.data[0]!;
+  for (const x of d.data) if (x !== v) return undefined;
+  return v;
+}
+
 function fold(n: IrNode, ctx: InferContext) {
   const d = ctx.const(n.inputs[0]!);
+  const value = uniform(n, ctx);
+  if (d && value !== undefined && !ctx.const(n.inputs[1]!)) {
+    onlyAttrs(n, ['axis']);
+    const shape = ctx.shape(n.inputs[1]!);
+    if (shape.length !== d.shape.length) refuse('indices-mismatch', { indices: shape, data: d.shape });
+    return [constOf(d.dtype, shape, new Array<number>(shape.reduce((p, x) => p * x, 1)).fill(value))];
+  }
   if (!d || !ctx.const(n.inputs[1]!)) return undefined;
   const { shape, coords, rank } = plan(n, ctx);
   const ds = strides(d.shape);

@@ -83,6 +83,10 @@ import logL from './log.js';
 import reciprocalL from './reciprocal.js';
 import sinL from './sin.js';
 import cosL from './cos.js';
+// run-time integer arithmetic (RoBERTa / OPT position ids)
+import cumSumL from './cum-sum.js';
+// CLIP's text model: the end-of-text position
+import argMaxL from './arg-max.js';
 
 export const allLowerings: Lowering[] = [
   ...absL,
@@ -165,4 +169,6 @@ export const allLowerings: Lowering[] = [
   ...reciprocalL,
   ...sinL,
   ...cosL,
+  ...cumSumL,
+  ...argMaxL,
 ];

@@ -1,4 +1,8 @@
-/** Where: folded on constants; at run time SELECT_V2 (broadcasting) choosing between float tensors. */
+/**
+ * Where: folded on constants; at run time SELECT_V2 (broadcasting) choosing between float tensors, or integer
+ * ones (int32 in the .tflite: a choice between ids or positions computes nothing, passes/int-ranges.ts takes the
+ * union of the two ranges).
+ */
 import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
 import { onlyAttrs, refuse, type IrNode } from '../ir.js';
@@ -6,12 +10,20 @@ import type { InferContext, Lowering } from '../lowering.js';
 import { elementCount, type ConstTensor } from '../../onnx/tensor.js';
 import { broadcastShapes, constOf, requireFloat, strides } from '../lower-util.js';
 
+const INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
+
+/** both branches integer (ONNX gives them one type) */
+function ints(n: IrNode, ctx: InferContext): boolean {
+  return INTS.includes(ctx.dtype(n.inputs[1]!)) && INTS.includes(ctx.dtype(n.inputs[2]!));
+}
+
 function infer(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, []);
   const [c, x, y] = [n.inputs[0]!, n.inputs[1]!, n.inputs[2]!];
   if (ctx.dtype(c) !== OnnxDataType.BOOL) refuse('dtype-unsupported', { value: c, dtype: ctx.dtype(c), role: 'condition', expected: 'bool' });
-  for (const v of [x, y]) if (!ctx.const(v)) requireFloat(ctx, v);
   const shape = broadcastShapes(ctx.shape(c), broadcastShapes(ctx.shape(x), ctx.shape(y)));
+  if (ints(n, ctx)) return [{ shape, dtype: ctx.dtype(x) }];
+  for (const v of [x, y]) if (!ctx.const(v)) requireFloat(ctx, v);
   return [{ shape, dtype: OnnxDataType.FLOAT }];
 }
 
@@ -22,7 +34,8 @@ function lower(n: IrNode, ctx: EmitContext) {
   const tensors = inputs.map((i, k) => {
     if (!ctx.isConst(i)) return ctx.getBroadcast(i, r, perm);
     const dt = ctx.value(i).dtype;
-    if (k > 0 && dt !== OnnxDataType.FLOAT && dt !== OnnxDataType.DOUBLE && dt !== OnnxDataType.FLOAT16) refuse('dtype-unsupported', { value: i, dtype: dt, role: 'constant', expected: 'float' });
+    const allowed = ints(n, ctx) ? INTS : [OnnxDataType.FLOAT, OnnxDataType.DOUBLE, OnnxDataType.FLOAT16];
+    if (k > 0 && !allowed.includes(dt)) refuse('dtype-unsupported', { value: i, dtype: dt, role: 'constant', expected: ints(n, ctx) ? 'integer' : 'float' });
     return ctx.broadcastConst(i, r, perm);
   });
   const out = ctx.output(n.outputs[0]!, perm);

@@ -210,8 +210,9 @@ export const OP_VERSION_RULES: Record<BuiltinOpName, readonly VersionRule[]> = {
   FLOOR_MOD: [v(2, { in0: ['INT8', 'INT16'] })],
   GELU: [v(2, { in0: ['INT8', 'UINT8'] })],
   SELECT_V2: [],
+  ARG_MAX: [v(2, INT8_IN)],
   // no case in op_version.cc: version 1 whatever the types
-  RESHAPE: [], HARD_SWISH: [], PRELU: [], RELU_N1_TO_1: [], RELU_0_TO_1: [], NEG: [], SQRT: [], POW: [], LOGICAL_NOT: [], LOGICAL_AND: [], LOG: [], SIN: [], COS: [], CEIL: [], SQUARE: [], ELU: [],
+  RESHAPE: [], HARD_SWISH: [], PRELU: [], RELU_N1_TO_1: [], RELU_0_TO_1: [], NEG: [], SQRT: [], POW: [], LOGICAL_NOT: [], LOGICAL_AND: [], LOG: [], SIN: [], COS: [], CEIL: [], CUMSUM: [], SQUARE: [], ELU: [],
   PLACEHOLDER_FOR_GREATER_OP_CODES: [],
 };
 

@@ -18,7 +18,7 @@ export const BuiltinOp = {
   GATHER: 36, LESS: 58, GREATER: 61, GREATER_EQUAL: 62, LESS_EQUAL: 63, TILE: 69, EQUAL: 71, NOT_EQUAL: 72,
   RSQRT: 76, POW: 78, LOGICAL_NOT: 87, SQUARE: 92, FLOOR_MOD: 95, SQUARED_DIFFERENCE: 99, GATHER_ND: 107,
   SELECT_V2: 123, BROADCAST_TO: 130, LOGICAL_AND: 86, LOG: 73, SIN: 66, CEIL: 104, COS: 108,
-  DEQUANTIZE: 6, QUANTIZE: 114,
+  DEQUANTIZE: 6, QUANTIZE: 114, CUMSUM: 128, ARG_MAX: 56,
 } as const;
 export type BuiltinOpName = keyof typeof BuiltinOp;
 
@@ -116,6 +116,9 @@ export const OptionsTables = {
   BroadcastToOptions: { unionType: 104, slots: 0, fields: {} },
   DequantizeOptions: { unionType: 38, slots: 0, fields: {} },
   QuantizeOptions: { unionType: 89, slots: 0, fields: {} },
+  ArgMaxOptions: { unionType: 40, slots: 1, fields: { output_type: { slot: 0, kind: 'i8', default: 0 } } },
+  CumsumOptions: { unionType: 102, slots: 2, fields: {
+    exclusive: { slot: 0, kind: 'bool', default: 0 }, reverse: { slot: 1, kind: 'bool', default: 0 } } },
 } as const satisfies Record<string, OptionsTable>;
 export type OptionsName = keyof typeof OptionsTables;
 
