@@ -17,6 +17,7 @@
 // Keras twins of FBNet-A/B with the same weights (scripts/models.mjs ensureKerasTwins, seed venv).
 //
 // usage: npm run build && node bench/instructions.mjs [--invokes 2] [--cache-sim] [--only fbnet_a] [--json]
+//        [--markdown bench/results/fbnet-instructions.md]
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,7 @@ const only = opt('--only', '').split(',').filter(Boolean);
 const unknown = only.filter((m) => !MODEL_NAMES.includes(m));
 if (unknown.length) { console.error(`--only takes ${MODEL_NAMES.join(', ')}; not ${unknown.join(', ')}`); process.exit(2); }
 const asJson = args.includes('--json');
+const markdownFile = opt('--markdown', undefined);
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 // one callgrind run of FBNet: ~20 s per invoke plus ~20 s of start-up on this 2-core machine
 const RUN_TIMEOUT_MS = 15 * 60 * 1000;
@@ -105,21 +107,46 @@ for (const name of only.length ? only : MODEL_NAMES) {
 }
 rmSync(work, { recursive: true, force: true });
 
+const n = (x) => Math.round(x).toLocaleString('en-US');
+const LABELS = [['tf', 'TensorFlow'], ['tfAgain', 'TensorFlow again (A/A)'], ['nhwc', 'tfdoctor --nhwc'], ['nchw', 'tfdoctor (NCHW I/O)']];
+const verdictOf = (m) => (m.ratios.nhwc <= 1 ? 'ok: no more work than TensorFlow\'s file' : 'MISSED: more work than TensorFlow\'s file');
+const cyclesOf = (m, which) => (cacheSim ? `${n(m.perInvoke[which].cyclesEstimate)}${which === 'tf' ? '' : ` (${m.ratios[`${which}Cycles`].toFixed(4)})`}` : '');
+
 if (asJson) {
   console.log(JSON.stringify(report, null, 2));
 } else {
-  const n = (x) => Math.round(x).toLocaleString('en-US');
   console.log(`LiteRT work per warm invoke, counted by callgrind inside ${INVOKE_FN} (${report.valgrind}), 1 thread, XNNPACK`);
   console.log(`(count of ${1 + invokes} invokes - count of 1) / ${invokes}; TensorFlow ${report.tensorflow}'s converter output of the Keras twins\n`);
   for (const m of report.models) {
     console.log(m.model);
-    for (const [which, label] of [['tf', 'TensorFlow'], ['tfAgain', 'TensorFlow again (A/A)'], ['nhwc', 'tfdoctor --nhwc'], ['nchw', 'tfdoctor (NCHW I/O)']]) {
-      const c = m.perInvoke[which];
+    for (const [which, label] of LABELS) {
       const r = which === 'tf' ? '' : `  ratio ${m.ratios[which].toFixed(6)}`;
-      const cyc = cacheSim ? `  cycles est. ${n(c.cyclesEstimate)}${which === 'tf' ? '' : ` (ratio ${m.ratios[`${which}Cycles`].toFixed(4)})`}` : '';
-      console.log(`  ${label.padEnd(24)} ${n(c.Ir).padStart(14)} instructions${r}${cyc}`);
+      const cyc = cacheSim ? `  cycles est. ${cyclesOf(m, which)}` : '';
+      console.log(`  ${label.padEnd(24)} ${n(m.perInvoke[which].Ir).padStart(14)} instructions${r}${cyc}`);
     }
-    const verdict = m.ratios.nhwc <= 1 ? 'ok: no more work than TensorFlow\'s file' : 'MISSED: more work than TensorFlow\'s file';
-    console.log(`  target tfdoctor --nhwc / TF <= 1.0: ${m.ratios.nhwc.toFixed(6)}  [${verdict}]\n`);
+    console.log(`  target tfdoctor --nhwc / TF <= 1.0: ${m.ratios.nhwc.toFixed(6)}  [${verdictOf(m)}]\n`);
   }
+}
+
+if (markdownFile) {
+  const rows = report.models.flatMap((m) => LABELS.map(([which, label]) =>
+    `| ${m.model} | ${label} | ${n(m.perInvoke[which].Ir)} | ${which === 'tf' ? '' : m.ratios[which].toFixed(6)} |${cacheSim ? ` ${cyclesOf(m, which)} |` : ''}`));
+  const md = [
+    '# FBNet-A/B: LiteRT work per invoke, tfdoctor against TensorFlow\'s converter',
+    '',
+    `Written by \`node bench/instructions.mjs${args.length ? ` ${args.join(' ')}` : ''}\` on ${new Date().toISOString().slice(0, 10)} (${report.valgrind}, ai_edge_litert, 1 thread,`,
+    `XNNPACK). Instructions executed inside \`${INVOKE_FN}\` per warm invoke: (count of ${1 + invokes} invokes - count of 1) / ${invokes}.`,
+    `TensorFlow ${report.tensorflow}: TFLiteConverter on the Keras twins (same weights). tfdoctor: \`convert\` of torch 2.13's default export.`,
+    'The A/A row is TensorFlow\'s file counted again in a second process: the count does not move with the machine\'s load,',
+    'which is why this measure stands in where wall-clock latency cannot be read (bench/convert.mjs prints its own A/A control).',
+    'It does not see memory stalls' + (cacheSim ? ' except as callgrind\'s simulated cache misses (cycles est. = Ir + 10 x L1 misses + 100 x LL misses).' : ' (`--cache-sim` adds callgrind\'s simulated cache misses).'),
+    '',
+    `| model | file | instructions / invoke | ratio to TF |${cacheSim ? ' cycles est. (ratio) |' : ''}`,
+    `|---|---|---:|---:|${cacheSim ? '---:|' : ''}`,
+    ...rows,
+    '',
+    ...report.models.map((m) => `- ${m.model}: tfdoctor --nhwc / TF = ${m.ratios.nhwc.toFixed(6)} (${verdictOf(m)})`),
+    '',
+  ].join('\n');
+  writeFileSync(markdownFile, md);
 }
