@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
 import type { QuantizeOptions, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
-import type { VerifyResult } from '../../verify/index.js';
+import type { VerifyOptions, VerifyResult } from '../../verify/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import type { QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
 import { convertDocument, convertText, refusedDocument, type FloatVerifyOutcome } from '../../report/convert.js';
@@ -101,7 +101,7 @@ function writeOutput(path: string, file: TfliteParts): void {
 }
 
 interface VerifyModule {
-  verifyConversion: (o: string, t: string, opts?: { seed?: number; runs?: number; nhwc?: boolean }) => Promise<VerifyResult>;
+  verifyConversion: (o: string, t: string, opts?: VerifyOptions) => Promise<VerifyResult>;
   verifyQuantized: (o: string, t: string, opts?: QuantizedVerifyOptions) => Promise<QuantizedVerifyResult>;
   verifyQdq: (o: string, t: string, opts: QdqVerifyOptions) => Promise<QdqVerifyResult>;
 }

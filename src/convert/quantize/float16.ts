@@ -5,7 +5,7 @@
  * integer constants stay as they are. Runtimes fold the DEQUANTIZE of a constant once (XNNPACK keeps
  * the weights in fp16 for GPU delegates and dequantizes at load on CPU).
  */
-import type { TfliteGraph, TfOperator } from '../tflite/model.js';
+import { readerIndex, type TfliteGraph, type TfOperator } from '../tflite/model.js';
 import { countAdded, decide, startReport, type QuantizeReport } from './report.js';
 
 /** the largest finite binary16 value; a larger weight would become Infinity */
@@ -13,18 +13,12 @@ const FLOAT16_MAX = 65504;
 
 export function quantizeFloat16(graph: TfliteGraph): QuantizeReport {
   const report = startReport('float16', graph, { code: 'no-float-constants' });
-  const readers = new Map<number, number[]>();
-  graph.operators.forEach((op, i) => {
-    for (const t of op.inputs) if (t >= 0 && graph.tensors[t]!.data && graph.tensors[t]!.type === 'FLOAT32') {
-      const list = readers.get(t) ?? [];
-      if (!list.includes(i)) list.push(i);
-      readers.set(t, list);
-    }
-  });
+  const isFloatConst = (t: number) => !!graph.tensors[t]!.data && graph.tensors[t]!.type === 'FLOAT32';
+  const readers = [...readerIndex(graph)].filter(([t]) => isFloatConst(t)).sort((a, b) => a[0] - b[0]);
   const dequantize: TfOperator[] = [];
   const tooLarge = new Set<number>();
   const quantized = new Set<number>();
-  for (const [t, ops] of [...readers].sort((a, b) => a[0] - b[0])) {
+  for (const [t, ops] of readers) {
     const tensor = graph.tensors[t]!;
     const values = graph.floatValues(t)!;
     let max = 0;
