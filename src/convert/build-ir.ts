@@ -2,15 +2,13 @@
 import { OnnxDataType } from '../onnx/model.js';
 import { maxKnownOpset, resolveSinceVersion } from '../onnx/opsets.js';
 import { loadTensor, type LoadedOnnx } from '../onnx/read.js';
+import { symbolicDimSize, type InputSizes } from '../onnx/input-sizes.js';
 import { MAX_ELEMENTS, type ConstTensor } from '../onnx/tensor.js';
 import type { Blocker, IrGraph, IrNode } from './ir.js';
 import { refusal } from './refusals.js';
 
-export interface BuildOptions {
-  /** value for a symbolic batch (first) dimension of a graph input; default 1 */
-  batch?: number;
-  /** sizes for symbolic dimensions by name (e.g. torch's dynamic axis 'sequence'); before `batch` */
-  dims?: ReadonlyMap<string, number>;
+/** InputSizes: sizes for symbolic dims by name (torch's dynamic axis 'sequence'), before the batch (default 1) */
+export interface BuildOptions extends InputSizes {
   /** graph inputs to treat as constants with these values (e.g. a conformance test's parameter inputs) */
   constants?: Map<string, ConstTensor>;
 }
@@ -62,14 +60,12 @@ export function buildIr(loaded: LoadedOnnx, opts: BuildOptions = {}): BuiltIr {
       else if (d === 0) {
         ok = false;
         blockers.push({ op: '(input)', node: vi.name, ...refusal('input-dim', { input: vi.name, dim: i, size: 0, problem: 'empty' }) });
-      } else if (typeof d === 'string' && opts.dims?.has(d)) {
-        const size = opts.dims.get(d)!;
+      } else if (symbolicDimSize(d, i, opts)) {
+        const { size, by } = symbolicDimSize(d, i, opts)!;
         shape.push(size);
-        ir.notes.push({ code: 'named-dim', input: vi.name, dim: d, size });
-      } else if (i === 0) {
-        const b = opts.batch ?? 1;
-        shape.push(b);
-        ir.notes.push({ code: 'symbolic-batch', input: vi.name, dim: d == null ? null : String(d), size: b });
+        ir.notes.push(by === 'name'
+          ? { code: 'named-dim', input: vi.name, dim: String(d), size }
+          : { code: 'symbolic-batch', input: vi.name, dim: d == null ? null : String(d), size });
       } else {
         ok = false;
         blockers.push({ op: '(input)', node: vi.name, ...refusal('input-dim', { input: vi.name, dim: i, size: d ?? null, problem: 'dynamic' }) });

@@ -2,6 +2,7 @@
 import { OnnxDataType } from '../onnx/model.js';
 import type { LoadedOnnx } from '../onnx/read.js';
 import { TensorDataError, type ConstTensor } from '../onnx/tensor.js';
+import { inputSizes, type InputSizes } from '../onnx/input-sizes.js';
 import { buildIr } from './build-ir.js';
 import { EmitContext } from './emit.js';
 import { NodeRefusal, refusalOf, type Blocker, type IrGraph } from './ir.js';
@@ -22,10 +23,9 @@ import { collapseReshapes } from './passes/collapse-reshapes.js';
 import { findLowering } from './registry.js';
 import { TfliteGraph } from './tflite/model.js';
 
-export interface PipelineOptions {
+/** InputSizes: what symbolic input dims become (--dim, --batch) */
+export interface PipelineOptions extends InputSizes {
   nhwc?: boolean;
-  batch?: number;
-  dims?: ReadonlyMap<string, number>;
   /** channel shuffles as one Gather (see passes/shuffle-to-gather.ts) */
   gatherShuffles?: boolean;
   constants?: Map<string, ConstTensor>;
@@ -48,8 +48,7 @@ function ioPerm(rank: number, nhwc: boolean): number[] {
 export function convertModel(loaded: LoadedOnnx, opts: PipelineOptions = {}): PipelineResult {
   const progress = opts.onProgress ?? (() => {});
   const { ir, blockers } = buildIr(loaded, {
-    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-    ...(opts.dims ? { dims: opts.dims } : {}),
+    ...inputSizes(opts),
     ...(opts.constants ? { constants: opts.constants } : {}),
   });
   const nodesIn = ir.nodes.length;

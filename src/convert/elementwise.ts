@@ -1,6 +1,6 @@
 /** Shared lowering for broadcasting binary ops and layout-neutral unary ops. */
 import { OnnxDataType } from '../onnx/model.js';
-import { isIntegerType } from '../onnx/tensor.js';
+import { isIntegerType, isRunTimeIntType } from '../onnx/tensor.js';
 import type { EmitContext } from './emit.js';
 import { onlyAttrs, refuse, type IrNode } from './ir.js';
 import type { InferContext, Lowering } from './lowering.js';
@@ -8,7 +8,6 @@ import { broadcastBinary, broadcastShapes, constOf, fusedAct, intResult, require
 import { OptionsTables, type BuiltinOpName, type OptionsName, type TypedOptions } from './tflite/schema.js';
 
 /** Run-time integer element types: int32 tensors in the .tflite (emit.ts tensorType). */
-const RUNTIME_INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
 
 /**
  * The operand kind of a broadcasting op: 'float', or with `ints` 'int' when both operands are
@@ -17,7 +16,7 @@ const RUNTIME_INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
  */
 function operandKind(n: IrNode, ctx: InferContext, ints: boolean): 'float' | 'int' {
   const [a, b] = [n.inputs[0]!, n.inputs[1]!];
-  if (ints && RUNTIME_INTS.includes(ctx.dtype(a)) && RUNTIME_INTS.includes(ctx.dtype(b))) return 'int';
+  if (ints && isRunTimeIntType(ctx.dtype(a)) && isRunTimeIntType(ctx.dtype(b))) return 'int';
   if (!ctx.const(a)) requireFloat(ctx, a);
   if (!ctx.const(b)) requireFloat(ctx, b);
   return 'float';

@@ -2,6 +2,7 @@
 import { OnnxDataType } from '../onnx/model.js';
 import { readOnnxFile } from '../onnx/read.js';
 import type { ConstTensor } from '../onnx/tensor.js';
+import { inputSizes, type InputSizes } from '../onnx/input-sizes.js';
 import { convertModel } from './convert.js';
 import { calibrateInt8, chooseKeepFloat, correctBiases, keepByName, opPlaces, quantizeGraph, type Calibrated, type FloatReason, type KeepFloatReport, type QuantizeNote, type QuantizeOptions, type QuantizeReport } from './quantize/index.js';
 import { quantizeQdq } from './quantize/qdq.js';
@@ -22,13 +23,10 @@ export type { Calibrated, FloatReason, KeepFloatReport, OpQuantization, Quantize
 /** Milliseconds on a monotonic clock (process.hrtime: node:perf_hooks would load ~10 ms of modules at every convert). */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
-export interface ConvertOptions {
+/** InputSizes: what symbolic input dims become (--batch, default 1; --dim sequence=16) */
+export interface ConvertOptions extends InputSizes {
   /** make the .tflite's own 4-D inputs/outputs NHWC (default: keep the ONNX NCHW signature) */
   nhwc?: boolean;
-  /** value for a symbolic batch dimension (default 1) */
-  batch?: number;
-  /** sizes for symbolic dimensions by name (convert --dim sequence=16) */
-  dims?: ReadonlyMap<string, number>;
   /**
    * write each channel shuffle (Reshape-Transpose-Reshape along one axis) as one GATHER, as onnx2tf
    * does: 2 ops fewer per shuffle, but XNNPACK does not delegate GATHER, so on CPU it is slower
@@ -106,8 +104,7 @@ export async function convertFileToParts(onnxPath: string, opts: ConvertOptions 
     : undefined;
   const { graph, ir, blockers, stats, qdq } = convertModel(loaded, {
     ...(opts.nhwc !== undefined ? { nhwc: opts.nhwc } : {}),
-    ...(opts.batch !== undefined ? { batch: opts.batch } : {}),
-    ...(opts.dims ? { dims: opts.dims } : {}),
+    ...inputSizes(opts),
     ...(opts.gatherShuffles ? { gatherShuffles: true } : {}),
     ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
     ...(constants ? { constants } : {}),

@@ -40,6 +40,11 @@ export function isIntegerType(dtype: number): boolean {
   return dtype === OnnxDataType.INT8 || dtype === OnnxDataType.INT16 || dtype === OnnxDataType.INT32 || dtype === OnnxDataType.INT64 || dtype === OnnxDataType.UINT8;
 }
 
+/** int32 or int64: the integers a converted model computes with at run time (int32 in the .tflite) */
+export function isRunTimeIntType(dtype: number): boolean {
+  return dtype === OnnxDataType.INT32 || dtype === OnnxDataType.INT64;
+}
+
 export function isFloatType(dtype: number): boolean {
   return dtype === OnnxDataType.FLOAT || dtype === OnnxDataType.FLOAT16 || dtype === OnnxDataType.BFLOAT16 || dtype === OnnxDataType.DOUBLE;
 }

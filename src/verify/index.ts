@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { compareArrays, verifyTolerance, type Comparison } from './compare.js';
-import { inputSizes, type InputSizes } from './onnxrt.js';
+import { inputSizes, type InputSizes } from '../onnx/input-sizes.js';
 import { openPair, runtimeNames, type PairRunner } from './pair.js';
 
 export { compareArrays, compareOutputs, verifyTolerance } from './compare.js';

@@ -31,31 +31,14 @@ function reach(g: OnnxGraph, name: string): Set<string> {
   return seen;
 }
 
-/** input name -> exclusive upper bound of the values to feed (lower bound 0). */
-export function intInputBounds(onnxPath: string, names: readonly string[]): Map<string, number> {
+/**
+ * What verification feeds each integer input, from one read of the model: `bounds`, the exclusive upper
+ * bound of its values (lower bound 0), and `specials`, the scalar integer constants Equal compares it with
+ * (sorted; absent when none).
+ */
+export function intInputFeeds(onnxPath: string, names: readonly string[]): { bounds: Map<string, number>; specials: Map<string, number[]> } {
   const g = parseOnnxBytes(readFileSync(onnxPath), onnxPath).graph;
   const dims = new Map(g.initializers.map((t) => [t.name, t.dims]));
-  const out = new Map<string, number>();
-  for (const name of names) {
-    let bound = Infinity;
-    const values = reach(g, name);
-    for (const n of g.nodes) {
-      if (n.opType === 'Gather' && values.has(n.inputs[1]!)) {
-        const d = dims.get(n.inputs[0]!);
-        const a = n.attrs.get('axis');
-        const axis = a?.type === 'int' ? a.value : 0;
-        const rows = d?.[axis < 0 ? axis + d.length : axis];
-        if (rows !== undefined && rows > 0) bound = Math.min(bound, rows);
-      }
-    }
-    out.set(name, Number.isFinite(bound) ? bound : MASK_BOUND);
-  }
-  return out;
-}
-
-/** input name -> the scalar integer constants it is compared with by Equal (sorted; absent when none). */
-export function intInputSpecials(onnxPath: string, names: readonly string[]): Map<string, number[]> {
-  const g = parseOnnxBytes(readFileSync(onnxPath), onnxPath).graph;
   const consts = new Map<string, TensorProtoData>(g.initializers.map((t) => [t.name, t]));
   for (const n of g.nodes) {
     const v = n.attrs.get('value');
@@ -67,19 +50,29 @@ export function intInputSpecials(onnxPath: string, names: readonly string[]): Ma
     const x = loadTensor(t, undefined, onnxPath).data[0]!;
     return Number.isInteger(x) ? x : undefined;
   };
-  const out = new Map<string, number[]>();
+  const bounds = new Map<string, number>();
+  const specials = new Map<string, number[]>();
   for (const name of names) {
     const values = reach(g, name);
+    let bound = Infinity;
     const found = new Set<number>();
     for (const n of g.nodes) {
-      if (n.opType !== 'Equal') continue;
-      const [a, b] = [n.inputs[0]!, n.inputs[1]!];
-      const c = values.has(a) ? scalar(b) : values.has(b) ? scalar(a) : undefined;
-      if (c !== undefined) found.add(c);
+      if (n.opType === 'Gather' && values.has(n.inputs[1]!)) {
+        const d = dims.get(n.inputs[0]!);
+        const a = n.attrs.get('axis');
+        const axis = a?.type === 'int' ? a.value : 0;
+        const rows = d?.[axis < 0 ? axis + d.length : axis];
+        if (rows !== undefined && rows > 0) bound = Math.min(bound, rows);
+      } else if (n.opType === 'Equal') {
+        const [x, y] = [n.inputs[0]!, n.inputs[1]!];
+        const c = values.has(x) ? scalar(y) : values.has(y) ? scalar(x) : undefined;
+        if (c !== undefined) found.add(c);
+      }
     }
-    if (found.size) out.set(name, [...found].sort((x, y) => x - y));
+    bounds.set(name, Number.isFinite(bound) ? bound : MASK_BOUND);
+    if (found.size) specials.set(name, [...found].sort((p, q) => p - q));
   }
-  return out;
+  return { bounds, specials };
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The reference runtime: onnxruntime-node, loaded lazily (only `--verify` and tests need it). */
 import type * as Ort from 'onnxruntime-node';
+import { symbolicDimSize, type InputSizes } from '../onnx/input-sizes.js';
 import { missingRuntime } from './runtime-errors.js';
 import type { TensorArray, TensorValue } from './tensors.js';
 
@@ -88,26 +89,7 @@ export async function runOnnx(path: string, feeds: Feeds | ((inputs: OnnxInputSp
   }
 }
 
-/** The sizes a conversion gave an ONNX model's symbolic dims: by name (convert --dim) and the batch (--batch). */
-export interface InputSizes {
-  dims?: ReadonlyMap<string, number>;
-  /** the size a symbolic first dimension was given (default 1) */
-  batch?: number;
-}
-
-/** Just the InputSizes fields of a larger options object (for passing on). */
-export function inputSizes(o: InputSizes): InputSizes {
-  return { ...(o.dims ? { dims: o.dims } : {}), ...(o.batch ? { batch: o.batch } : {}) };
-}
-
-/**
- * Concrete dims for an input, as the conversion fixed them (build-ir.ts): a symbolic dim takes its size from
- * `named` (convert --dim), else the first one is the batch (convert --batch, default 1), else 1.
- */
-export function concreteDims(dims: readonly (number | string)[], named?: ReadonlyMap<string, number>, batch?: number): number[] {
-  return dims.map((d, i) => {
-    if (typeof d === 'number' && d > 0) return d;
-    const size = typeof d === 'string' ? named?.get(d) : undefined;
-    return size ?? (i === 0 ? batch ?? 1 : 1);
-  });
+/** Concrete dims for an input, sized by the rule the conversion used (onnx/input-sizes.ts); else 1. */
+export function concreteDims(dims: readonly (number | string)[], sizes: InputSizes = {}): number[] {
+  return dims.map((d, i) => (typeof d === 'number' && d > 0 ? d : symbolicDimSize(d, i, sizes)?.size ?? 1));
 }

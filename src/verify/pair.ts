@@ -6,8 +6,9 @@
 import { createRequire } from 'node:module';
 import { UserError } from '../util/errors.js';
 import { openTflite, type OpenTflite, type TfliteDetails } from './litert.js';
-import { concreteDims, openOnnx, type InputSizes, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
-import { intInputBounds, intInputSpecials, placeSpecials } from './int-inputs.js';
+import type { InputSizes } from '../onnx/input-sizes.js';
+import { concreteDims, openOnnx, type OnnxInputSpec, type OrtOptimization } from './onnxrt.js';
+import { intInputFeeds, placeSpecials } from './int-inputs.js';
 import { seededInputs, seededInts } from './prng.js';
 import { NCHW_TO_NHWC, NHWC_TO_NCHW, permute4, sameDims, type TensorValue } from './tensors.js';
 
@@ -57,28 +58,27 @@ export async function openPair(onnxPath: string, tflite: Uint8Array, nhwc: boole
     await onnx.close();
     throw err;
   }
-  let bounds: Map<string, number> | undefined;
-  let specials: Map<string, number[]> | undefined;
+  let intFeeds: ReturnType<typeof intInputFeeds> | undefined;
   return {
     runtime: runtimeNames(),
     close: async () => { tfl.close(); await onnx.close(); },
     async run(seed, problems) {
       let fed: TensorValue[] = [];
       const makeFeeds = (specs: OnnxInputSpec[]) => {
-        const dims = specs.map((s) => concreteDims(s.dims, opts.dims, opts.batch));
+        const dims = specs.map((s) => concreteDims(s.dims, opts));
         const bad = specs.find((s) => !FED_TYPES.includes(s.type));
         if (bad) throw new UserError(`verify: input '${bad.name}' is ${bad.type}; verification feeds float32, int32 and int64 inputs only`);
         // float inputs draw from the stream they always did; integer ones from their own (int-inputs.ts ranges)
         const floatAt = specs.flatMap((s, i) => (s.type === 'float32' ? [i] : []));
         const intAt = specs.flatMap((s, i) => (s.type === 'float32' ? [] : [i]));
-        bounds ??= intAt.length ? intInputBounds(onnxPath, intAt.map((i) => specs[i]!.name)) : new Map();
+        intFeeds ??= intAt.length ? intInputFeeds(onnxPath, intAt.map((i) => specs[i]!.name)) : { bounds: new Map(), specials: new Map() };
+        const { bounds, specials } = intFeeds;
         const data: (Float32Array | Int32Array)[] = [];
         seededInputs(floatAt.map((i) => dims[i]!), seed).forEach((d, k) => { data[floatAt[k]!] = d; });
-        specials ??= intAt.length ? intInputSpecials(onnxPath, intAt.map((i) => specs[i]!.name)) : new Map();
-        seededInts(intAt.map((i) => dims[i]!), intAt.map((i) => bounds!.get(specs[i]!.name)!), seed).forEach((d, k) => {
+        seededInts(intAt.map((i) => dims[i]!), intAt.map((i) => bounds.get(specs[i]!.name)!), seed).forEach((d, k) => {
           const s = specs[intAt[k]!]!;
           // ids compared with a constant (a padding id) get it where a tokenizer pads, if it is a valid id
-          placeSpecials(d, dims[intAt[k]!]!, (specials!.get(s.name) ?? []).filter((v) => v >= 0 && v < bounds!.get(s.name)!));
+          placeSpecials(d, dims[intAt[k]!]!, (specials.get(s.name) ?? []).filter((v) => v >= 0 && v < bounds.get(s.name)!));
           data[intAt[k]!] = d;
         });
         fed = specs.map((s, i) => ({ name: s.name, dims: dims[i]!, data: data[i]! }));

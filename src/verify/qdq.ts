@@ -16,7 +16,8 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { compareArrays, verifyTolerance } from './compare.js';
-import { inputSizes, type InputSizes, type OrtOptimization } from './onnxrt.js';
+import { inputSizes, type InputSizes } from '../onnx/input-sizes.js';
+import type { OrtOptimization } from './onnxrt.js';
 import { runnableInLiteRt } from './float-boundary.js';
 import { openPair, type PairRunner } from './pair.js';
 

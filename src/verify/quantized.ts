@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
 import { runnableInLiteRt } from './float-boundary.js';
-import { inputSizes, type InputSizes } from './onnxrt.js';
+import { inputSizes, type InputSizes } from '../onnx/input-sizes.js';
 import { openPair, type PairRunner } from './pair.js';
 import { QualityAccumulator, type OutputQuality } from './quality.js';
 

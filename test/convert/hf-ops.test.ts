@@ -9,7 +9,7 @@ import { convertFile } from '../../src/convert/index.js';
 import { readOnnxFile } from '../../src/onnx/read.js';
 import { runOnnx } from '../../src/verify/onnxrt.js';
 import { runTflite } from '../../src/verify/litert.js';
-import { intInputBounds, intInputSpecials, placeSpecials } from '../../src/verify/int-inputs.js';
+import { intInputFeeds, placeSpecials } from '../../src/verify/int-inputs.js';
 import { refusalText } from '../../src/report/refusal.js';
 import { convertNoteText } from '../../src/report/convert.js';
 import { DT, weight, type ModelSpec, type NodeSpec, type TensorSpec } from './helpers/onnx-builder.js';
@@ -89,7 +89,7 @@ describe('integer inputs (HF input_ids, attention_mask): int64 in ONNX, int32 in
     expect(conv.ops).toEqual(expect.arrayContaining(['FLOOR_MOD', 'GATHER', 'CAST', 'LOGICAL_AND', 'SELECT_V2']));
     expect(conv.model.tensors[conv.model.inputs[0]!]!.type).toBe('INT32');
     expect(conv.model.tensors[conv.model.inputs[1]!]!.type).toBe('INT32');
-    expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
+    expect(intInputFeeds(conv.onnxPath, ['input_ids', 'attention_mask']).bounds).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
     await expectVerified(conv, 0.5);
   });
 
@@ -370,7 +370,7 @@ describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kern
     const { ir } = convertModel(await readOnnxFile(conv.onnxPath));
     expect(ir.notes.map((n) => n.code)).toEqual(['int64-input-as-int32']);
     // verify feeds the padding id (compared by Equal) at the middle and last quarter of each row
-    expect(intInputSpecials(conv.onnxPath, ['input_ids'])).toEqual(new Map([['input_ids', [1]]]));
+    expect(intInputFeeds(conv.onnxPath, ['input_ids']).specials).toEqual(new Map([['input_ids', [1]]]));
     const r = await verify(conv);
     expect(r.problems).toEqual([]);
     // no embedding bounds these ids, so they are drawn 0/1 (half of them the pad id) besides the placed pads:
@@ -494,7 +494,7 @@ describe('run-time integer arithmetic (RoBERTa and OPT position ids): int32 kern
     const conv = await convertSpec(spec);
     expect(conv.ops).toEqual(['CAST', 'SELECT_V2', 'FLOOR_MOD', 'GATHER']);
     // the ids reach the embedding through Where: fed in [0, 50)
-    expect(intInputBounds(conv.onnxPath, ['input_ids', 'attention_mask'])).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
+    expect(intInputFeeds(conv.onnxPath, ['input_ids', 'attention_mask']).bounds).toEqual(new Map([['input_ids', 50], ['attention_mask', 2]]));
     await expectVerified(conv, 0.5);
   });
 
@@ -530,7 +530,7 @@ describe("ArgMax and run-time GatherND (CLIP's text model: the end-of-text posit
   it('EQUAL, CAST, ARG_MAX, CONCATENATION, FLOOR_MOD + GATHER_ND; verify feeds the eos id where a tokenizer pads; onnxruntime agrees', async () => {
     const conv = await convertSpec(clipPooled());
     expect(conv.ops).toEqual(expect.arrayContaining(['EQUAL', 'CAST', 'ARG_MAX', 'CONCATENATION', 'FLOOR_MOD', 'GATHER_ND']));
-    expect(intInputSpecials(conv.onnxPath, ['input_ids'])).toEqual(new Map([['input_ids', [49]]]));
+    expect(intInputFeeds(conv.onnxPath, ['input_ids']).specials).toEqual(new Map([['input_ids', [49]]]));
     await expectVerified(conv, 0.5);
   });
 

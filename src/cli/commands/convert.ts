@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 // the converter (55 lowerings) loads only when convert runs, keeping other commands' start-up lean
 import type { QuantizeOptions, TfliteParts, convertFileToParts as ConvertFileToParts } from '../../convert/index.js';
+import type { InputSizes } from '../../onnx/input-sizes.js';
 import type { VerifyOptions, VerifyResult } from '../../verify/index.js';
 import type { QuantizedVerifyOptions, QuantizedVerifyResult } from '../../verify/quantized.js';
 import type { QdqVerifyOptions, QdqVerifyResult } from '../../verify/qdq.js';
@@ -152,6 +153,8 @@ export function define(cmd: Command): void {
       if (tol !== undefined && !(tol >= 0)) throw new UserError(`--tolerance must be a non-negative number, got '${flags.tolerance}'`);
       const batch = flags.batch !== undefined ? positiveInt(flags.batch, '--batch') : undefined;
       const dims = flags.dim !== undefined ? parseDims(flags.dim) : undefined;
+      // the sizes the conversion gives symbolic dims; every verifier feeds the same
+      const sizes: InputSizes = { ...(batch ? { batch } : {}), ...(dims ? { dims } : {}) };
       const quant = parseQuantizeFlags(flags);
       // -q silences progress, not warnings: a warning (random calibration ranges) is about the result's validity
       const progress = (msg: string) => {
@@ -161,7 +164,7 @@ export function define(cmd: Command): void {
       let converted: Awaited<ReturnType<typeof ConvertFileToParts>>;
       try {
         converted = await convertFileToParts(model, {
-          nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...(batch ? { batch } : {}), ...(dims ? { dims } : {}),
+          nhwc: !!flags.nhwc, ...(flags.gatherShuffles ? { gatherShuffles: true } : {}), ...sizes,
           onProgress: progress, ...(quant.quantize ? { quantize: quant.quantize } : {}), ...(quant.io ? { io: quant.io } : {}),
         });
       } catch (err) {
@@ -180,17 +183,17 @@ export function define(cmd: Command): void {
       if (flags.verify && summary.readAs === 'qdq') {
         progress('verifying against onnxruntime running the QDQ model itself (as written, and on its integer kernels) ...');
         qdqVerify = await (await loadVerify()).verifyQdq(model, out, {
-          nhwc: !!flags.nhwc, steps: Object.fromEntries((summary.qdqOutputs ?? []).map((o) => [o.name, o.scale])), ...(dims ? { dims } : {}), ...(batch ? { batch } : {}),
+          nhwc: !!flags.nhwc, steps: Object.fromEntries((summary.qdqOutputs ?? []).map((o) => [o.name, o.scale])), ...sizes,
         });
       } else if (flags.verify && quant.quantize) {
         progress('verifying the quantized model against the float ONNX model (onnxruntime) ...');
         quantVerify = await (await loadVerify()).verifyQuantized(model, out, {
           nhwc: !!flags.nhwc, minAgreement: quant.minAgreement, ...(quant.minSqnr !== undefined ? { minSqnr: quant.minSqnr } : {}),
-          ...(quant.samples !== undefined ? { samples: quant.samples } : {}), ...(dims ? { dims } : {}), ...(batch ? { batch } : {}),
+          ...(quant.samples !== undefined ? { samples: quant.samples } : {}), ...sizes,
         });
       } else if (flags.verify) {
         progress('verifying against onnxruntime ...');
-        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc, ...(dims ? { dims } : {}), ...(batch ? { batch } : {}) });
+        const v = await (await loadVerify()).verifyConversion(model, out, { nhwc: !!flags.nhwc, ...sizes });
         const tolerance = tol ?? v.tolerance;
         verify = { ...v, tolerance, pass: (v.problems ?? []).length === 0 && v.maxAbs <= tolerance };
       }

@@ -5,6 +5,7 @@
  * too. keepdims 1 is ARG_MAX then a RESHAPE restoring the size-1 axis.
  */
 import { OnnxDataType } from '../../onnx/model.js';
+import { isRunTimeIntType } from '../../onnx/tensor.js';
 import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
@@ -12,7 +13,6 @@ import { permute } from '../layout.js';
 import { constOf, strides } from '../lower-util.js';
 import { TensorType } from '../tflite/schema.js';
 
-const TYPES: number[] = [OnnxDataType.FLOAT, OnnxDataType.INT32, OnnxDataType.INT64];
 
 function plan(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['axis', 'keepdims', 'select_last_index']);
@@ -27,7 +27,7 @@ function plan(n: IrNode, ctx: InferContext) {
 
 function infer(n: IrNode, ctx: InferContext) {
   const dtype = ctx.dtype(n.inputs[0]!);
-  if (!TYPES.includes(dtype)) refuse('dtype-unsupported', { value: n.inputs[0]!, dtype, role: 'input', expected: 'float32, int32 and int64' });
+  if (!(dtype === OnnxDataType.FLOAT || isRunTimeIntType(dtype))) refuse('dtype-unsupported', { value: n.inputs[0]!, dtype, role: 'input', expected: 'float32, int32 and int64' });
   return [{ shape: plan(n, ctx).out, dtype: OnnxDataType.INT64 }];
 }
 

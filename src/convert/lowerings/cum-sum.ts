@@ -4,12 +4,12 @@
  * int32 are checked by passes/int-ranges.ts, like Add.
  */
 import { OnnxDataType } from '../../onnx/model.js';
+import { isRunTimeIntType } from '../../onnx/tensor.js';
 import type { EmitContext } from '../emit.js';
 import { attrInt, normAxis, onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
 import { constOf, strides } from '../lower-util.js';
 
-const TYPES: number[] = [OnnxDataType.FLOAT, OnnxDataType.INT32, OnnxDataType.INT64];
 
 function plan(n: IrNode, ctx: InferContext) {
   onlyAttrs(n, ['exclusive', 'reverse']);
@@ -21,7 +21,7 @@ function plan(n: IrNode, ctx: InferContext) {
 
 function infer(n: IrNode, ctx: InferContext) {
   const dtype = ctx.dtype(n.inputs[0]!);
-  if (!TYPES.includes(dtype) && !ctx.const(n.inputs[0]!)) refuse('dtype-unsupported', { value: n.inputs[0]!, dtype, role: 'input', expected: 'float32, int32 and int64' });
+  if (!(dtype === OnnxDataType.FLOAT || isRunTimeIntType(dtype)) && !ctx.const(n.inputs[0]!)) refuse('dtype-unsupported', { value: n.inputs[0]!, dtype, role: 'input', expected: 'float32, int32 and int64' });
   return [{ shape: plan(n, ctx).shape, dtype }];
 }
 

@@ -7,14 +7,13 @@ import { OnnxDataType } from '../../onnx/model.js';
 import type { EmitContext } from '../emit.js';
 import { onlyAttrs, refuse, type IrNode } from '../ir.js';
 import type { InferContext, Lowering } from '../lowering.js';
-import { elementCount, type ConstTensor } from '../../onnx/tensor.js';
+import { elementCount, isFloatType, isRunTimeIntType, type ConstTensor } from '../../onnx/tensor.js';
 import { broadcastShapes, constOf, requireFloat, strides } from '../lower-util.js';
 
-const INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
 
 /** both branches integer (ONNX gives them one type) */
 function ints(n: IrNode, ctx: InferContext): boolean {
-  return INTS.includes(ctx.dtype(n.inputs[1]!)) && INTS.includes(ctx.dtype(n.inputs[2]!));
+  return isRunTimeIntType(ctx.dtype(n.inputs[1]!)) && isRunTimeIntType(ctx.dtype(n.inputs[2]!));
 }
 
 function infer(n: IrNode, ctx: InferContext) {
@@ -34,8 +33,7 @@ function lower(n: IrNode, ctx: EmitContext) {
   const tensors = inputs.map((i, k) => {
     if (!ctx.isConst(i)) return ctx.getBroadcast(i, r, perm);
     const dt = ctx.value(i).dtype;
-    const allowed = ints(n, ctx) ? INTS : [OnnxDataType.FLOAT, OnnxDataType.DOUBLE, OnnxDataType.FLOAT16];
-    if (k > 0 && !allowed.includes(dt)) refuse('dtype-unsupported', { value: i, dtype: dt, role: 'constant', expected: ints(n, ctx) ? 'integer' : 'float' });
+    if (k > 0 && !(ints(n, ctx) ? isRunTimeIntType(dt) : isFloatType(dt))) refuse('dtype-unsupported', { value: i, dtype: dt, role: 'constant', expected: ints(n, ctx) ? 'integer' : 'float' });
     return ctx.broadcastConst(i, r, perm);
   });
   const out = ctx.output(n.outputs[0]!, perm);

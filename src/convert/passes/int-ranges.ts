@@ -16,11 +16,11 @@
  * - else refused at the nodes that can overflow: the constants alone take them past int32.
  */
 import { OnnxDataType } from '../../onnx/model.js';
+import { isRunTimeIntType } from '../../onnx/tensor.js';
 import { normAxis, type Blocker, type IrGraph, type IrNode } from '../ir.js';
 
 const I32_MIN = -(2 ** 31);
 const I32_MAX = 2 ** 31 - 1;
-const INTS: number[] = [OnnxDataType.INT32, OnnxDataType.INT64];
 /** ops whose int64 result is computed by an int32 kernel and can leave int32 */
 const CHECKED = new Set(['Add', 'Sub', 'Mul', 'Neg', 'Abs', 'CumSum']);
 /** ops whose output holds values of their input 0 (the data of a look-up) */
@@ -73,7 +73,7 @@ function transfer(n: IrNode, g: IrGraph, at: (name: string) => Range): Range {
       // moves and look-ups keep input 0's values (a bool one is 0/1); any other producer (a lowering added
       // later) may compute anything int32 holds, so arithmetic after it is refused until it gets a case here
       const dt = g.values.get(ins[0] ?? '')?.dtype;
-      const keeps = KEEPS.has(n.op) && dt !== undefined && (INTS.includes(dt) || dt === OnnxDataType.BOOL);
+      const keeps = KEEPS.has(n.op) && dt !== undefined && (isRunTimeIntType(dt) || dt === OnnxDataType.BOOL);
       return keeps ? at(ins[0]!) : { lo: I32_MIN, hi: I32_MAX, from: from(ins.filter((i) => i).map(at)) };
     }
   }
@@ -82,7 +82,7 @@ function transfer(n: IrNode, g: IrGraph, at: (name: string) => Range): Range {
 /** The checked nodes whose int64 result can leave int32 with every integer input within [-bound, bound]. */
 function overflows(g: IrGraph, bound: number): { node: IrNode; range: Range }[] {
   const ranges = new Map<string, Range>();
-  for (const name of g.inputs) if (INTS.includes(g.values.get(name)!.dtype)) ranges.set(name, { lo: -bound, hi: bound, from: new Set([name]) });
+  for (const name of g.inputs) if (isRunTimeIntType(g.values.get(name)!.dtype)) ranges.set(name, { lo: -bound, hi: bound, from: new Set([name]) });
   const at = (name: string): Range => {
     const v = g.values.get(name);
     if (v?.const) {
@@ -97,7 +97,7 @@ function overflows(g: IrGraph, bound: number): { node: IrNode; range: Range }[] 
   for (const n of g.nodes) {
     const o = n.outputs[0];
     const dt = o ? g.values.get(o)?.dtype : undefined;
-    if (!o || dt === undefined || !INTS.includes(dt)) continue;
+    if (!o || dt === undefined || !isRunTimeIntType(dt)) continue;
     let r = transfer(n, g, at);
     if (CHECKED.has(n.op) && !fits(r)) {
       if (dt === OnnxDataType.INT64) out.push({ node: n, range: r });
